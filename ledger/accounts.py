@@ -1,0 +1,138 @@
+"""Branches and their accounts: the chart every posting refers to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.errors import AccountNotFound, BranchNotFound, InvalidEntry, LedgerError
+from ledger.models import TYPE_OF_ROOT, Account, AccountType, Branch, BranchLevel
+
+ACCOUNT_CODE = re.compile(r"^(assets|liabilities|equity|income|expenses)(:[A-Za-z0-9][A-Za-z0-9._-]*)+$")
+BRANCH_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AccountKey:
+    """An account as people name it: the branch's code and the account's code."""
+
+    branch: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.branch}/{self.code}"
+
+
+def create_branch(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    level: BranchLevel | str,
+    parent: str | None = None,
+    province: str | None = None,
+) -> Branch:
+    """Register a branch under ``parent`` (a branch code; none for a province)."""
+    if not BRANCH_CODE.match(code):
+        raise InvalidEntry(f"branch code {code!r} must be letters, digits, '.', '_' or '-' (at most 64)")
+    level = BranchLevel(level)
+    parent_branch = get_branch(session, parent) if parent else None
+    if session.scalar(select(Branch.id).where(Branch.code == code)) is not None:
+        raise InvalidEntry(f"branch {code!r} already exists")
+    branch = Branch(
+        code=code,
+        name=name,
+        level=level.value,
+        province=province or (parent_branch.province if parent_branch else None),
+        parent_id=parent_branch.id if parent_branch else None,
+    )
+    session.add(branch)
+    session.flush()
+    return branch
+
+
+def get_branch(session: Session, code: str) -> Branch:
+    branch = session.scalar(select(Branch).where(Branch.code == code))
+    if branch is None:
+        raise BranchNotFound(code)
+    return branch
+
+
+def branch_and_descendants(session: Session, code: str) -> list[Branch]:
+    """The branch and every branch below it, parents before children."""
+    root = get_branch(session, code)
+    children: dict[int | None, list[Branch]] = {}
+    for branch in session.scalars(select(Branch).order_by(Branch.code)):
+        children.setdefault(branch.parent_id, []).append(branch)
+    ordered, stack = [], [root]
+    while stack:
+        branch = stack.pop()
+        ordered.append(branch)
+        stack.extend(reversed(children.get(branch.id, [])))
+    return ordered
+
+
+def default_may_go_negative(type_: AccountType) -> bool:
+    """Assets and liabilities (funds) may not go negative unless said otherwise; the rest may."""
+    return type_ not in (AccountType.asset, AccountType.liability)
+
+
+def open_account(
+    session: Session,
+    *,
+    branch: str,
+    code: str,
+    opened_on: date,
+    name: str = "",
+    may_go_negative: bool | None = None,
+) -> Account:
+    """Open ``code`` in ``branch``; its type follows from the code's root (``assets:…`` …)."""
+    if not ACCOUNT_CODE.match(code):
+        raise InvalidEntry(
+            f"account code {code!r} must start with assets, liabilities, equity, income or expenses "
+            "and continue with ':'-separated parts of letters, digits, '.', '_' or '-'"
+        )
+    type_ = TYPE_OF_ROOT[code.split(":", 1)[0]]
+    owner = get_branch(session, branch)
+    if session.scalar(select(Account.id).where(Account.branch_id == owner.id, Account.code == code)):
+        raise InvalidEntry(f"account {code!r} already exists in branch {branch!r}")
+    account = Account(
+        branch_id=owner.id,  # type: ignore[arg-type]
+        code=code,
+        name=name,
+        type=type_.value,
+        may_go_negative=default_may_go_negative(type_) if may_go_negative is None else may_go_negative,
+        opened_on=opened_on,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(session: Session, key: AccountKey) -> Account:
+    account = session.scalar(
+        select(Account).join(Branch).where(Branch.code == key.branch, Account.code == key.code)
+    )
+    if account is None:
+        if session.scalar(select(Branch.id).where(Branch.code == key.branch)) is None:
+            raise BranchNotFound(key.branch)
+        raise AccountNotFound(key.branch, key.code)
+    return account
+
+
+def close_account(session: Session, key: AccountKey) -> Account:
+    """Close an account that holds nothing; postings to it are refused from then on."""
+    account = get_account(session, key)
+    if account.balance != 0:
+        raise LedgerError(
+            f"account {key.code!r} of branch {key.branch!r} still holds {account.balance:,} ₫: "
+            "move the balance before closing it"
+        )
+    account.is_open = False
+    session.add(account)
+    session.flush()
+    return account

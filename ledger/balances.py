@@ -1,0 +1,125 @@
+"""Reading the ledger: balances, an account's history, the trial balance.
+
+The balance now is the cached one, kept in the same database transaction as the postings,
+so reading it costs one row whatever the history. Balances as of a date sum the postings
+up to that date through the (account, effective date) index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import BigInteger, cast, func, select
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey, branch_and_descendants, get_account, get_branch
+from ledger.models import Account, AccountType, Branch, LedgerTransaction, Posting, total
+
+
+def balance(session: Session, key: AccountKey, *, as_of: date | None = None) -> int:
+    """The account's balance in đồng, debit positive; as of the end of ``as_of`` if given."""
+    account = get_account(session, key)
+    if as_of is None:
+        return account.balance
+    return session.execute(
+        select(total(Posting.amount)).where(
+            Posting.account_id == account.id, Posting.effective_date <= as_of
+        )
+    ).scalar_one()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    effective_date: date
+    transaction_id: int
+    line: int
+    description: str
+    amount: int
+    running_balance: int
+
+
+def account_history(
+    session: Session, key: AccountKey, *, start: date | None = None, end: date | None = None
+) -> tuple[int, list[HistoryLine]]:
+    """The opening balance at ``start`` and every posting from ``start`` to ``end`` with its running balance."""
+    account = get_account(session, key)
+    opening = 0
+    if start is not None:
+        opening = session.execute(
+            select(total(Posting.amount)).where(
+                Posting.account_id == account.id, Posting.effective_date < start
+            )
+        ).scalar_one()
+    order = (Posting.effective_date, Posting.transaction_id, Posting.line)
+    query = (
+        select(
+            Posting.effective_date, Posting.transaction_id, Posting.line, LedgerTransaction.description,
+            Posting.amount, cast(func.sum(Posting.amount).over(order_by=order), BigInteger),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .where(Posting.account_id == account.id)
+        .order_by(*order)
+    )
+    if start is not None:
+        query = query.where(Posting.effective_date >= start)
+    if end is not None:
+        query = query.where(Posting.effective_date <= end)
+    lines = [
+        HistoryLine(day, txn, line, description, amount, opening + running)
+        for day, txn, line, description, amount, running in session.execute(query)
+    ]
+    return opening, lines
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceLine:
+    branch: str
+    account: str
+    type: AccountType
+    balance: int
+
+    @property
+    def debit(self) -> int:
+        return self.balance if self.balance > 0 else 0
+
+    @property
+    def credit(self) -> int:
+        return -self.balance if self.balance < 0 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    as_of: date | None
+    lines: list[TrialBalanceLine]
+
+    @property
+    def total_debit(self) -> int:
+        return sum(line.debit for line in self.lines)
+
+    @property
+    def total_credit(self) -> int:
+        return sum(line.credit for line in self.lines)
+
+
+def trial_balance(
+    session: Session, *, branch: str | None = None, as_of: date | None = None, include_descendants: bool = False
+) -> TrialBalance:
+    """Every account's balance, in the debit or credit column, for a branch (and those below it) or all."""
+    query = select(Branch.code, Account.code, Account.type, Account.balance, Account.id).join(
+        Branch, Branch.id == Account.branch_id
+    )
+    if branch is not None:
+        branches = branch_and_descendants(session, branch) if include_descendants else [get_branch(session, branch)]
+        query = query.where(Account.branch_id.in_([b.id for b in branches]))
+    rows = session.execute(query.order_by(Branch.code, Account.code)).all()
+    if as_of is not None:
+        sums = dict(
+            session.execute(
+                select(Posting.account_id, total(Posting.amount))
+                .where(Posting.effective_date <= as_of, Posting.account_id.in_(query.with_only_columns(Account.id)))
+                .group_by(Posting.account_id)
+            ).all()
+        )
+        rows = [(b, a, t, sums.get(account_id, 0), account_id) for b, a, t, _, account_id in rows]
+    return TrialBalance(as_of, [TrialBalanceLine(b, a, AccountType(t), amount) for b, a, t, amount, _ in rows])

@@ -1,0 +1,114 @@
+"""Errors the ledger raises, each carrying the facts a caller needs to explain or fix it.
+
+LedgerError
+ ├── InvalidEntry              the request itself is malformed (fewer than two postings, a
+ │                             zero or non-integer amount, postings that do not sum to zero)
+ ├── NotFound
+ │    ├── BranchNotFound
+ │    ├── AccountNotFound
+ │    └── TransactionNotFound
+ ├── AccountClosed             posting to an account that was closed
+ ├── InsufficientFunds         an account that may not go negative would go negative
+ ├── PeriodClosed              the effective date lies in a closed month of a branch
+ ├── IdempotencyConflict       the same idempotency key was used for different content
+ ├── AlreadyReversed           a transaction can be reversed once
+ ├── DuplicateDisbursement     a (child, program, month) was already disbursed
+ ├── PeriodError               closing/reopening a month in the wrong order
+ ├── NotPermitted              an operation reserved for administrators
+ └── DatabaseNotReady          the schema is missing or older than this code
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger raises on purpose; its message is meant for people."""
+
+
+class InvalidEntry(LedgerError):
+    pass
+
+
+class NotFound(LedgerError):
+    pass
+
+
+class BranchNotFound(NotFound):
+    def __init__(self, branch: str) -> None:
+        self.branch = branch
+        super().__init__(f"branch {branch!r} does not exist")
+
+
+class AccountNotFound(NotFound):
+    def __init__(self, branch: str, account: str) -> None:
+        self.branch, self.account = branch, account
+        super().__init__(f"account {account!r} does not exist in branch {branch!r}")
+
+
+class TransactionNotFound(NotFound):
+    def __init__(self, transaction_id: int) -> None:
+        self.transaction_id = transaction_id
+        super().__init__(f"transaction {transaction_id} does not exist")
+
+
+class AccountClosed(LedgerError):
+    def __init__(self, branch: str, account: str) -> None:
+        self.branch, self.account = branch, account
+        super().__init__(f"account {account!r} of branch {branch!r} is closed; reopen it or use another account")
+
+
+class InsufficientFunds(LedgerError):
+    def __init__(self, branch: str, account: str, balance: int, change: int) -> None:
+        self.branch, self.account, self.balance, self.change = branch, account, balance, change
+        super().__init__(
+            f"account {account!r} of branch {branch!r} may not go negative: "
+            f"it holds {balance:,} ₫ and this would take {-change:,} ₫"
+        )
+
+
+class PeriodClosed(LedgerError):
+    def __init__(self, branch: str, effective_date: date, closed_through: date) -> None:
+        self.branch, self.effective_date, self.closed_through = branch, effective_date, closed_through
+        super().__init__(
+            f"branch {branch!r} is closed through {closed_through.isoformat()}: nothing can be posted "
+            f"on {effective_date.isoformat()}; post with a date in an open month, or ask an "
+            "administrator to reopen the month"
+        )
+
+
+class IdempotencyConflict(LedgerError):
+    def __init__(self, key: str, transaction_id: int) -> None:
+        self.key, self.transaction_id = key, transaction_id
+        super().__init__(
+            f"idempotency key {key!r} was already used by transaction {transaction_id} "
+            "with different content; use a new key for a new transaction"
+        )
+
+
+class AlreadyReversed(LedgerError):
+    def __init__(self, transaction_id: int, reversal_id: int) -> None:
+        self.transaction_id, self.reversal_id = transaction_id, reversal_id
+        super().__init__(f"transaction {transaction_id} was already reversed by transaction {reversal_id}")
+
+
+class DuplicateDisbursement(LedgerError):
+    def __init__(self, child: str, program: str, month: date, transaction_id: int | None) -> None:
+        self.child, self.program, self.month, self.transaction_id = child, program, month, transaction_id
+        super().__init__(
+            f"child {child!r} was already paid for {program!r} in {month:%Y-%m}"
+            + (f" (transaction {transaction_id})" if transaction_id is not None else "")
+        )
+
+
+class PeriodError(LedgerError):
+    pass
+
+
+class NotPermitted(LedgerError):
+    pass
+
+
+class DatabaseNotReady(LedgerError):
+    pass

@@ -1,0 +1,295 @@
+"""Ledger core: branches, accounts, transactions, postings, hash chain, periods, disbursements.
+
+The database itself enforces, so that even raw SQL from another client cannot break them:
+- invariant 1: a transaction row can only be inserted over at least two postings that sum
+  to zero per currency and carry its effective date; postings cannot be added to a
+  transaction that exists (postings are written first, the transaction row seals them, the
+  foreign key is checked at commit); on PostgreSQL a deferred constraint trigger re-checks
+  every transaction's sum at commit, which also covers concurrent raw writers;
+- invariant 2: UPDATE, DELETE (and TRUNCATE on PostgreSQL) of transactions, postings,
+  period events and disbursements are refused;
+- invariant 4 (second line of defence): a CHECK on the cached balance of accounts that may
+  not go negative.
+On PostgreSQL the transaction row's place in the hash chain is assigned by a trigger, so
+the lock on the chain head is held only from that last insert to commit.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-23
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+APPEND_ONLY = ("ledger_transaction", "posting", "period_event", "disbursement")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "branch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("level", sa.String(16), nullable=False),
+        sa.Column("province", sa.String(64), nullable=True),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("level IN ('province', 'commune', 'group')", name="ck_branch_level"),
+        sa.ForeignKeyConstraint(["parent_id"], ["branch.id"], name="fk_branch_parent_id_branch"),
+        sa.PrimaryKeyConstraint("id", name="pk_branch"),
+        sa.UniqueConstraint("code", name="uq_branch_code"),
+    )
+    op.create_index("ix_branch_parent_id", "branch", ["parent_id"])
+
+    op.create_table(
+        "chain_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.CheckConstraint("id = 1", name="ck_chain_head_single_row"),
+        sa.PrimaryKeyConstraint("id", name="pk_chain_head"),
+    )
+    op.execute("INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
+
+    op.create_table(
+        "account",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(200), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("may_go_negative", sa.Boolean(), nullable=False),
+        sa.Column("is_open", sa.Boolean(), nullable=False),
+        sa.Column("balance", sa.BigInteger(), nullable=False),
+        sa.Column("opened_on", sa.Date(), nullable=False),
+        sa.CheckConstraint(
+            "may_go_negative OR (type IN ('asset', 'expense') AND balance >= 0)"
+            " OR (type IN ('liability', 'equity', 'income') AND balance <= 0)",
+            name="ck_account_not_negative",
+        ),
+        sa.CheckConstraint(
+            "type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"
+        ),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name="fk_account_branch_id_branch"),
+        sa.PrimaryKeyConstraint("id", name="pk_account"),
+        sa.UniqueConstraint("branch_id", "code", name="uq_account_branch_id_code"),
+    )
+
+    op.create_table(
+        "ledger_transaction",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("idempotency_key", sa.String(200), nullable=True),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("metadata", sa.JSON(), nullable=False),
+        sa.Column("reverses_id", sa.BigInteger(), nullable=True),
+        sa.Column("posted_by", sa.String(100), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reverses_id"], ["ledger_transaction.id"], name="fk_ledger_transaction_reverses_id_ledger_transaction"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_ledger_transaction"),
+        sa.UniqueConstraint("idempotency_key", name="uq_ledger_transaction_idempotency_key"),
+        sa.UniqueConstraint("reverses_id", name="uq_ledger_transaction_reverses_id"),
+        sa.UniqueConstraint("seq", name="uq_ledger_transaction_seq"),
+    )
+    op.create_index("ix_ledger_transaction_effective_date", "ledger_transaction", ["effective_date"])
+
+    op.create_table(
+        "posting",
+        sa.Column("transaction_id", sa.BigInteger(), nullable=False),
+        sa.Column("line", sa.SmallInteger(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.CheckConstraint("amount <> 0", name="ck_posting_amount_not_zero"),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name="fk_posting_account_id_account"),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"], ["ledger_transaction.id"], name="fk_posting_transaction_id_ledger_transaction",
+            deferrable=True, initially="DEFERRED",
+        ),
+        sa.PrimaryKeyConstraint("transaction_id", "line", name="pk_posting"),
+    )
+    op.create_index("ix_posting_account_date", "posting", ["account_id", "effective_date"])
+
+    op.create_table(
+        "period_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(8), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("closed_through", sa.Date(), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(100), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.CheckConstraint("action IN ('close', 'reopen')", name="ck_period_event_action"),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name="fk_period_event_branch_id_branch"),
+        sa.PrimaryKeyConstraint("id", name="pk_period_event"),
+    )
+    op.create_index("ix_period_event_branch", "period_event", ["branch_id", "id"])
+
+    op.create_table(
+        "disbursement",
+        sa.Column("transaction_id", sa.BigInteger(), nullable=False),
+        sa.Column("child_code", sa.String(64), nullable=False),
+        sa.Column("program", sa.String(64), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"], ["ledger_transaction.id"], name="fk_disbursement_transaction_id_ledger_transaction",
+            deferrable=True, initially="DEFERRED",
+        ),
+        sa.PrimaryKeyConstraint("transaction_id", name="pk_disbursement"),
+        sa.UniqueConstraint("child_code", "program", "month", name="uq_disbursement_child_code_program_month"),
+    )
+
+    if op.get_bind().dialect.name == "postgresql":
+        _postgresql_triggers()
+    else:
+        _sqlite_triggers()
+
+
+def _sqlite_triggers() -> None:
+    for table in APPEND_ONLY:
+        for operation in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_refuse_{operation.lower()} BEFORE {operation} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {operation} on {table} is refused; "
+                "post a reversal instead'); END"
+            )
+    op.execute(
+        """
+        CREATE TRIGGER posting_sealed BEFORE INSERT ON posting
+        BEGIN
+            SELECT RAISE(ABORT, 'postings cannot be added to a transaction that is already posted')
+            WHERE EXISTS (SELECT 1 FROM ledger_transaction WHERE id = NEW.transaction_id);
+        END
+        """
+    )
+    op.execute(
+        """
+        CREATE TRIGGER ledger_transaction_balanced BEFORE INSERT ON ledger_transaction
+        BEGIN
+            SELECT RAISE(ABORT, 'a transaction needs at least two postings')
+            WHERE (SELECT count(*) FROM posting WHERE transaction_id = NEW.id) < 2;
+            SELECT RAISE(ABORT, 'the postings of a transaction must sum to zero in each currency')
+            WHERE EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
+                          GROUP BY currency HAVING sum(amount) <> 0);
+            SELECT RAISE(ABORT, 'postings must carry the effective date of their transaction')
+            WHERE EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
+                          AND effective_date <> NEW.effective_date);
+        END
+        """
+    )
+
+
+def _postgresql_triggers() -> None:
+    op.execute(
+        """
+        CREATE FUNCTION godmother_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the ledger is append-only: % on % is refused; post a reversal instead',
+                TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+        END $$
+        """
+    )
+    for table in APPEND_ONLY:
+        op.execute(
+            f"CREATE TRIGGER {table}_refuse_change BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION godmother_refuse_change()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_refuse_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION godmother_refuse_change()"
+        )
+    op.execute("CREATE SEQUENCE ledger_transaction_id_seq OWNED BY ledger_transaction.id")
+    op.execute(
+        """
+        CREATE FUNCTION godmother_posting_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM ledger_transaction WHERE id = NEW.transaction_id) THEN
+                RAISE EXCEPTION 'postings cannot be added to transaction %, which is already posted',
+                    NEW.transaction_id USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER posting_sealed BEFORE INSERT ON posting "
+        "FOR EACH ROW EXECUTE FUNCTION godmother_posting_sealed()"
+    )
+    op.execute(
+        """
+        CREATE FUNCTION godmother_seal_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            n integer;
+            head record;
+        BEGIN
+            SELECT count(*) INTO n FROM posting WHERE transaction_id = NEW.id;
+            IF n < 2 THEN
+                RAISE EXCEPTION 'transaction % has % postings; at least two are needed', NEW.id, n
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
+                       GROUP BY currency HAVING sum(amount) <> 0) THEN
+                RAISE EXCEPTION 'the postings of transaction % do not sum to zero', NEW.id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
+                       AND effective_date <> NEW.effective_date) THEN
+                RAISE EXCEPTION 'postings of transaction % must carry its effective date', NEW.id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            -- Link into the hash chain; the row lock on the head is held until commit.
+            SELECT seq, hash INTO head FROM chain_head WHERE id = 1 FOR UPDATE;
+            NEW.seq := head.seq + 1;
+            NEW.prev_hash := head.hash;
+            NEW.hash := encode(sha256(convert_to(head.hash || NEW.content_hash, 'UTF8')), 'hex');
+            UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+            RETURN NEW;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_transaction_seal BEFORE INSERT ON ledger_transaction "
+        "FOR EACH ROW EXECUTE FUNCTION godmother_seal_transaction()"
+    )
+    op.execute(
+        """
+        CREATE FUNCTION godmother_check_balanced_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.transaction_id
+                       GROUP BY currency HAVING sum(amount) <> 0) THEN
+                RAISE EXCEPTION 'the postings of transaction % do not sum to zero', NEW.transaction_id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE CONSTRAINT TRIGGER posting_balanced_at_commit AFTER INSERT ON posting "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION godmother_check_balanced_at_commit()"
+    )
+
+
+def downgrade() -> None:
+    for table in ("disbursement", "period_event", "posting", "ledger_transaction", "account", "chain_head", "branch"):
+        op.drop_table(table)
+    if op.get_bind().dialect.name == "postgresql":
+        for function in (
+            "godmother_refuse_change", "godmother_posting_sealed", "godmother_seal_transaction",
+            "godmother_check_balanced_at_commit",
+        ):
+            op.execute(f"DROP FUNCTION IF EXISTS {function}()")

@@ -1,0 +1,103 @@
+"""Closing months: once a branch closes a month, nothing is posted on a date inside it.
+
+A branch's state is the latest of its period events; closing month M closes every day up to
+its last, reopening M (administrators only, with a reason) opens M and every month after it.
+Both are kept as events, so the history of closes and reopens is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from ledger.accounts import get_branch
+from ledger.errors import NotPermitted, PeriodError
+from ledger.models import Account, PeriodEvent
+from ledger.months import Month, today_in_vietnam
+
+
+def closed_through(session: Session, branch_ids: Iterable[int]) -> dict[int, date]:
+    """The last closed day of each branch that has one."""
+    ids = sorted(set(branch_ids))
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(PeriodEvent.id)).where(PeriodEvent.branch_id.in_(ids)).group_by(PeriodEvent.branch_id)
+    )
+    rows = session.execute(
+        select(PeriodEvent.branch_id, PeriodEvent.closed_through).where(PeriodEvent.id.in_(latest))
+    )
+    return {branch_id: through for branch_id, through in rows if through is not None}
+
+
+def _lock_branch_accounts(session: Session, branch_id: int) -> None:
+    # Posting locks the accounts it touches: holding them all waits out posts in flight,
+    # and any post after us sees the new event.
+    session.execute(
+        select(Account.id).where(Account.branch_id == branch_id).order_by(Account.id).with_for_update()
+    ).all()
+
+
+def close_month(
+    session: Session, *, branch: str, month: Month, by: str, now: datetime | None = None
+) -> PeriodEvent:
+    """Close ``month`` (and every month before it) for ``branch``."""
+    owner = get_branch(session, branch)
+    assert owner.id is not None
+    now = now or datetime.now(UTC)
+    if month.last_day >= today_in_vietnam(now):
+        raise PeriodError(f"{month} has not ended yet; it can be closed from {month.next().first_day:%d/%m/%Y}")
+    _lock_branch_accounts(session, owner.id)
+    through = closed_through(session, [owner.id]).get(owner.id)
+    if through is not None and month.last_day <= through:
+        raise PeriodError(f"branch {branch!r} is already closed through {through.isoformat()}")
+    event = PeriodEvent(
+        branch_id=owner.id, action="close", month=month.first_day, closed_through=month.last_day, at=now, by=by
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def reopen_month(
+    session: Session,
+    *,
+    branch: str,
+    month: Month,
+    by: str,
+    reason: str,
+    as_admin: bool,
+    now: datetime | None = None,
+) -> PeriodEvent:
+    """Reopen ``month`` and every later month of ``branch``: administrators only, with a reason."""
+    if not as_admin:
+        raise NotPermitted("only an administrator can reopen a closed month")
+    if not reason.strip():
+        raise PeriodError("say why the month is reopened: the reason is kept in the period history")
+    owner = get_branch(session, branch)
+    assert owner.id is not None
+    _lock_branch_accounts(session, owner.id)
+    through = closed_through(session, [owner.id]).get(owner.id)
+    if through is None or month.first_day > through:
+        raise PeriodError(f"{month} is not closed for branch {branch!r}")
+    previous = month.previous().last_day
+    event = PeriodEvent(
+        branch_id=owner.id,
+        action="reopen",
+        month=month.first_day,
+        closed_through=previous,
+        at=now or datetime.now(UTC),
+        by=by,
+        reason=reason.strip(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def period_history(session: Session, branch: str) -> list[PeriodEvent]:
+    owner = get_branch(session, branch)
+    return list(session.scalars(select(PeriodEvent).where(PeriodEvent.branch_id == owner.id).order_by(PeriodEvent.id)))

@@ -1,0 +1,543 @@
+"""Posting transactions: the only way money moves in the ledger.
+
+``post_many`` is the one path for a single transaction and for a batch of thousands:
+1. validate each entry on its own (at least two postings, whole đồng, sum zero);
+2. return what an idempotency key already posted (same content) or refuse it (different);
+3. lock the accounts involved, in ascending id order so concurrent writers cannot deadlock,
+   then check they are open, that no branch has closed the month, and that no account that
+   may not go negative would;
+4. write the postings, update the cached balances, then the transaction rows that seal
+   them into the hash chain. All of it happens in the caller's database transaction: the
+   authoritative balance is never outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from ledger import chain
+from ledger.accounts import AccountKey
+from ledger.db import is_sqlite
+from ledger.errors import (
+    AccountClosed,
+    AccountNotFound,
+    AlreadyReversed,
+    BranchNotFound,
+    DuplicateDisbursement,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidEntry,
+    PeriodClosed,
+    TransactionNotFound,
+)
+from ledger.models import (
+    Account,
+    AccountType,
+    Branch,
+    ChainHead,
+    Disbursement,
+    LedgerTransaction,
+    Posting,
+)
+from ledger.months import Month, today_in_vietnam
+from ledger.periods import closed_through
+
+# Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
+POSTING = Posting.__table__  # type: ignore[attr-defined]
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+TRANSACTION = LedgerTransaction.__table__  # type: ignore[attr-defined]
+DISBURSEMENT = Disbursement.__table__  # type: ignore[attr-defined]
+CHAIN_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+
+MAX_POSTINGS = 1000
+MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One line of an entry: ``amount`` đồng on ``account``, debit positive, credit negative."""
+
+    account: AccountKey
+    amount: int
+    currency: str = "VND"
+
+
+@dataclass(frozen=True, slots=True)
+class DisbursementKey:
+    """The (child, program, month) a disbursement pays; each can be paid once."""
+
+    child: str
+    program: str
+    month: Month
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A transaction to post."""
+
+    effective_date: date
+    description: str
+    legs: tuple[Leg, ...]
+    posted_by: str
+    idempotency_key: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "general"
+    reverses_id: int | None = None
+    disbursement: DisbursementKey | None = None
+
+    def fingerprint(self) -> str:
+        """What makes two requests "the same content" for idempotency."""
+        return chain.canonical_json(
+            {
+                "effective_date": self.effective_date.isoformat(),
+                "description": self.description,
+                "legs": [[leg.account.branch, leg.account.code, leg.amount, leg.currency] for leg in self.legs],
+                "metadata": dict(self.metadata),
+                "kind": self.kind,
+                "reverses_id": self.reverses_id,
+                "disbursement": (
+                    [self.disbursement.child, self.disbursement.program, str(self.disbursement.month)]
+                    if self.disbursement
+                    else None
+                ),
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A transaction as it stands in the ledger; ``created`` is false for an idempotent replay."""
+
+    id: int
+    seq: int
+    hash: str
+    effective_date: date
+    created: bool
+
+
+def post(session: Session, entry: Entry, *, now: datetime | None = None) -> Posted:
+    """Post one transaction (see ``post_many``)."""
+    return post_many(session, [entry], now=now)[0]
+
+
+def post_many(session: Session, entries: Sequence[Entry], *, now: datetime | None = None) -> list[Posted]:
+    """Post ``entries`` in order, all or none, in the caller's database transaction."""
+    for entry in entries:
+        validate(entry)
+    results: list[Posted | None] = [None] * len(entries)
+    replays = _find_replays(session, entries)
+    for index, posted in replays.items():
+        results[index] = posted
+    todo = [i for i in range(len(entries)) if i not in replays]
+    if todo:
+        fresh = _post_new(session, [entries[i] for i in todo], now or datetime.now(UTC))
+        for index, posted in zip(todo, fresh, strict=True):
+            results[index] = posted
+    return [r for r in results if r is not None]
+
+
+def reverse(
+    session: Session,
+    transaction_id: int,
+    *,
+    posted_by: str,
+    effective_date: date | None = None,
+    description: str | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Posted:
+    """Post the mirror image of a transaction, linked to it.
+
+    Dated like the original unless that month is closed for a branch it touched, in which
+    case it is dated today (UTC+7) unless ``effective_date`` says otherwise.
+    """
+    original = session.get(LedgerTransaction, transaction_id)
+    if original is None:
+        raise TransactionNotFound(transaction_id)
+    reversal_id = session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
+    )
+    if reversal_id is not None:
+        if idempotency_key is not None:
+            replay = session.scalar(
+                select(LedgerTransaction).where(LedgerTransaction.idempotency_key == idempotency_key)
+            )
+            if replay is not None and replay.id == reversal_id:
+                return Posted(replay.id, replay.seq, replay.hash, replay.effective_date, created=False)
+        raise AlreadyReversed(transaction_id, reversal_id)
+    rows = session.execute(
+        select(Branch.code, Account.code, Account.branch_id, Posting.amount, Posting.currency)
+        .join(Account, Account.id == Posting.account_id)
+        .join(Branch, Branch.id == Account.branch_id)
+        .where(Posting.transaction_id == transaction_id)
+        .order_by(Posting.line)
+    ).all()
+    if effective_date is None:
+        effective_date = original.effective_date
+        closed = closed_through(session, {row[2] for row in rows})
+        if any(through >= effective_date for through in closed.values()):
+            effective_date = today_in_vietnam(now)
+    entry = Entry(
+        effective_date=effective_date,
+        description=description or f"Reversal of transaction {transaction_id}: {original.description}",
+        legs=tuple(Leg(AccountKey(b, a), -amount, currency) for b, a, _, amount, currency in rows),
+        posted_by=posted_by,
+        idempotency_key=idempotency_key,
+        kind="reversal",
+        reverses_id=transaction_id,
+    )
+    return post(session, entry, now=now)
+
+
+# --- validation -------------------------------------------------------------------------
+
+def validate(entry: Entry) -> None:
+    """Refuse an entry that could never be posted, whatever the state of the ledger."""
+    if len(entry.legs) < 2:
+        raise InvalidEntry("a transaction needs at least two postings")
+    if len(entry.legs) > MAX_POSTINGS:
+        raise InvalidEntry(f"a transaction may have at most {MAX_POSTINGS} postings")
+    totals: dict[str, int] = {}
+    for line, leg in enumerate(entry.legs, start=1):
+        if type(leg.amount) is not int:
+            raise InvalidEntry(f"posting {line}: amounts are whole đồng (an integer), not {leg.amount!r}")
+        if leg.amount == 0:
+            raise InvalidEntry(f"posting {line}: an amount of zero moves nothing")
+        if abs(leg.amount) > MAX_AMOUNT:
+            raise InvalidEntry(f"posting {line}: {leg.amount:,} ₫ is beyond any real amount")
+        if leg.currency != "VND":
+            raise InvalidEntry(f"posting {line}: only VND is kept in this ledger, not {leg.currency!r}")
+        totals[leg.currency] = totals.get(leg.currency, 0) + leg.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        currency, total = next(iter(unbalanced.items()))
+        raise InvalidEntry(f"the postings must sum to zero, but they sum to {total:,} {currency}")
+    if not entry.description.strip():
+        raise InvalidEntry("a transaction needs a description")
+    if not entry.posted_by.strip():
+        raise InvalidEntry("a transaction must say who posted it")
+    if entry.idempotency_key is not None and not 0 < len(entry.idempotency_key) <= 200:
+        raise InvalidEntry("an idempotency key has 1 to 200 characters")
+    _check_json(entry.metadata, "metadata")
+
+
+def _check_json(value: Any, where: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEntry(f"{where}: keys must be strings")
+            _check_json(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]")
+    elif isinstance(value, float):
+        raise InvalidEntry(f"{where}: no floating-point numbers in the ledger; use an integer or a string")
+    elif not isinstance(value, str | int | bool) and value is not None:
+        raise InvalidEntry(f"{where}: {type(value).__name__} cannot be stored")
+
+
+# --- idempotency ------------------------------------------------------------------------
+
+def _find_replays(session: Session, entries: Sequence[Entry]) -> dict[int, Posted]:
+    """Entries whose idempotency key was already posted, checked to carry the same content."""
+    keyed: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if entry.idempotency_key is None:
+            continue
+        if entry.idempotency_key in keyed:
+            raise InvalidEntry(f"idempotency key {entry.idempotency_key!r} appears twice in one batch")
+        keyed[entry.idempotency_key] = index
+    if not keyed:
+        return {}
+    replays: dict[int, Posted] = {}
+    for chunk in _chunks(list(keyed), 500):
+        for txn in session.scalars(select(LedgerTransaction).where(LedgerTransaction.idempotency_key.in_(chunk))):
+            assert txn.idempotency_key is not None
+            index = keyed[txn.idempotency_key]
+            if stored_entry(session, txn).fingerprint() != entries[index].fingerprint():
+                raise IdempotencyConflict(txn.idempotency_key, txn.id)
+            replays[index] = Posted(txn.id, txn.seq, txn.hash, txn.effective_date, created=False)
+    return replays
+
+
+def stored_entry(session: Session, txn: LedgerTransaction) -> Entry:
+    """The entry a stored transaction was posted from."""
+    legs = tuple(
+        Leg(AccountKey(branch, code), amount, currency)
+        for branch, code, amount, currency in session.execute(
+            select(Branch.code, Account.code, Posting.amount, Posting.currency)
+            .join(Account, Account.id == Posting.account_id)
+            .join(Branch, Branch.id == Account.branch_id)
+            .where(Posting.transaction_id == txn.id)
+            .order_by(Posting.line)
+        )
+    )
+    disbursement = session.get(Disbursement, txn.id)
+    return Entry(
+        effective_date=txn.effective_date,
+        description=txn.description,
+        legs=legs,
+        posted_by=txn.posted_by,
+        idempotency_key=txn.idempotency_key,
+        metadata=txn.meta,
+        kind=txn.kind,
+        reverses_id=txn.reverses_id,
+        disbursement=(
+            DisbursementKey(disbursement.child_code, disbursement.program, Month.of(disbursement.month))
+            if disbursement
+            else None
+        ),
+    )
+
+
+# --- the write path ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _LockedAccount:
+    id: int
+    branch_id: int
+    key: AccountKey
+    type: AccountType
+    currency: str
+    may_go_negative: bool
+    is_open: bool
+    balance: int
+
+
+def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[Posted]:
+    accounts = _lock_accounts(session, {leg.account for entry in entries for leg in entry.legs})
+    closed = closed_through(session, {account.branch_id for account in accounts.values()})
+    _check_reversals(session, entries)
+    _check_disbursements(session, entries)
+
+    by_id = {account.id: account for account in accounts.values()}
+    deltas: dict[int, int] = {}
+    for entry in entries:
+        _check_against_ledger(entry, accounts, closed)
+        for account_id, change in _net_changes(entry, accounts).items():
+            account = by_id[account_id]
+            sign = account.type.normal_sign
+            if not account.may_go_negative and sign * (account.balance + change) < 0:
+                raise InsufficientFunds(account.key.branch, account.key.code, sign * account.balance, sign * change)
+            account.balance += change
+            deltas[account_id] = deltas.get(account_id, 0) + change
+
+    ids = _allocate_ids(session, len(entries))
+    postings, headers, disbursements = [], [], []
+    for txn_id, entry in zip(ids, entries, strict=True):
+        for line, leg in enumerate(entry.legs, start=1):
+            postings.append(
+                {
+                    "transaction_id": txn_id,
+                    "line": line,
+                    "account_id": accounts[leg.account].id,
+                    "amount": leg.amount,
+                    "currency": leg.currency,
+                    "effective_date": entry.effective_date,
+                }
+            )
+        headers.append(
+            {
+                "id": txn_id,
+                "idempotency_key": entry.idempotency_key,
+                "effective_date": entry.effective_date,
+                "recorded_at": now,
+                "description": entry.description,
+                "metadata": dict(entry.metadata),
+                "reverses_id": entry.reverses_id,
+                "posted_by": entry.posted_by,
+                "kind": entry.kind,
+                "content_hash": chain.content_hash(
+                    transaction_id=txn_id,
+                    idempotency_key=entry.idempotency_key,
+                    effective_date=entry.effective_date,
+                    recorded_at=now,
+                    description=entry.description,
+                    metadata=entry.metadata,
+                    reverses_id=entry.reverses_id,
+                    posted_by=entry.posted_by,
+                    kind=entry.kind,
+                    postings=[
+                        chain.HashedPosting(leg.account.branch, leg.account.code, leg.amount, leg.currency)
+                        for leg in entry.legs
+                    ],
+                ),
+            }
+        )
+        if entry.disbursement:
+            disbursements.append(
+                {
+                    "transaction_id": txn_id,
+                    "child_code": entry.disbursement.child,
+                    "program": entry.disbursement.program,
+                    "month": entry.disbursement.month.first_day,
+                }
+            )
+
+    session.execute(insert(POSTING), postings)
+    changed = [{"account_id": account_id, "delta": delta} for account_id, delta in sorted(deltas.items()) if delta]
+    if changed:
+        session.execute(
+            update(ACCOUNT)
+            .where(ACCOUNT.c.id == bindparam("account_id"))
+            .values(balance=ACCOUNT.c.balance + bindparam("delta")),
+            changed,
+        )
+    if disbursements:
+        try:
+            with session.begin_nested():
+                session.execute(insert(DISBURSEMENT), disbursements)
+        except IntegrityError:
+            first = disbursements[0]
+            raise DuplicateDisbursement(first["child_code"], first["program"], first["month"], None) from None
+    return _seal(session, headers)
+
+
+def _net_changes(entry: Entry, accounts: dict[AccountKey, _LockedAccount]) -> dict[int, int]:
+    changes: dict[int, int] = {}
+    for leg in entry.legs:
+        account_id = accounts[leg.account].id
+        changes[account_id] = changes.get(account_id, 0) + leg.amount
+    return changes
+
+
+def _check_against_ledger(entry: Entry, accounts: dict[AccountKey, _LockedAccount], closed: dict[int, date]) -> None:
+    for leg in entry.legs:
+        account = accounts[leg.account]
+        if not account.is_open:
+            raise AccountClosed(account.key.branch, account.key.code)
+        if leg.currency != account.currency:
+            raise InvalidEntry(f"account {account.key} keeps {account.currency}, not {leg.currency}")
+        through = closed.get(account.branch_id)
+        if through is not None and entry.effective_date <= through:
+            raise PeriodClosed(account.key.branch, entry.effective_date, through)
+
+
+def _lock_accounts(session: Session, keys: set[AccountKey]) -> dict[AccountKey, _LockedAccount]:
+    """Load and lock (``FOR UPDATE``, ascending id) every account the entries touch."""
+    columns = (
+        Account.id, Account.branch_id, Branch.code, Account.code, Account.type, Account.currency,
+        Account.may_go_negative, Account.is_open, Account.balance,
+    )
+    ordered = sorted(keys)
+    if len(ordered) <= 500:
+        query = (
+            select(*columns).join(Branch, Branch.id == Account.branch_id)
+            .where(tuple_(Branch.code, Account.code).in_([(k.branch, k.code) for k in ordered]))
+            .order_by(Account.id)
+        )
+        rows = session.execute(query.with_for_update(of=Account)).all()
+    else:
+        # Resolve ids first, then lock in id order chunk by chunk: still one global lock order.
+        ids: list[int] = []
+        for chunk in _chunks(ordered, 500):
+            ids.extend(session.scalars(
+                select(Account.id).join(Branch, Branch.id == Account.branch_id)
+                .where(tuple_(Branch.code, Account.code).in_([(k.branch, k.code) for k in chunk]))
+            ))
+        rows = []
+        for chunk in _chunks(sorted(ids), 500):
+            query = select(*columns).join(Branch, Branch.id == Account.branch_id).where(Account.id.in_(chunk))
+            rows.extend(session.execute(query.order_by(Account.id).with_for_update(of=Account)).all())
+    found = {
+        AccountKey(branch, code): _LockedAccount(
+            id, branch_id, AccountKey(branch, code), AccountType(type_), currency, may_go_negative, is_open, balance
+        )
+        for id, branch_id, branch, code, type_, currency, may_go_negative, is_open, balance in rows
+    }
+    missing = keys - found.keys()
+    if missing:
+        key = min(missing)
+        if session.scalar(select(Branch.id).where(Branch.code == key.branch)) is None:
+            raise BranchNotFound(key.branch)
+        raise AccountNotFound(key.branch, key.code)
+    return found
+
+
+def _check_reversals(session: Session, entries: Sequence[Entry]) -> None:
+    targets = [entry.reverses_id for entry in entries if entry.reverses_id is not None]
+    if not targets:
+        return
+    if len(set(targets)) != len(targets):
+        raise InvalidEntry("a batch reverses the same transaction twice")
+    existing = set(session.scalars(select(LedgerTransaction.id).where(LedgerTransaction.id.in_(targets))))
+    for target in targets:
+        if target not in existing:
+            raise TransactionNotFound(target)
+    for target, reversal in session.execute(
+        select(LedgerTransaction.reverses_id, LedgerTransaction.id).where(LedgerTransaction.reverses_id.in_(targets))
+    ):
+        raise AlreadyReversed(target, reversal)
+
+
+def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
+    keys = [entry.disbursement for entry in entries if entry.disbursement is not None]
+    if not keys:
+        return
+    seen: set[DisbursementKey] = set()
+    for key in keys:
+        if key in seen:
+            raise DuplicateDisbursement(key.child, key.program, key.month.first_day, None)
+        seen.add(key)
+    for chunk in _chunks(keys, 300):
+        row = session.execute(
+            select(Disbursement.child_code, Disbursement.program, Disbursement.month, Disbursement.transaction_id)
+            .where(
+                tuple_(Disbursement.child_code, Disbursement.program, Disbursement.month).in_(
+                    [(k.child, k.program, k.month.first_day) for k in chunk]
+                )
+            )
+            .limit(1)
+        ).first()
+        if row is not None:
+            raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
+
+
+def _allocate_ids(session: Session, count: int) -> list[int]:
+    if is_sqlite(session):
+        # Writers hold SQLite's single write lock (BEGIN IMMEDIATE): ids follow the chain.
+        head = session.execute(select(ChainHead.seq).where(ChainHead.id == 1)).scalar_one()
+        return list(range(head + 1, head + 1 + count))
+    if count == 1:
+        return [session.execute(text("SELECT nextval('ledger_transaction_id_seq')")).scalar_one()]
+    return list(
+        session.scalars(text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)"), {"n": count})
+    )
+
+
+def _seal(session: Session, headers: list[dict[str, Any]]) -> list[Posted]:
+    """Insert the transaction rows, which link them into the hash chain, last before commit."""
+    if is_sqlite(session):
+        seq, prev = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).one()
+        for header in headers:
+            seq += 1
+            header["seq"], header["prev_hash"] = seq, prev
+            header["hash"] = prev = chain.link_hash(prev, header["content_hash"])
+        session.execute(insert(TRANSACTION), headers)
+        session.execute(update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(seq=seq, hash=prev))
+        return [Posted(h["id"], h["seq"], h["hash"], h["effective_date"], created=True) for h in headers]
+    # PostgreSQL: the sealing trigger assigns seq, prev_hash and hash.
+    for header in headers:
+        header.update(seq=0, prev_hash="", hash="")
+    rows = session.execute(
+        insert(TRANSACTION).returning(
+            TRANSACTION.c.id, TRANSACTION.c.seq, TRANSACTION.c.hash, sort_by_parameter_order=True
+        ),
+        headers,
+    ).all()
+    return [Posted(id, seq, hash_, h["effective_date"], created=True) for (id, seq, hash_), h in zip(rows, headers, strict=True)]
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def transaction_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(LedgerTransaction)).scalar_one()
