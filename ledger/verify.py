@@ -144,11 +144,11 @@ def _verify_balances(session: Session, report: VerifyReport) -> None:
     sums = dict(session.execute(select(Posting.account_id, total(Posting.amount)).group_by(Posting.account_id)).all())
     for account, branch in session.execute(select(Account, Branch.code).join(Branch, Branch.id == Account.branch_id)):
         report.accounts += 1
-        total = sums.get(account.id, 0)
+        posted = sums.get(account.id, 0)
         where = f"account {account.code!r} of branch {branch!r}"
-        if account.balance != total:
+        if account.balance != posted:
             report.problems.append(
-                Problem(f"{where}: cached balance {account.balance:,} ≠ sum of its postings {total:,}")
+                Problem(f"{where}: cached balance {account.balance:,} ≠ sum of its postings {posted:,}")
             )
-        if not account.may_go_negative and AccountType(account.type).normal_sign * total < 0:
-            report.problems.append(Problem(f"{where} may not go negative but stands at {total:,}"))
+        if not account.may_go_negative and AccountType(account.type).normal_sign * posted < 0:
+            report.problems.append(Problem(f"{where} may not go negative but stands at {posted:,}"))

@@ -1,0 +1,272 @@
+"""The ``godmother`` command: a thin adapter that parses arguments, calls the ledger, prints.
+
+Every failure the user can cause prints one line and exits non-zero: 1 for a refusal or an
+unreachable database, 2 for bad arguments. No traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from ledger import balances, db, demo, periods, posting
+from ledger.accounts import AccountKey
+from ledger.errors import LedgerError
+from ledger.export_beancount import export_beancount
+from ledger.money import format_vnd, parse_date
+from ledger.months import Month
+from ledger.settings import Settings
+from ledger.verify import verify as verify_ledger
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Godmother: the ledger of Mẹ đỡ đầu and social-aid programs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+export_app = typer.Typer(help="Export the ledger.", no_args_is_help=True)
+period_app = typer.Typer(help="Close and reopen months (khóa sổ).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(export_app, name="export")
+app.add_typer(period_app, name="period")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can cause into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except LedgerError as exc:
+            raise fail(str(exc)) from None
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        except OperationalError as exc:
+            raise fail(f"cannot use the database ({Settings().database_url}): {exc.orig}") from None
+        except DBAPIError as exc:
+            raise fail(f"the database refused the operation: {exc.orig}") from None
+        except OSError as exc:
+            raise fail(str(exc)) from None
+        except Exception as exc:  # a bug: one line for the user, the traceback on request
+            if os.environ.get("GODMOTHER_DEBUG"):
+                raise
+            raise fail(f"internal error ({type(exc).__name__}: {exc}); rerun with GODMOTHER_DEBUG=1 and report it", 70) from None
+
+    return wrapper
+
+
+def engine(*, migrate: bool = True) -> Engine:
+    engine = db.make_engine(Settings().database_url)
+    if migrate:
+        db.ensure_schema(engine)
+    return engine
+
+
+def as_date(value: str | None) -> date | None:
+    return parse_date(value) if value else None
+
+
+# --- commands ---------------------------------------------------------------------------
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    target = engine(migrate=False)
+    db.upgrade(target, revision)
+    typer.echo(f"database at revision {db.current_revision(target)}")
+
+
+@db_app.command("current")
+@friendly
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    typer.echo(db.current_revision(engine(migrate=False)) or "empty")
+
+
+@app.command()
+@friendly
+def verify() -> None:
+    """Check the hash chain, every transaction's balance and every cached balance."""
+    with Session(engine()) as session:
+        report = verify_ledger(session)
+    if report.ok:
+        typer.echo(
+            f"ledger intact: {report.transactions} transactions, {report.postings} postings, "
+            f"{report.accounts} accounts; chain head #{report.head_seq} {report.head_hash}"
+        )
+        return
+    first = report.first_bad
+    assert first is not None
+    typer.echo(f"LEDGER DAMAGED: {len(report.problems)} problem(s); first: {first.message}", err=True)
+    for problem in report.problems[1:20]:
+        typer.echo(f"  {problem.message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("trial-balance")
+@friendly
+def trial_balance(
+    branch: Annotated[str | None, typer.Option(help="branch code (default: every branch)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="end of this day, YYYY-MM-DD")] = None,
+    below: Annotated[bool, typer.Option("--include-below/--only", help="include the branches below")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Every account's balance in the debit or credit column (bảng cân đối tài khoản)."""
+    with Session(engine()) as session:
+        tb = balances.trial_balance(session, branch=branch, as_of=as_date(as_of), include_descendants=below)
+    if as_json:
+        rows: list[dict[str, Any]] = [
+            {"branch": line.branch, "account": line.account, "type": line.type.value,
+             "debit": line.debit, "credit": line.credit, "balance": line.balance}
+            for line in tb.lines
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Bảng cân đối tài khoản / Trial balance{' — ' + branch if branch else ''}"
+               f"{' — ' + tb.as_of.strftime('%d/%m/%Y') if tb.as_of else ''}")
+    width = max([len(f"{line.branch}  {line.account}") for line in tb.lines] + [30])
+    typer.echo(f"{'Tài khoản / Account':<{width}}  {'Nợ / Debit':>18}  {'Có / Credit':>18}")
+    for line in tb.lines:
+        typer.echo(f"{line.branch + '  ' + line.account:<{width}}  {_amount(line.debit):>18}  {_amount(line.credit):>18}")
+    typer.echo(f"{'Tổng / Total':<{width}}  {_amount(tb.total_debit):>18}  {_amount(tb.total_credit):>18}")
+
+
+def _amount(value: int) -> str:
+    return format_vnd(value) if value else ""
+
+
+@app.command()
+@friendly
+def balance(
+    account: Annotated[str, typer.Argument(help="account code, e.g. liabilities:fund:child:C-000123")],
+    branch: Annotated[str, typer.Option(help="branch code")],
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The balance of one account (debit positive), now or at the end of a day."""
+    with Session(engine()) as session:
+        amount = balances.balance(session, AccountKey(branch, account), as_of=as_date(as_of))
+    if as_json:
+        typer.echo(json.dumps({"branch": branch, "account": account, "as_of": as_of, "balance": amount}))
+    else:
+        typer.echo(format_vnd(amount))
+
+
+@app.command()
+@friendly
+def history(
+    account: Annotated[str, typer.Argument(help="account code")],
+    branch: Annotated[str, typer.Option(help="branch code")],
+    start: Annotated[str | None, typer.Option("--from")] = None,
+    end: Annotated[str | None, typer.Option("--to")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """An account's postings with the running balance (sổ chi tiết)."""
+    with Session(engine()) as session:
+        opening, lines = balances.account_history(session, AccountKey(branch, account), start=as_date(start), end=as_date(end))
+    if as_json:
+        typer.echo(json.dumps({"opening": opening, "lines": [
+            {"date": l.effective_date.isoformat(), "transaction": l.transaction_id, "description": l.description,
+             "amount": l.amount, "balance": l.running_balance} for l in lines]}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{'':10}  {'Số dư đầu / Opening':<50}  {'':>16}  {_amount(opening) or '0':>16}")
+    for l in lines:
+        typer.echo(f"{l.effective_date:%d/%m/%Y}  {l.description[:50]:<50}  {format_vnd(l.amount):>16}  {format_vnd(l.running_balance):>16}")
+
+
+@app.command()
+@friendly
+def reverse(
+    transaction: Annotated[int, typer.Argument(help="id of the transaction to reverse")],
+    by: Annotated[str, typer.Option(help="who reverses it")],
+    reason: Annotated[str, typer.Option(help="why")],
+    on: Annotated[str | None, typer.Option("--date", help="effective date of the reversal")] = None,
+) -> None:
+    """Correct a mistake: post the mirror image of a transaction, linked to it."""
+    posted = db.run_in_transaction(
+        engine(), lambda s: posting.reverse(s, transaction, posted_by=by, effective_date=as_date(on),
+                                            description=f"Reversal of transaction {transaction}: {reason}")
+    )
+    typer.echo(f"transaction {transaction} reversed by transaction {posted.id} on {posted.effective_date:%d/%m/%Y}")
+
+
+@period_app.command("close")
+@friendly
+def period_close(branch: str, month: str, by: Annotated[str, typer.Option(help="who closes it")] = "cli") -> None:
+    """Close a month (and those before it) for a branch."""
+    event = db.run_in_transaction(engine(), lambda s: periods.close_month(s, branch=branch, month=Month.parse(month), by=by))
+    typer.echo(f"branch {branch} closed through {event.closed_through:%d/%m/%Y}")
+
+
+@period_app.command("reopen")
+@friendly
+def period_reopen(
+    branch: str,
+    month: str,
+    reason: Annotated[str, typer.Option(help="why the month is reopened (kept in the history)")],
+    by: Annotated[str, typer.Option(help="administrator reopening it")] = "admin",
+) -> None:
+    """Reopen a closed month (administrators: whoever runs this CLI on the server)."""
+    event = db.run_in_transaction(
+        engine(), lambda s: periods.reopen_month(s, branch=branch, month=Month.parse(month), by=by, reason=reason, as_admin=True)
+    )
+    through = f"closed through {event.closed_through:%d/%m/%Y}" if event.closed_through else "fully open"
+    typer.echo(f"branch {branch} reopened from {month}: now {through}")
+
+
+@period_app.command("list")
+@friendly
+def period_list(branch: str) -> None:
+    """The close/reopen history of a branch."""
+    with Session(engine()) as session:
+        for event in periods.period_history(session, branch):
+            typer.echo(f"{event.at:%Y-%m-%d %H:%M}  {event.action:<6}  {event.month:%Y-%m}  by {event.by}  {event.reason}")
+
+
+@export_app.command("beancount")
+@friendly
+def export_beancount_command(output: Annotated[Path, typer.Option("-o", "--output", help="file to write")]) -> None:
+    """Write the ledger as a beancount file (check it with bean-check)."""
+    with Session(engine()) as session, output.open("w", encoding="utf-8") as out:
+        count = export_beancount(session, out)
+    typer.echo(f"wrote {count} transactions to {output}")
+
+
+@app.command("demo")
+@friendly
+def demo_command() -> None:
+    """Create the database, load the demo ledger and print its trial balance."""
+    target = engine()
+    loaded = db.run_in_transaction(target, demo.load_demo)
+    typer.echo("demo ledger loaded" if loaded else "demo ledger already present")
+    trial_balance(branch=demo.PROVINCE, as_of=None, below=True, as_json=False)
+    verify()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
