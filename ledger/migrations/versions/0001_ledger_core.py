@@ -238,7 +238,7 @@ def _postgresql_triggers() -> None:
         BEGIN
             SELECT count(*) INTO n FROM posting WHERE transaction_id = NEW.id;
             IF n < 2 THEN
-                RAISE EXCEPTION 'transaction % has % postings; at least two are needed', NEW.id, n
+                RAISE EXCEPTION 'transaction % has % postings: a transaction needs at least two postings', NEW.id, n
                     USING ERRCODE = 'check_violation';
             END IF;
             IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id

@@ -1,0 +1,137 @@
+"""Invariant 1: the postings of every transaction sum to zero, per currency.
+
+Checked by the ledger with a clear message, and by the database itself against raw SQL.
+"""
+
+from datetime import date
+
+import pytest
+
+from ledger.accounts import AccountKey
+from ledger.db import run_in_transaction
+from ledger.errors import InvalidEntry
+from ledger.posting import Entry, Leg, post
+from tests.factories import BANK, commune, fund, transfer
+from tests.ledger.raw import execute, refused, scalar
+
+A, B = AccountKey("an-lao", BANK), AccountKey("an-lao", fund("C-000123"))
+
+
+def entry(*legs: Leg) -> Entry:
+    return Entry(date(2025, 5, 2), "thu tiền", legs, posted_by="thu-quy")
+
+
+@pytest.mark.parametrize(
+    ("legs", "message"),
+    [
+        ((Leg(A, 1_500_000), Leg(B, -1_400_000)), "sum to zero, but they sum to 100,000"),
+        ((Leg(A, 1_500_000),), "at least two postings"),
+        ((Leg(A, 0), Leg(B, 0)), "zero moves nothing"),
+        ((Leg(A, 1.5), Leg(B, -1.5)), "whole đồng"),  # type: ignore[arg-type]
+        ((Leg(A, True), Leg(B, -1)), "whole đồng"),
+        ((Leg(A, 100, "USD"), Leg(B, -100, "USD")), "only VND"),
+    ],
+)
+def test_the_ledger_refuses_an_entry_that_does_not_balance(engine, legs, message):
+    commune(engine)
+    with pytest.raises(InvalidEntry, match=message):
+        run_in_transaction(engine, lambda s: post(s, entry(*legs)))
+    assert scalar_count(engine) == 0
+
+
+def scalar_count(engine) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM posting")).scalar_one()
+
+
+def ids(database) -> tuple[int, int]:
+    bank = scalar(database, f"SELECT id FROM account WHERE code = '{BANK}'")
+    child = scalar(database, f"SELECT id FROM account WHERE code = '{fund('C-000123')}'")
+    return bank, child
+
+
+def header(txn_id: int) -> str:
+    return (
+        "INSERT INTO ledger_transaction (id, seq, effective_date, recorded_at, description, metadata, posted_by,"
+        f" kind, content_hash, prev_hash, hash) VALUES ({txn_id}, {txn_id}, '2025-05-02', '2025-05-02 00:00:00',"
+        " 'raw', '{}', 'raw', 'general', 'x', 'x', 'x')"
+    )
+
+
+def posting(txn_id: int, line: int, account: int, amount: int) -> str:
+    return (
+        "INSERT INTO posting (transaction_id, line, account_id, amount, currency, effective_date)"
+        f" VALUES ({txn_id}, {line}, {account}, {amount}, 'VND', '2025-05-02')"
+    )
+
+
+def test_the_database_refuses_unbalanced_postings_from_raw_sql(database):
+    commune(database.engine)
+    bank, child = ids(database)
+    error = refused(database, posting(900, 1, bank, 1_500_000), posting(900, 2, child, -1_400_000), header(900))
+    assert "sum to zero" in str(error)
+    assert scalar(database, "SELECT count(*) FROM posting") == 0
+
+
+def test_the_database_refuses_a_transaction_with_fewer_than_two_postings(database):
+    commune(database.engine)
+    assert "two postings" in str(refused(database, header(900)))
+    bank, _ = ids(database)
+    refused(database, posting(900, 1, bank, 1_000), header(900))
+    assert scalar(database, "SELECT count(*) FROM ledger_transaction") == 0
+
+
+def test_postings_without_their_transaction_are_refused_at_commit(database):
+    commune(database.engine)
+    bank, child = ids(database)
+    if not database.is_postgres:
+        with database.raw() as connection:
+            connection.execute("PRAGMA foreign_keys = ON")  # a careful client; the default is off
+            connection.execute("BEGIN")
+            connection.execute(posting(900, 1, bank, 5))
+            with pytest.raises(Exception, match="FOREIGN KEY"):
+                connection.execute("COMMIT")
+            connection.execute("ROLLBACK")
+    else:
+        refused(database, posting(900, 1, bank, 5), posting(900, 2, child, -5))
+    assert scalar(database, "SELECT count(*) FROM posting") == 0
+
+
+def test_postings_cannot_be_added_to_a_posted_transaction(database):
+    commune(database.engine)
+    posted = transfer(database.engine, "an-lao", BANK, fund("C-000123"), 1_500_000)
+    bank, child = ids(database)
+    # Even a pair that sums to zero would change what was posted.
+    error = refused(database, posting(posted.id, 3, bank, 1), posting(posted.id, 4, child, -1))
+    assert "already posted" in str(error)
+
+
+def test_a_balanced_raw_insert_passes_the_balance_check(database):
+    """The triggers are not simply refusing everything: a balanced raw insert gets through
+    (and is then caught by verify, because its hash is not ours; see invariant 6)."""
+    commune(database.engine)
+    bank, child = ids(database)
+    execute(database, posting(900, 1, bank, 5), posting(900, 2, child, -5), header(900))
+    assert scalar(database, "SELECT count(*) FROM ledger_transaction") == 1
+
+
+@pytest.mark.postgres_only
+def test_a_concurrent_raw_writer_cannot_unbalance_a_transaction_in_flight(database):
+    """Session A posts balanced postings and its header but has not committed; session B adds
+    a posting to the same transaction id. B's insert passes the 'already posted' check (A's
+    header is invisible to it), but the deferred constraint trigger refuses B at commit."""
+    commune(database.engine)
+    bank, child = ids(database)
+    with database.raw() as a, database.raw() as b:
+        a.execute("BEGIN")
+        a.execute(posting(900, 1, bank, 5))
+        a.execute(posting(900, 2, child, -5))
+        a.execute(header(900))
+        b.execute("BEGIN")
+        b.execute(posting(900, 3, bank, 7))
+        a.execute("COMMIT")
+        with pytest.raises(Exception, match="do not sum to zero"):
+            b.execute("COMMIT")
+    assert scalar(database, "SELECT sum(amount) FROM posting WHERE transaction_id = 900") == 0
