@@ -46,7 +46,7 @@ app.add_typer(period_app, name="period")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo("error: " + " ".join(message.split()), err=True)
     return typer.Exit(code)
 
 
@@ -57,6 +57,8 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except LedgerError as exc:
             raise fail(str(exc)) from None
         except ValueError as exc:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
     cast,
     func,
@@ -152,7 +153,7 @@ class LedgerTransaction(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, sa_type=String(200), unique=True)
     effective_date: date
     recorded_at: datetime = Field(sa_type=UTCDateTime)
-    description: str
+    description: str = Field(sa_type=Text)
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
     reverses_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True
@@ -215,7 +216,7 @@ class PeriodEvent(SQLModel, table=True):
     closed_through: date | None = Field(description="last closed day after this event")
     at: datetime = Field(sa_type=UTCDateTime)
     by: str = Field(sa_type=String(100))
-    reason: str = ""
+    reason: str = Field(default="", sa_type=Text)
 
 
 class Disbursement(SQLModel, table=True):
