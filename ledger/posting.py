@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, select, text, tuple_
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from ledger import chain
@@ -44,6 +46,7 @@ from ledger.models import (
     ChainHead,
     Disbursement,
     LedgerTransaction,
+    PeriodEvent,
     Posting,
 )
 from ledger.months import Month, today_in_vietnam
@@ -55,7 +58,9 @@ ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 TRANSACTION = LedgerTransaction.__table__  # type: ignore[attr-defined]
 DISBURSEMENT = Disbursement.__table__  # type: ignore[attr-defined]
 CHAIN_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+PERIOD_EVENT = PeriodEvent.__table__  # type: ignore[attr-defined]
 
+PERIOD_CLOSED_SQLSTATE = "GM007"  # raised by the sealing trigger (see migration 0001)
 MAX_POSTINGS = 1000
 MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT
 
@@ -298,6 +303,10 @@ def stored_entry(session: Session, txn: LedgerTransaction) -> Entry:
 
 
 # --- the write path ---------------------------------------------------------------------
+# Statements are built once and run on the session's connection: building and routing them
+# through the ORM cost more than executing them. The database adds each posting to its
+# account's cached balance (a trigger), so the write path is: read and lock, insert the
+# postings, insert the transaction rows, commit.
 
 @dataclass(slots=True)
 class _LockedAccount:
@@ -311,93 +320,116 @@ class _LockedAccount:
     balance: int
 
 
+_ACCOUNT_COLUMNS = (
+    ACCOUNT.c.id, ACCOUNT.c.branch_id, Branch.code, ACCOUNT.c.code, ACCOUNT.c.type, ACCOUNT.c.currency,
+    ACCOUNT.c.may_go_negative, ACCOUNT.c.is_open, ACCOUNT.c.balance,
+)
+_BY_KEY = tuple_(Branch.code, ACCOUNT.c.code).in_(bindparam("keys", expanding=True))
+_BY_ID = ACCOUNT.c.id.in_(bindparam("ids", expanding=True))
+_FROM = ACCOUNT.join(Branch.__table__, Branch.id == ACCOUNT.c.branch_id)  # type: ignore[attr-defined]
+_LOCK_BY_KEY = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+_LOCK_BY_ID = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+_IDS_BY_KEY = select(ACCOUNT.c.id).select_from(_FROM).where(_BY_KEY)
+# SQLite: writers are serialised, so one statement can also read each branch's last closed
+# day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
+# before the row locks were granted, and could miss a month closed in between.)
+_SQLITE_READ = select(
+    *_ACCOUNT_COLUMNS,
+    select(PERIOD_EVENT.c.closed_through).where(PERIOD_EVENT.c.branch_id == ACCOUNT.c.branch_id)
+    .order_by(PERIOD_EVENT.c.id.desc()).limit(1).scalar_subquery(),
+    select(CHAIN_HEAD.c.seq).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
+    select(CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
+).select_from(_FROM).where(_BY_KEY)
+_SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
+_NEXT_BLOCKS = text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)")
+_INSERT_POSTINGS = insert(POSTING)
+_INSERT_DISBURSEMENTS = insert(DISBURSEMENT)
+_INSERT_TRANSACTIONS = insert(TRANSACTION)
+_INSERT_TRANSACTIONS_RETURNING = insert(TRANSACTION).returning(
+    TRANSACTION.c.id, TRANSACTION.c.seq, TRANSACTION.c.hash, sort_by_parameter_order=True
+)
+
+
+@dataclass(slots=True)
+class _Context:
+    accounts: dict[AccountKey, _LockedAccount]
+    closed: dict[int, date]
+    ids: list[int]
+    head: tuple[int, str] | None  # SQLite only: the chain head before this write
+
+
 def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[Posted]:
-    accounts = _lock_accounts(session, {leg.account for entry in entries for leg in entry.legs})
-    closed = closed_through(session, {account.branch_id for account in accounts.values()})
+    connection = session.connection()
+    keys = {leg.account for entry in entries for leg in entry.legs}
+    context = _read_sqlite(connection, keys, len(entries)) if is_sqlite(session) else _read_postgres(connection, keys, len(entries))
     _check_reversals(session, entries)
     _check_disbursements(session, entries)
 
+    accounts = context.accounts
     by_id = {account.id: account for account in accounts.values()}
-    deltas: dict[int, int] = {}
     for entry in entries:
-        _check_against_ledger(entry, accounts, closed)
+        _check_against_ledger(entry, accounts, context.closed)
         for account_id, change in _net_changes(entry, accounts).items():
             account = by_id[account_id]
             sign = account.type.normal_sign
             if not account.may_go_negative and sign * (account.balance + change) < 0:
                 raise InsufficientFunds(account.key.branch, account.key.code, sign * account.balance, sign * change)
             account.balance += change
-            deltas[account_id] = deltas.get(account_id, 0) + change
 
-    ids = _allocate_ids(session, len(entries))
     postings, headers, disbursements = [], [], []
-    for txn_id, entry in zip(ids, entries, strict=True):
+    for txn_id, entry in zip(context.ids, entries, strict=True):
         for line, leg in enumerate(entry.legs, start=1):
-            postings.append(
-                {
-                    "transaction_id": txn_id,
-                    "line": line,
-                    "account_id": accounts[leg.account].id,
-                    "amount": leg.amount,
-                    "currency": leg.currency,
-                    "effective_date": entry.effective_date,
-                }
-            )
-        headers.append(
-            {
-                "id": txn_id,
-                "idempotency_key": entry.idempotency_key,
-                "effective_date": entry.effective_date,
-                "recorded_at": now,
-                "description": entry.description,
-                "metadata": dict(entry.metadata),
-                "reverses_id": entry.reverses_id,
-                "posted_by": entry.posted_by,
-                "kind": entry.kind,
-                "content_hash": chain.content_hash(
-                    transaction_id=txn_id,
-                    idempotency_key=entry.idempotency_key,
-                    effective_date=entry.effective_date,
-                    recorded_at=now,
-                    description=entry.description,
-                    metadata=entry.metadata,
-                    reverses_id=entry.reverses_id,
-                    posted_by=entry.posted_by,
-                    kind=entry.kind,
-                    postings=[
-                        chain.HashedPosting(leg.account.branch, leg.account.code, leg.amount, leg.currency)
-                        for leg in entry.legs
-                    ],
-                ),
-            }
-        )
+            account = accounts[leg.account]
+            postings.append({
+                "transaction_id": txn_id, "line": line, "account_id": account.id, "amount": leg.amount,
+                "currency": leg.currency, "effective_date": entry.effective_date,
+                "_toward_normal": account.type.normal_sign * leg.amount,
+            })
+        headers.append(_header(txn_id, entry, now))
         if entry.disbursement:
-            disbursements.append(
-                {
-                    "transaction_id": txn_id,
-                    "child_code": entry.disbursement.child,
-                    "program": entry.disbursement.program,
-                    "month": entry.disbursement.month.first_day,
-                }
-            )
+            disbursements.append({
+                "transaction_id": txn_id, "child_code": entry.disbursement.child,
+                "program": entry.disbursement.program, "month": entry.disbursement.month.first_day,
+            })
 
-    session.execute(insert(POSTING), postings)
-    changed = [{"account_id": account_id, "delta": delta} for account_id, delta in sorted(deltas.items()) if delta]
-    if changed:
-        session.execute(
-            update(ACCOUNT)
-            .where(ACCOUNT.c.id == bindparam("account_id"))
-            .values(balance=ACCOUNT.c.balance + bindparam("delta")),
-            changed,
-        )
+    # Increases first: the balance trigger then never takes an account below where it ends,
+    # so the database's CHECK agrees with the per-transaction check above.
+    postings.sort(key=lambda p: -p.pop("_toward_normal"))
+    connection.execute(_INSERT_POSTINGS, postings)
     if disbursements:
         try:
             with session.begin_nested():
-                session.execute(insert(DISBURSEMENT), disbursements)
+                session.connection().execute(_INSERT_DISBURSEMENTS, disbursements)
         except IntegrityError:
             first = disbursements[0]
             raise DuplicateDisbursement(first["child_code"], first["program"], first["month"], None) from None
-    return _seal(session, headers)
+    return _seal(connection, headers, context.head)
+
+
+def _header(txn_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
+    return {
+        "id": txn_id,
+        "idempotency_key": entry.idempotency_key,
+        "effective_date": entry.effective_date,
+        "recorded_at": now,
+        "description": entry.description,
+        "metadata": dict(entry.metadata),
+        "reverses_id": entry.reverses_id,
+        "posted_by": entry.posted_by,
+        "kind": entry.kind,
+        "content_hash": chain.content_hash(
+            transaction_id=txn_id,
+            idempotency_key=entry.idempotency_key,
+            effective_date=entry.effective_date,
+            recorded_at=now,
+            description=entry.description,
+            metadata=entry.metadata,
+            reverses_id=entry.reverses_id,
+            posted_by=entry.posted_by,
+            kind=entry.kind,
+            postings=[chain.HashedPosting(leg.account.branch, leg.account.code, leg.amount, leg.currency) for leg in entry.legs],
+        ),
+    }
 
 
 def _net_changes(entry: Entry, accounts: dict[AccountKey, _LockedAccount]) -> dict[int, int]:
@@ -420,45 +452,80 @@ def _check_against_ledger(entry: Entry, accounts: dict[AccountKey, _LockedAccoun
             raise PeriodClosed(account.key.branch, entry.effective_date, through)
 
 
-def _lock_accounts(session: Session, keys: set[AccountKey]) -> dict[AccountKey, _LockedAccount]:
-    """Load and lock (``FOR UPDATE``, ascending id) every account the entries touch."""
-    columns = (
-        Account.id, Account.branch_id, Branch.code, Account.code, Account.type, Account.currency,
-        Account.may_go_negative, Account.is_open, Account.balance,
-    )
+def _as_locked(row: Any) -> _LockedAccount:
+    id_, branch_id, branch, code, type_, currency, may_go_negative, is_open, balance = row[:9]
+    return _LockedAccount(id_, branch_id, AccountKey(branch, code), AccountType(type_), currency,
+                          bool(may_go_negative), bool(is_open), balance)
+
+
+def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context:
+    accounts: dict[AccountKey, _LockedAccount] = {}
+    closed: dict[int, date] = {}
+    head: tuple[int, str] | None = None
+    for chunk in _chunks(sorted(keys), 500):
+        for row in connection.execute(_SQLITE_READ, {"keys": [(k.branch, k.code) for k in chunk]}):
+            account = _as_locked(row)
+            accounts[account.key] = account
+            if row[9] is not None:
+                closed[account.branch_id] = row[9] if isinstance(row[9], date) else date.fromisoformat(row[9])
+            head = (row[10], row[11])
+    _require_all(connection, keys, accounts)
+    if head is None:
+        head = tuple(connection.execute(_SQLITE_HEAD).one())  # type: ignore[assignment]
+    assert head is not None
+    return _Context(accounts, closed, list(range(head[0] + 1, head[0] + 1 + count)), head)
+
+
+def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Context:
+    """Lock (``FOR UPDATE``, ascending id) every account the entries touch.
+
+    Closed periods are checked by the sealing trigger, which runs after these locks are held.
+    """
     ordered = sorted(keys)
     if len(ordered) <= 500:
-        query = (
-            select(*columns).join(Branch, Branch.id == Account.branch_id)
-            .where(tuple_(Branch.code, Account.code).in_([(k.branch, k.code) for k in ordered]))
-            .order_by(Account.id)
-        )
-        rows = session.execute(query.with_for_update(of=Account)).all()
+        rows = connection.execute(_LOCK_BY_KEY, {"keys": [(k.branch, k.code) for k in ordered]}).all()
     else:
-        # Resolve ids first, then lock in id order chunk by chunk: still one global lock order.
-        ids: list[int] = []
-        for chunk in _chunks(ordered, 500):
-            ids.extend(session.scalars(
-                select(Account.id).join(Branch, Branch.id == Account.branch_id)
-                .where(tuple_(Branch.code, Account.code).in_([(k.branch, k.code) for k in chunk]))
-            ))
-        rows = []
-        for chunk in _chunks(sorted(ids), 500):
-            query = select(*columns).join(Branch, Branch.id == Account.branch_id).where(Account.id.in_(chunk))
-            rows.extend(session.execute(query.order_by(Account.id).with_for_update(of=Account)).all())
-    found = {
-        AccountKey(branch, code): _LockedAccount(
-            id, branch_id, AccountKey(branch, code), AccountType(type_), currency, may_go_negative, is_open, balance
-        )
-        for id, branch_id, branch, code, type_, currency, may_go_negative, is_open, balance in rows
-    }
+        # Resolve ids first, then lock chunk by chunk in id order: still one global lock order.
+        ids = [i for chunk in _chunks(ordered, 500)
+               for i in connection.execute(_IDS_BY_KEY, {"keys": [(k.branch, k.code) for k in chunk]}).scalars()]
+        rows = [row for chunk in _chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})]
+    accounts = {account.key: account for account in map(_as_locked, rows)}
+    _require_all(connection, keys, accounts)
+    return _Context(accounts, {}, _transaction_ids.take(connection, count), None)
+
+
+class _TransactionIds:
+    """Transaction ids for PostgreSQL, taken from the sequence a block of 100 at a time (hi/lo)."""
+
+    BLOCK = 100  # the sequence's INCREMENT BY
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._free: dict[tuple[int, str], list[int]] = {}
+        os.register_at_fork(after_in_child=self._free.clear)
+
+    def take(self, connection: Any, count: int) -> list[int]:
+        key = (id(connection.engine), str(connection.engine.url))
+        with self._lock:
+            free = self._free.setdefault(key, [])
+            if len(free) < count:
+                blocks = -(-(count - len(free)) // self.BLOCK)
+                starts = connection.execute(_NEXT_BLOCKS, {"n": blocks}).scalars().all()
+                free.extend(i for start in starts for i in range(start + self.BLOCK - 1, start - 1, -1))
+                free.sort(reverse=True)
+            return [free.pop() for _ in range(count)]
+
+
+_transaction_ids = _TransactionIds()
+
+
+def _require_all(connection: Any, keys: set[AccountKey], found: dict[AccountKey, _LockedAccount]) -> None:
     missing = keys - found.keys()
     if missing:
         key = min(missing)
-        if session.scalar(select(Branch.id).where(Branch.code == key.branch)) is None:
+        if connection.execute(select(Branch.id).where(Branch.code == key.branch)).first() is None:
             raise BranchNotFound(key.branch)
         raise AccountNotFound(key.branch, key.code)
-    return found
 
 
 def _check_reversals(session: Session, entries: Sequence[Entry]) -> None:
@@ -500,39 +567,27 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
             raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
 
 
-def _allocate_ids(session: Session, count: int) -> list[int]:
-    if is_sqlite(session):
-        # Writers hold SQLite's single write lock (BEGIN IMMEDIATE): ids follow the chain.
-        head = session.execute(select(ChainHead.seq).where(ChainHead.id == 1)).scalar_one()
-        return list(range(head + 1, head + 1 + count))
-    if count == 1:
-        return [session.execute(text("SELECT nextval('ledger_transaction_id_seq')")).scalar_one()]
-    return list(
-        session.scalars(text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)"), {"n": count})
-    )
-
-
-def _seal(session: Session, headers: list[dict[str, Any]]) -> list[Posted]:
+def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] | None) -> list[Posted]:
     """Insert the transaction rows, which link them into the hash chain, last before commit."""
-    if is_sqlite(session):
-        seq, prev = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).one()
+    if head is not None:  # SQLite: computed here; a trigger moves the chain head along
+        seq, prev = head
         for header in headers:
             seq += 1
             header["seq"], header["prev_hash"] = seq, prev
             header["hash"] = prev = chain.link_hash(prev, header["content_hash"])
-        session.execute(insert(TRANSACTION), headers)
-        session.execute(update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(seq=seq, hash=prev))
+        connection.execute(_INSERT_TRANSACTIONS, headers)
         return [Posted(h["id"], h["seq"], h["hash"], h["effective_date"], created=True) for h in headers]
-    # PostgreSQL: the sealing trigger assigns seq, prev_hash and hash.
+    # PostgreSQL: the sealing trigger assigns seq, prev_hash and hash under the chain-head lock.
     for header in headers:
         header.update(seq=0, prev_hash="", hash="")
-    rows = session.execute(
-        insert(TRANSACTION).returning(
-            TRANSACTION.c.id, TRANSACTION.c.seq, TRANSACTION.c.hash, sort_by_parameter_order=True
-        ),
-        headers,
-    ).all()
-    return [Posted(id, seq, hash_, h["effective_date"], created=True) for (id, seq, hash_), h in zip(rows, headers, strict=True)]
+    try:
+        rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == PERIOD_CLOSED_SQLSTATE:
+            through, day, branch = exc.orig.diag.message_detail.split(" ", 2)  # type: ignore[union-attr]
+            raise PeriodClosed(branch, date.fromisoformat(day), date.fromisoformat(through)) from None
+        raise
+    return [Posted(id_, seq, hash_, h["effective_date"], created=True) for (id_, seq, hash_), h in zip(rows, headers, strict=True)]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

@@ -119,19 +119,38 @@ def test_a_balanced_raw_insert_passes_the_balance_check(database):
 
 @pytest.mark.postgres_only
 def test_a_concurrent_raw_writer_cannot_unbalance_a_transaction_in_flight(database):
-    """Session A posts balanced postings and its header but has not committed; session B adds
-    a posting to the same transaction id. B's insert passes the 'already posted' check (A's
-    header is invisible to it), but the deferred constraint trigger refuses B at commit."""
+    """Session A has written balanced postings and the transaction row but not committed;
+    session B, which cannot see A's row yet, tries to add a posting to the same transaction.
+    B waits for A, then finds the transaction posted and is refused."""
+    import threading
+    import time
+
     commune(database.engine)
     bank, child = ids(database)
+    cash = scalar(database, "SELECT id FROM account WHERE code = 'assets:cash'")
+    outcome: list[BaseException | None] = []
     with database.raw() as a, database.raw() as b:
         a.execute("BEGIN")
         a.execute(posting(900, 1, bank, 5))
         a.execute(posting(900, 2, child, -5))
         a.execute(header(900))
-        b.execute("BEGIN")
-        b.execute(posting(900, 3, bank, 7))
+
+        def writer_b() -> None:
+            try:
+                b.execute("BEGIN")
+                b.execute(posting(900, 3, cash, 7))
+                b.execute("COMMIT")
+                outcome.append(None)
+            except Exception as exc:
+                b.execute("ROLLBACK")
+                outcome.append(exc)
+
+        thread = threading.Thread(target=writer_b)
+        thread.start()
+        time.sleep(0.5)
+        assert outcome == []  # B is waiting for A
         a.execute("COMMIT")
-        with pytest.raises(Exception, match="do not sum to zero"):
-            b.execute("COMMIT")
+        thread.join(10)
+    assert len(outcome) == 1 and "already posted" in str(outcome[0])
     assert scalar(database, "SELECT sum(amount) FROM posting WHERE transaction_id = 900") == 0
+    assert scalar(database, "SELECT count(*) FROM posting WHERE transaction_id = 900") == 2

@@ -34,3 +34,13 @@ def test_verify_finds_a_cached_balance_changed_behind_the_ledger(database):
         report = verify(session)
     assert not report.ok
     assert "cached balance 1,000,001 ≠ sum of its postings 1,000,000" in report.problems[0].message
+
+
+def test_the_database_keeps_cached_balances_even_for_raw_inserts(database):
+    from tests.ledger.test_invariant_1_balanced import header, ids, posting
+
+    commune(database.engine)
+    bank, child = ids(database)
+    execute(database, posting(900, 1, bank, 5), posting(900, 2, child, -5), header(900))
+    assert scalar(database, f"SELECT balance FROM account WHERE id = {bank}") == 5
+    assert scalar(database, f"SELECT balance FROM account WHERE id = {child}") == -5

@@ -4,10 +4,12 @@ The database itself enforces, so that even raw SQL from another client cannot br
 - invariant 1: a transaction row can only be inserted over at least two postings that sum
   to zero per currency and carry its effective date; postings cannot be added to a
   transaction that exists (postings are written first, the transaction row seals them, the
-  foreign key is checked at commit); on PostgreSQL a deferred constraint trigger re-checks
-  every transaction's sum at commit, which also covers concurrent raw writers;
+  foreign key is checked at commit); on PostgreSQL writers of one transaction id queue on
+  an advisory lock, so a concurrent raw writer cannot add postings to one in flight;
 - invariant 2: UPDATE, DELETE (and TRUNCATE on PostgreSQL) of transactions, postings,
   period events and disbursements are refused;
+- invariant 3: each account's cached balance is updated by a trigger on posting insert, in
+  the same database transaction (once per statement on PostgreSQL, per row on SQLite);
 - invariant 4 (second line of defence): a CHECK on the cached balance of accounts that may
   not go negative.
 On PostgreSQL the transaction row's place in the hash chain is assigned by a trigger, so
@@ -178,6 +180,22 @@ def _sqlite_triggers() -> None:
     )
     op.execute(
         """
+        CREATE TRIGGER posting_updates_balance AFTER INSERT ON posting
+        BEGIN
+            UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id;
+        END
+        """
+    )
+    op.execute(
+        """
+        CREATE TRIGGER ledger_transaction_advances_chain_head AFTER INSERT ON ledger_transaction
+        BEGIN
+            UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+        END
+        """
+    )
+    op.execute(
+        """
         CREATE TRIGGER ledger_transaction_balanced BEFORE INSERT ON ledger_transaction
         BEGIN
             SELECT RAISE(ABORT, 'a transaction needs at least two postings')
@@ -188,6 +206,12 @@ def _sqlite_triggers() -> None:
             SELECT RAISE(ABORT, 'postings must carry the effective date of their transaction')
             WHERE EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
                           AND effective_date <> NEW.effective_date);
+            SELECT RAISE(ABORT, 'period closed: the effective date lies in a closed month of a branch')
+            WHERE EXISTS (
+                SELECT 1 FROM posting p JOIN account a ON a.id = p.account_id
+                WHERE p.transaction_id = NEW.id AND NEW.effective_date <= (
+                    SELECT pe.closed_through FROM period_event pe WHERE pe.branch_id = a.branch_id
+                    ORDER BY pe.id DESC LIMIT 1));
         END
         """
     )
@@ -212,44 +236,78 @@ def _postgresql_triggers() -> None:
             f"CREATE TRIGGER {table}_refuse_truncate BEFORE TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION godmother_refuse_change()"
         )
-    op.execute("CREATE SEQUENCE ledger_transaction_id_seq OWNED BY ledger_transaction.id")
+    # Transaction ids are handed out in blocks of 100 per process (hi/lo), saving a round trip
+    # per post; ids may skip, the chain's seq never does.
+    op.execute("CREATE SEQUENCE ledger_transaction_id_seq INCREMENT BY 100 OWNED BY ledger_transaction.id")
     op.execute(
         """
-        CREATE FUNCTION godmother_posting_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION godmother_postings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            posted bigint;
         BEGIN
-            IF EXISTS (SELECT 1 FROM ledger_transaction WHERE id = NEW.transaction_id) THEN
-                RAISE EXCEPTION 'postings cannot be added to transaction %, which is already posted',
-                    NEW.transaction_id USING ERRCODE = 'check_violation';
+            -- Writers of one transaction id queue here until the first commits, so a second
+            -- writer cannot slip postings under a transaction row it could not see yet.
+            PERFORM pg_advisory_xact_lock(1651, (transaction_id % 2147483647)::integer)
+               FROM (SELECT DISTINCT transaction_id FROM new_postings ORDER BY 1) AS ids;
+            SELECT t.id INTO posted FROM ledger_transaction t
+             WHERE t.id IN (SELECT transaction_id FROM new_postings) LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'postings cannot be added to transaction %, which is already posted', posted
+                    USING ERRCODE = 'check_violation';
             END IF;
-            RETURN NEW;
+            -- Invariant 3: the cached balances move with the postings, in this transaction.
+            UPDATE account SET balance = account.balance + delta.amount
+              FROM (SELECT account_id, sum(amount)::bigint AS amount FROM new_postings GROUP BY account_id) AS delta
+             WHERE account.id = delta.account_id;
+            RETURN NULL;
         END $$
         """
     )
     op.execute(
-        "CREATE TRIGGER posting_sealed BEFORE INSERT ON posting "
-        "FOR EACH ROW EXECUTE FUNCTION godmother_posting_sealed()"
+        "CREATE TRIGGER posting_inserted AFTER INSERT ON posting REFERENCING NEW TABLE AS new_postings "
+        "FOR EACH STATEMENT EXECUTE FUNCTION godmother_postings_inserted()"
     )
     op.execute(
         """
         CREATE FUNCTION godmother_seal_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             n integer;
+            wrong_date boolean;
+            unbalanced boolean;
+            closed_branch text;
+            closed_through date;
             head record;
         BEGIN
-            SELECT count(*) INTO n FROM posting WHERE transaction_id = NEW.id;
+            SELECT count(*), bool_or(effective_date <> NEW.effective_date),
+                   EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id GROUP BY currency HAVING sum(amount) <> 0)
+              INTO n, wrong_date, unbalanced
+              FROM posting WHERE transaction_id = NEW.id;
             IF n < 2 THEN
                 RAISE EXCEPTION 'transaction % has % postings: a transaction needs at least two postings', NEW.id, n
                     USING ERRCODE = 'check_violation';
             END IF;
-            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
-                       GROUP BY currency HAVING sum(amount) <> 0) THEN
+            IF unbalanced THEN
                 RAISE EXCEPTION 'the postings of transaction % do not sum to zero', NEW.id
                     USING ERRCODE = 'check_violation';
             END IF;
-            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id
-                       AND effective_date <> NEW.effective_date) THEN
+            IF wrong_date THEN
                 RAISE EXCEPTION 'postings of transaction % must carry its effective date', NEW.id
                     USING ERRCODE = 'check_violation';
+            END IF;
+            -- Invariant 7. The accounts are locked by now, and closing a month locks them all
+            -- first, so this statement sees every close that could conflict.
+            SELECT b.code, latest.closed_through INTO closed_branch, closed_through
+              FROM (SELECT DISTINCT a.branch_id FROM posting p JOIN account a ON a.id = p.account_id
+                    WHERE p.transaction_id = NEW.id) AS touched
+              JOIN branch b ON b.id = touched.branch_id
+              CROSS JOIN LATERAL (SELECT pe.closed_through FROM period_event pe
+                                  WHERE pe.branch_id = touched.branch_id ORDER BY pe.id DESC LIMIT 1) AS latest
+             WHERE latest.closed_through >= NEW.effective_date
+             LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'branch % is closed through %: nothing can be posted on %',
+                    closed_branch, closed_through, NEW.effective_date
+                    USING ERRCODE = 'GM007', DETAIL = concat_ws(' ', closed_through, NEW.effective_date, closed_branch);
             END IF;
             -- Link into the hash chain; the row lock on the head is held until commit.
             SELECT seq, hash INTO head FROM chain_head WHERE id = 1 FOR UPDATE;
@@ -265,23 +323,6 @@ def _postgresql_triggers() -> None:
         "CREATE TRIGGER ledger_transaction_seal BEFORE INSERT ON ledger_transaction "
         "FOR EACH ROW EXECUTE FUNCTION godmother_seal_transaction()"
     )
-    op.execute(
-        """
-        CREATE FUNCTION godmother_check_balanced_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.transaction_id
-                       GROUP BY currency HAVING sum(amount) <> 0) THEN
-                RAISE EXCEPTION 'the postings of transaction % do not sum to zero', NEW.transaction_id
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            RETURN NULL;
-        END $$
-        """
-    )
-    op.execute(
-        "CREATE CONSTRAINT TRIGGER posting_balanced_at_commit AFTER INSERT ON posting "
-        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION godmother_check_balanced_at_commit()"
-    )
 
 
 def downgrade() -> None:
@@ -289,7 +330,6 @@ def downgrade() -> None:
         op.drop_table(table)
     if op.get_bind().dialect.name == "postgresql":
         for function in (
-            "godmother_refuse_change", "godmother_posting_sealed", "godmother_seal_transaction",
-            "godmother_check_balanced_at_commit",
+            "godmother_refuse_change", "godmother_postings_inserted", "godmother_seal_transaction",
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
