@@ -343,6 +343,7 @@ _SQLITE_READ = select(
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
 _NEXT_BLOCKS = text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)")
 _INSERT_POSTINGS = insert(POSTING)
+_INSERT_POSTINGS_BATCHED = insert(POSTING).returning(POSTING.c.line)
 _INSERT_DISBURSEMENTS = insert(DISBURSEMENT)
 _INSERT_TRANSACTIONS = insert(TRANSACTION)
 _INSERT_TRANSACTIONS_RETURNING = insert(TRANSACTION).returning(
@@ -395,7 +396,12 @@ def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list
     # Increases first: the balance trigger then never takes an account below where it ends,
     # so the database's CHECK agrees with the per-transaction check above.
     postings.sort(key=lambda p: -p.pop("_toward_normal"))
-    connection.execute(_INSERT_POSTINGS, postings)
+    if context.head is None:
+        # PostgreSQL: multi-row INSERTs of up to 1,000 rows (RETURNING makes SQLAlchemy batch
+        # them), so the statement-level balance trigger runs once per 1,000 postings, not per row.
+        connection.execute(_INSERT_POSTINGS_BATCHED, postings).all()
+    else:
+        connection.execute(_INSERT_POSTINGS, postings)
     if disbursements:
         try:
             with session.begin_nested():

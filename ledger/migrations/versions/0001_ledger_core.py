@@ -247,8 +247,9 @@ def _postgresql_triggers() -> None:
         BEGIN
             -- Writers of one transaction id queue here until the first commits, so a second
             -- writer cannot slip postings under a transaction row it could not see yet.
-            PERFORM pg_advisory_xact_lock(1651, (transaction_id % 2147483647)::integer)
-               FROM (SELECT DISTINCT transaction_id FROM new_postings ORDER BY 1) AS ids;
+            -- 256 buckets of ids: a batch of any size takes at most 256 locks.
+            PERFORM pg_advisory_xact_lock(1651, bucket)
+               FROM (SELECT DISTINCT (transaction_id % 256)::integer AS bucket FROM new_postings ORDER BY 1) AS buckets;
             SELECT t.id INTO posted FROM ledger_transaction t
              WHERE t.id IN (SELECT transaction_id FROM new_postings) LIMIT 1;
             IF FOUND THEN
@@ -269,59 +270,96 @@ def _postgresql_triggers() -> None:
     )
     op.execute(
         """
-        CREATE FUNCTION godmother_seal_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            n integer;
-            wrong_date boolean;
-            unbalanced boolean;
-            closed_branch text;
-            closed_through date;
-            head record;
+        CREATE FUNCTION godmother_link_transaction() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            SELECT count(*), bool_or(effective_date <> NEW.effective_date),
-                   EXISTS (SELECT 1 FROM posting WHERE transaction_id = NEW.id GROUP BY currency HAVING sum(amount) <> 0)
-              INTO n, wrong_date, unbalanced
-              FROM posting WHERE transaction_id = NEW.id;
-            IF n < 2 THEN
-                RAISE EXCEPTION 'transaction % has % postings: a transaction needs at least two postings', NEW.id, n
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            IF unbalanced THEN
-                RAISE EXCEPTION 'the postings of transaction % do not sum to zero', NEW.id
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            IF wrong_date THEN
-                RAISE EXCEPTION 'postings of transaction % must carry its effective date', NEW.id
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            -- Invariant 7. The accounts are locked by now, and closing a month locks them all
-            -- first, so this statement sees every close that could conflict.
-            SELECT b.code, latest.closed_through INTO closed_branch, closed_through
-              FROM (SELECT DISTINCT a.branch_id FROM posting p JOIN account a ON a.id = p.account_id
-                    WHERE p.transaction_id = NEW.id) AS touched
-              JOIN branch b ON b.id = touched.branch_id
-              CROSS JOIN LATERAL (SELECT pe.closed_through FROM period_event pe
-                                  WHERE pe.branch_id = touched.branch_id ORDER BY pe.id DESC LIMIT 1) AS latest
-             WHERE latest.closed_through >= NEW.effective_date
-             LIMIT 1;
-            IF FOUND THEN
-                RAISE EXCEPTION 'branch % is closed through %: nothing can be posted on %',
-                    closed_branch, closed_through, NEW.effective_date
-                    USING ERRCODE = 'GM007', DETAIL = concat_ws(' ', closed_through, NEW.effective_date, closed_branch);
-            END IF;
-            -- Link into the hash chain; the row lock on the head is held until commit.
-            SELECT seq, hash INTO head FROM chain_head WHERE id = 1 FOR UPDATE;
-            NEW.seq := head.seq + 1;
-            NEW.prev_hash := head.hash;
-            NEW.hash := encode(sha256(convert_to(head.hash || NEW.content_hash, 'UTF8')), 'hex');
-            UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+            -- Link into the hash chain: the head was read (and locked) before this statement;
+            -- rows carry it along in transaction-local settings, written back after it.
+            NEW.seq := current_setting('godmother.chain_seq')::bigint + 1;
+            NEW.prev_hash := current_setting('godmother.chain_hash');
+            NEW.hash := encode(sha256(convert_to(NEW.prev_hash || NEW.content_hash, 'UTF8')), 'hex');
+            PERFORM set_config('godmother.chain_seq', NEW.seq::text, true),
+                    set_config('godmother.chain_hash', NEW.hash, true);
             RETURN NEW;
         END $$
         """
     )
     op.execute(
-        "CREATE TRIGGER ledger_transaction_seal BEFORE INSERT ON ledger_transaction "
-        "FOR EACH ROW EXECUTE FUNCTION godmother_seal_transaction()"
+        """
+        CREATE FUNCTION godmother_read_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            head record;
+        BEGIN
+            -- The row lock on the head is held until commit: the chain grows one writer at a time.
+            SELECT seq, hash INTO head FROM chain_head WHERE id = 1 FOR UPDATE;
+            PERFORM set_config('godmother.chain_seq', head.seq::text, true),
+                    set_config('godmother.chain_hash', head.hash, true);
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        """
+        CREATE FUNCTION godmother_seal_transactions() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            bad record;
+        BEGIN
+            -- Checked set-wise over the statement's new rows: a batch costs a few joins.
+            SELECT t.id, count(p.transaction_id) AS n INTO bad
+              FROM new_transactions t LEFT JOIN posting p ON p.transaction_id = t.id
+             GROUP BY t.id HAVING count(p.transaction_id) < 2 LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'transaction % has % postings: a transaction needs at least two postings', bad.id, bad.n
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            SELECT p.transaction_id AS id INTO bad
+              FROM posting p JOIN new_transactions t ON t.id = p.transaction_id
+             GROUP BY p.transaction_id, p.currency HAVING sum(p.amount) <> 0 LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'the postings of transaction % do not sum to zero', bad.id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            SELECT t.id INTO bad
+              FROM posting p JOIN new_transactions t ON t.id = p.transaction_id
+             WHERE p.effective_date <> t.effective_date LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'postings of transaction % must carry its effective date', bad.id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            -- Invariant 7. The accounts are locked by now, and closing a month locks them all
+            -- first, so this statement sees every close that could conflict.
+            SELECT b.code AS branch, latest.closed_through, t.effective_date INTO bad
+              FROM (SELECT DISTINCT p.transaction_id, a.branch_id
+                      FROM posting p JOIN new_transactions nt ON nt.id = p.transaction_id
+                      JOIN account a ON a.id = p.account_id) AS touched
+              JOIN new_transactions t ON t.id = touched.transaction_id
+              JOIN branch b ON b.id = touched.branch_id
+              JOIN LATERAL (SELECT pe.closed_through FROM period_event pe
+                            WHERE pe.branch_id = touched.branch_id ORDER BY pe.id DESC LIMIT 1) AS latest ON true
+             WHERE latest.closed_through >= t.effective_date
+             LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'branch % is closed through %: nothing can be posted on %',
+                    bad.branch, bad.closed_through, bad.effective_date
+                    USING ERRCODE = 'GM007', DETAIL = concat_ws(' ', bad.closed_through, bad.effective_date, bad.branch);
+            END IF;
+            UPDATE chain_head SET seq = current_setting('godmother.chain_seq')::bigint,
+                                  hash = current_setting('godmother.chain_hash')
+             WHERE id = 1;
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_transaction_chain_read BEFORE INSERT ON ledger_transaction "
+        "FOR EACH STATEMENT EXECUTE FUNCTION godmother_read_chain_head()"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_transaction_link BEFORE INSERT ON ledger_transaction "
+        "FOR EACH ROW EXECUTE FUNCTION godmother_link_transaction()"
+    )
+    op.execute(
+        "CREATE TRIGGER ledger_transaction_seal AFTER INSERT ON ledger_transaction "
+        "REFERENCING NEW TABLE AS new_transactions FOR EACH STATEMENT EXECUTE FUNCTION godmother_seal_transactions()"
     )
 
 
@@ -330,6 +368,7 @@ def downgrade() -> None:
         op.drop_table(table)
     if op.get_bind().dialect.name == "postgresql":
         for function in (
-            "godmother_refuse_change", "godmother_postings_inserted", "godmother_seal_transaction",
+            "godmother_refuse_change", "godmother_postings_inserted", "godmother_link_transaction",
+            "godmother_read_chain_head", "godmother_seal_transactions",
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
