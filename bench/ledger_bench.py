@@ -25,8 +25,8 @@ from sqlmodel import Session
 
 from ledger.accounts import AccountKey, create_branch, open_account
 from ledger.balances import balance, trial_balance
-from ledger.db import make_engine, run_in_transaction, upgrade
 from ledger.chain import link_hash
+from ledger.db import make_engine, run_in_transaction, upgrade
 from ledger.models import LedgerTransaction, Posting
 from ledger.posting import Entry, Leg, post, post_many
 
@@ -39,16 +39,30 @@ DAY = date(2025, 5, 2)
 
 twin = MetaData()
 bench_txn = Table(
-    "bench_txn", twin,
-    Column("id", BigInteger, primary_key=True, autoincrement=False), Column("seq", BigInteger),
-    Column("idempotency_key", String(200)), Column("effective_date", Date), Column("recorded_at", DateTime(timezone=True)),
-    Column("description", Text), Column("metadata", Text), Column("posted_by", String(100)), Column("kind", String(32)),
-    Column("content_hash", String(64)), Column("prev_hash", String(64)), Column("hash", String(64)),
+    "bench_txn",
+    twin,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger),
+    Column("idempotency_key", String(200)),
+    Column("effective_date", Date),
+    Column("recorded_at", DateTime(timezone=True)),
+    Column("description", Text),
+    Column("metadata", Text),
+    Column("posted_by", String(100)),
+    Column("kind", String(32)),
+    Column("content_hash", String(64)),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
 )
 bench_posting = Table(
-    "bench_posting", twin,
-    Column("transaction_id", BigInteger, primary_key=True), Column("line", Integer, primary_key=True),
-    Column("account_id", Integer), Column("amount", BigInteger), Column("currency", String(3)), Column("effective_date", Date),
+    "bench_posting",
+    twin,
+    Column("transaction_id", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("account_id", Integer),
+    Column("amount", BigInteger),
+    Column("currency", String(3)),
+    Column("effective_date", Date),
 )
 
 
@@ -75,12 +89,25 @@ def setup(url: str, kwargs: dict, branches: int = 1) -> Engine:
             open_account(session, branch=f"b{b}", code="equity:opening-balances", opened_on=DAY)
             for i in range(ACCOUNTS):
                 # Half may not go negative; fund them so that most transfers pass.
-                open_account(session, branch=f"b{b}", code=f"assets:bank:a{i:02d}", opened_on=DAY, may_go_negative=i % 2 == 0)
-        post_many(session, [
-            Entry(DAY, "opening", (Leg(AccountKey(f"b{b}", f"assets:bank:a{i:02d}"), 10**12),
-                                   Leg(AccountKey(f"b{b}", "equity:opening-balances"), -(10**12))), posted_by="bench")
-            for b in range(branches) for i in range(ACCOUNTS)
-        ])
+                open_account(
+                    session, branch=f"b{b}", code=f"assets:bank:a{i:02d}", opened_on=DAY, may_go_negative=i % 2 == 0
+                )
+        post_many(
+            session,
+            [
+                Entry(
+                    DAY,
+                    "opening",
+                    (
+                        Leg(AccountKey(f"b{b}", f"assets:bank:a{i:02d}"), 10**12),
+                        Leg(AccountKey(f"b{b}", "equity:opening-balances"), -(10**12)),
+                    ),
+                    posted_by="bench",
+                )
+                for b in range(branches)
+                for i in range(ACCOUNTS)
+            ],
+        )
 
     run_in_transaction(engine, work)
     return engine
@@ -89,18 +116,52 @@ def setup(url: str, kwargs: dict, branches: int = 1) -> Engine:
 def random_entry(rng: random.Random, branch: str = "b0", day: date = DAY) -> Entry:
     a, b = rng.sample(range(ACCOUNTS), 2)
     amount = rng.randint(1, 1_000_000)
-    return Entry(day, "bench transfer", (Leg(AccountKey(branch, f"assets:bank:a{a:02d}"), amount),
-                                         Leg(AccountKey(branch, f"assets:bank:a{b:02d}"), -amount)), posted_by="bench")
+    return Entry(
+        day,
+        "bench transfer",
+        (
+            Leg(AccountKey(branch, f"assets:bank:a{a:02d}"), amount),
+            Leg(AccountKey(branch, f"assets:bank:a{b:02d}"), -amount),
+        ),
+        posted_by="bench",
+    )
 
 
 def twin_rows(txn_id: int, rng: random.Random) -> tuple[dict, list[dict]]:
     a, b = rng.sample(range(ACCOUNTS), 2)
     amount = rng.randint(1, 1_000_000)
-    header = {"id": txn_id, "seq": txn_id, "idempotency_key": None, "effective_date": DAY, "recorded_at": datetime.now(UTC),
-              "description": "bench transfer", "metadata": "{}", "posted_by": "bench", "kind": "general",
-              "content_hash": "0" * 64, "prev_hash": "0" * 64, "hash": "0" * 64}
-    postings = [{"transaction_id": txn_id, "line": 1, "account_id": a + 1, "amount": amount, "currency": "VND", "effective_date": DAY},
-                {"transaction_id": txn_id, "line": 2, "account_id": b + 1, "amount": -amount, "currency": "VND", "effective_date": DAY}]
+    header = {
+        "id": txn_id,
+        "seq": txn_id,
+        "idempotency_key": None,
+        "effective_date": DAY,
+        "recorded_at": datetime.now(UTC),
+        "description": "bench transfer",
+        "metadata": "{}",
+        "posted_by": "bench",
+        "kind": "general",
+        "content_hash": "0" * 64,
+        "prev_hash": "0" * 64,
+        "hash": "0" * 64,
+    }
+    postings = [
+        {
+            "transaction_id": txn_id,
+            "line": 1,
+            "account_id": a + 1,
+            "amount": amount,
+            "currency": "VND",
+            "effective_date": DAY,
+        },
+        {
+            "transaction_id": txn_id,
+            "line": 2,
+            "account_id": b + 1,
+            "amount": -amount,
+            "currency": "VND",
+            "effective_date": DAY,
+        },
+    ]
     return header, postings
 
 
@@ -116,7 +177,10 @@ def timed(fn: Callable[[], object]) -> float:
 
 # --- 1. one transaction per call, one commit each ----------------------------------------
 
-def ledger_table_rows(engine: Engine, txn_id: int, seq: int, prev: str, rng: random.Random) -> tuple[dict, list[dict], str]:
+
+def ledger_table_rows(
+    engine: Engine, txn_id: int, seq: int, prev: str, rng: random.Random
+) -> tuple[dict, list[dict], str]:
     """The rows a transfer writes, for inserting with plain Core into the ledger's own tables."""
     header, postings = twin_rows(txn_id, rng)
     header["metadata"] = {}
@@ -133,7 +197,7 @@ def bench_single(engine: Engine, n: int = 2000) -> None:
     def ledger() -> None:
         for _ in range(n):
             entry = random_entry(rng)
-            run_in_transaction(engine, lambda s: post(s, entry))
+            run_in_transaction(engine, lambda s, e=entry: post(s, e))
 
     def core_twin(first_id: int) -> None:
         for i in range(n):
@@ -155,15 +219,24 @@ def bench_single(engine: Engine, n: int = 2000) -> None:
     core_twin(10_000_000)  # warm-up: caches, pages, WAL
     for _ in range(50):
         entry = random_entry(rng)
-        run_in_transaction(engine, lambda s: post(s, entry))
+        run_in_transaction(engine, lambda s, e=entry: post(s, e))
     ledger_s = timed(ledger)
     twin_s = timed(lambda: core_twin(20_000_000))
     tables_s = timed(lambda: core_ledger_tables(30_000_000 if sqlite else 30_000_000))
-    report("single post, 1 commit each, vs Core into the ledger's tables", rate(n, ledger_s), rate(n, tables_s), "tx/s", 0.5)
-    report("single post, 1 commit each, vs Core into trigger-free twins", rate(n, ledger_s), rate(n, twin_s), "tx/s", 0.5)
+    report(
+        "single post, 1 commit each, vs Core into the ledger's tables",
+        rate(n, ledger_s),
+        rate(n, tables_s),
+        "tx/s",
+        0.5,
+    )
+    report(
+        "single post, 1 commit each, vs Core into trigger-free twins", rate(n, ledger_s), rate(n, twin_s), "tx/s", 0.5
+    )
 
 
 # --- 2. a batch of 10,000 transactions in one call ---------------------------------------
+
 
 def bench_batch(engine: Engine, n: int = 10_000) -> None:
     rng = random.Random(2)
@@ -175,12 +248,13 @@ def bench_batch(engine: Engine, n: int = 10_000) -> None:
             connection.execute(insert(bench_txn), [h for h, _ in rows])
             connection.execute(insert(bench_posting), [p for _, ps in rows for p in ps])
 
-    ledger_s = timed(lambda: run_in_transaction(engine, lambda s: post_many(s, entries)))
+    ledger_s = timed(lambda: run_in_transaction(engine, lambda s, es=entries: post_many(s, es)))
     core_s = timed(core)
     report(f"batch of {n:,} in one call", rate(n, ledger_s), rate(n, core_s), "tx/s", target=0.3)
 
 
 # --- 3. eight concurrent writers (PostgreSQL) --------------------------------------------
+
 
 def _ledger_writer(args: tuple[str, dict, int, int]) -> int:
     url, kwargs, seed, n = args
@@ -188,7 +262,7 @@ def _ledger_writer(args: tuple[str, dict, int, int]) -> int:
     rng, posted = random.Random(seed), 0
     for _ in range(n):
         entry = random_entry(rng)
-        run_in_transaction(engine, lambda s: post(s, entry))
+        run_in_transaction(engine, lambda s, e=entry: post(s, e))
         posted += 1
     engine.dispose()
     return posted
@@ -219,6 +293,7 @@ def bench_concurrent(url: str, kwargs: dict, workers: int = 8, per_worker: int =
 
 # --- 4 and 5. reads against history --------------------------------------------------------
 
+
 def grow(engine: Engine, postings: int, rng: random.Random) -> None:
     """Post transfers in batches of 10,000 until the ledger holds about ``postings`` postings."""
     with engine.connect() as connection:
@@ -226,7 +301,7 @@ def grow(engine: Engine, postings: int, rng: random.Random) -> None:
     while have < postings:
         size = min(10_000, (postings - have) // 2 or 1)
         entries = [random_entry(rng, day=DAY + timedelta(days=rng.randint(0, 365))) for _ in range(size)]
-        run_in_transaction(engine, lambda s: post_many(s, entries))
+        run_in_transaction(engine, lambda s, es=entries: post_many(s, es))
         have += 2 * size
 
 
@@ -256,8 +331,10 @@ def bench_reads(engine: Engine, small: int = 10_000, large: int = 1_000_000) -> 
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     large_s = median_seconds(read)
-    print(f"balance read: {small_s * 1e3:.3f} ms at {small:,} postings, {large_s * 1e3:.3f} ms at {large:,}: "
-          f"ratio {large_s / small_s:.2f} (target ≤ 1.5)")
+    print(
+        f"balance read: {small_s * 1e3:.3f} ms at {small:,} postings, {large_s * 1e3:.3f} ms at {large:,}: "
+        f"ratio {large_s / small_s:.2f} (target ≤ 1.5)"
+    )
 
     def tb(as_of: date | None) -> None:
         with Session(engine) as session:
@@ -265,15 +342,19 @@ def bench_reads(engine: Engine, small: int = 10_000, large: int = 1_000_000) -> 
 
     now_s = median_seconds(lambda: tb(None), repeat=20)
     as_of_s = median_seconds(lambda: tb(DAY + timedelta(days=200)), repeat=5)
-    print(f"trial balance with {large:,} postings: {now_s * 1e3:.1f} ms now, {as_of_s * 1e3:.0f} ms as of a past date "
-          "(target < 1000 ms)")
+    print(
+        f"trial balance with {large:,} postings: {now_s * 1e3:.1f} ms now, {as_of_s * 1e3:.0f} ms as of a past date "
+        "(target < 1000 ms)"
+    )
 
 
 def report(name: str, ours: float, baseline: float, unit: str, target: float) -> None:
     ratio = ours / baseline
     verdict = "OK" if ratio >= target else "BELOW TARGET"
-    print(f"{name}: ledger {ours:,.0f} {unit}, Core baseline {baseline:,.0f} {unit}: "
-          f"{ratio:.0%} of baseline (target ≥ {target:.0%}) {verdict}")
+    print(
+        f"{name}: ledger {ours:,.0f} {unit}, Core baseline {baseline:,.0f} {unit}: "
+        f"{ratio:.0%} of baseline (target ≥ {target:.0%}) {verdict}"
+    )
 
 
 def main() -> None:

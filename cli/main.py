@@ -72,7 +72,9 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:  # a bug: one line for the user, the traceback on request
             if os.environ.get("GODMOTHER_DEBUG"):
                 raise
-            raise fail(f"internal error ({type(exc).__name__}: {exc}); rerun with GODMOTHER_DEBUG=1 and report it", 70) from None
+            raise fail(
+                f"internal error ({type(exc).__name__}: {exc}); rerun with GODMOTHER_DEBUG=1 and report it", 70
+            ) from None
 
     return wrapper
 
@@ -89,6 +91,7 @@ def as_date(value: str | None) -> date | None:
 
 
 # --- commands ---------------------------------------------------------------------------
+
 
 @db_app.command("upgrade")
 @friendly
@@ -139,18 +142,28 @@ def trial_balance(
         tb = balances.trial_balance(session, branch=branch, as_of=as_date(as_of), include_descendants=below)
     if as_json:
         rows: list[dict[str, Any]] = [
-            {"branch": line.branch, "account": line.account, "type": line.type.value,
-             "debit": line.debit, "credit": line.credit, "balance": line.balance}
+            {
+                "branch": line.branch,
+                "account": line.account,
+                "type": line.type.value,
+                "debit": line.debit,
+                "credit": line.credit,
+                "balance": line.balance,
+            }
             for line in tb.lines
         ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"Bảng cân đối tài khoản / Trial balance{' — ' + branch if branch else ''}"
-               f"{' — ' + tb.as_of.strftime('%d/%m/%Y') if tb.as_of else ''}")
+    typer.echo(
+        f"Bảng cân đối tài khoản / Trial balance{' — ' + branch if branch else ''}"
+        f"{' — ' + tb.as_of.strftime('%d/%m/%Y') if tb.as_of else ''}"
+    )
     width = max([len(f"{line.branch}  {line.account}") for line in tb.lines] + [30])
     typer.echo(f"{'Tài khoản / Account':<{width}}  {'Nợ / Debit':>18}  {'Có / Credit':>18}")
     for line in tb.lines:
-        typer.echo(f"{line.branch + '  ' + line.account:<{width}}  {_amount(line.debit):>18}  {_amount(line.credit):>18}")
+        typer.echo(
+            f"{line.branch + '  ' + line.account:<{width}}  {_amount(line.debit):>18}  {_amount(line.credit):>18}"
+        )
     typer.echo(f"{'Tổng / Total':<{width}}  {_amount(tb.total_debit):>18}  {_amount(tb.total_credit):>18}")
 
 
@@ -186,15 +199,36 @@ def history(
 ) -> None:
     """An account's postings with the running balance (sổ chi tiết)."""
     with Session(engine()) as session:
-        opening, lines = balances.account_history(session, AccountKey(branch, account), start=as_date(start), end=as_date(end))
+        opening, lines = balances.account_history(
+            session, AccountKey(branch, account), start=as_date(start), end=as_date(end)
+        )
     if as_json:
-        typer.echo(json.dumps({"opening": opening, "lines": [
-            {"date": l.effective_date.isoformat(), "transaction": l.transaction_id, "description": l.description,
-             "amount": l.amount, "balance": l.running_balance} for l in lines]}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "opening": opening,
+                    "lines": [
+                        {
+                            "date": line.effective_date.isoformat(),
+                            "transaction": line.transaction_id,
+                            "description": line.description,
+                            "amount": line.amount,
+                            "balance": line.running_balance,
+                        }
+                        for line in lines
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     typer.echo(f"{'':10}  {'Số dư đầu / Opening':<50}  {'':>16}  {_amount(opening) or '0':>16}")
-    for l in lines:
-        typer.echo(f"{l.effective_date:%d/%m/%Y}  {l.description[:50]:<50}  {format_vnd(l.amount):>16}  {format_vnd(l.running_balance):>16}")
+    for line in lines:
+        typer.echo(
+            f"{line.effective_date:%d/%m/%Y}  {line.description[:50]:<50}  "
+            f"{format_vnd(line.amount):>16}  {format_vnd(line.running_balance):>16}"
+        )
 
 
 @app.command()
@@ -207,8 +241,14 @@ def reverse(
 ) -> None:
     """Correct a mistake: post the mirror image of a transaction, linked to it."""
     posted = db.run_in_transaction(
-        engine(), lambda s: posting.reverse(s, transaction, posted_by=by, effective_date=as_date(on),
-                                            description=f"Reversal of transaction {transaction}: {reason}")
+        engine(),
+        lambda s: posting.reverse(
+            s,
+            transaction,
+            posted_by=by,
+            effective_date=as_date(on),
+            description=f"Reversal of transaction {transaction}: {reason}",
+        ),
     )
     typer.echo(f"transaction {transaction} reversed by transaction {posted.id} on {posted.effective_date:%d/%m/%Y}")
 
@@ -217,7 +257,9 @@ def reverse(
 @friendly
 def period_close(branch: str, month: str, by: Annotated[str, typer.Option(help="who closes it")] = "cli") -> None:
     """Close a month (and those before it) for a branch."""
-    event = db.run_in_transaction(engine(), lambda s: periods.close_month(s, branch=branch, month=Month.parse(month), by=by))
+    event = db.run_in_transaction(
+        engine(), lambda s: periods.close_month(s, branch=branch, month=Month.parse(month), by=by)
+    )
     typer.echo(f"branch {branch} closed through {event.closed_through:%d/%m/%Y}")
 
 
@@ -231,7 +273,8 @@ def period_reopen(
 ) -> None:
     """Reopen a closed month (administrators: whoever runs this CLI on the server)."""
     event = db.run_in_transaction(
-        engine(), lambda s: periods.reopen_month(s, branch=branch, month=Month.parse(month), by=by, reason=reason, as_admin=True)
+        engine(),
+        lambda s: periods.reopen_month(s, branch=branch, month=Month.parse(month), by=by, reason=reason, as_admin=True),
     )
     through = f"closed through {event.closed_through:%d/%m/%Y}" if event.closed_through else "fully open"
     typer.echo(f"branch {branch} reopened from {month}: now {through}")
@@ -243,7 +286,9 @@ def period_list(branch: str) -> None:
     """The close/reopen history of a branch."""
     with Session(engine()) as session:
         for event in periods.period_history(session, branch):
-            typer.echo(f"{event.at:%Y-%m-%d %H:%M}  {event.action:<6}  {event.month:%Y-%m}  by {event.by}  {event.reason}")
+            typer.echo(
+                f"{event.at:%Y-%m-%d %H:%M}  {event.action:<6}  {event.month:%Y-%m}  by {event.by}  {event.reason}"
+            )
 
 
 @export_app.command("beancount")

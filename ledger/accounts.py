@@ -114,9 +114,7 @@ def open_account(
 
 
 def get_account(session: Session, key: AccountKey) -> Account:
-    account = session.scalar(
-        select(Account).join(Branch).where(Branch.code == key.branch, Account.code == key.code)
-    )
+    account = session.scalar(select(Account).join(Branch).where(Branch.code == key.branch, Account.code == key.code))
     if account is None:
         if session.scalar(select(Branch.id).where(Branch.code == key.branch)) is None:
             raise BranchNotFound(key.branch)

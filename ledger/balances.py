@@ -23,9 +23,7 @@ def balance(session: Session, key: AccountKey, *, as_of: date | None = None) -> 
     if as_of is None:
         return account.balance
     return session.execute(
-        select(total(Posting.amount)).where(
-            Posting.account_id == account.id, Posting.effective_date <= as_of
-        )
+        select(total(Posting.amount)).where(Posting.account_id == account.id, Posting.effective_date <= as_of)
     ).scalar_one()
 
 
@@ -47,15 +45,17 @@ def account_history(
     opening = 0
     if start is not None:
         opening = session.execute(
-            select(total(Posting.amount)).where(
-                Posting.account_id == account.id, Posting.effective_date < start
-            )
+            select(total(Posting.amount)).where(Posting.account_id == account.id, Posting.effective_date < start)
         ).scalar_one()
     order = (Posting.effective_date, Posting.transaction_id, Posting.line)
     query = (
         select(
-            Posting.effective_date, Posting.transaction_id, Posting.line, LedgerTransaction.description,
-            Posting.amount, cast(func.sum(Posting.amount).over(order_by=order), BigInteger),
+            Posting.effective_date,
+            Posting.transaction_id,
+            Posting.line,
+            LedgerTransaction.description,
+            Posting.amount,
+            cast(func.sum(Posting.amount).over(order_by=order), BigInteger),
         )
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
         .where(Posting.account_id == account.id)

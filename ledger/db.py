@@ -71,6 +71,7 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 # --- migrations -------------------------------------------------------------------------
 # Alembic is imported inside these functions: it doubles the start-up time of every command.
 
+
 def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
@@ -116,6 +117,7 @@ def ensure_schema(engine: Engine) -> None:
 
 
 # --- units of work ----------------------------------------------------------------------
+
 
 def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None)

@@ -38,7 +38,9 @@ def export_beancount(session: Session, out: TextIO) -> int:
     """Write the whole ledger to ``out``; returns the number of transactions written."""
     names: dict[int, str] = {}
     out.write('option "operating_currency" "VND"\n\n')
-    first_use = dict(session.execute(select(Posting.account_id, func.min(Posting.effective_date)).group_by(Posting.account_id)).all())
+    first_use = dict(
+        session.execute(select(Posting.account_id, func.min(Posting.effective_date)).group_by(Posting.account_id)).all()
+    )
     last_day = session.execute(select(func.max(LedgerTransaction.effective_date))).scalar_one() or date.today()
     accounts = session.execute(
         select(Account, Branch.code).join(Branch, Branch.id == Account.branch_id).order_by(Branch.code, Account.code)
@@ -75,7 +77,9 @@ def _transactions_by_date(session: Session) -> Iterator[tuple[LedgerTransaction,
     yield from _with_postings(session, batch)
 
 
-def _with_postings(session: Session, batch: list[LedgerTransaction]) -> Iterator[tuple[LedgerTransaction, list[tuple[int, int]]]]:
+def _with_postings(
+    session: Session, batch: list[LedgerTransaction]
+) -> Iterator[tuple[LedgerTransaction, list[tuple[int, int]]]]:
     if not batch:
         return
     postings: dict[int, list[tuple[int, int]]] = {txn.id: [] for txn in batch}

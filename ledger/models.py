@@ -38,6 +38,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+
 def total(amount: Any) -> Any:
     """SUM of đồng as a BIGINT (PostgreSQL would return NUMERIC, read as Decimal), 0 when empty."""
     return cast(func.coalesce(func.sum(amount), 0), BigInteger)
@@ -118,9 +119,7 @@ class Account(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("branch_id", "code", name="uq_account_branch_id_code"),
-        CheckConstraint(
-            "type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"
-        ),
+        CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"),
         CheckConstraint(
             "may_go_negative OR (type IN ('asset', 'expense') AND balance >= 0)"
             " OR (type IN ('liability', 'equity', 'income') AND balance <= 0)",
@@ -144,9 +143,7 @@ class LedgerTransaction(SQLModel, table=True):
     """A balanced set of postings with one effective date, linked into the hash chain."""
 
     __tablename__ = "ledger_transaction"
-    __table_args__ = (
-        Index("ix_ledger_transaction_effective_date", "effective_date"),
-    )
+    __table_args__ = (Index("ix_ledger_transaction_effective_date", "effective_date"),)
 
     id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     seq: int = Field(sa_type=BigInteger, unique=True, description="position in the hash chain, from 1")
@@ -155,9 +152,7 @@ class LedgerTransaction(SQLModel, table=True):
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     description: str = Field(sa_type=Text)
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSON, nullable=False))
-    reverses_id: int | None = Field(
-        default=None, sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True
-    )
+    reverses_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
     posted_by: str = Field(sa_type=String(100))
     kind: str = Field(default="general", sa_type=String(32))
     content_hash: str = Field(sa_type=String(64))

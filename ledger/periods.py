@@ -24,12 +24,8 @@ def closed_through(session: Session, branch_ids: Iterable[int]) -> dict[int, dat
     ids = sorted(set(branch_ids))
     if not ids:
         return {}
-    latest = (
-        select(func.max(PeriodEvent.id)).where(PeriodEvent.branch_id.in_(ids)).group_by(PeriodEvent.branch_id)
-    )
-    rows = session.execute(
-        select(PeriodEvent.branch_id, PeriodEvent.closed_through).where(PeriodEvent.id.in_(latest))
-    )
+    latest = select(func.max(PeriodEvent.id)).where(PeriodEvent.branch_id.in_(ids)).group_by(PeriodEvent.branch_id)
+    rows = session.execute(select(PeriodEvent.branch_id, PeriodEvent.closed_through).where(PeriodEvent.id.in_(latest)))
     return {branch_id: through for branch_id, through in rows if through is not None}
 
 
@@ -41,9 +37,7 @@ def _lock_branch_accounts(session: Session, branch_id: int) -> None:
     ).all()
 
 
-def close_month(
-    session: Session, *, branch: str, month: Month, by: str, now: datetime | None = None
-) -> PeriodEvent:
+def close_month(session: Session, *, branch: str, month: Month, by: str, now: datetime | None = None) -> PeriodEvent:
     """Close ``month`` (and every month before it) for ``branch``."""
     owner = get_branch(session, branch)
     assert owner.id is not None

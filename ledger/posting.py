@@ -166,9 +166,7 @@ def reverse(
     original = session.get(LedgerTransaction, transaction_id)
     if original is None:
         raise TransactionNotFound(transaction_id)
-    reversal_id = session.scalar(
-        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
-    )
+    reversal_id = session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id))
     if reversal_id is not None:
         if idempotency_key is not None:
             replay = session.scalar(
@@ -202,6 +200,7 @@ def reverse(
 
 
 # --- validation -------------------------------------------------------------------------
+
 
 def validate(entry: Entry) -> None:
     """Refuse an entry that could never be posted, whatever the state of the ledger."""
@@ -249,6 +248,7 @@ def _check_json(value: Any, where: str) -> None:
 
 
 # --- idempotency ------------------------------------------------------------------------
+
 
 def _find_replays(session: Session, entries: Sequence[Entry]) -> dict[int, Posted]:
     """Entries whose idempotency key was already posted, checked to carry the same content."""
@@ -308,6 +308,7 @@ def stored_entry(session: Session, txn: LedgerTransaction) -> Entry:
 # account's cached balance (a trigger), so the write path is: read and lock, insert the
 # postings, insert the transaction rows, commit.
 
+
 @dataclass(slots=True)
 class _LockedAccount:
     id: int
@@ -321,25 +322,43 @@ class _LockedAccount:
 
 
 _ACCOUNT_COLUMNS = (
-    ACCOUNT.c.id, ACCOUNT.c.branch_id, Branch.code, ACCOUNT.c.code, ACCOUNT.c.type, ACCOUNT.c.currency,
-    ACCOUNT.c.may_go_negative, ACCOUNT.c.is_open, ACCOUNT.c.balance,
+    ACCOUNT.c.id,
+    ACCOUNT.c.branch_id,
+    Branch.code,
+    ACCOUNT.c.code,
+    ACCOUNT.c.type,
+    ACCOUNT.c.currency,
+    ACCOUNT.c.may_go_negative,
+    ACCOUNT.c.is_open,
+    ACCOUNT.c.balance,
 )
 _BY_KEY = tuple_(Branch.code, ACCOUNT.c.code).in_(bindparam("keys", expanding=True))
 _BY_ID = ACCOUNT.c.id.in_(bindparam("ids", expanding=True))
 _FROM = ACCOUNT.join(Branch.__table__, Branch.id == ACCOUNT.c.branch_id)  # type: ignore[attr-defined]
-_LOCK_BY_KEY = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
-_LOCK_BY_ID = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+_LOCK_BY_KEY = (
+    select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+)
+_LOCK_BY_ID = (
+    select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+)
 _IDS_BY_KEY = select(ACCOUNT.c.id).select_from(_FROM).where(_BY_KEY)
 # SQLite: writers are serialised, so one statement can also read each branch's last closed
 # day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
 # before the row locks were granted, and could miss a month closed in between.)
-_SQLITE_READ = select(
-    *_ACCOUNT_COLUMNS,
-    select(PERIOD_EVENT.c.closed_through).where(PERIOD_EVENT.c.branch_id == ACCOUNT.c.branch_id)
-    .order_by(PERIOD_EVENT.c.id.desc()).limit(1).scalar_subquery(),
-    select(CHAIN_HEAD.c.seq).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
-    select(CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
-).select_from(_FROM).where(_BY_KEY)
+_SQLITE_READ = (
+    select(
+        *_ACCOUNT_COLUMNS,
+        select(PERIOD_EVENT.c.closed_through)
+        .where(PERIOD_EVENT.c.branch_id == ACCOUNT.c.branch_id)
+        .order_by(PERIOD_EVENT.c.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        select(CHAIN_HEAD.c.seq).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
+        select(CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
+    )
+    .select_from(_FROM)
+    .where(_BY_KEY)
+)
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
 _NEXT_BLOCKS = text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)")
 _INSERT_POSTINGS = insert(POSTING)
@@ -362,7 +381,11 @@ class _Context:
 def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[Posted]:
     connection = session.connection()
     keys = {leg.account for entry in entries for leg in entry.legs}
-    context = _read_sqlite(connection, keys, len(entries)) if is_sqlite(session) else _read_postgres(connection, keys, len(entries))
+    context = (
+        _read_sqlite(connection, keys, len(entries))
+        if is_sqlite(session)
+        else _read_postgres(connection, keys, len(entries))
+    )
     _check_reversals(session, entries)
     _check_disbursements(session, entries)
 
@@ -381,17 +404,27 @@ def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list
     for txn_id, entry in zip(context.ids, entries, strict=True):
         for line, leg in enumerate(entry.legs, start=1):
             account = accounts[leg.account]
-            postings.append({
-                "transaction_id": txn_id, "line": line, "account_id": account.id, "amount": leg.amount,
-                "currency": leg.currency, "effective_date": entry.effective_date,
-                "_toward_normal": account.type.normal_sign * leg.amount,
-            })
+            postings.append(
+                {
+                    "transaction_id": txn_id,
+                    "line": line,
+                    "account_id": account.id,
+                    "amount": leg.amount,
+                    "currency": leg.currency,
+                    "effective_date": entry.effective_date,
+                    "_toward_normal": account.type.normal_sign * leg.amount,
+                }
+            )
         headers.append(_header(txn_id, entry, now))
         if entry.disbursement:
-            disbursements.append({
-                "transaction_id": txn_id, "child_code": entry.disbursement.child,
-                "program": entry.disbursement.program, "month": entry.disbursement.month.first_day,
-            })
+            disbursements.append(
+                {
+                    "transaction_id": txn_id,
+                    "child_code": entry.disbursement.child,
+                    "program": entry.disbursement.program,
+                    "month": entry.disbursement.month.first_day,
+                }
+            )
 
     # Increases first: the balance trigger then never takes an account below where it ends,
     # so the database's CHECK agrees with the per-transaction check above.
@@ -433,7 +466,10 @@ def _header(txn_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
             reverses_id=entry.reverses_id,
             posted_by=entry.posted_by,
             kind=entry.kind,
-            postings=[chain.HashedPosting(leg.account.branch, leg.account.code, leg.amount, leg.currency) for leg in entry.legs],
+            postings=[
+                chain.HashedPosting(leg.account.branch, leg.account.code, leg.amount, leg.currency)
+                for leg in entry.legs
+            ],
         ),
     }
 
@@ -460,8 +496,16 @@ def _check_against_ledger(entry: Entry, accounts: dict[AccountKey, _LockedAccoun
 
 def _as_locked(row: Any) -> _LockedAccount:
     id_, branch_id, branch, code, type_, currency, may_go_negative, is_open, balance = row[:9]
-    return _LockedAccount(id_, branch_id, AccountKey(branch, code), AccountType(type_), currency,
-                          bool(may_go_negative), bool(is_open), balance)
+    return _LockedAccount(
+        id_,
+        branch_id,
+        AccountKey(branch, code),
+        AccountType(type_),
+        currency,
+        bool(may_go_negative),
+        bool(is_open),
+        balance,
+    )
 
 
 def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context:
@@ -492,9 +536,14 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
         rows = connection.execute(_LOCK_BY_KEY, {"keys": [(k.branch, k.code) for k in ordered]}).all()
     else:
         # Resolve ids first, then lock chunk by chunk in id order: still one global lock order.
-        ids = [i for chunk in _chunks(ordered, 500)
-               for i in connection.execute(_IDS_BY_KEY, {"keys": [(k.branch, k.code) for k in chunk]}).scalars()]
-        rows = [row for chunk in _chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})]
+        ids = [
+            i
+            for chunk in _chunks(ordered, 500)
+            for i in connection.execute(_IDS_BY_KEY, {"keys": [(k.branch, k.code) for k in chunk]}).scalars()
+        ]
+        rows = [
+            row for chunk in _chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})
+        ]
     accounts = {account.key: account for account in map(_as_locked, rows)}
     _require_all(connection, keys, accounts)
     return _Context(accounts, {}, _transaction_ids.take(connection, count), None)
@@ -593,7 +642,10 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
             through, day, branch = exc.orig.diag.message_detail.split(" ", 2)  # type: ignore[union-attr]
             raise PeriodClosed(branch, date.fromisoformat(day), date.fromisoformat(through)) from None
         raise
-    return [Posted(id_, seq, hash_, h["effective_date"], created=True) for (id_, seq, hash_), h in zip(rows, headers, strict=True)]
+    return [
+        Posted(id_, seq, hash_, h["effective_date"], created=True)
+        for (id_, seq, hash_), h in zip(rows, headers, strict=True)
+    ]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

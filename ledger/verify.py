@@ -13,7 +13,17 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ledger import chain
-from ledger.models import GENESIS_HASH, Account, AccountType, Branch, ChainHead, Disbursement, LedgerTransaction, Posting, total
+from ledger.models import (
+    GENESIS_HASH,
+    Account,
+    AccountType,
+    Branch,
+    ChainHead,
+    Disbursement,
+    LedgerTransaction,
+    Posting,
+    total,
+)
 
 BATCH = 2000
 
@@ -57,7 +67,10 @@ def _transactions(session: Session) -> Iterator[tuple[LedgerTransaction, list[tu
     while True:
         batch = list(
             session.scalars(
-                select(LedgerTransaction).where(LedgerTransaction.seq > last_seq).order_by(LedgerTransaction.seq).limit(BATCH)
+                select(LedgerTransaction)
+                .where(LedgerTransaction.seq > last_seq)
+                .order_by(LedgerTransaction.seq)
+                .limit(BATCH)
             )
         )
         if not batch:
@@ -131,7 +144,9 @@ def _verify_orphans(session: Session, report: VerifyReport) -> None:
         .group_by(Posting.transaction_id)
     ).all()
     for txn_id, count in orphans:
-        report.problems.append(Problem(f"{count} postings belong to transaction {txn_id}, which does not exist", txn_id))
+        report.problems.append(
+            Problem(f"{count} postings belong to transaction {txn_id}, which does not exist", txn_id)
+        )
     for (txn_id,) in session.execute(
         select(Disbursement.transaction_id)
         .outerjoin(LedgerTransaction, LedgerTransaction.id == Disbursement.transaction_id)

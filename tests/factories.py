@@ -28,13 +28,25 @@ def payable(child: str) -> str:
     return f"liabilities:payable:guardian:{child}"
 
 
-def commune(engine: Engine, code: str = "an-lao", *, children: tuple[str, ...] = ("C-000123",),
-            parent: str | None = None, name: str = "Hội LHPN xã An Lão") -> str:
+def commune(
+    engine: Engine,
+    code: str = "an-lao",
+    *,
+    children: tuple[str, ...] = ("C-000123",),
+    parent: str | None = None,
+    name: str = "Hội LHPN xã An Lão",
+) -> str:
     """A commune branch with a bank account, cash, suspense, fees, and a fund and payable per child."""
 
     def work(session: Session) -> None:
-        create_branch(session, code=code, name=name, level="commune" if parent else "province",
-                      parent=parent, province="hai-phong")
+        create_branch(
+            session,
+            code=code,
+            name=name,
+            level="commune" if parent else "province",
+            parent=parent,
+            province="hai-phong",
+        )
         for account in (BANK, CASH, FEES, OPENING):
             open_account(session, branch=code, code=account, opened_on=OPENED)
         open_account(session, branch=code, code=SUSPENSE, opened_on=OPENED, may_go_negative=True)
@@ -46,8 +58,18 @@ def commune(engine: Engine, code: str = "an-lao", *, children: tuple[str, ...] =
     return code
 
 
-def transfer(engine: Engine, branch: str, debit: str, credit: str, amount: int, *, on: date = date(2025, 5, 2),
-             description: str = "chuyển khoản", key: str | None = None, by: str = "thu-quy") -> Posted:
+def transfer(
+    engine: Engine,
+    branch: str,
+    debit: str,
+    credit: str,
+    amount: int,
+    *,
+    on: date = date(2025, 5, 2),
+    description: str = "chuyển khoản",
+    key: str | None = None,
+    by: str = "thu-quy",
+) -> Posted:
     entry = Entry(
         effective_date=on,
         description=description,

@@ -61,8 +61,11 @@ def test_verify_exits_zero_when_intact_and_names_the_first_bad_transaction_other
     second = transfer(database.engine, "an-lao", BANK, fund("C-000123"), 200_000)
     ok = run(database, "verify")
     assert ok.returncode == 0 and "ledger intact: 2 transactions" in ok.stdout
-    without_protection(database, f"UPDATE posting SET amount = 300000 WHERE transaction_id = {second.id} AND line = 1",
-                       f"UPDATE posting SET amount = -300000 WHERE transaction_id = {second.id} AND line = 2")
+    without_protection(
+        database,
+        f"UPDATE posting SET amount = 300000 WHERE transaction_id = {second.id} AND line = 1",
+        f"UPDATE posting SET amount = -300000 WHERE transaction_id = {second.id} AND line = 2",
+    )
     bad = run(database, "verify")
     assert bad.returncode == 1
     assert f"first: transaction {second.id} (#2)" in bad.stderr
@@ -85,8 +88,16 @@ def test_bad_input_gives_one_clear_line_and_a_non_zero_exit(database, args, code
 
 
 def test_an_unreachable_database_is_one_clear_line(tmp_path):
-    env_db = type("Db", (), {"env": lambda self: {
-        **__import__("os").environ, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}})()
+    env_db = type(
+        "Db",
+        (),
+        {
+            "env": lambda self: {
+                **__import__("os").environ,
+                "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            }
+        },
+    )()
     assert_one_clear_line(run(env_db, "verify"), 1, "cannot use the database")
 
 

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
+from ledger.accounts import AccountKey
 from ledger.db import run_in_transaction
 from ledger.months import Month
 from ledger.periods import close_month
 from ledger.posting import DisbursementKey, Entry, Leg, post
-from ledger.accounts import AccountKey
 from tests.factories import BANK, commune, fund, payable, transfer
 from tests.ledger.raw import refused, scalar
 
@@ -21,9 +21,14 @@ def posted(database):
     commune(database.engine)
     transfer(database.engine, "an-lao", BANK, fund("C-000123"), 1_500_000)
     entry = Entry(
-        date(2025, 5, 15), "chi tháng 5", (Leg(AccountKey("an-lao", fund("C-000123")), 500_000),
-                                           Leg(AccountKey("an-lao", payable("C-000123")), -500_000)),
-        posted_by="thu-quy", disbursement=DisbursementKey("C-000123", "godmother", Month(2025, 5)),
+        date(2025, 5, 15),
+        "chi tháng 5",
+        (
+            Leg(AccountKey("an-lao", fund("C-000123")), 500_000),
+            Leg(AccountKey("an-lao", payable("C-000123")), -500_000),
+        ),
+        posted_by="thu-quy",
+        disbursement=DisbursementKey("C-000123", "godmother", Month(2025, 5)),
     )
     run_in_transaction(database.engine, lambda s: post(s, entry))
     run_in_transaction(database.engine, lambda s: close_month(s, branch="an-lao", month=Month(2025, 1), by="thu-quy"))

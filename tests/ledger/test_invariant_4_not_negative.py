@@ -41,8 +41,9 @@ def test_a_transaction_that_nets_to_a_valid_balance_is_allowed(engine):
     """Checked per transaction, not per line: out and back in within one entry is fine."""
     commune(engine)
     fund_key, bank = AccountKey("an-lao", fund("C-000123")), AccountKey("an-lao", BANK)
-    entry = Entry(date(2025, 5, 2), "điều chỉnh", (Leg(fund_key, 100), Leg(bank, 100), Leg(fund_key, -200)),
-                  posted_by="thu-quy")
+    entry = Entry(
+        date(2025, 5, 2), "điều chỉnh", (Leg(fund_key, 100), Leg(bank, 100), Leg(fund_key, -200)), posted_by="thu-quy"
+    )
     run_in_transaction(engine, lambda s: post(s, entry))
     assert balance_of(engine, "an-lao", fund("C-000123")) == -100
 
@@ -65,8 +66,13 @@ def test_eight_concurrent_writers_never_overdraw_and_balances_add_up(database):
     def setup(session: Session) -> None:
         create_branch(session, code="hp", name="Hội LHPN Hải Phòng", level="province")
         for code in accounts:
-            open_account(session, branch="hp", code=code, opened_on=date(2025, 1, 1),
-                         may_go_negative=code.startswith("liabilities"))
+            open_account(
+                session,
+                branch="hp",
+                code=code,
+                opened_on=date(2025, 1, 1),
+                may_go_negative=code.startswith("liabilities"),
+            )
 
     run_in_transaction(engine, setup)
     outcomes = {"posted": 0, "refused": 0}
@@ -78,9 +84,12 @@ def test_eight_concurrent_writers_never_overdraw_and_balances_add_up(database):
         for _ in range(count):
             debit, credit = rng.sample(accounts, 2)
             amount = rng.randint(1, 500_000)
-            entry = Entry(date(2025, 5, 2), "transfer",
-                          (Leg(AccountKey("hp", debit), amount), Leg(AccountKey("hp", credit), -amount)),
-                          posted_by=f"worker-{seed}")
+            entry = Entry(
+                date(2025, 5, 2),
+                "transfer",
+                (Leg(AccountKey("hp", debit), amount), Leg(AccountKey("hp", credit), -amount)),
+                posted_by=f"worker-{seed}",
+            )
             try:
                 run_in_transaction(engine, lambda s, e=entry: post(s, e))
                 outcome = "posted"
@@ -102,11 +111,15 @@ def test_eight_concurrent_writers_never_overdraw_and_balances_add_up(database):
     assert outcomes["posted"] + outcomes["refused"] == 5_000
     assert outcomes["posted"] > 1_000 and outcomes["refused"] > 0
     with engine.connect() as connection:
-        negative = connection.execute(text(
-            "SELECT count(*) FROM account WHERE NOT may_go_negative AND balance < 0")).scalar_one()
-        mismatched = connection.execute(text(
-            "SELECT count(*) FROM account a WHERE balance <> "
-            "(SELECT coalesce(sum(amount), 0) FROM posting p WHERE p.account_id = a.id)")).scalar_one()
+        negative = connection.execute(
+            text("SELECT count(*) FROM account WHERE NOT may_go_negative AND balance < 0")
+        ).scalar_one()
+        mismatched = connection.execute(
+            text(
+                "SELECT count(*) FROM account a WHERE balance <> "
+                "(SELECT coalesce(sum(amount), 0) FROM posting p WHERE p.account_id = a.id)"
+            )
+        ).scalar_one()
         transactions = connection.execute(text("SELECT count(*) FROM ledger_transaction")).scalar_one()
     assert (negative, mismatched, transactions) == (0, 0, outcomes["posted"])
     with Session(engine) as session:

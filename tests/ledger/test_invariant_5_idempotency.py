@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from ledger.errors import IdempotencyConflict, InvalidEntry
 from ledger.db import run_in_transaction
+from ledger.errors import IdempotencyConflict, InvalidEntry
 from ledger.posting import post_many
 from tests.factories import BANK, balance_of, commune, fund, transfer
 
@@ -36,15 +36,23 @@ def test_the_same_key_with_different_content_is_a_conflict(engine, changes):
     first = transfer(engine, "an-lao", BANK, fund("C-000123"), 1_500_000, key="k-1", description="chuyển khoản")
     arguments = {"amount": 1_500_000, "on": date(2025, 5, 2), "description": "chuyển khoản"} | changes
     with pytest.raises(IdempotencyConflict) as caught:
-        transfer(engine, "an-lao", BANK, fund("C-000123"), arguments["amount"], on=arguments["on"],
-                 description=arguments["description"], key="k-1")
+        transfer(
+            engine,
+            "an-lao",
+            BANK,
+            fund("C-000123"),
+            arguments["amount"],
+            on=arguments["on"],
+            description=arguments["description"],
+            key="k-1",
+        )
     assert caught.value.transaction_id == first.id
     assert count(engine) == 1
 
 
 def test_a_batch_with_one_key_twice_is_refused(engine):
-    from tests.ledger.test_invariant_1_balanced import A, B
     from ledger.posting import Entry, Leg
+    from tests.ledger.test_invariant_1_balanced import A, B
 
     commune(engine)
     entry = Entry(date(2025, 5, 2), "x", (Leg(A, 5), Leg(B, -5)), posted_by="t", idempotency_key="dup")

@@ -49,8 +49,16 @@ def test_an_intact_chain_verifies_and_links_each_transaction_to_the_previous(cha
         ("UPDATE ledger_transaction SET description = 'sửa' WHERE id = {t2}", 2, "changed"),
         ("UPDATE ledger_transaction SET effective_date = '2025-04-30' WHERE id = {t3}", 3, "changed"),
         ("UPDATE posting SET account_id = account_id + 1 WHERE transaction_id = {t1} AND line = 2", 1, "changed"),
-        ("DELETE FROM posting WHERE transaction_id = {t3}; DELETE FROM ledger_transaction WHERE id = {t3}", 4, "removed"),
-        ("DELETE FROM posting WHERE transaction_id = {t4}; DELETE FROM ledger_transaction WHERE id = {t4}", None, "head"),
+        (
+            "DELETE FROM posting WHERE transaction_id = {t3}; DELETE FROM ledger_transaction WHERE id = {t3}",
+            4,
+            "removed",
+        ),
+        (
+            "DELETE FROM posting WHERE transaction_id = {t4}; DELETE FROM ledger_transaction WHERE id = {t4}",
+            None,
+            "head",
+        ),
         ("UPDATE ledger_transaction SET seq = seq + 10 WHERE id >= {t2}", 2, "jumps"),
     ],
 )

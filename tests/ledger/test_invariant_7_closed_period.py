@@ -16,12 +16,18 @@ LATER = datetime(2025, 7, 10, tzinfo=UTC)
 
 
 def close(engine, branch: str, month: str, now: datetime = LATER):
-    return run_in_transaction(engine, lambda s: close_month(s, branch=branch, month=Month.parse(month), by="thu-quy", now=now))
+    return run_in_transaction(
+        engine, lambda s: close_month(s, branch=branch, month=Month.parse(month), by="thu-quy", now=now)
+    )
 
 
 def reopen(engine, branch: str, month: str, *, reason: str = "sai sót", as_admin: bool = True):
-    return run_in_transaction(engine, lambda s: reopen_month(
-        s, branch=branch, month=Month.parse(month), by="quan-tri", reason=reason, as_admin=as_admin))
+    return run_in_transaction(
+        engine,
+        lambda s: reopen_month(
+            s, branch=branch, month=Month.parse(month), by="quan-tri", reason=reason, as_admin=as_admin
+        ),
+    )
 
 
 def test_posting_into_a_closed_month_is_refused_and_the_next_day_is_open(engine):
@@ -81,3 +87,48 @@ def test_a_reversal_of_a_closed_month_is_dated_in_the_open_period(engine):
     assert reversal.effective_date == date(2025, 7, 10)
     assert balance_of(engine, "an-lao", BANK) == 0
     assert balance_of(engine, "an-lao", BANK, as_of=date(2025, 5, 31)) == 100_000
+
+
+@pytest.mark.postgres_only
+def test_closing_a_month_while_others_post_into_it_lets_nothing_in_afterwards(engine):
+    """Four writers keep posting May-dated transfers while a treasurer closes May. Every post
+    that starts after the close has committed is refused; nothing else goes wrong."""
+    import threading
+    import time
+
+    commune(engine)
+    transfer(engine, "an-lao", BANK, fund("C-000123"), 100_000_000, on=date(2025, 5, 1))
+    closed_at: list[float] = []
+    outcomes: list[tuple[float, str]] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                transfer(engine, "an-lao", fund("C-000123"), BANK, 1, on=date(2025, 5, 20))
+                outcomes.append((started, "posted"))
+            except PeriodClosed:
+                outcomes.append((started, "refused"))
+            except Exception as exc:  # anything else is a failure
+                outcomes.append((started, repr(exc)))
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    close(engine, "an-lao", "2025-05")
+    closed_at.append(time.monotonic())
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    assert {outcome for _, outcome in outcomes} <= {"posted", "refused"}
+    after = [outcome for started, outcome in outcomes if started > closed_at[0]]
+    assert after and set(after) == {"refused"}
+    assert any(outcome == "posted" for _, outcome in outcomes)
+    with Session(engine) as session:
+        from ledger.verify import verify
+
+        assert verify(session).ok

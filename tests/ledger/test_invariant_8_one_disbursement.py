@@ -51,8 +51,11 @@ def test_the_database_refuses_a_second_disbursement_row(database):
     transfer(database.engine, "an-lao", BANK, fund("C-000123"), 3_000_000)
     first = run_in_transaction(database.engine, lambda s: post(s, disbursement("C-000123", Month(2025, 5))))
     other = transfer(database.engine, "an-lao", fund("C-000123"), payable("C-000123"), 1, on=date(2025, 5, 16))
-    error = refused(database, "INSERT INTO disbursement (transaction_id, child_code, program, month) "
-                              f"VALUES ({other.id}, 'C-000123', 'godmother', '2025-05-01')")
+    error = refused(
+        database,
+        "INSERT INTO disbursement (transaction_id, child_code, program, month) "
+        f"VALUES ({other.id}, 'C-000123', 'godmother', '2025-05-01')",
+    )
     assert "uq_disbursement" in str(error) or "UNIQUE" in str(error)
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT transaction_id FROM disbursement")).scalars().all() == [first.id]

@@ -18,6 +18,7 @@ def test_the_migrated_schema_matches_the_models(engine):
 
 def test_downgrade_to_nothing_and_upgrade_again(engine):
     from alembic import command
+
     from ledger.db import alembic_config
 
     command.downgrade(alembic_config(engine), "base")

@@ -54,9 +54,15 @@ def sign(account: str) -> int:
 
 
 def entry(branch: str, debit: int, credit: int, amount: int, day: int) -> Entry:
-    return Entry(START + timedelta(days=day), "property", (
-        Leg(AccountKey(branch, ACCOUNTS[debit][0]), amount), Leg(AccountKey(branch, ACCOUNTS[credit][0]), -amount),
-    ), posted_by="hypothesis")
+    return Entry(
+        START + timedelta(days=day),
+        "property",
+        (
+            Leg(AccountKey(branch, ACCOUNTS[debit][0]), amount),
+            Leg(AccountKey(branch, ACCOUNTS[credit][0]), -amount),
+        ),
+        posted_by="hypothesis",
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -72,22 +78,26 @@ def test_balances_match_a_model_and_refusals_are_exactly_the_overdrafts(engine, 
         after[ACCOUNTS[credit][0]] -= amount
         overdraft = any(not neg and sign(acc) * after[acc] < 0 for acc, neg in ACCOUNTS)
         try:
-            posted = run_in_transaction(engine, lambda s, e=entry(branch, debit, credit, amount, day): post(s, e))
+            this = entry(branch, debit, credit, amount, day)
+            posted = run_in_transaction(engine, lambda s, e=this: post(s, e))
         except InsufficientFunds:
             assert overdraft
             continue
         assert not overdraft
         model = after
         posted_ids.append(posted.id)
-        dated += [(START + timedelta(days=day), ACCOUNTS[debit][0], amount),
-                  (START + timedelta(days=day), ACCOUNTS[credit][0], -amount)]
+        dated += [
+            (START + timedelta(days=day), ACCOUNTS[debit][0], amount),
+            (START + timedelta(days=day), ACCOUNTS[credit][0], -amount),
+        ]
 
     with Session(engine) as session:
         for account, _ in ACCOUNTS:
             assert balance(session, AccountKey(branch, account)) == model[account]
             as_of = START + timedelta(days=45)
             assert balance(session, AccountKey(branch, account), as_of=as_of) == sum(
-                amount for day, acc, amount in dated if acc == account and day <= as_of)
+                amount for day, acc, amount in dated if acc == account and day <= as_of
+            )
         tb = trial_balance(session, branch=branch)
         assert sum(line.balance for line in tb.lines) == 0
         assert tb.total_debit == tb.total_credit
@@ -115,7 +125,8 @@ def test_a_batch_posts_all_or_nothing_and_equals_posting_one_by_one(engine, oper
     singles_refused = False
     for op in operations:
         try:
-            run_in_transaction(engine, lambda s, e=entry(single_branch, *op): post(s, e))
+            this = entry(single_branch, *op)
+            run_in_transaction(engine, lambda s, e=this: post(s, e))
         except InsufficientFunds:
             singles_refused = True
     with Session(engine) as session:

@@ -43,7 +43,10 @@ def test_sponsor_receipt_disbursement_handover_and_reversal(engine):
         opening, history = account_history(session, AccountKey(branch, fund("C-000123")))
         assert opening == 0
         assert [(h.amount, h.running_balance) for h in history] == [
-            (-1_500_000, -1_500_000), (500_000, -1_000_000), (500_000, -500_000), (-500_000, -1_000_000),
+            (-1_500_000, -1_500_000),
+            (500_000, -1_000_000),
+            (500_000, -500_000),
+            (-500_000, -1_000_000),
         ]
         opening, history = account_history(session, AccountKey(branch, fund("C-000123")), start=date(2025, 5, 10))
         assert opening == -1_500_000

@@ -74,9 +74,7 @@ def upgrade() -> None:
             " OR (type IN ('liability', 'equity', 'income') AND balance <= 0)",
             name="ck_account_not_negative",
         ),
-        sa.CheckConstraint(
-            "type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"
-        ),
+        sa.CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"),
         sa.ForeignKeyConstraint(["branch_id"], ["branch.id"], name="fk_account_branch_id_branch"),
         sa.PrimaryKeyConstraint("id", name="pk_account"),
         sa.UniqueConstraint("branch_id", "code", name="uq_account_branch_id_code"),
@@ -118,8 +116,11 @@ def upgrade() -> None:
         sa.CheckConstraint("amount <> 0", name="ck_posting_amount_not_zero"),
         sa.ForeignKeyConstraint(["account_id"], ["account.id"], name="fk_posting_account_id_account"),
         sa.ForeignKeyConstraint(
-            ["transaction_id"], ["ledger_transaction.id"], name="fk_posting_transaction_id_ledger_transaction",
-            deferrable=True, initially="DEFERRED",
+            ["transaction_id"],
+            ["ledger_transaction.id"],
+            name="fk_posting_transaction_id_ledger_transaction",
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.PrimaryKeyConstraint("transaction_id", "line", name="pk_posting"),
     )
@@ -148,8 +149,11 @@ def upgrade() -> None:
         sa.Column("program", sa.String(64), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["transaction_id"], ["ledger_transaction.id"], name="fk_disbursement_transaction_id_ledger_transaction",
-            deferrable=True, initially="DEFERRED",
+            ["transaction_id"],
+            ["ledger_transaction.id"],
+            name="fk_disbursement_transaction_id_ledger_transaction",
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.PrimaryKeyConstraint("transaction_id", name="pk_disbursement"),
         sa.UniqueConstraint("child_code", "program", "month", name="uq_disbursement_child_code_program_month"),
@@ -368,7 +372,10 @@ def downgrade() -> None:
         op.drop_table(table)
     if op.get_bind().dialect.name == "postgresql":
         for function in (
-            "godmother_refuse_change", "godmother_postings_inserted", "godmother_link_transaction",
-            "godmother_read_chain_head", "godmother_seal_transactions",
+            "godmother_refuse_change",
+            "godmother_postings_inserted",
+            "godmother_link_transaction",
+            "godmother_read_chain_head",
+            "godmother_seal_transactions",
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
