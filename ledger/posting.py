@@ -360,6 +360,9 @@ _SQLITE_READ = (
     .where(_BY_KEY)
 )
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
+_ADVANCE_CHAIN_HEAD = (
+    CHAIN_HEAD.update().where(CHAIN_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
 _NEXT_BLOCKS = text("SELECT nextval('ledger_transaction_id_seq') FROM generate_series(1, :n)")
 _INSERT_POSTINGS = insert(POSTING)
 _INSERT_POSTINGS_BATCHED = insert(POSTING).returning(POSTING.c.line)
@@ -624,13 +627,14 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
 
 def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] | None) -> list[Posted]:
     """Insert the transaction rows, which link them into the hash chain, last before commit."""
-    if head is not None:  # SQLite: computed here; a trigger moves the chain head along
+    if head is not None:  # SQLite: linked here, under the database's single write lock
         seq, prev = head
         for header in headers:
             seq += 1
             header["seq"], header["prev_hash"] = seq, prev
             header["hash"] = prev = chain.link_hash(prev, header["content_hash"])
         connection.execute(_INSERT_TRANSACTIONS, headers)
+        connection.execute(_ADVANCE_CHAIN_HEAD, {"seq": seq, "hash": prev})
         return [Posted(h["id"], h["seq"], h["hash"], h["effective_date"], created=True) for h in headers]
     # PostgreSQL: the sealing trigger assigns seq, prev_hash and hash under the chain-head lock.
     for header in headers:

@@ -192,14 +192,6 @@ def _sqlite_triggers() -> None:
     )
     op.execute(
         """
-        CREATE TRIGGER ledger_transaction_advances_chain_head AFTER INSERT ON ledger_transaction
-        BEGIN
-            UPDATE chain_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
-        END
-        """
-    )
-    op.execute(
-        """
         CREATE TRIGGER ledger_transaction_balanced BEFORE INSERT ON ledger_transaction
         BEGIN
             SELECT RAISE(ABORT, 'a transaction needs at least two postings')
@@ -248,22 +240,30 @@ def _postgresql_triggers() -> None:
         CREATE FUNCTION godmother_postings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             posted bigint;
+            delta record;
         BEGIN
+            -- Every lookup below is driven from the new rows through a primary key, so its cost
+            -- does not grow with the ledger (lateral subqueries with LIMIT are never flattened
+            -- into hash joins over the whole table).
             -- Writers of one transaction id queue here until the first commits, so a second
-            -- writer cannot slip postings under a transaction row it could not see yet.
-            -- 256 buckets of ids: a batch of any size takes at most 256 locks.
+            -- writer cannot slip postings under a transaction row it could not see yet
+            -- (256 buckets of ids: a batch of any size takes at most 256 locks).
             PERFORM pg_advisory_xact_lock(1651, bucket)
                FROM (SELECT DISTINCT (transaction_id % 256)::integer AS bucket FROM new_postings ORDER BY 1) AS buckets;
-            SELECT t.id INTO posted FROM ledger_transaction t
-             WHERE t.id IN (SELECT transaction_id FROM new_postings) LIMIT 1;
+            SELECT found.id INTO posted
+              FROM (SELECT DISTINCT transaction_id FROM new_postings) AS ids
+              CROSS JOIN LATERAL (SELECT t.id FROM ledger_transaction t WHERE t.id = ids.transaction_id LIMIT 1) AS found
+             LIMIT 1;
             IF FOUND THEN
                 RAISE EXCEPTION 'postings cannot be added to transaction %, which is already posted', posted
                     USING ERRCODE = 'check_violation';
             END IF;
-            -- Invariant 3: the cached balances move with the postings, in this transaction.
-            UPDATE account SET balance = account.balance + delta.amount
-              FROM (SELECT account_id, sum(amount)::bigint AS amount FROM new_postings GROUP BY account_id) AS delta
-             WHERE account.id = delta.account_id;
+            -- Invariant 3: the cached balances move with the postings, in this transaction,
+            -- one row at a time in ascending id order (the order posters lock them in).
+            FOR delta IN SELECT account_id, sum(amount)::bigint AS amount FROM new_postings
+                         GROUP BY account_id ORDER BY account_id LOOP
+                UPDATE account SET balance = balance + delta.amount WHERE id = delta.account_id;
+            END LOOP;
             RETURN NULL;
         END $$
         """
@@ -307,44 +307,46 @@ def _postgresql_triggers() -> None:
         DECLARE
             bad record;
         BEGIN
-            -- Checked set-wise over the statement's new rows: a batch costs a few joins.
-            SELECT t.id, count(p.transaction_id) AS n INTO bad
-              FROM new_transactions t LEFT JOIN posting p ON p.transaction_id = t.id
-             GROUP BY t.id HAVING count(p.transaction_id) < 2 LIMIT 1;
-            IF FOUND THEN
+            -- Checked over the statement's new rows, each through the posting primary key.
+            SELECT t.id, s.n, s.unbalanced, s.wrong_date INTO bad
+              FROM new_transactions t
+              CROSS JOIN LATERAL (
+                  SELECT count(*) AS n,
+                         bool_or(p.effective_date <> t.effective_date) AS wrong_date,
+                         EXISTS (SELECT 1 FROM posting q WHERE q.transaction_id = t.id
+                                 GROUP BY q.currency HAVING sum(q.amount) <> 0) AS unbalanced
+                    FROM posting p WHERE p.transaction_id = t.id) AS s
+             WHERE s.n < 2 OR s.unbalanced OR s.wrong_date
+             LIMIT 1;
+            IF FOUND AND bad.n < 2 THEN
                 RAISE EXCEPTION 'transaction % has % postings: a transaction needs at least two postings', bad.id, bad.n
                     USING ERRCODE = 'check_violation';
-            END IF;
-            SELECT p.transaction_id AS id INTO bad
-              FROM posting p JOIN new_transactions t ON t.id = p.transaction_id
-             GROUP BY p.transaction_id, p.currency HAVING sum(p.amount) <> 0 LIMIT 1;
-            IF FOUND THEN
+            ELSIF FOUND AND bad.unbalanced THEN
                 RAISE EXCEPTION 'the postings of transaction % do not sum to zero', bad.id
                     USING ERRCODE = 'check_violation';
-            END IF;
-            SELECT t.id INTO bad
-              FROM posting p JOIN new_transactions t ON t.id = p.transaction_id
-             WHERE p.effective_date <> t.effective_date LIMIT 1;
-            IF FOUND THEN
+            ELSIF FOUND THEN
                 RAISE EXCEPTION 'postings of transaction % must carry its effective date', bad.id
                     USING ERRCODE = 'check_violation';
             END IF;
             -- Invariant 7. The accounts are locked by now, and closing a month locks them all
             -- first, so this statement sees every close that could conflict.
-            SELECT b.code AS branch, latest.closed_through, t.effective_date INTO bad
-              FROM (SELECT DISTINCT p.transaction_id, a.branch_id
-                      FROM posting p JOIN new_transactions nt ON nt.id = p.transaction_id
-                      JOIN account a ON a.id = p.account_id) AS touched
-              JOIN new_transactions t ON t.id = touched.transaction_id
+            SELECT b.code AS branch, latest.closed_through, touched.effective_date INTO bad
+              FROM (SELECT a.branch_id, min(t.effective_date) AS effective_date
+                      FROM new_transactions t
+                      CROSS JOIN LATERAL (SELECT p.account_id FROM posting p WHERE p.transaction_id = t.id
+                                          OFFSET 0) AS p
+                      CROSS JOIN LATERAL (SELECT a.branch_id FROM account a WHERE a.id = p.account_id LIMIT 1) AS a
+                     GROUP BY a.branch_id) AS touched
+              CROSS JOIN LATERAL (SELECT pe.closed_through FROM period_event pe
+                                  WHERE pe.branch_id = touched.branch_id ORDER BY pe.id DESC LIMIT 1) AS latest
               JOIN branch b ON b.id = touched.branch_id
-              JOIN LATERAL (SELECT pe.closed_through FROM period_event pe
-                            WHERE pe.branch_id = touched.branch_id ORDER BY pe.id DESC LIMIT 1) AS latest ON true
-             WHERE latest.closed_through >= t.effective_date
+             WHERE latest.closed_through >= touched.effective_date
              LIMIT 1;
             IF FOUND THEN
                 RAISE EXCEPTION 'branch % is closed through %: nothing can be posted on %',
                     bad.branch, bad.closed_through, bad.effective_date
-                    USING ERRCODE = 'GM007', DETAIL = concat_ws(' ', bad.closed_through, bad.effective_date, bad.branch);
+                    USING ERRCODE = 'GM007',
+                          DETAIL = concat_ws(' ', bad.closed_through, bad.effective_date, bad.branch);
             END IF;
             UPDATE chain_head SET seq = current_setting('godmother.chain_seq')::bigint,
                                   hash = current_setting('godmother.chain_hash')
