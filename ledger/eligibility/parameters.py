@@ -1,0 +1,125 @@
+"""The legal parameters of rules.md, loaded from ``parameters.yaml`` and looked up by date.
+
+Every value carries its validity period and its source, so a decision made today about May
+2025 uses exactly what was in force then, and can say where each number came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+
+V = TypeVar("V")
+PARAMETERS_FILE = Path(__file__).with_name("parameters.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Dated(Generic[V]):
+    """A value in force from ``start`` to ``end`` (inclusive; open-ended when None)."""
+
+    value: V
+    start: date
+    end: date | None
+    source: str
+
+    def in_force_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Coefficient:
+    age_below: int | None
+    age_from: int | None
+    value: Fraction
+
+    def applies_to(self, age: int) -> bool:
+        return (self.age_below is None or age < self.age_below) and (self.age_from is None or age >= self.age_from)
+
+
+class ParameterMissing(LookupError):
+    pass
+
+
+def in_force(values: list[Dated[V]], day: date, what: str) -> Dated[V]:
+    """The value of ``what`` in force on ``day``; the latest start wins if periods overlap."""
+    candidates = [v for v in values if v.in_force_on(day)]
+    if not candidates:
+        raise ParameterMissing(f"no {what} is in force on {day.isoformat()}: add it to {PARAMETERS_FILE.name}")
+    return max(candidates, key=lambda v: v.start)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    national_level: list[Dated[int]]
+    provincial_level: dict[str, list[Dated[int]]]
+    coefficients: list[Dated[Coefficient]]
+    allowance_age_limit: list[Dated[int]]
+    study_extension_max_age: list[Dated[int]]
+    stop_rule_source: str
+    national_categories: list[Dated[str]]
+    provincial_categories: dict[str, list[Dated[str]]]
+    godmother_age_limit: list[Dated[int]]
+    godmother_categories: frozenset[str]
+    godmother_min_amount: int
+    godmother_max_amount: int
+
+    def standard_level(self, day: date, province: str | None) -> tuple[Dated[int], Dated[int] | None]:
+        """The national level and, where a province sets one, the provincial level on ``day``."""
+        national = in_force(self.national_level, day, "national standard level")
+        provincial = [v for v in self.provincial_level.get(province or "", []) if v.in_force_on(day)]
+        return national, max(provincial, key=lambda v: v.start) if provincial else None
+
+    def coefficient(self, day: date, age: int) -> Dated[Coefficient]:
+        matching = [c for c in self.coefficients if c.in_force_on(day) and c.value.applies_to(age)]
+        if not matching:
+            raise ParameterMissing(f"no coefficient for age {age} on {day.isoformat()}")
+        return max(matching, key=lambda c: c.start)
+
+    def allowance_categories(self, day: date, province: str | None) -> dict[str, Dated[str]]:
+        """Categories that qualify for the social allowance on ``day``: national plus the province's."""
+        found = [c for c in self.national_categories if c.in_force_on(day)]
+        found += [c for c in self.provincial_categories.get(province or "", []) if c.in_force_on(day)]
+        return {c.value: c for c in found}
+
+
+def _dated(entries: list[dict[str, Any]], convert: Any = lambda x: x, key: str = "value") -> list[Dated[Any]]:
+    return [Dated(convert(e[key]), e["from"], e.get("to"), e.get("source", "")) for e in entries]
+
+
+def parse(document: dict[str, Any]) -> Parameters:
+    level = document["standard_level_vnd"]
+    allowance = document["child_allowance"]
+    godmother = document["godmother"]
+    return Parameters(
+        national_level=_dated(level["national"], int),
+        provincial_level={p: _dated(v, int) for p, v in (level.get("provincial") or {}).items()},
+        coefficients=[
+            Dated(Coefficient(c.get("age_below"), c.get("age_from"), Fraction(str(c["value"]))), c["from"],
+                  c.get("to"), c.get("source", ""))
+            for c in allowance["coefficients"]
+        ],
+        allowance_age_limit=_dated(allowance["age_limit"], int),
+        study_extension_max_age=_dated(allowance["study_extension_max_age"], int),
+        stop_rule_source=allowance.get("stop_rule_source", ""),
+        national_categories=_dated(allowance["categories"]["national"], str, key="code"),
+        provincial_categories={
+            p: _dated(v, str, key="code") for p, v in (allowance["categories"].get("provincial") or {}).items()
+        },
+        godmother_age_limit=_dated(godmother["age_limit"], int),
+        godmother_categories=frozenset(godmother["categories"]),
+        godmother_min_amount=int(godmother["monthly_amount_vnd"]["min"]),
+        godmother_max_amount=int(godmother["monthly_amount_vnd"]["max"]),
+    )
+
+
+@cache
+def load(path: Path = PARAMETERS_FILE) -> Parameters:
+    """The parameters in ``path`` (the shipped file by default)."""
+    with path.open(encoding="utf-8") as f:
+        return parse(yaml.safe_load(f))
