@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from ledger import balances, db, demo, periods, posting
+from ledger.register import importing, queries
 from ledger.accounts import AccountKey
 from ledger.errors import LedgerError
 from ledger.export_beancount import export_beancount
@@ -38,10 +39,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-export_app = typer.Typer(help="Export the ledger.", no_args_is_help=True)
 period_app = typer.Typer(help="Close and reopen months (khóa sổ).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(export_app, name="export")
 app.add_typer(period_app, name="period")
 
 
@@ -291,13 +290,75 @@ def period_list(branch: str) -> None:
             )
 
 
-@export_app.command("beancount")
+@app.command("import")
 @friendly
-def export_beancount_command(output: Annotated[Path, typer.Option("-o", "--output", help="file to write")]) -> None:
-    """Write the ledger as a beancount file (check it with bean-check)."""
-    with Session(engine()) as session, output.open("w", encoding="utf-8") as out:
-        count = export_beancount(session, out)
-    typer.echo(f"wrote {count} transactions to {output}")
+def import_command(
+    kind: Annotated[str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments")],
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file (formats.md)")],
+    lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "en",
+) -> None:
+    """Import a spreadsheet into the register: all rows or none, every bad row reported."""
+    try:
+        report = db.run_in_transaction(engine(), lambda s: importing.import_file(s, kind, file))
+    except importing.ImportRejected as rejected:
+        typer.echo(
+            f"error: {len(rejected.errors)} bad row(s) in {file.name}; nothing was imported"
+            if lang == "en" else f"error: {file.name} có {len(rejected.errors)} lỗi; chưa nhập dòng nào",
+            err=True,
+        )
+        for problem in rejected.errors:
+            typer.echo(f"  {problem.text(lang)}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{kind}: {report.rows} rows — {report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
+@app.command("export")
+@friendly
+def export_register(
+    kind: Annotated[str, typer.Argument(help="sponsors | children | pledges, or beancount")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="file to write (.xlsx; .beancount for beancount)")],
+) -> None:
+    """Export the register to Excel in the import format, or the ledger as beancount."""
+    with Session(engine()) as session:
+        if kind == "beancount":
+            with output.open("w", encoding="utf-8") as out:
+                count = export_beancount(session, out)
+            typer.echo(f"wrote {count} transactions to {output}")
+            return
+        count = queries.export_xlsx(session, kind, output)
+    typer.echo(f"wrote {count} {kind} to {output}")
+
+
+@app.command("eligibility")
+@friendly
+def eligibility(
+    child: Annotated[str, typer.Argument(help="child code")],
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    program: Annotated[str, typer.Option(help="godmother or social-allowance")] = "social-allowance",
+    lang: Annotated[str, typer.Option(help="vi or en")] = "vi",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who is paid, how much and why, for a child, a program and a month."""
+    with Session(engine()) as session:
+        decision = queries.explain(session, child, Month.parse(month), program)
+    if as_json:
+        typer.echo(json.dumps({
+            "child": decision.child, "program": decision.program, "month": str(decision.month),
+            "eligible": decision.eligible, "amount": decision.amount,
+            "reasons": [{"rule": r.rule, "text": r.text(lang), "vi": r.vi, "en": r.en, "source": r.source}
+                        for r in decision.reasons],
+        }, ensure_ascii=False, indent=2))
+        return
+    if lang == "vi":
+        verdict = f"được hưởng {format_vnd(decision.amount)}" if decision.eligible else "không được hưởng"
+        typer.echo(f"Trẻ {decision.child}, {decision.program}, tháng {decision.month.month:02d}/{decision.month.year}: {verdict}")
+    else:
+        verdict = f"eligible, {format_vnd(decision.amount, 'en')}" if decision.eligible else "not eligible"
+        typer.echo(f"Child {decision.child}, {decision.program}, {decision.month}: {verdict}")
+    for reason in decision.reasons:
+        typer.echo(f"  - {reason.text(lang)}")
 
 
 @app.command("demo")

@@ -11,8 +11,10 @@ from sqlmodel import Session
 
 from ledger.errors import AccountNotFound, BranchNotFound, InvalidEntry, LedgerError
 from ledger.models import TYPE_OF_ROOT, Account, AccountType, Branch, BranchLevel
+from ledger.register.models import BranchParent
 
 ACCOUNT_CODE = re.compile(r"^(assets|liabilities|equity|income|expenses)(:[A-Za-z0-9][A-Za-z0-9._-]*)+$")
+EARLIEST = date(1900, 1, 1)
 BRANCH_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -52,6 +54,26 @@ def create_branch(
     )
     session.add(branch)
     session.flush()
+    session.add(BranchParent(branch_id=branch.id, parent_id=branch.parent_id, valid_from=EARLIEST))
+    session.flush()
+    return branch
+
+
+def reparent_branch(session: Session, *, code: str, parent: str | None, valid_from: date) -> Branch:
+    """Put a branch under ``parent`` from ``valid_from`` on (e.g. a 2025 province merger); the past keeps its parents."""
+    branch = get_branch(session, code)
+    new_parent = get_branch(session, parent) if parent else None
+    if new_parent is not None and any(b.id == new_parent.id for b in branch_and_descendants(session, code)):
+        raise InvalidEntry(f"branch {parent!r} is below {code!r}: it cannot become its parent")
+    history = session.scalars(
+        select(BranchParent).where(BranchParent.branch_id == branch.id, BranchParent.valid_from >= valid_from)
+    ).first()
+    if history is not None:
+        raise InvalidEntry(f"branch {code!r} already has a parent recorded from {history.valid_from.isoformat()}")
+    session.add(BranchParent(branch_id=branch.id, parent_id=new_parent.id if new_parent else None, valid_from=valid_from))
+    branch.parent_id = new_parent.id if new_parent else None
+    session.add(branch)
+    session.flush()
     return branch
 
 
@@ -62,17 +84,26 @@ def get_branch(session: Session, code: str) -> Branch:
     return branch
 
 
-def branch_and_descendants(session: Session, code: str) -> list[Branch]:
-    """The branch and every branch below it, parents before children."""
+def branch_and_descendants(session: Session, code: str, *, as_of: date | None = None) -> list[Branch]:
+    """The branch and every branch below it (on ``as_of``, by the parent history; now by default)."""
     root = get_branch(session, code)
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    if as_of is None:
+        parents = {b.id: b.parent_id for b in branches.values()}
+    else:
+        parents = {}
+        for link in session.scalars(
+            select(BranchParent).where(BranchParent.valid_from <= as_of).order_by(BranchParent.valid_from)
+        ):
+            parents[link.branch_id] = link.parent_id  # the latest link on or before as_of wins
     children: dict[int | None, list[Branch]] = {}
-    for branch in session.scalars(select(Branch).order_by(Branch.code)):
-        children.setdefault(branch.parent_id, []).append(branch)
+    for branch_id, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(branches[branch_id])
     ordered, stack = [], [root]
     while stack:
         branch = stack.pop()
         ordered.append(branch)
-        stack.extend(reversed(children.get(branch.id, [])))
+        stack.extend(sorted(children.get(branch.id, []), key=lambda b: b.code, reverse=True))
     return ordered
 
 

@@ -110,7 +110,11 @@ def trial_balance(
         Branch, Branch.id == Account.branch_id
     )
     if branch is not None:
-        branches = branch_and_descendants(session, branch) if include_descendants else [get_branch(session, branch)]
+        branches = (
+            branch_and_descendants(session, branch, as_of=as_of)
+            if include_descendants
+            else [get_branch(session, branch)]
+        )
         query = query.where(Account.branch_id.in_([b.id for b in branches]))
     rows = session.execute(query.order_by(Branch.code, Account.code)).all()
     if as_of is not None:

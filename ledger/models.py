@@ -231,3 +231,6 @@ class Disbursement(SQLModel, table=True):
     child_code: str = Field(sa_type=String(64))
     program: str = Field(sa_type=String(64))
     month: date = Field(description="first day of the month paid for")
+
+
+import ledger.register.models  # noqa: E402,F401  (the register's tables share this metadata)

@@ -1,0 +1,1 @@
+"""The register: who is in the programs — branches, bank accounts, sponsors, children, pledges, enrolments."""

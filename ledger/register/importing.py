@@ -1,0 +1,504 @@
+"""Importing the register from spreadsheets: all or nothing, every bad row reported.
+
+``import_file`` reads the whole file, checks every row against the file itself and the
+database, and writes only when no row is bad; otherwise it raises ``ImportRejected`` with
+every problem (row, column, reason in Vietnamese and English). Rows are keyed by ``code``
+(enrolments by child, program and decision number): re-importing the same file changes
+nothing; a changed row updates what may change and refuses what may not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.accounts import create_branch, open_account
+from ledger.eligibility.parameters import load as load_parameters
+from ledger.eligibility.decide import age_on
+from ledger.errors import LedgerError
+from ledger.models import Branch, BranchLevel
+from ledger.months import today_in_vietnam
+from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
+from ledger.register.spreadsheets import Row, parse_amount, parse_date, parse_month, read_rows
+
+KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments")
+CATEGORIES = (
+    "abandoned", "orphan_both", "orphan_one_other_missing", "orphan_one_other_in_facility",
+    "orphan_one_other_detained", "parents_missing_or_detained", "orphan_one_other_on_assistance",
+    "orphan_one", "special_hardship",
+)
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    en: str
+    vi: str
+
+    def text(self, lang: str = "en") -> str:
+        return f"row {self.row}, {self.column}: {self.en}" if lang == "en" else f"dòng {self.row}, cột {self.column}: {self.vi}"
+
+
+class ImportRejected(LedgerError):
+    def __init__(self, kind: str, errors: list[RowError]) -> None:
+        self.kind, self.errors = kind, errors
+        super().__init__(f"{kind}: {len(errors)} problem(s), nothing imported; first: {errors[0].text()}")
+
+
+@dataclass(slots=True)
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "branches": (
+        Column("code", True, ("mã", "ma chi hoi")), Column("name", True, ("tên",)),
+        Column("parent", False, ("cấp trên", "đơn vị cấp trên")), Column("level", True, ("cấp",)),
+        Column("province", False, ("tỉnh", "tỉnh/thành")),
+    ),
+    "bank-accounts": (
+        Column("code", True, ("mã",)), Column("branch", True, ("chi hội", "đơn vị")),
+        Column("bank_bin", True, ("mã ngân hàng", "bin")), Column("account_number", True, ("số tài khoản",)),
+        Column("account_name", True, ("tên tài khoản", "chủ tài khoản")),
+    ),
+    "sponsors": (
+        Column("code", True, ("mã",)), Column("name", True, ("tên", "họ và tên")), Column("kind", True, ("loại",)),
+        Column("phone", False, ("điện thoại", "số điện thoại")), Column("email", False, ()),
+        Column("language", False, ("ngôn ngữ",)), Column("branch", True, ("chi hội", "đơn vị")),
+    ),
+    "children": (
+        Column("code", True, ("mã", "mã trẻ")), Column("full_name", True, ("họ và tên", "họ tên")),
+        Column("date_of_birth", True, ("ngày sinh",)), Column("gender", True, ("giới tính",)),
+        Column("branch", True, ("chi hội", "đơn vị")), Column("categories", False, ("diện", "đối tượng")),
+        Column("in_school_until", False, ("đi học đến",)),
+        Column("guardian_name", True, ("người giám hộ", "họ tên người giám hộ")),
+        Column("guardian_relation", False, ("quan hệ",)), Column("guardian_phone", False, ("điện thoại người giám hộ",)),
+        Column("guardian_id_number", False, ("số cccd", "cccd người giám hộ")),
+        Column("guardian_bank", False, ("tài khoản người giám hộ",)),
+        Column("consent_guardian_on", True, ("ngày đồng ý của người giám hộ",)),
+        Column("consent_child_on", False, ("ngày đồng ý của trẻ",)),
+    ),
+    "pledges": (
+        Column("code", True, ("mã", "mã cam kết")), Column("sponsor", True, ("nhà tài trợ", "mẹ đỡ đầu")),
+        Column("child", True, ("trẻ", "mã trẻ")), Column("monthly_amount", True, ("số tiền hàng tháng", "số tiền")),
+        Column("start_month", True, ("từ tháng",)), Column("end_month", False, ("đến tháng",)),
+        Column("frequency", False, ("kỳ đóng", "tần suất")),
+    ),
+    "enrolments": (
+        Column("child", True, ("trẻ", "mã trẻ")), Column("program", True, ("chương trình",)),
+        Column("decision_number", True, ("số quyết định",)), Column("decision_date", True, ("ngày quyết định",)),
+        Column("end_date", False, ("ngày kết thúc",)),
+    ),
+}
+
+ENUMS = {
+    "level": {"province": "province", "commune": "commune", "group": "group", "tinh": "province",
+              "xa": "commune", "phuong": "commune", "chi hoi": "group"},
+    "kind": {"individual": "individual", "organisation": "organisation", "organization": "organisation",
+             "ca nhan": "individual", "to chuc": "organisation"},
+    "gender": {"f": "F", "m": "M", "nu": "F", "nam": "M"},
+    "language": {"vi": "vi", "en": "en", "": "vi"},
+    "frequency": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly", "": "monthly",
+                  "hang thang": "monthly", "hang quy": "quarterly", "hang nam": "yearly"},
+    "program": {"social-allowance": "social-allowance", "godmother": "godmother"},
+}
+
+
+@dataclass
+class _Checker:
+    """Collects every problem of every row instead of stopping at the first."""
+
+    errors: list[RowError] = field(default_factory=list)
+
+    def bad(self, row: Row, column: str, en: str, vi: str) -> None:
+        self.errors.append(RowError(row.number, column, en, vi))
+
+    def value(self, row: Row, column: str, parse: Callable[[str], Any], required: bool = False) -> Any:
+        text = row.cells.get(column, "")
+        if not text:
+            if required:
+                self.bad(row, column, "is required", "bắt buộc phải có")
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.bad(row, column, str(exc), f"giá trị {text!r} không hợp lệ")
+            return None
+
+    def enum(self, row: Row, column: str, required: bool = False) -> str | None:
+        from ledger.register.spreadsheets import header_key
+
+        choices = {header_key(key): value for key, value in ENUMS[column].items()}
+        text = row.cells.get(column, "")
+        if not text and not required and "" in choices:
+            return choices[""]
+        found = choices.get(header_key(text)) if text else None
+        if found is None:
+            if not text and not required:
+                return None
+            allowed = ", ".join(sorted({v for v in choices.values()}))
+            self.bad(row, column, f"{text!r} is not one of {allowed}" if text else "is required",
+                     f"{text!r} không thuộc {allowed}" if text else "bắt buộc phải có")
+        return found
+
+    def code(self, row: Row, column: str = "code") -> str | None:
+        text = row.cells.get(column, "")
+        if not text:
+            self.bad(row, column, "is required", "bắt buộc phải có")
+            return None
+        if not CODE.match(text):
+            self.bad(row, column, f"{text!r} is not a code (letters, digits, '.', '_', '-')",
+                     f"{text!r} không phải là mã hợp lệ")
+            return None
+        return text
+
+
+def import_file(session: Session, kind: str, path: Path, *, today: date | None = None) -> ImportReport:
+    """Import ``path`` as ``kind`` in the caller's transaction; ``ImportRejected`` if any row is bad."""
+    if kind not in KINDS:
+        raise LedgerError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
+    columns = COLUMNS[kind]
+    header, rows = read_rows(Path(path), {c.name: c.aliases for c in columns})
+    check = _Checker()
+    missing = [c.name for c in columns if c.required and c.name not in header]
+    if missing:
+        raise ImportRejected(kind, [RowError(1, name, "this column is missing from the header",
+                                             "thiếu cột này ở dòng tiêu đề") for name in missing])
+    unknown = [name[1:] for name in header if name.startswith("?")]
+    if unknown:
+        raise ImportRejected(kind, [RowError(1, name, f"unknown column (expected: {', '.join(c.name for c in columns)})",
+                                             "cột không được hỗ trợ") for name in unknown])
+    report = ImportReport(kind, rows=len(rows))
+    writer = _WRITERS[kind]
+    plans = writer(session, rows, check, today or today_in_vietnam())
+    if check.errors:
+        raise ImportRejected(kind, check.errors)
+    for plan in plans:
+        outcome = plan()
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    session.flush()
+    return report
+
+
+Plan = Callable[[], str]  # applies one row; returns "created", "updated" or "unchanged"
+
+
+def _duplicates(rows: list[Row], check: _Checker, key: Callable[[Row], Any], column: str = "code") -> None:
+    seen: dict[Any, int] = {}
+    for row in rows:
+        k = key(row)
+        if not k or (isinstance(k, tuple) and not all(k)):
+            continue
+        if k in seen:
+            check.bad(row, column, f"duplicate of row {seen[k]}", f"trùng với dòng {seen[k]}")
+        else:
+            seen[k] = row.number
+
+
+def _branches_by_code(session: Session) -> dict[str, Branch]:
+    return {b.code: b for b in session.scalars(select(Branch))}
+
+
+def _update(record: Any, values: dict[str, Any], session: Session) -> str:
+    changed = {k: v for k, v in values.items() if getattr(record, k) != v}
+    if not changed:
+        return "unchanged"
+    for k, v in changed.items():
+        setattr(record, k, v)
+    session.add(record)
+    return "updated"
+
+
+def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: r.cells.get("code"))
+    existing = _branches_by_code(session)
+    in_file = {r.cells.get("code") for r in rows}
+    parsed = []
+    for row in rows:
+        code = check.code(row)
+        level = check.enum(row, "level", required=True)
+        parent = row.cells.get("parent") or None
+        if parent and parent not in existing and parent not in in_file:
+            check.bad(row, "parent", f"unknown branch {parent!r}", f"không có chi hội {parent!r}")
+        if parent is None and level and level != "province":
+            check.bad(row, "parent", f"a {level} needs a parent branch", "cần có đơn vị cấp trên")
+        if code and code in existing and existing[code].level != level and level:
+            check.bad(row, "level", f"branch {code!r} is a {existing[code].level}", "không được đổi cấp")
+        parsed.append((code, row.cells.get("name", ""), level, parent, row.cells.get("province") or None))
+    by_code = {p[0]: p for p in parsed if p[0]}
+
+    def depth(code: str, seen: tuple[str, ...] = ()) -> int:
+        parent = by_code[code][3] if code in by_code else None
+        if parent is None or parent not in by_code or parent in seen:
+            return 0
+        return 1 + depth(parent, (*seen, code))
+
+    plans: list[Plan] = []
+    for code, name, level, parent, province in sorted(parsed, key=lambda p: depth(p[0]) if p[0] else 0):
+        def apply(code: Any = code, name: str = name, level: Any = level, parent: Any = parent, province: Any = province) -> str:
+            branch = session.scalar(select(Branch).where(Branch.code == code))
+            if branch is None:
+                create_branch(session, code=code, name=name, level=BranchLevel(level), parent=parent, province=province)
+                open_standard_accounts(session, code)
+                return "created"
+            return _update(branch, {"name": name, "province": province or branch.province}, session)
+
+        plans.append(apply)
+    return plans
+
+
+STANDARD_ACCOUNTS = (
+    ("assets:cash", "Tiền mặt", None),
+    ("liabilities:suspense", "Chờ xác định", True),
+    ("liabilities:fund:program:social-allowance", "Quỹ trợ cấp xã hội", None),
+    ("income:donations:general", "Tài trợ chung", None),
+    ("expenses:bank-fees", "Phí ngân hàng", None),
+    ("equity:opening-balances", "Số dư đầu kỳ", None),
+)
+
+
+def open_standard_accounts(session: Session, branch: str, opened_on: date = date(2020, 1, 1)) -> None:
+    """The accounts every branch has (accounting.md)."""
+    for code, name, may_go_negative in STANDARD_ACCOUNTS:
+        open_account(session, branch=branch, code=code, name=name, opened_on=opened_on, may_go_negative=may_go_negative)
+
+
+def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: r.cells.get("code"))
+    branches = _branches_by_code(session)
+    existing = {a.code: a for a in session.scalars(select(BankAccount))}
+    plans: list[Plan] = []
+    for row in rows:
+        code = check.code(row)
+        branch = row.cells.get("branch", "")
+        if branch and branch not in branches:
+            check.bad(row, "branch", f"unknown branch {branch!r}", f"không có chi hội {branch!r}")
+        elif not branch:
+            check.bad(row, "branch", "is required", "bắt buộc phải có")
+        bank_bin = row.cells.get("bank_bin", "")
+        if not re.fullmatch(r"\d{6}", bank_bin):
+            check.bad(row, "bank_bin", f"{bank_bin!r} is not a 6-digit bank BIN (e.g. 970436)", "mã BIN phải có 6 chữ số")
+        number = re.sub(r"[\s.-]", "", row.cells.get("account_number", ""))
+        if not re.fullmatch(r"[0-9A-Za-z]{1,19}", number):
+            check.bad(row, "account_number", "an account number has 1 to 19 letters or digits", "số tài khoản không hợp lệ")
+        name = row.cells.get("account_name", "")
+        if not name:
+            check.bad(row, "account_name", "is required", "bắt buộc phải có")
+        if code in existing and branch in branches and existing[code].branch_id != branches[branch].id:
+            check.bad(row, "branch", "a bank account cannot move to another branch", "không được chuyển chi hội")
+
+        def apply(code: Any = code, branch: str = branch, bank_bin: str = bank_bin, number: str = number, name: str = name) -> str:
+            record = session.scalar(select(BankAccount).where(BankAccount.code == code))
+            if record is None:
+                account = open_account(session, branch=branch, code=f"assets:bank:{code}", name=name, opened_on=today)
+                session.add(BankAccount(code=code, branch_id=account.branch_id, bank_bin=bank_bin,
+                                        account_number=number, account_name=name, account_id=account.id))
+                return "created"
+            return _update(record, {"bank_bin": bank_bin, "account_number": number, "account_name": name}, session)
+
+        plans.append(apply)
+    return plans
+
+
+def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: r.cells.get("code"))
+    branches = _branches_by_code(session)
+    plans: list[Plan] = []
+    for row in rows:
+        code = check.code(row)
+        name = row.cells.get("name", "")
+        if not name:
+            check.bad(row, "name", "is required", "bắt buộc phải có")
+        kind = check.enum(row, "kind", required=True)
+        language = check.enum(row, "language")
+        email = row.cells.get("email", "")
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            check.bad(row, "email", f"{email!r} is not an e-mail address", "địa chỉ e-mail không hợp lệ")
+        branch = row.cells.get("branch", "")
+        if branch not in branches:
+            check.bad(row, "branch", f"unknown branch {branch!r}" if branch else "is required",
+                      f"không có chi hội {branch!r}" if branch else "bắt buộc phải có")
+        values = {"name": name, "kind": kind, "phone": row.cells.get("phone", ""), "email": email,
+                  "language": language, "branch_id": branches[branch].id if branch in branches else None}
+
+        def apply(code: Any = code, values: dict[str, Any] = values) -> str:
+            record = session.scalar(select(Sponsor).where(Sponsor.code == code))
+            if record is None:
+                session.add(Sponsor(code=code, **values))
+                return "created"
+            return _update(record, values, session)
+
+        plans.append(apply)
+    return plans
+
+
+def _children(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: r.cells.get("code"))
+    branches = _branches_by_code(session)
+    existing = {c.code: c for c in session.scalars(select(Child))}
+    plans: list[Plan] = []
+    for row in rows:
+        code = check.code(row)
+        born = check.value(row, "date_of_birth", parse_date, required=True)
+        if born and born > today:
+            check.bad(row, "date_of_birth", "is in the future", "ngày sinh ở tương lai")
+        gender = check.enum(row, "gender", required=True)
+        branch = row.cells.get("branch", "")
+        if branch not in branches:
+            check.bad(row, "branch", f"unknown branch {branch!r}" if branch else "is required",
+                      f"không có chi hội {branch!r}" if branch else "bắt buộc phải có")
+        categories = [c.strip() for c in row.cells.get("categories", "").split(";") if c.strip()]
+        for category in categories:
+            if category not in CATEGORIES:
+                check.bad(row, "categories", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})",
+                          f"diện {category!r} không có trong danh mục")
+        consent_guardian = check.value(row, "consent_guardian_on", parse_date, required=True)
+        consent_child = check.value(row, "consent_child_on", parse_date)
+        if born and consent_child is None and age_on(born, today) >= 7 and not row.cells.get("consent_child_on"):
+            check.bad(row, "consent_child_on", "the child is 7 or older: the child's own consent is required",
+                      "trẻ từ 7 tuổi trở lên: cần có sự đồng ý của trẻ")
+        guardian_bank = row.cells.get("guardian_bank", "")
+        if guardian_bank and not re.fullmatch(r"\d{6}:[0-9A-Za-z]{1,19}", guardian_bank):
+            check.bad(row, "guardian_bank", "write the bank as BIN:account, e.g. 970436:0011001932418",
+                      "ghi theo dạng BIN:số tài khoản")
+        if not row.cells.get("guardian_name"):
+            check.bad(row, "guardian_name", "is required", "bắt buộc phải có")
+        if code in existing and branch in branches and existing[code].branch_id != branches[branch].id:
+            check.bad(row, "branch", "moving a child to another branch is not an import: it moves money",
+                      "chuyển trẻ sang chi hội khác không thực hiện bằng nhập file")
+        values = {
+            "full_name": row.cells.get("full_name", ""), "date_of_birth": born, "gender": gender,
+            "categories": categories, "in_school_until": check.value(row, "in_school_until", parse_date),
+            "guardian_name": row.cells.get("guardian_name", ""), "guardian_relation": row.cells.get("guardian_relation", ""),
+            "guardian_phone": row.cells.get("guardian_phone", ""), "guardian_id_number": row.cells.get("guardian_id_number", ""),
+            "guardian_bank": guardian_bank, "consent_guardian_on": consent_guardian, "consent_child_on": consent_child,
+        }
+        if not values["full_name"]:
+            check.bad(row, "full_name", "is required", "bắt buộc phải có")
+
+        def apply(code: Any = code, branch: str = branch, values: dict[str, Any] = values) -> str:
+            record = session.scalar(select(Child).where(Child.code == code))
+            if record is None:
+                opened = values["date_of_birth"]
+                fund = open_account(session, branch=branch, code=f"liabilities:fund:child:{code}",
+                                    name=f"Quỹ của trẻ {code}", opened_on=opened)
+                payable = open_account(session, branch=branch, code=f"liabilities:payable:guardian:{code}",
+                                       name=f"Phải trả người giám hộ của trẻ {code}", opened_on=opened)
+                session.add(Child(code=code, branch_id=fund.branch_id, fund_account_id=fund.id,
+                                  payable_account_id=payable.id, **values))
+                return "created"
+            return _update(record, values, session)
+
+        plans.append(apply)
+    return plans
+
+
+def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: r.cells.get("code"))
+    sponsors = {s.code: s for s in session.scalars(select(Sponsor))}
+    children = {c.code: c for c in session.scalars(select(Child))}
+    existing = {p.code: p for p in session.scalars(select(Pledge))}
+    limits = load_parameters()
+    plans: list[Plan] = []
+    for row in rows:
+        code = check.code(row)
+        sponsor, child = row.cells.get("sponsor", ""), row.cells.get("child", "")
+        if sponsor not in sponsors:
+            check.bad(row, "sponsor", f"unknown sponsor {sponsor!r}" if sponsor else "is required",
+                      f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có")
+        if child not in children:
+            check.bad(row, "child", f"unknown child {child!r}" if child else "is required",
+                      f"không có trẻ {child!r}" if child else "bắt buộc phải có")
+        amount = check.value(row, "monthly_amount", parse_amount, required=True)
+        if amount is not None and not limits.godmother_min_amount <= amount <= limits.godmother_max_amount:
+            check.bad(row, "monthly_amount",
+                      f"{amount:,} ₫ is outside {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫",
+                      "số tiền nằm ngoài mức cho phép")
+        start = check.value(row, "start_month", parse_month, required=True)
+        end = check.value(row, "end_month", parse_month)
+        if start and end and end < start:
+            check.bad(row, "end_month", "ends before it starts", "tháng kết thúc trước tháng bắt đầu")
+        frequency = check.enum(row, "frequency")
+        values = {
+            "sponsor_id": sponsors[sponsor].id if sponsor in sponsors else None,
+            "child_id": children[child].id if child in children else None,
+            "monthly_amount": amount, "start_month": start.first_day if start else None,
+            "end_month": end.first_day if end else None, "frequency": frequency,
+        }
+        if code in existing and any(getattr(existing[code], k) != v for k, v in values.items()):
+            check.bad(row, "code", "this pledge exists with other terms: change a pledge from a month on, never by re-import",
+                      "cam kết đã có với nội dung khác: không sửa cam kết bằng nhập file")
+
+        def apply(code: Any = code, values: dict[str, Any] = values) -> str:
+            if session.scalar(select(Pledge.id).where(Pledge.code == code)) is not None:
+                return "unchanged"
+            session.add(Pledge(code=code, **values))
+            return "created"
+
+        plans.append(apply)
+    return plans
+
+
+def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    _duplicates(rows, check, lambda r: (r.cells.get("child"), r.cells.get("program"), r.cells.get("decision_number")),
+                "decision_number")
+    children = {c.code: c for c in session.scalars(select(Child))}
+    plans: list[Plan] = []
+    for row in rows:
+        child = row.cells.get("child", "")
+        if child not in children:
+            check.bad(row, "child", f"unknown child {child!r}" if child else "is required",
+                      f"không có trẻ {child!r}" if child else "bắt buộc phải có")
+        program = check.enum(row, "program", required=True)
+        number = row.cells.get("decision_number", "")
+        if not number:
+            check.bad(row, "decision_number", "is required", "bắt buộc phải có")
+        signed = check.value(row, "decision_date", parse_date, required=True)
+        ends = check.value(row, "end_date", parse_date)
+        if signed and ends and ends < signed:
+            check.bad(row, "end_date", "ends before the decision was signed", "ngày kết thúc trước ngày quyết định")
+        child_id = children[child].id if child in children else None
+
+        def apply(child_id: Any = child_id, program: Any = program, number: str = number, signed: Any = signed, ends: Any = ends) -> str:
+            record = session.scalar(select(Enrolment).where(
+                Enrolment.child_id == child_id, Enrolment.program == program, Enrolment.decision_number == number))
+            if record is None:
+                session.add(Enrolment(child_id=child_id, program=program, decision_number=number,
+                                      decision_date=signed, end_date=ends))
+                return "created"
+            return _update(record, {"decision_date": signed, "end_date": ends}, session)
+
+        plans.append(apply)
+    return plans
+
+
+_WRITERS: dict[str, Callable[[Session, list[Row], _Checker, date], list[Plan]]] = {
+    "branches": _branches,
+    "bank-accounts": _bank_accounts,
+    "sponsors": _sponsors,
+    "children": _children,
+    "pledges": _pledges,
+    "enrolments": _enrolments,
+}
+
+__all__ = ["KINDS", "ImportRejected", "ImportReport", "RowError", "import_file", "open_standard_accounts"]

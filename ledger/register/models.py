@@ -1,0 +1,118 @@
+"""Tables of the register. Codes are the keys people use (and re-imports match on).
+
+Children's personal data is kept to what the programs need (people.md); the guardian's ID,
+phone and bank are never shown to sponsors.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class BranchParent(SQLModel, table=True):
+    """Which branch a branch sat under from a date: re-parenting never rewrites the past."""
+
+    __tablename__ = "branch_parent"
+    __table_args__ = (UniqueConstraint("branch_id", "valid_from", name="uq_branch_parent_branch_id_valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="branch.id")
+    valid_from: date
+
+
+class BankAccount(SQLModel, table=True):
+    """A branch's bank account; its ledger account is ``assets:bank:<code>``."""
+
+    __tablename__ = "bank_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    bank_bin: str = Field(sa_type=String(6))
+    account_number: str = Field(sa_type=String(19))
+    account_name: str = Field(sa_type=String(200))
+    account_id: int = Field(foreign_key="account.id")
+
+
+class Sponsor(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("kind IN ('individual', 'organisation')", name="ck_sponsor_kind"),
+        CheckConstraint("language IN ('vi', 'en')", name="ck_sponsor_language"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True)
+    name: str = Field(sa_type=String(200))
+    kind: str = Field(sa_type=String(16))
+    phone: str = Field(default="", sa_type=String(32))
+    email: str = Field(default="", sa_type=String(200))
+    language: str = Field(default="vi", sa_type=String(2))
+    branch_id: int = Field(foreign_key="branch.id")
+
+
+class Child(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True)
+    full_name: str = Field(sa_type=String(200))
+    date_of_birth: date
+    gender: str = Field(sa_type=String(1))
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    in_school_until: date | None = None
+    guardian_name: str = Field(sa_type=String(200))
+    guardian_relation: str = Field(default="", sa_type=String(64))
+    guardian_phone: str = Field(default="", sa_type=String(32))
+    guardian_id_number: str = Field(default="", sa_type=String(32))
+    guardian_bank: str = Field(default="", sa_type=String(64), description="BIN:account")
+    consent_guardian_on: date
+    consent_child_on: date | None = None
+    health_card_valid_until: date | None = None
+    died_on: date | None = None
+    fund_account_id: int = Field(foreign_key="account.id")
+    payable_account_id: int = Field(foreign_key="account.id")
+
+
+class Pledge(SQLModel, table=True):
+    """A sponsor's monthly commitment to a child: a schedule, not money."""
+
+    __table_args__ = (
+        CheckConstraint("monthly_amount > 0", name="ck_pledge_monthly_amount_positive"),
+        CheckConstraint("frequency IN ('monthly', 'quarterly', 'yearly')", name="ck_pledge_frequency"),
+        CheckConstraint("end_month IS NULL OR end_month >= start_month", name="ck_pledge_months_in_order"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(64), unique=True)
+    sponsor_id: int = Field(foreign_key="sponsor.id", index=True)
+    child_id: int = Field(foreign_key="child.id", index=True)
+    monthly_amount: int = Field(sa_type=BigInteger, description="whole đồng per month")
+    start_month: date = Field(description="first day of the first month")
+    end_month: date | None = Field(default=None, description="first day of the last month; none: until the age limit")
+    frequency: str = Field(default="monthly", sa_type=String(16))
+
+
+class Enrolment(SQLModel, table=True):
+    """A decision admitting a child to a program (e.g. the monthly social allowance)."""
+
+    __table_args__ = (
+        UniqueConstraint("child_id", "program", "decision_number", name="uq_enrolment_child_id_program_decision_number"),
+        Index("ix_enrolment_child_program", "child_id", "program"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="child.id")
+    program: str = Field(sa_type=String(64))
+    decision_number: str = Field(sa_type=String(64))
+    decision_date: date
+    end_date: date | None = None
+
+
+def as_dict(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields}

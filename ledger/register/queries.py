@@ -1,0 +1,118 @@
+"""Reading the register for decisions and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.eligibility import decide
+from ledger.errors import NotFound
+from ledger.models import Branch
+from ledger.months import Month
+from ledger.register.models import Child, Enrolment, Pledge, Sponsor
+
+
+class ChildNotFound(NotFound):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"child {code!r} is not in the register")
+
+
+def child_facts(session: Session, code: str) -> tuple[decide.Child, Child]:
+    """What eligibility needs to know about a child, from the register."""
+    child = session.scalar(select(Child).where(Child.code == code))
+    if child is None:
+        raise ChildNotFound(code)
+    branch = session.get(Branch, child.branch_id)
+    enrolments = tuple(
+        decide.Enrolment(e.program, e.decision_number, e.decision_date, e.end_date)
+        for e in session.scalars(select(Enrolment).where(Enrolment.child_id == child.id))
+    )
+    facts = decide.Child(
+        code=child.code,
+        date_of_birth=child.date_of_birth,
+        categories=frozenset(child.categories),
+        province=branch.province if branch else None,
+        in_school_until=child.in_school_until,
+        enrolments=enrolments,
+        died_on=child.died_on,
+    )
+    return facts, child
+
+
+def pledges_in_month(session: Session, child: Child, month: Month) -> list[decide.PledgeMonth]:
+    """The child's pledges scheduled for ``month`` (start ≤ month ≤ end, open-ended until the age limit)."""
+    rows = session.execute(
+        select(Pledge.code, Sponsor.code, Pledge.monthly_amount)
+        .join(Sponsor, Sponsor.id == Pledge.sponsor_id)
+        .where(
+            Pledge.child_id == child.id,
+            Pledge.start_month <= month.first_day,
+            (Pledge.end_month.is_(None)) | (Pledge.end_month >= month.first_day),  # type: ignore[union-attr]
+        )
+        .order_by(Pledge.code)
+    )
+    return [decide.PledgeMonth(pledge, sponsor, amount) for pledge, sponsor, amount in rows]
+
+
+def explain(session: Session, code: str, month: Month, program: str) -> decide.Decision:
+    """The decision for a child in the register, a program and a month."""
+    facts, child = child_facts(session, code)
+    if program == decide.SOCIAL_ALLOWANCE:
+        return decide.decide_social_allowance(facts, month)
+    if program == decide.GODMOTHER:
+        return decide.decide_godmother(facts, month, pledges_in_month(session, child, month))
+    raise NotFound(f"program {program!r} does not exist: choose {decide.GODMOTHER} or {decide.SOCIAL_ALLOWANCE}")
+
+
+EXPORT_COLUMNS = {
+    "sponsors": ("code", "name", "kind", "phone", "email", "language", "branch"),
+    "children": ("code", "full_name", "date_of_birth", "gender", "branch", "categories", "in_school_until",
+                 "guardian_name", "guardian_relation", "guardian_phone", "guardian_id_number", "guardian_bank",
+                 "consent_guardian_on", "consent_child_on"),
+    "pledges": ("code", "sponsor", "child", "monthly_amount", "start_month", "end_month", "frequency"),
+}
+
+
+def export_xlsx(session: Session, kind: str, path: Path) -> int:
+    """Write the register's ``kind`` in the import format (so the file imports back unchanged)."""
+    from openpyxl import Workbook
+
+    if kind not in EXPORT_COLUMNS:
+        raise NotFound(f"cannot export {kind!r}: choose one of {', '.join(EXPORT_COLUMNS)}")
+    branches = {b.id: b.code for b in session.scalars(select(Branch))}
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = kind
+    sheet.append(list(EXPORT_COLUMNS[kind]))
+    count = 0
+    if kind == "sponsors":
+        for s in session.scalars(select(Sponsor).order_by(Sponsor.code)):
+            sheet.append([s.code, s.name, s.kind, s.phone, s.email, s.language, branches[s.branch_id]])
+            count += 1
+    elif kind == "children":
+        for c in session.scalars(select(Child).order_by(Child.code)):
+            sheet.append([
+                c.code, c.full_name, c.date_of_birth.isoformat(), c.gender, branches[c.branch_id], ";".join(c.categories),
+                _iso(c.in_school_until), c.guardian_name, c.guardian_relation, c.guardian_phone, c.guardian_id_number,
+                c.guardian_bank, c.consent_guardian_on.isoformat(), _iso(c.consent_child_on),
+            ])
+            count += 1
+    else:
+        sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
+        children = {c.id: c.code for c in session.scalars(select(Child))}
+        for p in session.scalars(select(Pledge).order_by(Pledge.code)):
+            sheet.append([
+                p.code, sponsors[p.sponsor_id], children[p.child_id], p.monthly_amount, f"{p.start_month:%Y-%m}",
+                f"{p.end_month:%Y-%m}" if p.end_month else "", p.frequency,
+            ])
+            count += 1
+    workbook.save(path)
+    return count
+
+
+def _iso(day: object) -> str:
+    return day.isoformat() if day is not None else ""  # type: ignore[attr-defined]

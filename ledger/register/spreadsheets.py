@@ -1,0 +1,116 @@
+"""Reading the spreadsheets treasurers bring (formats.md): CSV or XLSX, headers in English or Vietnamese.
+
+CSV is UTF-8 with or without BOM, comma or semicolon separated; XLSX is read from its first
+sheet. Header names are matched case-insensitively, with Vietnamese aliases. Cells come back
+as text (dates from Excel as ISO dates), each with its spreadsheet row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ledger.money import parse_date
+from ledger.months import Month
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # as the spreadsheet shows it: the header is row 1
+    cells: dict[str, str]
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+def header_key(text: str) -> str:
+    """Headers compared without case, accents or punctuation: 'Ngày sinh' → 'ngay sinh'."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def read_rows(path: Path, columns: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[Row]]:
+    """The file's rows keyed by canonical column name; also the canonical names of the header."""
+    if not path.exists():
+        raise UnreadableFile(f"{path} does not exist")
+    table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
+    header_index = next((i for i, cells in enumerate(table) if any(c.strip() for c in cells)), None)
+    if header_index is None:
+        raise UnreadableFile(f"{path.name} is empty")
+    aliases = {header_key(alias): name for name, names in columns.items() for alias in (name, *names)}
+    header = [aliases.get(header_key(cell), f"?{cell.strip()}") for cell in table[header_index]]
+    rows = []
+    for offset, cells in enumerate(table[header_index + 1 :], start=header_index + 2):
+        if not any(c.strip() for c in cells):
+            continue
+        rows.append(Row(offset, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}))
+    return header, rows
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"{path.name} is not UTF-8 text: save the CSV as 'CSV UTF-8'") from None
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise UnreadableFile(f"{path.name} cannot be read as an Excel workbook ({exc})") from None
+    sheet = workbook.worksheets[0]
+    table = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return table
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- field parsers: each returns the value or raises ValueError with the reason ----------------
+
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,\u00a0 ])\d{3})(?:\1\d{3})*$")
+_CURRENCY = re.compile(r"\s*(₫|đ|vnd|vnđ)\s*$|^\s*(₫|vnd)\s*", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> int:
+    """Whole đồng: '1500000', '1.500.000', '1,500,000', '1.500.000 ₫', '500000 VND'."""
+    bare = _CURRENCY.sub("", text).strip()
+    if bare.isdigit():
+        return int(bare)
+    if _GROUPED.match(bare):
+        return int(re.sub(r"\D", "", bare))
+    raise ValueError(f"{text!r} is not an amount in whole đồng (e.g. 1.500.000)")
+
+
+def parse_month(text: str) -> Month:
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", text):  # Excel turns 2025-05 into a date
+        return Month.of(date.fromisoformat(text))
+    return Month.parse(text)
+
+
+__all__ = ["Row", "UnreadableFile", "header_key", "parse_amount", "parse_date", "parse_month", "read_rows"]
