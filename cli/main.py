@@ -21,12 +21,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from ledger import balances, db, demo, periods, posting
-from ledger.register import importing, queries
 from ledger.accounts import AccountKey
 from ledger.errors import LedgerError
 from ledger.export_beancount import export_beancount
 from ledger.money import format_vnd, parse_date
 from ledger.months import Month
+from ledger.register import importing, queries
 from ledger.settings import Settings
 from ledger.verify import verify as verify_ledger
 
@@ -303,7 +303,8 @@ def import_command(
     except importing.ImportRejected as rejected:
         typer.echo(
             f"error: {len(rejected.errors)} bad row(s) in {file.name}; nothing was imported"
-            if lang == "en" else f"error: {file.name} có {len(rejected.errors)} lỗi; chưa nhập dòng nào",
+            if lang == "en"
+            else f"error: {file.name} có {len(rejected.errors)} lỗi; chưa nhập dòng nào",
             err=True,
         )
         for problem in rejected.errors:
@@ -344,16 +345,29 @@ def eligibility(
     with Session(engine()) as session:
         decision = queries.explain(session, child, Month.parse(month), program)
     if as_json:
-        typer.echo(json.dumps({
-            "child": decision.child, "program": decision.program, "month": str(decision.month),
-            "eligible": decision.eligible, "amount": decision.amount,
-            "reasons": [{"rule": r.rule, "text": r.text(lang), "vi": r.vi, "en": r.en, "source": r.source}
-                        for r in decision.reasons],
-        }, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "child": decision.child,
+                    "program": decision.program,
+                    "month": str(decision.month),
+                    "eligible": decision.eligible,
+                    "amount": decision.amount,
+                    "reasons": [
+                        {"rule": r.rule, "text": r.text(lang), "vi": r.vi, "en": r.en, "source": r.source}
+                        for r in decision.reasons
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     if lang == "vi":
         verdict = f"được hưởng {format_vnd(decision.amount)}" if decision.eligible else "không được hưởng"
-        typer.echo(f"Trẻ {decision.child}, {decision.program}, tháng {decision.month.month:02d}/{decision.month.year}: {verdict}")
+        typer.echo(
+            f"Trẻ {decision.child}, {decision.program}, tháng {decision.month.month:02d}/{decision.month.year}: {verdict}"
+        )
     else:
         verdict = f"eligible, {format_vnd(decision.amount, 'en')}" if decision.eligible else "not eligible"
         typer.echo(f"Child {decision.child}, {decision.program}, {decision.month}: {verdict}")

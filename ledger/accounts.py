@@ -70,7 +70,9 @@ def reparent_branch(session: Session, *, code: str, parent: str | None, valid_fr
     ).first()
     if history is not None:
         raise InvalidEntry(f"branch {code!r} already has a parent recorded from {history.valid_from.isoformat()}")
-    session.add(BranchParent(branch_id=branch.id, parent_id=new_parent.id if new_parent else None, valid_from=valid_from))
+    session.add(
+        BranchParent(branch_id=branch.id, parent_id=new_parent.id if new_parent else None, valid_from=valid_from)
+    )
     branch.parent_id = new_parent.id if new_parent else None
     session.add(branch)
     session.flush()

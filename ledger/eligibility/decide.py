@@ -120,8 +120,12 @@ def _round_half_up(value: Fraction) -> int:
 
 def _not_dead(child: Child, month: Month, why: _Explanation) -> bool:
     if child.died_on is not None and child.died_on <= status_date(month):
-        why.add("stop.death", f"mất ngày {_d(child.died_on)}: dừng chi từ tháng sau tháng mất",
-                f"died on {_en_d(child.died_on)}: payments stop from the month after", "")
+        why.add(
+            "stop.death",
+            f"mất ngày {_d(child.died_on)}: dừng chi từ tháng sau tháng mất",
+            f"died on {_en_d(child.died_on)}: payments stop from the month after",
+            "",
+        )
         return False
     return True
 
@@ -145,37 +149,52 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
     age = age_on(child.date_of_birth, on)
     limit = in_force(p.allowance_age_limit, first, "allowance age limit")
     if age < limit.value:
-        why.add("age.under_limit", f"tuổi ngày {_d(on)}: {age} (dưới {limit.value})",
-                f"age on {_en_d(on)}: {age} (under {limit.value})", limit.source)
+        why.add(
+            "age.under_limit",
+            f"tuổi ngày {_d(on)}: {age} (dưới {limit.value})",
+            f"age on {_en_d(on)}: {age} (under {limit.value})",
+            limit.source,
+        )
     else:
         extension = in_force(p.study_extension_max_age, first, "study extension age")
         covered_before = enrolment.decision_date < _birthday(child.date_of_birth, limit.value)
         in_school = child.in_school_until is not None and child.in_school_until >= on
         if not (covered_before and in_school and age < extension.value):
-            detail_vi = (f"đủ {age} tuổi ngày {_d(on)}"
-                         + ("" if covered_before else f", chưa được hưởng trước {limit.value} tuổi")
-                         + ("" if in_school else ", không còn đi học")
-                         + ("" if age < extension.value else f", đã {extension.value} tuổi"))
-            detail_en = (f"aged {age} on {_en_d(on)}"
-                         + ("" if covered_before else f", not covered before turning {limit.value}")
-                         + ("" if in_school else ", not in school")
-                         + ("" if age < extension.value else f", reached {extension.value}"))
-            why.add("age.over_limit", f"{detail_vi}: dừng chi từ tháng sau tháng sự kiện",
-                    f"{detail_en}: payments stop from the month after the event",
-                    f"{limit.source}; {extension.source}; {p.stop_rule_source}")
+            detail_vi = (
+                f"đủ {age} tuổi ngày {_d(on)}"
+                + ("" if covered_before else f", chưa được hưởng trước {limit.value} tuổi")
+                + ("" if in_school else ", không còn đi học")
+                + ("" if age < extension.value else f", đã {extension.value} tuổi")
+            )
+            detail_en = (
+                f"aged {age} on {_en_d(on)}"
+                + ("" if covered_before else f", not covered before turning {limit.value}")
+                + ("" if in_school else ", not in school")
+                + ("" if age < extension.value else f", reached {extension.value}")
+            )
+            why.add(
+                "age.over_limit",
+                f"{detail_vi}: dừng chi từ tháng sau tháng sự kiện",
+                f"{detail_en}: payments stop from the month after the event",
+                f"{limit.source}; {extension.source}; {p.stop_rule_source}",
+            )
             return refuse()
-        why.add("age.study_extension",
-                f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; tiếp tục hưởng đến {extension.value} tuổi",  # type: ignore[arg-type]
-                f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; covered until {extension.value}",  # type: ignore[arg-type]
-                extension.source)
+        why.add(
+            "age.study_extension",
+            f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; tiếp tục hưởng đến {extension.value} tuổi",  # type: ignore[arg-type]
+            f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; covered until {extension.value}",  # type: ignore[arg-type]
+            extension.source,
+        )
 
     qualifying = p.allowance_categories(on, child.province)
     held = sorted(set(child.categories) & qualifying.keys())
     if not held:
-        why.add("category.none",
-                f"không thuộc diện bảo trợ xã hội (diện: {', '.join(sorted(child.categories)) or 'không có'})",
-                f"not in a social-protection category (categories: {', '.join(sorted(child.categories)) or 'none'})",
-                "Decree 20/2021/NĐ-CP Art. 5(1)" + (f" and provincial rules of {child.province}" if child.province else ""))
+        why.add(
+            "category.none",
+            f"không thuộc diện bảo trợ xã hội (diện: {', '.join(sorted(child.categories)) or 'không có'})",
+            f"not in a social-protection category (categories: {', '.join(sorted(child.categories)) or 'none'})",
+            "Decree 20/2021/NĐ-CP Art. 5(1)" + (f" and provincial rules of {child.province}" if child.province else ""),
+        )
         return refuse()
     category = qualifying[held[0]]
     why.add("category", f"diện {held[0]}", f"category {held[0]}", category.source)
@@ -183,18 +202,32 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
     coefficient = p.coefficient(first, age)
     national, provincial = p.standard_level(first, child.province)
     level = national
-    why.add("level.national", f"mức chuẩn {format_vnd(national.value)} từ {_d(national.start)}",
-            f"standard level {format_vnd(national.value, 'en')} from {_en_d(national.start)}", national.source)
+    why.add(
+        "level.national",
+        f"mức chuẩn {format_vnd(national.value)} từ {_d(national.start)}",
+        f"standard level {format_vnd(national.value, 'en')} from {_en_d(national.start)}",
+        national.source,
+    )
     if provincial is not None and provincial.value > national.value:
         level = provincial
-        why.add("level.provincial", f"mức chuẩn của tỉnh {format_vnd(provincial.value)} từ {_d(provincial.start)} cao hơn, được áp dụng",
-                f"provincial level {format_vnd(provincial.value, 'en')} from {_en_d(provincial.start)} is higher and applies",
-                provincial.source)
-    why.add("coefficient", f"tuổi ngày {_d(on)}: {age} → hệ số {_coef(coefficient.value.value)}",
-            f"age on {_en_d(on)}: {age} → coefficient {_coef(coefficient.value.value)}", coefficient.source)
+        why.add(
+            "level.provincial",
+            f"mức chuẩn của tỉnh {format_vnd(provincial.value)} từ {_d(provincial.start)} cao hơn, được áp dụng",
+            f"provincial level {format_vnd(provincial.value, 'en')} from {_en_d(provincial.start)} is higher and applies",
+            provincial.source,
+        )
+    why.add(
+        "coefficient",
+        f"tuổi ngày {_d(on)}: {age} → hệ số {_coef(coefficient.value.value)}",
+        f"age on {_en_d(on)}: {age} → coefficient {_coef(coefficient.value.value)}",
+        coefficient.source,
+    )
     amount = _round_half_up(level.value * coefficient.value.value)
-    why.add("amount", f"{format_vnd(level.value)} × {_coef(coefficient.value.value)} = {format_vnd(amount)}",
-            f"{format_vnd(level.value, 'en')} × {_coef(coefficient.value.value)} = {format_vnd(amount, 'en')}")
+    why.add(
+        "amount",
+        f"{format_vnd(level.value)} × {_coef(coefficient.value.value)} = {format_vnd(amount)}",
+        f"{format_vnd(level.value, 'en')} × {_coef(coefficient.value.value)} = {format_vnd(amount, 'en')}",
+    )
     return Decision(child.code, SOCIAL_ALLOWANCE, month, True, amount, tuple(why.reasons))
 
 
@@ -218,31 +251,51 @@ def decide_godmother(
         return refuse()
     default_limit = in_force(p.godmother_age_limit, first, "Godmother age limit")
     limit, source = (
-        (policy.godmother_age_limit, "branch policy") if policy.godmother_age_limit is not None
+        (policy.godmother_age_limit, "branch policy")
+        if policy.godmother_age_limit is not None
         else (default_limit.value, default_limit.source)
     )
     age = age_on(child.date_of_birth, on)
     if age >= limit:
-        why.add("age.over_limit", f"đủ {age} tuổi ngày {_d(on)} (giới hạn {limit}): dừng chi từ tháng sau tháng sinh nhật",
-                f"aged {age} on {_en_d(on)} (limit {limit}): payments stop from the month after the birthday", source)
+        why.add(
+            "age.over_limit",
+            f"đủ {age} tuổi ngày {_d(on)} (giới hạn {limit}): dừng chi từ tháng sau tháng sinh nhật",
+            f"aged {age} on {_en_d(on)} (limit {limit}): payments stop from the month after the birthday",
+            source,
+        )
         return refuse()
-    why.add("age.under_limit", f"tuổi ngày {_d(on)}: {age} (dưới {limit})",
-            f"age on {_en_d(on)}: {age} (under {limit})", source)
+    why.add(
+        "age.under_limit",
+        f"tuổi ngày {_d(on)}: {age} (dưới {limit})",
+        f"age on {_en_d(on)}: {age} (under {limit})",
+        source,
+    )
     admitted = policy.godmother_categories if policy.godmother_categories is not None else p.godmother_categories
     held = sorted(set(child.categories) & admitted)
     if not held:
-        why.add("category.none", "không thuộc diện chương trình Mẹ đỡ đầu nhận",
-                "not in a category the Godmother program admits", "branch policy")
+        why.add(
+            "category.none",
+            "không thuộc diện chương trình Mẹ đỡ đầu nhận",
+            "not in a category the Godmother program admits",
+            "branch policy",
+        )
         return refuse()
     why.add("category", f"diện {held[0]}", f"category {held[0]}", "branch policy")
     active = [pledge for pledge in pledges if pledge.amount > 0]
     if not active:
-        why.add("pledges.none", f"không có cam kết đỡ đầu nào trong tháng {month.month}/{month.year}",
-                f"no pledge is active in {month}", "")
+        why.add(
+            "pledges.none",
+            f"không có cam kết đỡ đầu nào trong tháng {month.month}/{month.year}",
+            f"no pledge is active in {month}",
+            "",
+        )
         return refuse()
     for pledge in active:
-        why.add("pledge", f"cam kết {pledge.pledge} của {pledge.sponsor}: {format_vnd(pledge.amount)}",
-                f"pledge {pledge.pledge} of {pledge.sponsor}: {format_vnd(pledge.amount, 'en')}")
+        why.add(
+            "pledge",
+            f"cam kết {pledge.pledge} của {pledge.sponsor}: {format_vnd(pledge.amount)}",
+            f"pledge {pledge.pledge} of {pledge.sponsor}: {format_vnd(pledge.amount, 'en')}",
+        )
     amount = sum(pledge.amount for pledge in active)
     why.add("amount", f"tổng: {format_vnd(amount)}", f"total: {format_vnd(amount, 'en')}")
     return Decision(child.code, GODMOTHER, month, True, amount, tuple(why.reasons))
@@ -252,18 +305,28 @@ def _enrolment_for(child: Child, program: str, month: Month, why: _Explanation) 
     on = status_date(month)
     candidates = [e for e in child.enrolments if e.program == program and e.decision_date <= month.last_day]
     if not candidates:
-        why.add("enrolment.none", f"chưa có quyết định hưởng trợ cấp ký đến tháng {month.month}/{month.year}",
-                f"no enrolment decision signed by the end of {month}", "Decree 20/2021/NĐ-CP Art. 8")
+        why.add(
+            "enrolment.none",
+            f"chưa có quyết định hưởng trợ cấp ký đến tháng {month.month}/{month.year}",
+            f"no enrolment decision signed by the end of {month}",
+            "Decree 20/2021/NĐ-CP Art. 8",
+        )
         return None
     enrolment = max(candidates, key=lambda e: e.decision_date)
     if enrolment.end_date is not None and enrolment.end_date <= on:
-        why.add("enrolment.ended", f"quyết định {enrolment.decision_number} chấm dứt ngày {_d(enrolment.end_date)}: dừng chi từ tháng sau",
-                f"decision {enrolment.decision_number} ended on {_en_d(enrolment.end_date)}: payments stop from the month after",
-                "Decree 20/2021/NĐ-CP Art. 8(2)")
+        why.add(
+            "enrolment.ended",
+            f"quyết định {enrolment.decision_number} chấm dứt ngày {_d(enrolment.end_date)}: dừng chi từ tháng sau",
+            f"decision {enrolment.decision_number} ended on {_en_d(enrolment.end_date)}: payments stop from the month after",
+            "Decree 20/2021/NĐ-CP Art. 8(2)",
+        )
         return None
-    why.add("enrolment", f"quyết định {enrolment.decision_number} ký ngày {_d(enrolment.decision_date)}: hưởng từ tháng {enrolment.decision_date.month}/{enrolment.decision_date.year}",
-            f"decision {enrolment.decision_number} signed on {_en_d(enrolment.decision_date)}: paid from {Month.of(enrolment.decision_date)}",
-            "Decree 20/2021/NĐ-CP Art. 8(1)")
+    why.add(
+        "enrolment",
+        f"quyết định {enrolment.decision_number} ký ngày {_d(enrolment.decision_date)}: hưởng từ tháng {enrolment.decision_date.month}/{enrolment.decision_date.year}",
+        f"decision {enrolment.decision_number} signed on {_en_d(enrolment.decision_date)}: paid from {Month.of(enrolment.decision_date)}",
+        "Decree 20/2021/NĐ-CP Art. 8(1)",
+    )
     return enrolment
 
 

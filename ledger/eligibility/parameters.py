@@ -100,8 +100,12 @@ def parse(document: dict[str, Any]) -> Parameters:
         national_level=_dated(level["national"], int),
         provincial_level={p: _dated(v, int) for p, v in (level.get("provincial") or {}).items()},
         coefficients=[
-            Dated(Coefficient(c.get("age_below"), c.get("age_from"), Fraction(str(c["value"]))), c["from"],
-                  c.get("to"), c.get("source", ""))
+            Dated(
+                Coefficient(c.get("age_below"), c.get("age_from"), Fraction(str(c["value"]))),
+                c["from"],
+                c.get("to"),
+                c.get("source", ""),
+            )
             for c in allowance["coefficients"]
         ],
         allowance_age_limit=_dated(allowance["age_limit"], int),

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.accounts import create_branch, open_account
-from ledger.eligibility.parameters import load as load_parameters
 from ledger.eligibility.decide import age_on
+from ledger.eligibility.parameters import load as load_parameters
 from ledger.errors import LedgerError
 from ledger.models import Branch, BranchLevel
 from ledger.months import today_in_vietnam
@@ -30,9 +30,15 @@ from ledger.register.spreadsheets import Row, parse_amount, parse_date, parse_mo
 
 KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments")
 CATEGORIES = (
-    "abandoned", "orphan_both", "orphan_one_other_missing", "orphan_one_other_in_facility",
-    "orphan_one_other_detained", "parents_missing_or_detained", "orphan_one_other_on_assistance",
-    "orphan_one", "special_hardship",
+    "abandoned",
+    "orphan_both",
+    "orphan_one_other_missing",
+    "orphan_one_other_in_facility",
+    "orphan_one_other_detained",
+    "parents_missing_or_detained",
+    "orphan_one_other_on_assistance",
+    "orphan_one",
+    "special_hardship",
 )
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -45,7 +51,11 @@ class RowError:
     vi: str
 
     def text(self, lang: str = "en") -> str:
-        return f"row {self.row}, {self.column}: {self.en}" if lang == "en" else f"dòng {self.row}, cột {self.column}: {self.vi}"
+        return (
+            f"row {self.row}, {self.column}: {self.en}"
+            if lang == "en"
+            else f"dòng {self.row}, cột {self.column}: {self.vi}"
+        )
 
 
 class ImportRejected(LedgerError):
@@ -72,54 +82,90 @@ class Column:
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "branches": (
-        Column("code", True, ("mã", "ma chi hoi")), Column("name", True, ("tên",)),
-        Column("parent", False, ("cấp trên", "đơn vị cấp trên")), Column("level", True, ("cấp",)),
+        Column("code", True, ("mã", "ma chi hoi")),
+        Column("name", True, ("tên",)),
+        Column("parent", False, ("cấp trên", "đơn vị cấp trên")),
+        Column("level", True, ("cấp",)),
         Column("province", False, ("tỉnh", "tỉnh/thành")),
     ),
     "bank-accounts": (
-        Column("code", True, ("mã",)), Column("branch", True, ("chi hội", "đơn vị")),
-        Column("bank_bin", True, ("mã ngân hàng", "bin")), Column("account_number", True, ("số tài khoản",)),
+        Column("code", True, ("mã",)),
+        Column("branch", True, ("chi hội", "đơn vị")),
+        Column("bank_bin", True, ("mã ngân hàng", "bin")),
+        Column("account_number", True, ("số tài khoản",)),
         Column("account_name", True, ("tên tài khoản", "chủ tài khoản")),
     ),
     "sponsors": (
-        Column("code", True, ("mã",)), Column("name", True, ("tên", "họ và tên")), Column("kind", True, ("loại",)),
-        Column("phone", False, ("điện thoại", "số điện thoại")), Column("email", False, ()),
-        Column("language", False, ("ngôn ngữ",)), Column("branch", True, ("chi hội", "đơn vị")),
+        Column("code", True, ("mã",)),
+        Column("name", True, ("tên", "họ và tên")),
+        Column("kind", True, ("loại",)),
+        Column("phone", False, ("điện thoại", "số điện thoại")),
+        Column("email", False, ()),
+        Column("language", False, ("ngôn ngữ",)),
+        Column("branch", True, ("chi hội", "đơn vị")),
     ),
     "children": (
-        Column("code", True, ("mã", "mã trẻ")), Column("full_name", True, ("họ và tên", "họ tên")),
-        Column("date_of_birth", True, ("ngày sinh",)), Column("gender", True, ("giới tính",)),
-        Column("branch", True, ("chi hội", "đơn vị")), Column("categories", False, ("diện", "đối tượng")),
+        Column("code", True, ("mã", "mã trẻ")),
+        Column("full_name", True, ("họ và tên", "họ tên")),
+        Column("date_of_birth", True, ("ngày sinh",)),
+        Column("gender", True, ("giới tính",)),
+        Column("branch", True, ("chi hội", "đơn vị")),
+        Column("categories", False, ("diện", "đối tượng")),
         Column("in_school_until", False, ("đi học đến",)),
         Column("guardian_name", True, ("người giám hộ", "họ tên người giám hộ")),
-        Column("guardian_relation", False, ("quan hệ",)), Column("guardian_phone", False, ("điện thoại người giám hộ",)),
+        Column("guardian_relation", False, ("quan hệ",)),
+        Column("guardian_phone", False, ("điện thoại người giám hộ",)),
         Column("guardian_id_number", False, ("số cccd", "cccd người giám hộ")),
         Column("guardian_bank", False, ("tài khoản người giám hộ",)),
         Column("consent_guardian_on", True, ("ngày đồng ý của người giám hộ",)),
         Column("consent_child_on", False, ("ngày đồng ý của trẻ",)),
     ),
     "pledges": (
-        Column("code", True, ("mã", "mã cam kết")), Column("sponsor", True, ("nhà tài trợ", "mẹ đỡ đầu")),
-        Column("child", True, ("trẻ", "mã trẻ")), Column("monthly_amount", True, ("số tiền hàng tháng", "số tiền")),
-        Column("start_month", True, ("từ tháng",)), Column("end_month", False, ("đến tháng",)),
+        Column("code", True, ("mã", "mã cam kết")),
+        Column("sponsor", True, ("nhà tài trợ", "mẹ đỡ đầu")),
+        Column("child", True, ("trẻ", "mã trẻ")),
+        Column("monthly_amount", True, ("số tiền hàng tháng", "số tiền")),
+        Column("start_month", True, ("từ tháng",)),
+        Column("end_month", False, ("đến tháng",)),
         Column("frequency", False, ("kỳ đóng", "tần suất")),
     ),
     "enrolments": (
-        Column("child", True, ("trẻ", "mã trẻ")), Column("program", True, ("chương trình",)),
-        Column("decision_number", True, ("số quyết định",)), Column("decision_date", True, ("ngày quyết định",)),
+        Column("child", True, ("trẻ", "mã trẻ")),
+        Column("program", True, ("chương trình",)),
+        Column("decision_number", True, ("số quyết định",)),
+        Column("decision_date", True, ("ngày quyết định",)),
         Column("end_date", False, ("ngày kết thúc",)),
     ),
 }
 
 ENUMS = {
-    "level": {"province": "province", "commune": "commune", "group": "group", "tinh": "province",
-              "xa": "commune", "phuong": "commune", "chi hoi": "group"},
-    "kind": {"individual": "individual", "organisation": "organisation", "organization": "organisation",
-             "ca nhan": "individual", "to chuc": "organisation"},
+    "level": {
+        "province": "province",
+        "commune": "commune",
+        "group": "group",
+        "tinh": "province",
+        "xa": "commune",
+        "phuong": "commune",
+        "chi hoi": "group",
+    },
+    "kind": {
+        "individual": "individual",
+        "organisation": "organisation",
+        "organization": "organisation",
+        "ca nhan": "individual",
+        "to chuc": "organisation",
+    },
     "gender": {"f": "F", "m": "M", "nu": "F", "nam": "M"},
     "language": {"vi": "vi", "en": "en", "": "vi"},
-    "frequency": {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly", "": "monthly",
-                  "hang thang": "monthly", "hang quy": "quarterly", "hang nam": "yearly"},
+    "frequency": {
+        "monthly": "monthly",
+        "quarterly": "quarterly",
+        "yearly": "yearly",
+        "": "monthly",
+        "hang thang": "monthly",
+        "hang quy": "quarterly",
+        "hang nam": "yearly",
+    },
     "program": {"social-allowance": "social-allowance", "godmother": "godmother"},
 }
 
@@ -157,8 +203,12 @@ class _Checker:
             if not text and not required:
                 return None
             allowed = ", ".join(sorted({v for v in choices.values()}))
-            self.bad(row, column, f"{text!r} is not one of {allowed}" if text else "is required",
-                     f"{text!r} không thuộc {allowed}" if text else "bắt buộc phải có")
+            self.bad(
+                row,
+                column,
+                f"{text!r} is not one of {allowed}" if text else "is required",
+                f"{text!r} không thuộc {allowed}" if text else "bắt buộc phải có",
+            )
         return found
 
     def code(self, row: Row, column: str = "code") -> str | None:
@@ -167,8 +217,12 @@ class _Checker:
             self.bad(row, column, "is required", "bắt buộc phải có")
             return None
         if not CODE.match(text):
-            self.bad(row, column, f"{text!r} is not a code (letters, digits, '.', '_', '-')",
-                     f"{text!r} không phải là mã hợp lệ")
+            self.bad(
+                row,
+                column,
+                f"{text!r} is not a code (letters, digits, '.', '_', '-')",
+                f"{text!r} không phải là mã hợp lệ",
+            )
             return None
         return text
 
@@ -182,12 +236,24 @@ def import_file(session: Session, kind: str, path: Path, *, today: date | None =
     check = _Checker()
     missing = [c.name for c in columns if c.required and c.name not in header]
     if missing:
-        raise ImportRejected(kind, [RowError(1, name, "this column is missing from the header",
-                                             "thiếu cột này ở dòng tiêu đề") for name in missing])
+        raise ImportRejected(
+            kind,
+            [
+                RowError(1, name, "this column is missing from the header", "thiếu cột này ở dòng tiêu đề")
+                for name in missing
+            ],
+        )
     unknown = [name[1:] for name in header if name.startswith("?")]
     if unknown:
-        raise ImportRejected(kind, [RowError(1, name, f"unknown column (expected: {', '.join(c.name for c in columns)})",
-                                             "cột không được hỗ trợ") for name in unknown])
+        raise ImportRejected(
+            kind,
+            [
+                RowError(
+                    1, name, f"unknown column (expected: {', '.join(c.name for c in columns)})", "cột không được hỗ trợ"
+                )
+                for name in unknown
+            ],
+        )
     report = ImportReport(kind, rows=len(rows))
     writer = _WRITERS[kind]
     plans = writer(session, rows, check, today or today_in_vietnam())
@@ -255,7 +321,10 @@ def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -
 
     plans: list[Plan] = []
     for code, name, level, parent, province in sorted(parsed, key=lambda p: depth(p[0]) if p[0] else 0):
-        def apply(code: Any = code, name: str = name, level: Any = level, parent: Any = parent, province: Any = province) -> str:
+
+        def apply(
+            code: Any = code, name: str = name, level: Any = level, parent: Any = parent, province: Any = province
+        ) -> str:
             branch = session.scalar(select(Branch).where(Branch.code == code))
             if branch is None:
                 create_branch(session, code=code, name=name, level=BranchLevel(level), parent=parent, province=province)
@@ -297,22 +366,36 @@ def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: da
             check.bad(row, "branch", "is required", "bắt buộc phải có")
         bank_bin = row.cells.get("bank_bin", "")
         if not re.fullmatch(r"\d{6}", bank_bin):
-            check.bad(row, "bank_bin", f"{bank_bin!r} is not a 6-digit bank BIN (e.g. 970436)", "mã BIN phải có 6 chữ số")
+            check.bad(
+                row, "bank_bin", f"{bank_bin!r} is not a 6-digit bank BIN (e.g. 970436)", "mã BIN phải có 6 chữ số"
+            )
         number = re.sub(r"[\s.-]", "", row.cells.get("account_number", ""))
         if not re.fullmatch(r"[0-9A-Za-z]{1,19}", number):
-            check.bad(row, "account_number", "an account number has 1 to 19 letters or digits", "số tài khoản không hợp lệ")
+            check.bad(
+                row, "account_number", "an account number has 1 to 19 letters or digits", "số tài khoản không hợp lệ"
+            )
         name = row.cells.get("account_name", "")
         if not name:
             check.bad(row, "account_name", "is required", "bắt buộc phải có")
         if code in existing and branch in branches and existing[code].branch_id != branches[branch].id:
             check.bad(row, "branch", "a bank account cannot move to another branch", "không được chuyển chi hội")
 
-        def apply(code: Any = code, branch: str = branch, bank_bin: str = bank_bin, number: str = number, name: str = name) -> str:
+        def apply(
+            code: Any = code, branch: str = branch, bank_bin: str = bank_bin, number: str = number, name: str = name
+        ) -> str:
             record = session.scalar(select(BankAccount).where(BankAccount.code == code))
             if record is None:
                 account = open_account(session, branch=branch, code=f"assets:bank:{code}", name=name, opened_on=today)
-                session.add(BankAccount(code=code, branch_id=account.branch_id, bank_bin=bank_bin,
-                                        account_number=number, account_name=name, account_id=account.id))
+                session.add(
+                    BankAccount(
+                        code=code,
+                        branch_id=account.branch_id,
+                        bank_bin=bank_bin,
+                        account_number=number,
+                        account_name=name,
+                        account_id=account.id,
+                    )
+                )
                 return "created"
             return _update(record, {"bank_bin": bank_bin, "account_number": number, "account_name": name}, session)
 
@@ -336,10 +419,20 @@ def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -
             check.bad(row, "email", f"{email!r} is not an e-mail address", "địa chỉ e-mail không hợp lệ")
         branch = row.cells.get("branch", "")
         if branch not in branches:
-            check.bad(row, "branch", f"unknown branch {branch!r}" if branch else "is required",
-                      f"không có chi hội {branch!r}" if branch else "bắt buộc phải có")
-        values = {"name": name, "kind": kind, "phone": row.cells.get("phone", ""), "email": email,
-                  "language": language, "branch_id": branches[branch].id if branch in branches else None}
+            check.bad(
+                row,
+                "branch",
+                f"unknown branch {branch!r}" if branch else "is required",
+                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
+            )
+        values = {
+            "name": name,
+            "kind": kind,
+            "phone": row.cells.get("phone", ""),
+            "email": email,
+            "language": language,
+            "branch_id": branches[branch].id if branch in branches else None,
+        }
 
         def apply(code: Any = code, values: dict[str, Any] = values) -> str:
             record = session.scalar(select(Sponsor).where(Sponsor.code == code))
@@ -365,33 +458,60 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date) -
         gender = check.enum(row, "gender", required=True)
         branch = row.cells.get("branch", "")
         if branch not in branches:
-            check.bad(row, "branch", f"unknown branch {branch!r}" if branch else "is required",
-                      f"không có chi hội {branch!r}" if branch else "bắt buộc phải có")
+            check.bad(
+                row,
+                "branch",
+                f"unknown branch {branch!r}" if branch else "is required",
+                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
+            )
         categories = [c.strip() for c in row.cells.get("categories", "").split(";") if c.strip()]
         for category in categories:
             if category not in CATEGORIES:
-                check.bad(row, "categories", f"unknown category {category!r} (known: {', '.join(CATEGORIES)})",
-                          f"diện {category!r} không có trong danh mục")
+                check.bad(
+                    row,
+                    "categories",
+                    f"unknown category {category!r} (known: {', '.join(CATEGORIES)})",
+                    f"diện {category!r} không có trong danh mục",
+                )
         consent_guardian = check.value(row, "consent_guardian_on", parse_date, required=True)
         consent_child = check.value(row, "consent_child_on", parse_date)
         if born and consent_child is None and age_on(born, today) >= 7 and not row.cells.get("consent_child_on"):
-            check.bad(row, "consent_child_on", "the child is 7 or older: the child's own consent is required",
-                      "trẻ từ 7 tuổi trở lên: cần có sự đồng ý của trẻ")
+            check.bad(
+                row,
+                "consent_child_on",
+                "the child is 7 or older: the child's own consent is required",
+                "trẻ từ 7 tuổi trở lên: cần có sự đồng ý của trẻ",
+            )
         guardian_bank = row.cells.get("guardian_bank", "")
         if guardian_bank and not re.fullmatch(r"\d{6}:[0-9A-Za-z]{1,19}", guardian_bank):
-            check.bad(row, "guardian_bank", "write the bank as BIN:account, e.g. 970436:0011001932418",
-                      "ghi theo dạng BIN:số tài khoản")
+            check.bad(
+                row,
+                "guardian_bank",
+                "write the bank as BIN:account, e.g. 970436:0011001932418",
+                "ghi theo dạng BIN:số tài khoản",
+            )
         if not row.cells.get("guardian_name"):
             check.bad(row, "guardian_name", "is required", "bắt buộc phải có")
         if code in existing and branch in branches and existing[code].branch_id != branches[branch].id:
-            check.bad(row, "branch", "moving a child to another branch is not an import: it moves money",
-                      "chuyển trẻ sang chi hội khác không thực hiện bằng nhập file")
+            check.bad(
+                row,
+                "branch",
+                "moving a child to another branch is not an import: it moves money",
+                "chuyển trẻ sang chi hội khác không thực hiện bằng nhập file",
+            )
         values = {
-            "full_name": row.cells.get("full_name", ""), "date_of_birth": born, "gender": gender,
-            "categories": categories, "in_school_until": check.value(row, "in_school_until", parse_date),
-            "guardian_name": row.cells.get("guardian_name", ""), "guardian_relation": row.cells.get("guardian_relation", ""),
-            "guardian_phone": row.cells.get("guardian_phone", ""), "guardian_id_number": row.cells.get("guardian_id_number", ""),
-            "guardian_bank": guardian_bank, "consent_guardian_on": consent_guardian, "consent_child_on": consent_child,
+            "full_name": row.cells.get("full_name", ""),
+            "date_of_birth": born,
+            "gender": gender,
+            "categories": categories,
+            "in_school_until": check.value(row, "in_school_until", parse_date),
+            "guardian_name": row.cells.get("guardian_name", ""),
+            "guardian_relation": row.cells.get("guardian_relation", ""),
+            "guardian_phone": row.cells.get("guardian_phone", ""),
+            "guardian_id_number": row.cells.get("guardian_id_number", ""),
+            "guardian_bank": guardian_bank,
+            "consent_guardian_on": consent_guardian,
+            "consent_child_on": consent_child,
         }
         if not values["full_name"]:
             check.bad(row, "full_name", "is required", "bắt buộc phải có")
@@ -400,12 +520,29 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date) -
             record = session.scalar(select(Child).where(Child.code == code))
             if record is None:
                 opened = values["date_of_birth"]
-                fund = open_account(session, branch=branch, code=f"liabilities:fund:child:{code}",
-                                    name=f"Quỹ của trẻ {code}", opened_on=opened)
-                payable = open_account(session, branch=branch, code=f"liabilities:payable:guardian:{code}",
-                                       name=f"Phải trả người giám hộ của trẻ {code}", opened_on=opened)
-                session.add(Child(code=code, branch_id=fund.branch_id, fund_account_id=fund.id,
-                                  payable_account_id=payable.id, **values))
+                fund = open_account(
+                    session,
+                    branch=branch,
+                    code=f"liabilities:fund:child:{code}",
+                    name=f"Quỹ của trẻ {code}",
+                    opened_on=opened,
+                )
+                payable = open_account(
+                    session,
+                    branch=branch,
+                    code=f"liabilities:payable:guardian:{code}",
+                    name=f"Phải trả người giám hộ của trẻ {code}",
+                    opened_on=opened,
+                )
+                session.add(
+                    Child(
+                        code=code,
+                        branch_id=fund.branch_id,
+                        fund_account_id=fund.id,
+                        payable_account_id=payable.id,
+                        **values,
+                    )
+                )
                 return "created"
             return _update(record, values, session)
 
@@ -424,16 +561,27 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
         code = check.code(row)
         sponsor, child = row.cells.get("sponsor", ""), row.cells.get("child", "")
         if sponsor not in sponsors:
-            check.bad(row, "sponsor", f"unknown sponsor {sponsor!r}" if sponsor else "is required",
-                      f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có")
+            check.bad(
+                row,
+                "sponsor",
+                f"unknown sponsor {sponsor!r}" if sponsor else "is required",
+                f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có",
+            )
         if child not in children:
-            check.bad(row, "child", f"unknown child {child!r}" if child else "is required",
-                      f"không có trẻ {child!r}" if child else "bắt buộc phải có")
+            check.bad(
+                row,
+                "child",
+                f"unknown child {child!r}" if child else "is required",
+                f"không có trẻ {child!r}" if child else "bắt buộc phải có",
+            )
         amount = check.value(row, "monthly_amount", parse_amount, required=True)
         if amount is not None and not limits.godmother_min_amount <= amount <= limits.godmother_max_amount:
-            check.bad(row, "monthly_amount",
-                      f"{amount:,} ₫ is outside {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫",
-                      "số tiền nằm ngoài mức cho phép")
+            check.bad(
+                row,
+                "monthly_amount",
+                f"{amount:,} ₫ is outside {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫",
+                "số tiền nằm ngoài mức cho phép",
+            )
         start = check.value(row, "start_month", parse_month, required=True)
         end = check.value(row, "end_month", parse_month)
         if start and end and end < start:
@@ -442,12 +590,18 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
         values = {
             "sponsor_id": sponsors[sponsor].id if sponsor in sponsors else None,
             "child_id": children[child].id if child in children else None,
-            "monthly_amount": amount, "start_month": start.first_day if start else None,
-            "end_month": end.first_day if end else None, "frequency": frequency,
+            "monthly_amount": amount,
+            "start_month": start.first_day if start else None,
+            "end_month": end.first_day if end else None,
+            "frequency": frequency,
         }
         if code in existing and any(getattr(existing[code], k) != v for k, v in values.items()):
-            check.bad(row, "code", "this pledge exists with other terms: change a pledge from a month on, never by re-import",
-                      "cam kết đã có với nội dung khác: không sửa cam kết bằng nhập file")
+            check.bad(
+                row,
+                "code",
+                "this pledge exists with other terms: change a pledge from a month on, never by re-import",
+                "cam kết đã có với nội dung khác: không sửa cam kết bằng nhập file",
+            )
 
         def apply(code: Any = code, values: dict[str, Any] = values) -> str:
             if session.scalar(select(Pledge.id).where(Pledge.code == code)) is not None:
@@ -460,15 +614,23 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
 
 
 def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
-    _duplicates(rows, check, lambda r: (r.cells.get("child"), r.cells.get("program"), r.cells.get("decision_number")),
-                "decision_number")
+    _duplicates(
+        rows,
+        check,
+        lambda r: (r.cells.get("child"), r.cells.get("program"), r.cells.get("decision_number")),
+        "decision_number",
+    )
     children = {c.code: c for c in session.scalars(select(Child))}
     plans: list[Plan] = []
     for row in rows:
         child = row.cells.get("child", "")
         if child not in children:
-            check.bad(row, "child", f"unknown child {child!r}" if child else "is required",
-                      f"không có trẻ {child!r}" if child else "bắt buộc phải có")
+            check.bad(
+                row,
+                "child",
+                f"unknown child {child!r}" if child else "is required",
+                f"không có trẻ {child!r}" if child else "bắt buộc phải có",
+            )
         program = check.enum(row, "program", required=True)
         number = row.cells.get("decision_number", "")
         if not number:
@@ -479,12 +641,24 @@ def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date)
             check.bad(row, "end_date", "ends before the decision was signed", "ngày kết thúc trước ngày quyết định")
         child_id = children[child].id if child in children else None
 
-        def apply(child_id: Any = child_id, program: Any = program, number: str = number, signed: Any = signed, ends: Any = ends) -> str:
-            record = session.scalar(select(Enrolment).where(
-                Enrolment.child_id == child_id, Enrolment.program == program, Enrolment.decision_number == number))
+        def apply(
+            child_id: Any = child_id,
+            program: Any = program,
+            number: str = number,
+            signed: Any = signed,
+            ends: Any = ends,
+        ) -> str:
+            record = session.scalar(
+                select(Enrolment).where(
+                    Enrolment.child_id == child_id, Enrolment.program == program, Enrolment.decision_number == number
+                )
+            )
             if record is None:
-                session.add(Enrolment(child_id=child_id, program=program, decision_number=number,
-                                      decision_date=signed, end_date=ends))
+                session.add(
+                    Enrolment(
+                        child_id=child_id, program=program, decision_number=number, decision_date=signed, end_date=ends
+                    )
+                )
                 return "created"
             return _update(record, {"decision_date": signed, "end_date": ends}, session)
 

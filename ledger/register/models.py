@@ -102,7 +102,9 @@ class Enrolment(SQLModel, table=True):
     """A decision admitting a child to a program (e.g. the monthly social allowance)."""
 
     __table_args__ = (
-        UniqueConstraint("child_id", "program", "decision_number", name="uq_enrolment_child_id_program_decision_number"),
+        UniqueConstraint(
+            "child_id", "program", "decision_number", name="uq_enrolment_child_id_program_decision_number"
+        ),
         Index("ix_enrolment_child_program", "child_id", "program"),
     )
 

@@ -69,9 +69,22 @@ def explain(session: Session, code: str, month: Month, program: str) -> decide.D
 
 EXPORT_COLUMNS = {
     "sponsors": ("code", "name", "kind", "phone", "email", "language", "branch"),
-    "children": ("code", "full_name", "date_of_birth", "gender", "branch", "categories", "in_school_until",
-                 "guardian_name", "guardian_relation", "guardian_phone", "guardian_id_number", "guardian_bank",
-                 "consent_guardian_on", "consent_child_on"),
+    "children": (
+        "code",
+        "full_name",
+        "date_of_birth",
+        "gender",
+        "branch",
+        "categories",
+        "in_school_until",
+        "guardian_name",
+        "guardian_relation",
+        "guardian_phone",
+        "guardian_id_number",
+        "guardian_bank",
+        "consent_guardian_on",
+        "consent_child_on",
+    ),
     "pledges": ("code", "sponsor", "child", "monthly_amount", "start_month", "end_month", "frequency"),
 }
 
@@ -95,20 +108,40 @@ def export_xlsx(session: Session, kind: str, path: Path) -> int:
             count += 1
     elif kind == "children":
         for c in session.scalars(select(Child).order_by(Child.code)):
-            sheet.append([
-                c.code, c.full_name, c.date_of_birth.isoformat(), c.gender, branches[c.branch_id], ";".join(c.categories),
-                _iso(c.in_school_until), c.guardian_name, c.guardian_relation, c.guardian_phone, c.guardian_id_number,
-                c.guardian_bank, c.consent_guardian_on.isoformat(), _iso(c.consent_child_on),
-            ])
+            sheet.append(
+                [
+                    c.code,
+                    c.full_name,
+                    c.date_of_birth.isoformat(),
+                    c.gender,
+                    branches[c.branch_id],
+                    ";".join(c.categories),
+                    _iso(c.in_school_until),
+                    c.guardian_name,
+                    c.guardian_relation,
+                    c.guardian_phone,
+                    c.guardian_id_number,
+                    c.guardian_bank,
+                    c.consent_guardian_on.isoformat(),
+                    _iso(c.consent_child_on),
+                ]
+            )
             count += 1
     else:
         sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
         children = {c.id: c.code for c in session.scalars(select(Child))}
         for p in session.scalars(select(Pledge).order_by(Pledge.code)):
-            sheet.append([
-                p.code, sponsors[p.sponsor_id], children[p.child_id], p.monthly_amount, f"{p.start_month:%Y-%m}",
-                f"{p.end_month:%Y-%m}" if p.end_month else "", p.frequency,
-            ])
+            sheet.append(
+                [
+                    p.code,
+                    sponsors[p.sponsor_id],
+                    children[p.child_id],
+                    p.monthly_amount,
+                    f"{p.start_month:%Y-%m}",
+                    f"{p.end_month:%Y-%m}" if p.end_month else "",
+                    p.frequency,
+                ]
+            )
             count += 1
     workbook.save(path)
     return count

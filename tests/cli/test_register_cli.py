@@ -9,8 +9,13 @@ from tests.register.test_import import BRANCHES, CHILDREN, ENROLMENTS, PLEDGES, 
 
 
 def import_all(database, tmp_path) -> None:
-    for kind, text in [("branches", BRANCHES), ("sponsors", SPONSORS), ("children", CHILDREN),
-                       ("pledges", PLEDGES), ("enrolments", ENROLMENTS)]:
+    for kind, text in [
+        ("branches", BRANCHES),
+        ("sponsors", SPONSORS),
+        ("children", CHILDREN),
+        ("pledges", PLEDGES),
+        ("enrolments", ENROLMENTS),
+    ]:
         result = run(database, "import", kind, str(write(tmp_path, f"{kind}.csv", text)))
         assert result.returncode == 0, result.stderr
 
@@ -27,17 +32,23 @@ def test_eligibility_explains_the_amount_with_rules_and_sources(database, tmp_pa
     assert "Child C-000123, social-allowance, 2025-04: eligible, 825,000\u00a0₫" in april.stdout
     assert "age on 31 March 2025: 4 → coefficient 1.5 (Decree 20/2021/NĐ-CP Art. 6(1))" in april.stdout
     # Godmother: two pledges would add up; C-000124 has one of 1,000,000 from 01/2025 to 12/2027
-    godmother = json.loads(run(database, "eligibility", "C-000124", "--month", "2025-06", "--program",
-                               "godmother", "--json").stdout)
+    godmother = json.loads(
+        run(database, "eligibility", "C-000124", "--month", "2025-06", "--program", "godmother", "--json").stdout
+    )
     assert (godmother["eligible"], godmother["amount"]) == (True, 1_000_000)
     vi = run(database, "eligibility", "C-000124", "--month", "2028-01", "--program", "godmother")
     assert "không được hưởng" in vi.stdout
 
 
 def test_a_rejected_import_lists_every_bad_row_and_exits_non_zero(database, tmp_path):
-    result = run(database, "import", "branches",
-                 str(write(tmp_path, "b.csv", "code,name,parent,level\nhp,HP,,province\nx,X,nowhere,commune\nhp,HP,,tinh\n")),
-                 "--lang", "vi")
+    result = run(
+        database,
+        "import",
+        "branches",
+        str(write(tmp_path, "b.csv", "code,name,parent,level\nhp,HP,,province\nx,X,nowhere,commune\nhp,HP,,tinh\n")),
+        "--lang",
+        "vi",
+    )
     assert result.returncode == 1
     assert "chưa nhập dòng nào" in result.stderr
     assert "dòng 3, cột parent" in result.stderr and "dòng 4, cột code: trùng với dòng 2" in result.stderr

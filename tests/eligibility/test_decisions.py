@@ -95,8 +95,9 @@ def test_social_allowance_stops_in_the_month_after_the_event(rule, born, school,
 def test_the_study_extension_needs_cover_before_16():
     # Enrolled 10/06/2025, after the 16th birthday (01/06/2025), in school: not eligible.
     late = Enrolment("social-allowance", "QĐ 99/2025", date(2025, 6, 10))
-    decision = decide_social_allowance(child(date(2009, 6, 1), school=date(2027, 6, 30), enrolments=(late,)),
-                                       Month(2025, 7))
+    decision = decide_social_allowance(
+        child(date(2009, 6, 1), school=date(2027, 6, 30), enrolments=(late,)), Month(2025, 7)
+    )
     assert not decision.eligible
     assert "not covered before turning 16" in decision.reasons[-1].en
 
@@ -113,8 +114,9 @@ def test_an_enrolment_signed_mid_month_pays_from_that_month_and_stops_after_its_
 def test_a_provincial_extension_category_counts_only_in_its_province():
     on_assistance = ("orphan_one_other_on_assistance",)
     assert allowance(child(date(2017, 5, 10), categories=on_assistance, province="hai-duong"), "2025-05") == 825_000
-    decision = decide_social_allowance(child(date(2017, 5, 10), categories=on_assistance, province="ha-noi"),
-                                       Month(2025, 5))
+    decision = decide_social_allowance(
+        child(date(2017, 5, 10), categories=on_assistance, province="ha-noi"), Month(2025, 5)
+    )
     assert not decision.eligible
     assert decision.reasons[-1].rule == "category.none"
 
@@ -131,7 +133,13 @@ def test_a_category_only_the_godmother_program_admits():
     ("rule", "born", "policy", "paid", "not_paid"),
     [
         # 18th birthday 15/07/2025: aged 17 on 30/06 → July paid; 18 on 31/07 → August not
-        ("Godmother ends after the month of the 18th birthday", date(2007, 7, 15), BranchPolicy(), "2025-07", "2025-08"),
+        (
+            "Godmother ends after the month of the 18th birthday",
+            date(2007, 7, 15),
+            BranchPolicy(),
+            "2025-07",
+            "2025-08",
+        ),
         # branch lowers the limit to 16: 16th birthday 15/06/2025 → June paid, July not
         ("branch age limit 16", date(2009, 6, 15), BranchPolicy(godmother_age_limit=16), "2025-06", "2025-07"),
         # born 29/02/2008: the 18th birthday falls on 01/03/2026 → March paid, April not

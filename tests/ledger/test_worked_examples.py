@@ -70,3 +70,26 @@ def test_trial_balance_as_of_a_date_and_of_a_branch_subtree(engine):
         assert {line.branch for line in march.lines} == {province, a, b}
         only_b = trial_balance(session, branch=b, as_of=date(2025, 3, 31))
         assert only_b.total_credit == 0
+
+
+def test_re_parenting_a_branch_does_not_rewrite_the_past(engine):
+    """Hải Dương merged into Hải Phòng on 01/07/2025: a commune of Hải Dương moves under Hải
+    Phòng from that day, and the trial balance of either province as of an earlier date still
+    shows the branches it had then."""
+    from ledger.accounts import reparent_branch
+
+    hai_duong = commune(engine, "hai-duong", children=(), name="Hội LHPN tỉnh Hải Dương")
+    hai_phong = commune(engine, "hai-phong", children=(), name="Hội LHPN thành phố Hải Phòng")
+    an_phu = commune(engine, "an-phu", children=("C-1",), parent=hai_duong, name="Hội LHPN xã An Phú")
+    transfer(engine, an_phu, BANK, fund("C-1"), 900_000, on=date(2025, 3, 1))
+    run_in_transaction(engine, lambda s: reparent_branch(s, code=an_phu, parent=hai_phong, valid_from=date(2025, 7, 1)))
+    with Session(engine) as session:
+
+        def below(province: str, as_of: date | None) -> int:
+            return trial_balance(session, branch=province, include_descendants=True, as_of=as_of).total_debit
+
+        assert below(hai_duong, date(2025, 6, 30)) == 900_000
+        assert below(hai_phong, date(2025, 6, 30)) == 0
+        assert below(hai_phong, date(2025, 7, 1)) == 900_000
+        assert below(hai_duong, date(2025, 7, 1)) == 0
+        assert below(hai_phong, None) == 900_000

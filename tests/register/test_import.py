@@ -21,9 +21,11 @@ hd-an-phu,Hội LHPN xã An Phú,hai-duong,commune,
 hd-an-phu-thon-1,Chi hội thôn 1,hd-an-phu,group,
 """
 # Semicolons, a BOM and Vietnamese headers, as Excel in Vietnam saves them.
-SPONSORS = "\ufeffMã;Tên;Loại;Điện thoại;Email;Ngôn ngữ;Chi hội\n" \
-    "MDD000123;Nguyễn Thị Hoa;cá nhân;0912345678;hoa@example.vn;vi;hd-an-phu\n" \
+SPONSORS = (
+    "\ufeffMã;Tên;Loại;Điện thoại;Email;Ngôn ngữ;Chi hội\n"
+    "MDD000123;Nguyễn Thị Hoa;cá nhân;0912345678;hoa@example.vn;vi;hd-an-phu\n"
     "MDD000124;Công ty TNHH An Phát;organisation;;;en;hd-an-phu\n"
+)
 CHILDREN = """code,full_name,date_of_birth,gender,branch,categories,in_school_until,guardian_name,guardian_relation,guardian_phone,guardian_id_number,guardian_bank,consent_guardian_on,consent_child_on
 C-000123,Trần Minh An,20/03/2021,M,hd-an-phu,orphan_both,,Trần Thị Bình,bà ngoại,0987654321,030123456789,970436:0011001932418,2024-01-10,
 C-000124,Lê Thu Hà,2015-09-02,F,hd-an-phu-thon-1,orphan_one;special_hardship,2030-05-31,Lê Văn Cường,chú,,,,2024-01-10,2024-01-12
@@ -48,8 +50,13 @@ def load(engine, kind: str, path: Path):
 
 
 def load_register(engine, tmp_path: Path) -> None:
-    for kind, text in [("branches", BRANCHES), ("sponsors", SPONSORS), ("children", CHILDREN),
-                       ("pledges", PLEDGES), ("enrolments", ENROLMENTS)]:
+    for kind, text in [
+        ("branches", BRANCHES),
+        ("sponsors", SPONSORS),
+        ("children", CHILDREN),
+        ("pledges", PLEDGES),
+        ("enrolments", ENROLMENTS),
+    ]:
         load(engine, kind, write(tmp_path, f"{kind}.csv", text))
 
 
@@ -67,7 +74,11 @@ def test_a_whole_register_imports_and_each_child_gets_its_accounts(engine, tmp_p
         ha = session.scalar(select(Child).where(Child.code == "C-000124"))
         assert ha.categories == ["orphan_one", "special_hardship"] and ha.date_of_birth == date(2015, 9, 2)
         pledge = session.scalar(select(Pledge).where(Pledge.code == "P-0002"))
-        assert (pledge.monthly_amount, pledge.start_month, pledge.end_month) == (1_000_000, date(2025, 1, 1), date(2027, 12, 1))
+        assert (pledge.monthly_amount, pledge.start_month, pledge.end_month) == (
+            1_000_000,
+            date(2025, 1, 1),
+            date(2027, 12, 1),
+        )
         assert get_account(session, AccountKey("hd-an-phu-thon-1", "liabilities:fund:child:C-000124")).balance == 0
         assert get_account(session, AccountKey("hd-an-phu", "liabilities:payable:guardian:C-000123"))
         assert get_account(session, AccountKey("hai-duong", "liabilities:suspense")).may_go_negative
@@ -98,14 +109,23 @@ def test_an_xlsx_file_imports_like_a_csv(engine, tmp_path):
 
 def test_every_bad_row_is_reported_and_nothing_is_written(engine, tmp_path):
     load(engine, "branches", write(tmp_path, "branches.csv", BRANCHES))
-    bad = write(tmp_path, "children.csv", CHILDREN.splitlines()[0] + "\n" + "\n".join([
-        "C-1,Nguyễn Văn A,2018-01-01,M,khong-co,orphan_both,,Bà A,,,,,2024-01-10,2024-01-10",   # 2: unknown branch
-        "C-2,Nguyễn Văn B,31/02/2018,M,hd-an-phu,orphan_both,,Bà B,,,,,2024-01-10,2024-01-10",  # 3: bad date
-        "C-3,Nguyễn Văn C,2021-01-01,M,hd-an-phu,orphan_both,,Bà C,,,,,2024-01-10,",            # 4: fine (aged 4)
-        "C-3,Nguyễn Văn D,2021-01-01,M,hd-an-phu,orphan_both,,Bà D,,,,,2024-01-10,",            # 5: duplicate code
-        "C-5,Nguyễn Văn E,2016-06-15,M,hd-an-phu,orphan_both,,Bà E,,,,,2024-01-10,",            # 6: 9 years old, no consent
-        "C-6,Nguyễn Văn G,2016-06-16,M,hd-an-phu,mo_coi,,Bà G,,,,,2024-01-10,",                 # 7: unknown category; 8 years old... 
-    ]) + "\n")
+    bad = write(
+        tmp_path,
+        "children.csv",
+        CHILDREN.splitlines()[0]
+        + "\n"
+        + "\n".join(
+            [
+                "C-1,Nguyễn Văn A,2018-01-01,M,khong-co,orphan_both,,Bà A,,,,,2024-01-10,2024-01-10",  # 2: unknown branch
+                "C-2,Nguyễn Văn B,31/02/2018,M,hd-an-phu,orphan_both,,Bà B,,,,,2024-01-10,2024-01-10",  # 3: bad date
+                "C-3,Nguyễn Văn C,2021-01-01,M,hd-an-phu,orphan_both,,Bà C,,,,,2024-01-10,",  # 4: fine (aged 4)
+                "C-3,Nguyễn Văn D,2021-01-01,M,hd-an-phu,orphan_both,,Bà D,,,,,2024-01-10,",  # 5: duplicate code
+                "C-5,Nguyễn Văn E,2016-06-15,M,hd-an-phu,orphan_both,,Bà E,,,,,2024-01-10,",  # 6: 9 years old, no consent
+                "C-6,Nguyễn Văn G,2016-06-16,M,hd-an-phu,mo_coi,,Bà G,,,,,2024-01-10,",  # 7: unknown category; 8 years old...
+            ]
+        )
+        + "\n",
+    )
     with pytest.raises(ImportRejected) as caught:
         load(engine, "children", bad)
     problems = {(e.row, e.column) for e in caught.value.errors}
@@ -118,10 +138,14 @@ def test_every_bad_row_is_reported_and_nothing_is_written(engine, tmp_path):
 
 def test_an_amount_with_letters_and_unknown_references_are_reported(engine, tmp_path):
     load_register(engine, tmp_path)
-    bad = write(tmp_path, "pledges2.csv", "code,sponsor,child,monthly_amount,start_month\n"
-                "P-9,MDD000123,C-000123,500k,2025-01\n"
-                "P-10,MDD999,C-000123,500000,2025-13\n"
-                "P-11,MDD000123,C-000123,50000,2025-01\n")
+    bad = write(
+        tmp_path,
+        "pledges2.csv",
+        "code,sponsor,child,monthly_amount,start_month\n"
+        "P-9,MDD000123,C-000123,500k,2025-01\n"
+        "P-10,MDD999,C-000123,500000,2025-13\n"
+        "P-11,MDD000123,C-000123,50000,2025-01\n",
+    )
     with pytest.raises(ImportRejected) as caught:
         load(engine, "pledges", bad)
     problems = {(e.row, e.column) for e in caught.value.errors}
