@@ -9,6 +9,7 @@ nothing; a changed row updates what may change and refuses what may not.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,16 +20,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.accounts import create_branch, open_account
+from ledger.accounts import AccountKey, create_branch, get_account, open_account
 from ledger.eligibility.decide import age_on
 from ledger.eligibility.parameters import load as load_parameters
-from ledger.errors import LedgerError
-from ledger.models import Branch, BranchLevel
+from ledger.errors import LedgerError, NotFound
+from ledger.models import Branch, BranchLevel, LedgerTransaction
 from ledger.months import today_in_vietnam
-from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
+from ledger.posting import Entry, Leg, post
+from ledger.register.models import Allocation, BankAccount, BudgetReceipt, Child, Enrolment, Payment, Pledge, Sponsor
+from ledger.register.pledges import allocate
 from ledger.register.spreadsheets import Row, parse_amount, parse_date, parse_month, read_rows
 
-KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments")
+KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments", "payments", "budget")
 CATEGORIES = (
     "abandoned",
     "orphan_both",
@@ -129,6 +132,24 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("end_month", False, ("đến tháng",)),
         Column("frequency", False, ("kỳ đóng", "tần suất")),
     ),
+    "payments": (
+        Column("date", True, ("ngày",)),
+        Column("sponsor", True, ("nhà tài trợ", "người nộp")),
+        Column("pledge", False, ("cam kết",)),
+        Column("amount", True, ("số tiền",)),
+        Column("method", True, ("hình thức",)),
+        Column("bank_account", False, ("tài khoản",)),
+        Column("reference", False, ("nội dung", "mã tham chiếu")),
+    ),
+    "budget": (
+        Column("date", True, ("ngày",)),
+        Column("branch", True, ("chi hội", "đơn vị")),
+        Column("program", True, ("chương trình",)),
+        Column("amount", True, ("số tiền",)),
+        Column("method", True, ("hình thức",)),
+        Column("bank_account", False, ("tài khoản",)),
+        Column("reference", False, ("nội dung", "mã tham chiếu")),
+    ),
     "enrolments": (
         Column("child", True, ("trẻ", "mã trẻ")),
         Column("program", True, ("chương trình",)),
@@ -167,6 +188,7 @@ ENUMS = {
         "hang nam": "yearly",
     },
     "program": {"social-allowance": "social-allowance", "godmother": "godmother"},
+    "method": {"bank": "bank", "cash": "cash", "chuyen khoan": "bank", "ngan hang": "bank", "tien mat": "cash"},
 }
 
 
@@ -259,14 +281,19 @@ def import_file(session: Session, kind: str, path: Path, *, today: date | None =
     plans = writer(session, rows, check, today or today_in_vietnam())
     if check.errors:
         raise ImportRejected(kind, check.errors)
-    for plan in plans:
-        outcome = plan()
+    for row_number, apply in plans:
+        try:
+            outcome = apply()
+        except ImportRejected:
+            raise
+        except LedgerError as refused:  # the ledger refused what the row asks (a closed month, …)
+            raise ImportRejected(kind, [RowError(row_number, "", str(refused), str(refused))]) from None
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
     return report
 
 
-Plan = Callable[[], str]  # applies one row; returns "created", "updated" or "unchanged"
+Plan = tuple[int, Callable[[], str]]  # a row number, and what applies it: "created", "updated" or "unchanged"
 
 
 def _duplicates(rows: list[Row], check: _Checker, key: Callable[[Row], Any], column: str = "code") -> None:
@@ -310,7 +337,7 @@ def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -
             check.bad(row, "parent", f"a {level} needs a parent branch", "cần có đơn vị cấp trên")
         if code and code in existing and existing[code].level != level and level:
             check.bad(row, "level", f"branch {code!r} is a {existing[code].level}", "không được đổi cấp")
-        parsed.append((code, row.cells.get("name", ""), level, parent, row.cells.get("province") or None))
+        parsed.append((code, row.cells.get("name", ""), level, parent, row.cells.get("province") or None, row.number))
     by_code = {p[0]: p for p in parsed if p[0]}
 
     def depth(code: str, seen: tuple[str, ...] = ()) -> int:
@@ -320,7 +347,7 @@ def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -
         return 1 + depth(parent, (*seen, code))
 
     plans: list[Plan] = []
-    for code, name, level, parent, province in sorted(parsed, key=lambda p: depth(p[0]) if p[0] else 0):
+    for code, name, level, parent, province, number in sorted(parsed, key=lambda p: depth(p[0]) if p[0] else 0):
 
         def apply(
             code: Any = code, name: str = name, level: Any = level, parent: Any = parent, province: Any = province
@@ -332,7 +359,7 @@ def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -
                 return "created"
             return _update(branch, {"name": name, "province": province or branch.province}, session)
 
-        plans.append(apply)
+        plans.append((number, apply))
     return plans
 
 
@@ -399,7 +426,7 @@ def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: da
                 return "created"
             return _update(record, {"bank_bin": bank_bin, "account_number": number, "account_name": name}, session)
 
-        plans.append(apply)
+        plans.append((row.number, apply))
     return plans
 
 
@@ -441,7 +468,7 @@ def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -
                 return "created"
             return _update(record, values, session)
 
-        plans.append(apply)
+        plans.append((row.number, apply))
     return plans
 
 
@@ -546,7 +573,7 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date) -
                 return "created"
             return _update(record, values, session)
 
-        plans.append(apply)
+        plans.append((row.number, apply))
     return plans
 
 
@@ -609,7 +636,7 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
             session.add(Pledge(code=code, **values))
             return "created"
 
-        plans.append(apply)
+        plans.append((row.number, apply))
     return plans
 
 
@@ -662,7 +689,214 @@ def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date)
                 return "created"
             return _update(record, {"decision_date": signed, "end_date": ends}, session)
 
-        plans.append(apply)
+        plans.append((row.number, apply))
+    return plans
+
+
+def _money_source(
+    session: Session, row: Row, check: _Checker, method: str | None, bank_accounts: dict[str, BankAccount]
+) -> BankAccount | None:
+    code = row.cells.get("bank_account", "")
+    if method == "bank":
+        if code not in bank_accounts:
+            check.bad(
+                row,
+                "bank_account",
+                f"unknown bank account {code!r}" if code else "is required for a bank payment",
+                f"không có tài khoản {code!r}" if code else "bắt buộc với chuyển khoản",
+            )
+            return None
+        return bank_accounts[code]
+    if code:
+        check.bad(
+            row, "bank_account", "a cash payment has no bank account", "thu tiền mặt không có tài khoản ngân hàng"
+        )
+    return None
+
+
+def _idempotency_key(kind: str, row: Row, columns: tuple[str, ...]) -> str:
+    from ledger.chain import canonical_json
+
+    content = canonical_json([kind, *(row.cells.get(c, "") for c in columns)])
+    return f"import:{kind}:" + hashlib.sha256(content.encode()).hexdigest()[:40]
+
+
+def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    sponsors = {s.code: s for s in session.scalars(select(Sponsor))}
+    pledges = {p.code: p for p in session.scalars(select(Pledge))}
+    bank_accounts = {a.code: a for a in session.scalars(select(BankAccount))}
+    branches = {b.id: b.code for b in session.scalars(select(Branch))}
+    children = {c.id: c for c in session.scalars(select(Child))}
+    plans: list[Plan] = []
+    keys = [_idempotency_key("payments", row, tuple(c.name for c in COLUMNS["payments"])) for row in rows]
+    for row, key in zip(rows, keys, strict=True):
+        if keys.count(key) > 1 and keys.index(key) != rows.index(row):
+            check.bad(
+                row,
+                "reference",
+                f"the same payment as row {rows[keys.index(key)].number}",
+                f"trùng với dòng {rows[keys.index(key)].number}",
+            )
+        paid_on = check.value(row, "date", parse_date, required=True)
+        sponsor = row.cells.get("sponsor", "")
+        if sponsor not in sponsors:
+            check.bad(
+                row,
+                "sponsor",
+                f"unknown sponsor {sponsor!r}" if sponsor else "is required",
+                f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có",
+            )
+        pledge_code = row.cells.get("pledge", "")
+        if pledge_code and pledge_code not in pledges:
+            check.bad(row, "pledge", f"unknown pledge {pledge_code!r}", f"không có cam kết {pledge_code!r}")
+        amount = check.value(row, "amount", parse_amount, required=True)
+        if amount == 0:
+            check.bad(row, "amount", "a payment of zero", "số tiền bằng 0")
+        method = check.enum(row, "method", required=True)
+        source = _money_source(session, row, check, method, bank_accounts)
+
+        def apply(
+            row: Row = row,
+            key: str = key,
+            paid_on: Any = paid_on,
+            sponsor: str = sponsor,
+            pledge_code: str = pledge_code,
+            amount: Any = amount,
+            method: Any = method,
+            source: BankAccount | None = source,
+        ) -> str:
+            payer = sponsors[sponsor]
+            if session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)):
+                return "unchanged"
+            targets = (
+                [pledges[pledge_code]]
+                if pledge_code
+                else list(session.scalars(select(Pledge).where(Pledge.sponsor_id == payer.id).order_by(Pledge.code)))
+            )
+            shares, left = allocate(session, amount, targets)
+            receiving_branch = branches[source.branch_id] if source else branches[payer.branch_id]
+            debit = AccountKey(receiving_branch, f"assets:bank:{source.code}" if source else "assets:cash")
+            credits: dict[AccountKey, int] = {}
+            for share in shares:
+                child = children[share.pledge.child_id]
+                key_ = AccountKey(branches[child.branch_id], f"liabilities:fund:child:{child.code}")
+                credits[key_] = credits.get(key_, 0) + share.amount
+            if left:
+                if pledge_code:  # the named pledge's child receives what is beyond its schedule
+                    child = children[pledges[pledge_code].child_id]
+                    rest = AccountKey(branches[child.branch_id], f"liabilities:fund:child:{child.code}")
+                else:  # nothing to allocate it to: suspense, for the treasurer to place
+                    rest = AccountKey(receiving_branch, "liabilities:suspense")
+                credits[rest] = credits.get(rest, 0) + left
+            entry = Entry(
+                effective_date=paid_on,
+                description=f"{payer.name} nộp tiền {row.cells.get('reference', '')}".strip(),
+                legs=(Leg(debit, amount), *(Leg(k, -v) for k, v in credits.items())),
+                posted_by="import",
+                idempotency_key=key,
+                kind="receipt",
+                metadata={"sponsor": payer.code, "reference": row.cells.get("reference", "")},
+            )
+            posted = post(session, entry)
+            payment = Payment(
+                paid_on=paid_on,
+                sponsor_id=payer.id,
+                pledge_id=pledges[pledge_code].id if pledge_code else None,
+                amount=amount,
+                method=method,
+                bank_account_id=source.id if source else None,
+                reference=row.cells.get("reference", ""),
+                transaction_id=posted.id,
+            )
+            session.add(payment)
+            session.flush()
+            for share in shares:
+                session.add(
+                    Allocation(
+                        payment_id=payment.id,
+                        pledge_id=share.pledge.id,
+                        month=share.month.first_day,
+                        amount=share.amount,
+                    )
+                )
+            session.flush()
+            return "created"
+
+        plans.append((row.number, apply))
+    return plans
+
+
+def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+    branches = _branches_by_code(session)
+    bank_accounts = {a.code: a for a in session.scalars(select(BankAccount))}
+    plans: list[Plan] = []
+    for row in rows:
+        key = _idempotency_key("budget", row, tuple(c.name for c in COLUMNS["budget"]))
+        received = check.value(row, "date", parse_date, required=True)
+        branch = row.cells.get("branch", "")
+        if branch not in branches:
+            check.bad(
+                row,
+                "branch",
+                f"unknown branch {branch!r}" if branch else "is required",
+                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
+            )
+        program = check.enum(row, "program", required=True)
+        amount = check.value(row, "amount", parse_amount, required=True)
+        method = check.enum(row, "method", required=True)
+        source = _money_source(session, row, check, method, bank_accounts)
+
+        def apply(
+            row: Row = row,
+            key: str = key,
+            received: Any = received,
+            branch: str = branch,
+            program: Any = program,
+            amount: Any = amount,
+            method: Any = method,
+            source: BankAccount | None = source,
+        ) -> str:
+            if session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)):
+                return "unchanged"
+            fund = AccountKey(branch, f"liabilities:fund:program:{program}")
+            try:
+                get_account(session, fund)
+            except NotFound:
+                open_account(
+                    session, branch=branch, code=fund.code, name=f"Quỹ chương trình {program}", opened_on=received
+                )
+            debit_branch = (
+                next(code for code, b in branches.items() if source and b.id == source.branch_id) if source else branch
+            )
+            debit = AccountKey(debit_branch, f"assets:bank:{source.code}" if source else "assets:cash")
+            posted = post(
+                session,
+                Entry(
+                    effective_date=received,
+                    description=f"Nhận kinh phí {program} {row.cells.get('reference', '')}".strip(),
+                    legs=(Leg(debit, amount), Leg(fund, -amount)),
+                    posted_by="import",
+                    idempotency_key=key,
+                    kind="budget",
+                    metadata={"program": program, "reference": row.cells.get("reference", "")},
+                ),
+            )
+            session.add(
+                BudgetReceipt(
+                    received_on=received,
+                    branch_id=branches[branch].id,
+                    program=program,
+                    amount=amount,
+                    method=method,
+                    bank_account_id=source.id if source else None,
+                    reference=row.cells.get("reference", ""),
+                    transaction_id=posted.id,
+                )
+            )
+            session.flush()
+            return "created"
+
+        plans.append((row.number, apply))
     return plans
 
 
@@ -673,6 +907,8 @@ _WRITERS: dict[str, Callable[[Session, list[Row], _Checker, date], list[Plan]]] 
     "children": _children,
     "pledges": _pledges,
     "enrolments": _enrolments,
+    "payments": _payments,
+    "budget": _budget,
 }
 
 __all__ = ["KINDS", "ImportRejected", "ImportReport", "RowError", "import_file", "open_standard_accounts"]

@@ -118,3 +118,57 @@ class Enrolment(SQLModel, table=True):
 
 def as_dict(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
+
+
+class Payment(SQLModel, table=True):
+    """Money a sponsor (or someone paying for them) gave; posted to the ledger and allocated to pledges."""
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_payment_amount_positive"),
+        CheckConstraint("method IN ('bank', 'cash')", name="ck_payment_method"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    paid_on: date
+    sponsor_id: int = Field(foreign_key="sponsor.id", index=True)
+    pledge_id: int | None = Field(default=None, foreign_key="pledge.id")
+    amount: int = Field(sa_type=BigInteger, description="whole đồng")
+    method: str = Field(sa_type=String(8))
+    bank_account_id: int | None = Field(default=None, foreign_key="bank_account.id")
+    reference: str = Field(default="", sa_type=String(200))
+    transaction_id: int = Field(sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
+
+
+class Allocation(SQLModel, table=True):
+    """The part of a payment that pays a pledge's month; arrears = scheduled − allocated."""
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_allocation_amount_positive"),
+        Index("ix_allocation_pledge_month", "pledge_id", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    pledge_id: int = Field(foreign_key="pledge.id")
+    month: date = Field(description="first day of the month paid for")
+    amount: int = Field(sa_type=BigInteger)
+
+
+class BudgetReceipt(SQLModel, table=True):
+    """Money received for a program (e.g. the social allowance budget), credited to its fund."""
+
+    __tablename__ = "budget_receipt"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_budget_receipt_amount_positive"),
+        CheckConstraint("method IN ('bank', 'cash')", name="ck_budget_receipt_method"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_on: date
+    branch_id: int = Field(foreign_key="branch.id")
+    program: str = Field(sa_type=String(64))
+    amount: int = Field(sa_type=BigInteger, description="whole đồng")
+    method: str = Field(sa_type=String(8))
+    bank_account_id: int | None = Field(default=None, foreign_key="bank_account.id")
+    reference: str = Field(default="", sa_type=String(200))
+    transaction_id: int = Field(sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
