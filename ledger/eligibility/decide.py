@@ -86,6 +86,7 @@ class BranchPolicy:
 
     godmother_age_limit: int | None = None
     godmother_categories: frozenset[str] | None = None
+    source: str = "branch policy"
 
 
 @dataclass
@@ -251,7 +252,7 @@ def decide_godmother(
         return refuse()
     default_limit = in_force(p.godmother_age_limit, first, "Godmother age limit")
     limit, source = (
-        (policy.godmother_age_limit, "branch policy")
+        (policy.godmother_age_limit, policy.source)
         if policy.godmother_age_limit is not None
         else (default_limit.value, default_limit.source)
     )
@@ -277,10 +278,10 @@ def decide_godmother(
             "category.none",
             "không thuộc diện chương trình Mẹ đỡ đầu nhận",
             "not in a category the Godmother program admits",
-            "branch policy",
+            policy.source,
         )
         return refuse()
-    why.add("category", f"diện {held[0]}", f"category {held[0]}", "branch policy")
+    why.add("category", f"diện {held[0]}", f"category {held[0]}", policy.source)
     active = [pledge for pledge in pledges if pledge.amount > 0]
     if not active:
         why.add(

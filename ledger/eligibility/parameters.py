@@ -68,6 +68,8 @@ class Parameters:
     godmother_categories: frozenset[str]
     godmother_min_amount: int
     godmother_max_amount: int
+    branch_age_limit: dict[str, list[Dated[int]]]
+    branch_categories: dict[str, list[Dated[frozenset[str]]]]
 
     def standard_level(self, day: date, province: str | None) -> tuple[Dated[int], Dated[int] | None]:
         """The national level and, where a province sets one, the provincial level on ``day``."""
@@ -81,11 +83,25 @@ class Parameters:
             raise ParameterMissing(f"no coefficient for age {age} on {day.isoformat()}")
         return max(matching, key=lambda c: c.start)
 
+    def branch_policy(self, branches: list[str], day: date) -> tuple[Dated[int] | None, Dated[frozenset[str]] | None]:
+        """The Godmother age limit and categories a branch sets on ``day``: its own, else the nearest above it.
+
+        ``branches`` lists the branch and then those above it, nearest first.
+        """
+        age = next((v for b in branches for v in [_latest(self.branch_age_limit.get(b, []), day)] if v), None)
+        categories = next((v for b in branches for v in [_latest(self.branch_categories.get(b, []), day)] if v), None)
+        return age, categories
+
     def allowance_categories(self, day: date, province: str | None) -> dict[str, Dated[str]]:
         """Categories that qualify for the social allowance on ``day``: national plus the province's."""
         found = [c for c in self.national_categories if c.in_force_on(day)]
         found += [c for c in self.provincial_categories.get(province or "", []) if c.in_force_on(day)]
         return {c.value: c for c in found}
+
+
+def _latest(values: list[Dated[V]], day: date) -> Dated[V] | None:
+    candidates = [v for v in values if v.in_force_on(day)]
+    return max(candidates, key=lambda v: v.start) if candidates else None
 
 
 def _dated(entries: list[dict[str, Any]], convert: Any = lambda x: x, key: str = "value") -> list[Dated[Any]]:
@@ -119,6 +135,14 @@ def parse(document: dict[str, Any]) -> Parameters:
         godmother_categories=frozenset(godmother["categories"]),
         godmother_min_amount=int(godmother["monthly_amount_vnd"]["min"]),
         godmother_max_amount=int(godmother["monthly_amount_vnd"]["max"]),
+        branch_age_limit={
+            b: _dated(policy["godmother_age_limit"], int)
+            for b, policy in (document.get("branch_policy") or {}).items() if "godmother_age_limit" in policy
+        },
+        branch_categories={
+            b: _dated(policy["godmother_categories"], frozenset)
+            for b, policy in (document.get("branch_policy") or {}).items() if "godmother_categories" in policy
+        },
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.eligibility import decide
+from ledger.eligibility.parameters import load
 from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.months import Month
@@ -63,8 +64,20 @@ def explain(session: Session, code: str, month: Month, program: str) -> decide.D
     if program == decide.SOCIAL_ALLOWANCE:
         return decide.decide_social_allowance(facts, month)
     if program == decide.GODMOTHER:
-        return decide.decide_godmother(facts, month, pledges_in_month(session, child, month))
+        return decide.decide_godmother(facts, month, pledges_in_month(session, child, month),
+                                       branch_policy(session, child.branch_id, month))
     raise NotFound(f"program {program!r} does not exist: choose {decide.GODMOTHER} or {decide.SOCIAL_ALLOWANCE}")
+
+
+def branch_policy(session: Session, branch_id: int, month: Month) -> decide.BranchPolicy:
+    """The Godmother policy of a branch in ``month``, inherited from the branches above it."""
+    line, current = [], session.get(Branch, branch_id)
+    while current is not None and current.code not in line:
+        line.append(current.code)
+        current = session.get(Branch, current.parent_id) if current.parent_id else None
+    age, categories = load().branch_policy(line, month.first_day)
+    sources = "; ".join(dict.fromkeys(v.source for v in (age, categories) if v and v.source)) or "branch policy"
+    return decide.BranchPolicy(age.value if age else None, categories.value if categories else None, sources)
 
 
 EXPORT_COLUMNS = {

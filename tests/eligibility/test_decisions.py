@@ -170,3 +170,25 @@ def test_ages_count_whole_years_with_29_february_on_1_march():
     assert age_on(date(2004, 2, 29), date(2026, 3, 1)) == 22
     assert age_on(date(2021, 3, 20), date(2025, 3, 19)) == 3
     assert age_on(date(2021, 3, 20), date(2025, 3, 20)) == 4
+
+
+def test_branch_policy_comes_from_the_parameters_file_and_is_inherited_downwards(tmp_path):
+    import yaml
+
+    from ledger.eligibility.parameters import PARAMETERS_FILE, parse
+
+    document = yaml.safe_load(PARAMETERS_FILE.read_text(encoding="utf-8"))
+    document["branch_policy"] = {
+        "hai-duong": {"godmother_age_limit": [{"from": date(2025, 1, 1), "value": 16, "source": "NQ tỉnh 01/2025"}]},
+    }
+    parameters = parse(document)
+    age, categories = parameters.branch_policy(["hd-an-phu", "hai-duong"], date(2025, 6, 1))
+    assert (age.value, age.source, categories) == (16, "NQ tỉnh 01/2025", None)
+    assert parameters.branch_policy(["hd-an-phu", "hai-duong"], date(2024, 12, 1)) == (None, None)
+    c = child(date(2009, 6, 15), enrolments=())
+    policy = BranchPolicy(age.value, None, age.source)
+    # 16th birthday 15/06/2025: June paid (aged 15 on 31/05), July not (16 on 30/06)
+    pledge = [PledgeMonth("P-1", "MDD000001", 500_000)]
+    assert decide_godmother(c, Month(2025, 6), pledge, policy, parameters).amount == 500_000
+    refused = decide_godmother(c, Month(2025, 7), pledge, policy, parameters)
+    assert not refused.eligible and refused.reasons[-1].source == "NQ tỉnh 01/2025"
