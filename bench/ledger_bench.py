@@ -305,7 +305,7 @@ def grow(engine: Engine, postings: int, rng: random.Random) -> None:
         have += 2 * size
 
 
-def median_seconds(fn: Callable[[], object], repeat: int = 200) -> float:
+def median_seconds(fn: Callable[[], object], repeat: int = 2000) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
