@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from ledger.errors import DatabaseNotReady
@@ -151,7 +150,3 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
         time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.2)))
     raise AssertionError("unreachable")
 
-
-def null_pool_engine(url: str) -> Engine:
-    """An engine without pooling, for short-lived processes and test workers."""
-    return make_engine(url, poolclass=NullPool)

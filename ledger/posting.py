@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, tuple_
+from sqlalchemy import bindparam, insert, select, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
@@ -655,6 +655,3 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
-
-def transaction_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(LedgerTransaction)).scalar_one()

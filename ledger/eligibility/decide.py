@@ -102,6 +102,14 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def birthday(born: date, years: int) -> date:
+    """The day a child born on ``born`` turns ``years`` old (1 March for 29 February in a common year)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
+
+
 def status_date(month: Month) -> date:
     """The day whose facts decide month M: the last day of M−1."""
     return month.previous().last_day
@@ -158,7 +166,7 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
         )
     else:
         extension = in_force(p.study_extension_max_age, first, "study extension age")
-        covered_before = enrolment.decision_date < _birthday(child.date_of_birth, limit.value)
+        covered_before = enrolment.decision_date < birthday(child.date_of_birth, limit.value)
         in_school = child.in_school_until is not None and child.in_school_until >= on
         if not (covered_before and in_school and age < extension.value):
             detail_vi = (
@@ -331,11 +339,6 @@ def _enrolment_for(child: Child, program: str, month: Month, why: _Explanation) 
     return enrolment
 
 
-def _birthday(born: date, years: int) -> date:
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:  # 29 February in a common year: the birthday is 1 March
-        return date(born.year + years, 3, 1)
 
 
 def _coef(value: Fraction) -> str:

@@ -83,6 +83,13 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
+MONEY_IN = (  # how money came in: payments and budget receipts alike
+    Column("amount", True, ("số tiền",)),
+    Column("method", True, ("hình thức",)),
+    Column("bank_account", False, ("tài khoản",)),
+    Column("reference", False, ("nội dung", "mã tham chiếu")),
+)
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "branches": (
         Column("code", True, ("mã", "ma chi hoi")),
@@ -136,19 +143,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("date", True, ("ngày",)),
         Column("sponsor", True, ("nhà tài trợ", "người nộp")),
         Column("pledge", False, ("cam kết",)),
-        Column("amount", True, ("số tiền",)),
-        Column("method", True, ("hình thức",)),
-        Column("bank_account", False, ("tài khoản",)),
-        Column("reference", False, ("nội dung", "mã tham chiếu")),
+        *MONEY_IN,
     ),
     "budget": (
         Column("date", True, ("ngày",)),
         Column("branch", True, ("chi hội", "đơn vị")),
         Column("program", True, ("chương trình",)),
-        Column("amount", True, ("số tiền",)),
-        Column("method", True, ("hình thức",)),
-        Column("bank_account", False, ("tài khoản",)),
-        Column("reference", False, ("nội dung", "mã tham chiếu")),
+        *MONEY_IN,
     ),
     "enrolments": (
         Column("child", True, ("trẻ", "mã trẻ")),

@@ -7,7 +7,6 @@ phone and bank are never shown to sponsors.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -115,9 +114,6 @@ class Enrolment(SQLModel, table=True):
     decision_date: date
     end_date: date | None = None
 
-
-def as_dict(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in fields}
 
 
 class Payment(SQLModel, table=True):

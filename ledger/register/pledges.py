@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from ledger.eligibility.decide import birthday
 from ledger.eligibility.parameters import in_force, load
 from ledger.months import Month
 from ledger.register.models import Allocation, Child, Pledge
-
-
-def birthday(born: date, years: int) -> date:
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:  # 29 February in a common year: the birthday is 1 March
-        return date(born.year + years, 3, 1)
 
 
 def scheduled_months(pledge: Pledge, child: Child, age_limit: int | None = None) -> list[Month]:

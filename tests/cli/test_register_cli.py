@@ -5,17 +5,11 @@ import json
 from openpyxl import load_workbook
 
 from tests.cli.test_cli import run
-from tests.register.test_import import BRANCHES, CHILDREN, ENROLMENTS, PLEDGES, SPONSORS, write
+from tests.register.test_import import REGISTER, write
 
 
 def import_all(database, tmp_path) -> None:
-    for kind, text in [
-        ("branches", BRANCHES),
-        ("sponsors", SPONSORS),
-        ("children", CHILDREN),
-        ("pledges", PLEDGES),
-        ("enrolments", ENROLMENTS),
-    ]:
+    for kind, text in REGISTER:
         result = run(database, "import", kind, str(write(tmp_path, f"{kind}.csv", text)))
         assert result.returncode == 0, result.stderr
 

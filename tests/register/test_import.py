@@ -49,14 +49,12 @@ def load(engine, kind: str, path: Path):
     return run_in_transaction(engine, lambda s: import_file(s, kind, path, today=TODAY))
 
 
+REGISTER = [("branches", BRANCHES), ("sponsors", SPONSORS), ("children", CHILDREN), ("pledges", PLEDGES),
+            ("enrolments", ENROLMENTS)]
+
+
 def load_register(engine, tmp_path: Path) -> None:
-    for kind, text in [
-        ("branches", BRANCHES),
-        ("sponsors", SPONSORS),
-        ("children", CHILDREN),
-        ("pledges", PLEDGES),
-        ("enrolments", ENROLMENTS),
-    ]:
+    for kind, text in REGISTER:
         load(engine, kind, write(tmp_path, f"{kind}.csv", text))
 
 
