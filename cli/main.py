@@ -295,7 +295,7 @@ def period_list(branch: str) -> None:
 def import_command(
     kind: Annotated[str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments")],
     file: Annotated[Path, typer.Argument(help="CSV or XLSX file (formats.md)")],
-    lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "en",
+    lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "vi",
 ) -> None:
     """Import a spreadsheet into the register: all rows or none, every bad row reported."""
     try:

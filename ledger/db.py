@@ -149,4 +149,3 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts
                     raise
         time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.2)))
     raise AssertionError("unreachable")
-

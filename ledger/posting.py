@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,6 +58,7 @@ DISBURSEMENT = Disbursement.__table__  # type: ignore[attr-defined]
 CHAIN_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
 PERIOD_EVENT = PeriodEvent.__table__  # type: ignore[attr-defined]
 
+ID_BLOCK = 100  # the transaction id sequence's INCREMENT BY (migration 0001)
 PERIOD_CLOSED_SQLSTATE = "GM007"  # raised by the sealing trigger (see migration 0001)
 MAX_POSTINGS = 1000
 MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT
@@ -549,32 +548,22 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
         ]
     accounts = {account.key: account for account in map(_as_locked, rows)}
     _require_all(connection, keys, accounts)
-    return _Context(accounts, {}, _transaction_ids.take(connection, count), None)
+    return _Context(accounts, {}, _take_transaction_ids(connection, count), None)
 
 
-class _TransactionIds:
-    """Transaction ids for PostgreSQL, taken from the sequence a block of 100 at a time (hi/lo)."""
+def _take_transaction_ids(connection: Any, count: int) -> list[int]:
+    """Transaction ids for PostgreSQL, taken from the sequence a block at a time (hi/lo).
 
-    BLOCK = 100  # the sequence's INCREMENT BY
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._free: dict[tuple[int, str], list[int]] = {}
-        os.register_at_fork(after_in_child=self._free.clear)
-
-    def take(self, connection: Any, count: int) -> list[int]:
-        key = (id(connection.engine), str(connection.engine.url))
-        with self._lock:
-            free = self._free.setdefault(key, [])
-            if len(free) < count:
-                blocks = -(-(count - len(free)) // self.BLOCK)
-                starts = connection.execute(_NEXT_BLOCKS, {"n": blocks}).scalars().all()
-                free.extend(i for start in starts for i in range(start + self.BLOCK - 1, start - 1, -1))
-                free.sort(reverse=True)
-            return [free.pop() for _ in range(count)]
-
-
-_transaction_ids = _TransactionIds()
+    The unused rest of a block stays with the pooled database connection (``info``), which one
+    thread uses at a time; ids left unused when it closes are simply skipped.
+    """
+    free: list[int] = connection.info.setdefault("godmother_free_transaction_ids", [])
+    if len(free) < count:
+        blocks = -(-(count - len(free)) // ID_BLOCK)
+        for start in connection.execute(_NEXT_BLOCKS, {"n": blocks}).scalars():
+            free.extend(range(start, start + ID_BLOCK))
+        free.sort(reverse=True)
+    return [free.pop() for _ in range(count)]
 
 
 def _require_all(connection: Any, keys: set[AccountKey], found: dict[AccountKey, _LockedAccount]) -> None:
@@ -654,4 +643,3 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-

@@ -339,8 +339,6 @@ def _enrolment_for(child: Child, program: str, month: Month, why: _Explanation) 
     return enrolment
 
 
-
-
 def _coef(value: Fraction) -> str:
     """2.5, 1.5: coefficients written exactly (they are decimal fractions in law)."""
     return str(Decimal(value.numerator) / Decimal(value.denominator))

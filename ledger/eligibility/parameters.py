@@ -137,11 +137,13 @@ def parse(document: dict[str, Any]) -> Parameters:
         godmother_max_amount=int(godmother["monthly_amount_vnd"]["max"]),
         branch_age_limit={
             b: _dated(policy["godmother_age_limit"], int)
-            for b, policy in (document.get("branch_policy") or {}).items() if "godmother_age_limit" in policy
+            for b, policy in (document.get("branch_policy") or {}).items()
+            if "godmother_age_limit" in policy
         },
         branch_categories={
             b: _dated(policy["godmother_categories"], frozenset)
-            for b, policy in (document.get("branch_policy") or {}).items() if "godmother_categories" in policy
+            for b, policy in (document.get("branch_policy") or {}).items()
+            if "godmother_categories" in policy
         },
     )
 

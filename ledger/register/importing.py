@@ -729,15 +729,12 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
     branches = {b.id: b.code for b in session.scalars(select(Branch))}
     children = {c.id: c for c in session.scalars(select(Child))}
     plans: list[Plan] = []
-    keys = [_idempotency_key("payments", row, tuple(c.name for c in COLUMNS["payments"])) for row in rows]
-    for row, key in zip(rows, keys, strict=True):
-        if keys.count(key) > 1 and keys.index(key) != rows.index(row):
-            check.bad(
-                row,
-                "reference",
-                f"the same payment as row {rows[keys.index(key)].number}",
-                f"trùng với dòng {rows[keys.index(key)].number}",
-            )
+    first_row: dict[str, int] = {}
+    for row in rows:
+        key = _idempotency_key("payments", row, tuple(c.name for c in COLUMNS["payments"]))
+        if key in first_row:
+            check.bad(row, "reference", f"the same payment as row {first_row[key]}", f"trùng với dòng {first_row[key]}")
+        first_row.setdefault(key, row.number)
         paid_on = check.value(row, "date", parse_date, required=True)
         sponsor = row.cells.get("sponsor", "")
         if sponsor not in sponsors:

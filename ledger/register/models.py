@@ -115,7 +115,6 @@ class Enrolment(SQLModel, table=True):
     end_date: date | None = None
 
 
-
 class Payment(SQLModel, table=True):
     """Money a sponsor (or someone paying for them) gave; posted to the ledger and allocated to pledges."""
 

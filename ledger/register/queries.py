@@ -64,8 +64,9 @@ def explain(session: Session, code: str, month: Month, program: str) -> decide.D
     if program == decide.SOCIAL_ALLOWANCE:
         return decide.decide_social_allowance(facts, month)
     if program == decide.GODMOTHER:
-        return decide.decide_godmother(facts, month, pledges_in_month(session, child, month),
-                                       branch_policy(session, child.branch_id, month))
+        return decide.decide_godmother(
+            facts, month, pledges_in_month(session, child, month), branch_policy(session, child.branch_id, month)
+        )
     raise NotFound(f"program {program!r} does not exist: choose {decide.GODMOTHER} or {decide.SOCIAL_ALLOWANCE}")
 
 

@@ -130,3 +130,10 @@ def test_bad_payment_rows_are_all_reported_and_nothing_is_posted(register, tmp_p
         load(register, "payments", bad)
     assert {(e.row, e.column) for e in caught.value.errors} == {(2, "pledge"), (3, "bank_account"), (4, "amount")}
     assert balance_of(register, "hd-an-phu", "assets:bank:vcb-main") == 0
+
+
+def test_the_same_payment_twice_in_one_file_is_reported(register, tmp_path):
+    twice = PAYMENTS.splitlines()[0] + "\n" + PAYMENTS.splitlines()[1] + "\n" + PAYMENTS.splitlines()[1] + "\n"
+    with pytest.raises(ImportRejected) as caught:
+        load(register, "payments", write(tmp_path, "p.csv", twice))
+    assert [(e.row, e.column, e.en) for e in caught.value.errors] == [(3, "reference", "the same payment as row 2")]
