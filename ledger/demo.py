@@ -54,8 +54,13 @@ def _months() -> list[Entry]:
         Entry(
             effective_date=MONTHS[0].first_day,
             description="Số dư đầu kỳ chuyển sang / opening balance brought forward",
-            legs=(Leg(AccountKey(branch, bank), 2_000_000), Leg(AccountKey(branch, "equity:opening-balances"), -2_000_000)),
-            posted_by=BY, kind="opening", idempotency_key=f"demo-opening-{branch}",
+            legs=(
+                Leg(AccountKey(branch, bank), 2_000_000),
+                Leg(AccountKey(branch, "equity:opening-balances"), -2_000_000),
+            ),
+            posted_by=BY,
+            kind="opening",
+            idempotency_key=f"demo-opening-{branch}",
         )
         for branch, bank in BANKS.items()
     ]
@@ -67,21 +72,41 @@ def _months() -> list[Entry]:
             payable = AccountKey(branch, f"liabilities:payable:guardian:{child}")
             cash, bank = AccountKey(branch, "assets:cash"), AccountKey(branch, BANKS[branch])
             entries += [
-                Entry(date(month.year, month.month, 15), f"Chi hỗ trợ tháng {month.month}/{month.year} cho trẻ {child}",
-                      (Leg(fund, pledge), Leg(payable, -pledge)), posted_by=BY, kind="disbursement",
-                      idempotency_key=f"demo-disbursement-{child}-{month}",
-                      disbursement=DisbursementKey(child, "godmother", month)),
-                Entry(date(month.year, month.month, 20), "Rút tiền mặt để trao cho người giám hộ",
-                      (Leg(cash, pledge), Leg(bank, -pledge)), posted_by=BY, kind="transfer",
-                      idempotency_key=f"demo-withdraw-{child}-{month}"),
-                Entry(date(month.year, month.month, 20), f"Trao tiền cho người giám hộ của trẻ {child}",
-                      (Leg(payable, pledge), Leg(cash, -pledge)), posted_by=BY, kind="handover",
-                      idempotency_key=f"demo-handover-{child}-{month}"),
+                Entry(
+                    date(month.year, month.month, 15),
+                    f"Chi hỗ trợ tháng {month.month}/{month.year} cho trẻ {child}",
+                    (Leg(fund, pledge), Leg(payable, -pledge)),
+                    posted_by=BY,
+                    kind="disbursement",
+                    idempotency_key=f"demo-disbursement-{child}-{month}",
+                    disbursement=DisbursementKey(child, "godmother", month),
+                ),
+                Entry(
+                    date(month.year, month.month, 20),
+                    "Rút tiền mặt để trao cho người giám hộ",
+                    (Leg(cash, pledge), Leg(bank, -pledge)),
+                    posted_by=BY,
+                    kind="transfer",
+                    idempotency_key=f"demo-withdraw-{child}-{month}",
+                ),
+                Entry(
+                    date(month.year, month.month, 20),
+                    f"Trao tiền cho người giám hộ của trẻ {child}",
+                    (Leg(payable, pledge), Leg(cash, -pledge)),
+                    posted_by=BY,
+                    kind="handover",
+                    idempotency_key=f"demo-handover-{child}-{month}",
+                ),
             ]
         for branch, bank in BANKS.items():
-            entries.append(Entry(
-                month.last_day, f"Phí quản lý tài khoản tháng {month.month}/{month.year}",
-                (Leg(AccountKey(branch, "expenses:bank-fees"), 11_000), Leg(AccountKey(branch, bank), -11_000)),
-                posted_by=BY, kind="bank-fee", idempotency_key=f"demo-fee-{branch}-{month}",
-            ))
+            entries.append(
+                Entry(
+                    month.last_day,
+                    f"Phí quản lý tài khoản tháng {month.month}/{month.year}",
+                    (Leg(AccountKey(branch, "expenses:bank-fees"), 11_000), Leg(AccountKey(branch, bank), -11_000)),
+                    posted_by=BY,
+                    kind="bank-fee",
+                    idempotency_key=f"demo-fee-{branch}-{month}",
+                )
+            )
     return sorted(entries, key=lambda e: e.effective_date)  # stable: same-day order kept

@@ -65,7 +65,9 @@ def payload(request: PaymentRequest) -> str:
     if request.amount is not None and (type(request.amount) is not int or not 0 < request.amount < 10**13):
         raise VietQRError(f"amount {request.amount!r} must be a whole number of đồng above zero")
     beneficiary = _field("00", request.bank_bin) + _field("01", request.account)
-    merchant = _field("00", NAPAS_GUID) + _field("01", beneficiary) + _field("02", TO_CARD if request.to_card else TO_ACCOUNT)
+    merchant = (
+        _field("00", NAPAS_GUID) + _field("01", beneficiary) + _field("02", TO_CARD if request.to_card else TO_ACCOUNT)
+    )
     additional = "".join(
         _field(tag, ascii_text(value))
         for tag, value in (("01", request.bill_number), ("05", request.reference_label), ("08", request.purpose))

@@ -21,8 +21,9 @@ def test_the_public_example_is_reproduced_exactly():
 
 
 def test_a_sponsor_payment_code_round_trips_with_its_reference():
-    text = payload(PaymentRequest("970436", "0011001932418", 500_000, purpose="MDD000123T0525",
-                                  reference_label="MDD000123T0525"))
+    text = payload(
+        PaymentRequest("970436", "0011001932418", 500_000, purpose="MDD000123T0525", reference_label="MDD000123T0525")
+    )
     top = parse(text)
     assert (top["01"], top["53"], top["54"], top["58"]) == ("12", "704", "500000", "VN")
     merchant = fields(top["38"])
