@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
@@ -26,7 +26,8 @@ from ledger.errors import LedgerError
 from ledger.export_beancount import export_beancount
 from ledger.money import format_vnd, parse_date
 from ledger.months import Month
-from ledger.register import importing, queries
+from ledger.register import importing, pledges, queries
+from ledger.register.models import Child, Pledge
 from ledger.settings import Settings
 from ledger.verify import verify as verify_ledger
 
@@ -40,8 +41,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 period_app = typer.Typer(help="Close and reopen months (khóa sổ).", no_args_is_help=True)
+pledge_app = typer.Typer(
+    help="Change a pledge from a month on (cam kết đỡ đầu); the past never changes.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(period_app, name="period")
+app.add_typer(pledge_app, name="pledge")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -373,6 +378,84 @@ def eligibility(
         typer.echo(f"Child {decision.child}, {decision.program}, {decision.month}: {verdict}")
     for reason in decision.reasons:
         typer.echo(f"  - {reason.text(lang)}")
+
+
+def _change_pledge(pledge: str, kind: str, start: str, by: str, **details: Any) -> None:
+    change = db.run_in_transaction(
+        engine(),
+        lambda s: pledges.change_pledge(
+            s, pledge=pledge, kind=kind, from_month=Month.parse(start), recorded_by=by, **details
+        ),
+    )
+    typer.echo(f"pledge {pledge}: {change.kind} from {change.from_month:%Y-%m} recorded")
+
+
+@pledge_app.command("pause")
+@friendly
+def pledge_pause(
+    pledge: str,
+    start: Annotated[str, typer.Option("--from", help="first month paused, YYYY-MM")],
+    until: Annotated[str, typer.Option("--to", help="last month paused, YYYY-MM")],
+    reason: Annotated[str, typer.Option(help="why (kept in the pledge's history)")],
+    by: Annotated[str, typer.Option(help="who records it")] = "cli",
+) -> None:
+    """Pause a pledge for some months."""
+    _change_pledge(pledge, "pause", start, by, until_month=Month.parse(until), reason=reason)
+
+
+@pledge_app.command("change-amount")
+@friendly
+def pledge_change_amount(
+    pledge: str,
+    start: Annotated[str, typer.Option("--from", help="first month at the new amount, YYYY-MM")],
+    amount: Annotated[str, typer.Option(help="new monthly amount in đồng, e.g. 700.000")],
+    reason: Annotated[str, typer.Option(help="why")] = "",
+    by: Annotated[str, typer.Option(help="who records it")] = "cli",
+) -> None:
+    """Change a pledge's monthly amount from a month on."""
+    from ledger.register.spreadsheets import parse_amount
+
+    _change_pledge(pledge, "amount", start, by, amount=parse_amount(amount), reason=reason)
+
+
+@pledge_app.command("move")
+@friendly
+def pledge_move(
+    pledge: str,
+    child: Annotated[str, typer.Option("--to-child", help="the child the pledge supports from then on")],
+    start: Annotated[str, typer.Option("--from", help="first month for the new child, YYYY-MM")],
+    reason: Annotated[str, typer.Option(help="why (e.g. the child aged out)")],
+    by: Annotated[str, typer.Option(help="who records it")] = "cli",
+) -> None:
+    """Move a pledge to another child from a month on."""
+    _change_pledge(pledge, "move", start, by, child=child, reason=reason)
+
+
+@pledge_app.command("end")
+@friendly
+def pledge_end(
+    pledge: str,
+    last: Annotated[str, typer.Option("--last-month", help="the last month the pledge pays, YYYY-MM")],
+    reason: Annotated[str, typer.Option(help="why it ends early")],
+    by: Annotated[str, typer.Option(help="who records it")] = "cli",
+) -> None:
+    """End a pledge early: nothing is scheduled after its last month."""
+    _change_pledge(pledge, "end", str(Month.parse(last).next()), by, reason=reason)
+
+
+@pledge_app.command("history")
+@friendly
+def pledge_history(pledge: str) -> None:
+    """A pledge's changes and its schedule by month."""
+    with Session(engine()) as session:
+        record = session.scalar(select(Pledge).where(Pledge.code == pledge))
+        if record is None:
+            raise fail(f"pledge {pledge!r} does not exist")
+        children = {c.id: c.code for c in session.scalars(select(Child))}
+        for change in pledges.changes_of(session, [record])[record.id]:  # type: ignore[index]
+            typer.echo(f"{change.from_month:%Y-%m}  {change.kind:<7} {change.reason}")
+        for month in pledges.schedules(session, [record])[record.id]:  # type: ignore[index]
+            typer.echo(f"  {month.month}  {children[month.child_id]:<12} {format_vnd(month.amount):>14}")
 
 
 @app.command("demo")

@@ -167,3 +167,23 @@ class BudgetReceipt(SQLModel, table=True):
     bank_account_id: int | None = Field(default=None, foreign_key="bank_account.id")
     reference: str = Field(default="", sa_type=String(200))
     transaction_id: int = Field(sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
+
+
+class PledgeChange(SQLModel, table=True):
+    """One change to a pledge from a month on: kept for ever, never edited (the pledge's history)."""
+
+    __tablename__ = "pledge_change"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pause', 'amount', 'move', 'end')", name="ck_pledge_change_kind"),
+        CheckConstraint("until_month IS NULL OR until_month >= from_month", name="ck_pledge_change_months_in_order"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pledge_id: int = Field(foreign_key="pledge.id", index=True)
+    kind: str = Field(sa_type=String(8))
+    from_month: date = Field(description="first day of the first month the change applies to")
+    until_month: date | None = Field(default=None, description="pause: first day of its last month")
+    amount: int | None = Field(default=None, sa_type=BigInteger, description="amount: the new monthly amount")
+    child_id: int | None = Field(default=None, foreign_key="child.id", description="move: the new child")
+    reason: str = Field(default="", sa_type=String(500))
+    recorded_by: str = Field(sa_type=String(100))

@@ -1,10 +1,13 @@
-"""A pledge's schedule, what has been allocated to it, and how a payment is allocated.
+"""A pledge's schedule, its changes, what has been allocated to it, and how a payment is allocated.
 
 A pledge schedules ``monthly_amount`` for every month from ``start_month`` to ``end_month``,
-or, without an end, to the month in which the child reaches the Godmother age limit (the
-child is paid for the month of that birthday and not after, rules.md). Arrears of a month =
-scheduled − allocated. A payment pays the pledge it names, or else the payer's pledges, the
-oldest unpaid month first (ties by pledge code); months ahead are paid in advance.
+or, without an end, to the month in which its child reaches the Godmother age limit (the child
+is paid for the month of that birthday and not after, rules.md). Changes apply from a month on
+and are kept as history: a pause (months not scheduled), a new amount, a move to another child
+(e.g. when a child ages out), an early end. A change can never reach back into a month that was
+already paid. Arrears of a month = scheduled − allocated. A payment pays the pledge it names,
+or else the payer's pledges, the oldest unpaid month first (ties by pledge code); months ahead
+are paid in advance.
 """
 
 from __future__ import annotations
@@ -17,25 +20,86 @@ from sqlmodel import Session
 
 from ledger.eligibility.decide import birthday
 from ledger.eligibility.parameters import in_force, load
+from ledger.errors import InvalidEntry, NotFound
 from ledger.months import Month
-from ledger.register.models import Allocation, Child, Pledge
+from ledger.register.models import Allocation, Child, Pledge, PledgeChange
+
+CHANGE_KINDS = ("pause", "amount", "move", "end")
 
 
-def scheduled_months(pledge: Pledge, child: Child, age_limit: int | None = None) -> list[Month]:
-    """Every month the pledge schedules, in order."""
-    limit = (
-        age_limit
-        if age_limit is not None
-        else in_force(load().godmother_age_limit, pledge.start_month, "Godmother age limit").value
-    )
-    last = Month.of(birthday(child.date_of_birth, limit))
+@dataclass(frozen=True, slots=True)
+class ScheduledMonth:
+    month: Month
+    child_id: int
+    amount: int
+
+
+def _age_limit(pledge: Pledge) -> int:
+    return in_force(load().godmother_age_limit, pledge.start_month, "Godmother age limit").value
+
+
+def schedule(pledge: Pledge, changes: Sequence[PledgeChange], children: dict[int, Child]) -> list[ScheduledMonth]:
+    """Every month the pledge schedules, for which child and how much, after its changes."""
+    limit = _age_limit(pledge)
+    last_of = {cid: Month.of(birthday(c.date_of_birth, limit)) for cid, c in children.items()}
+    by_month = sorted(changes, key=lambda c: (c.from_month, c.id or 0))
+    ends = [Month.of(c.from_month).previous() for c in by_month if c.kind == "end"]
     if pledge.end_month is not None:
-        last = min(last, Month.of(pledge.end_month))
+        ends.append(Month.of(pledge.end_month))
+    child_ids = {pledge.child_id, *(c.child_id for c in by_month if c.kind == "move" and c.child_id)}
+    last = min(ends) if ends else max(last_of[cid] for cid in child_ids)
     months, month = [], Month.of(pledge.start_month)
     while month <= last:
-        months.append(month)
+        child_id, amount = pledge.child_id, pledge.monthly_amount
+        paused = False
+        for change in by_month:
+            if Month.of(change.from_month) > month:
+                break
+            if change.kind == "move" and change.child_id is not None:
+                child_id = change.child_id
+            elif change.kind == "amount" and change.amount is not None:
+                amount = change.amount
+            elif change.kind == "pause" and change.until_month is not None and month <= Month.of(change.until_month):
+                paused = True
+        if not paused and month <= last_of[child_id]:
+            months.append(ScheduledMonth(month, child_id, amount))
         month = month.next()
     return months
+
+
+def changes_of(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[PledgeChange]]:
+    found: dict[int, list[PledgeChange]] = {p.id: [] for p in pledges if p.id is not None}
+    if found:
+        for change in session.scalars(
+            select(PledgeChange).where(PledgeChange.pledge_id.in_(list(found))).order_by(PledgeChange.id)  # type: ignore[union-attr]
+        ):
+            found[change.pledge_id].append(change)
+    return found
+
+
+def schedules(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[ScheduledMonth]]:
+    """The schedules of ``pledges``, keyed by pledge id."""
+    changes = changes_of(session, pledges)
+    child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
+    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}  # type: ignore[union-attr]
+    return {p.id: schedule(p, changes[p.id], children) for p in pledges if p.id is not None}  # type: ignore[misc]
+
+
+def pledges_paying(session: Session, child: Child, month: Month) -> list[tuple[Pledge, int]]:
+    """The pledges that schedule money for ``child`` in ``month``, with the amount each schedules."""
+    moved_here = select(PledgeChange.pledge_id).where(PledgeChange.kind == "move", PledgeChange.child_id == child.id)
+    candidates = list(
+        session.scalars(
+            select(Pledge).where((Pledge.child_id == child.id) | Pledge.id.in_(moved_here)).order_by(Pledge.code)  # type: ignore[union-attr]
+        )
+    )
+    planned = schedules(session, candidates)
+    return [
+        (pledge, s.amount)
+        for pledge in candidates
+        for s in planned[pledge.id]  # type: ignore[index]
+        if s.month == month and s.child_id == child.id
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +109,29 @@ class Share:
     amount: int
 
 
+def allocated(session: Session, pledge_ids: Sequence[int]) -> dict[tuple[int, Month], int]:
+    return {
+        (pledge_id, Month.of(month)): int(amount)
+        for pledge_id, month, amount in session.execute(
+            select(Allocation.pledge_id, Allocation.month, func.sum(Allocation.amount))
+            .where(Allocation.pledge_id.in_(list(pledge_ids)))  # type: ignore[attr-defined]
+            .group_by(Allocation.pledge_id, Allocation.month)
+        )
+    }
+
+
 def outstanding(session: Session, pledges: Sequence[Pledge]) -> list[Share]:
     """What is still owed on each scheduled month of ``pledges``, oldest first."""
     if not pledges:
         return []
-    allocated = {
-        (pledge_id, month): amount
-        for pledge_id, month, amount in session.execute(
-            select(Allocation.pledge_id, Allocation.month, func.sum(Allocation.amount))
-            .where(Allocation.pledge_id.in_([p.id for p in pledges]))  # type: ignore[union-attr]
-            .group_by(Allocation.pledge_id, Allocation.month)
-        )
-    }
-    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_({p.child_id for p in pledges})))}  # type: ignore[union-attr]
+    paid = allocated(session, [p.id for p in pledges if p.id is not None])
+    planned = schedules(session, pledges)
     owed = []
     for pledge in pledges:
-        for month in scheduled_months(pledge, children[pledge.child_id]):
-            left = pledge.monthly_amount - int(allocated.get((pledge.id, month.first_day), 0))
+        for s in planned[pledge.id]:  # type: ignore[index]
+            left = s.amount - paid.get((pledge.id, s.month), 0)  # type: ignore[arg-type]
             if left > 0:
-                owed.append(Share(pledge, month, left))
+                owed.append(Share(pledge, s.month, left))
     return sorted(owed, key=lambda s: (s.month, s.pledge.code))
 
 
@@ -73,12 +141,69 @@ def allocate(session: Session, amount: int, pledges: Sequence[Pledge]) -> tuple[
     for owed in outstanding(session, pledges):
         if left == 0:
             break
-        paid = min(left, owed.amount)
-        shares.append(Share(owed.pledge, owed.month, paid))
-        left -= paid
+        part = min(left, owed.amount)
+        shares.append(Share(owed.pledge, owed.month, part))
+        left -= part
     return shares, left
 
 
 def arrears(session: Session, pledge: Pledge, through: Month) -> int:
     """Scheduled − allocated over the pledge's months up to and including ``through``."""
     return sum(s.amount for s in outstanding(session, [pledge]) if s.month <= through)
+
+
+def change_pledge(
+    session: Session,
+    *,
+    pledge: str,
+    kind: str,
+    from_month: Month,
+    recorded_by: str,
+    reason: str = "",
+    until_month: Month | None = None,
+    amount: int | None = None,
+    child: str | None = None,
+) -> PledgeChange:
+    """Record a change from ``from_month`` on; refused if it would reach back into a paid month."""
+    record = session.scalar(select(Pledge).where(Pledge.code == pledge))
+    if record is None:
+        raise NotFound(f"pledge {pledge!r} does not exist")
+    if kind not in CHANGE_KINDS:
+        raise InvalidEntry(f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
+    last_paid = session.scalar(select(func.max(Allocation.month)).where(Allocation.pledge_id == record.id))
+    if last_paid is not None and from_month <= Month.of(last_paid):
+        raise InvalidEntry(
+            f"pledge {pledge} is paid through {Month.of(last_paid)}: a change can take effect from "
+            f"{Month.of(last_paid).next()} at the earliest"
+        )
+    if from_month < Month.of(record.start_month):
+        raise InvalidEntry(f"pledge {pledge} starts in {Month.of(record.start_month)}")
+    new_child_id = None
+    if kind == "pause" and (until_month is None or until_month < from_month):
+        raise InvalidEntry("a pause needs its last month, on or after its first")
+    if kind == "amount":
+        limits = load()
+        if amount is None or not limits.godmother_min_amount <= amount <= limits.godmother_max_amount:
+            raise InvalidEntry(
+                f"the new monthly amount must be {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫"
+            )
+    if kind == "move":
+        target = session.scalar(select(Child).where(Child.code == (child or "")))
+        if target is None:
+            raise NotFound(f"child {child!r} is not in the register")
+        new_child_id = target.id
+    if kind in ("end", "move", "pause") and not reason.strip():
+        raise InvalidEntry(f"say why the pledge is {'ended' if kind == 'end' else kind + 'd'}: the reason is kept")
+    change = PledgeChange(
+        pledge_id=record.id,
+        kind=kind,
+        from_month=from_month.first_day,
+        until_month=until_month.first_day if until_month else None,
+        amount=amount if kind == "amount" else None,
+        child_id=new_child_id,
+        reason=reason.strip(),
+        recorded_by=recorded_by,
+    )
+    session.add(change)
+    session.flush()
+    return change

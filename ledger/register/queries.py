@@ -13,6 +13,7 @@ from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.months import Month
 from ledger.register.models import Child, Enrolment, Pledge, Sponsor
+from ledger.register.pledges import pledges_paying
 
 
 class ChildNotFound(NotFound):
@@ -44,18 +45,12 @@ def child_facts(session: Session, code: str) -> tuple[decide.Child, Child]:
 
 
 def pledges_in_month(session: Session, child: Child, month: Month) -> list[decide.PledgeMonth]:
-    """The child's pledges scheduled for ``month`` (start ≤ month ≤ end, open-ended until the age limit)."""
-    rows = session.execute(
-        select(Pledge.code, Sponsor.code, Pledge.monthly_amount)
-        .join(Sponsor, Sponsor.id == Pledge.sponsor_id)
-        .where(
-            Pledge.child_id == child.id,
-            Pledge.start_month <= month.first_day,
-            (Pledge.end_month.is_(None)) | (Pledge.end_month >= month.first_day),  # type: ignore[union-attr]
-        )
-        .order_by(Pledge.code)
-    )
-    return [decide.PledgeMonth(pledge, sponsor, amount) for pledge, sponsor, amount in rows]
+    """The pledges scheduled for the child in ``month``, after pauses, amount changes and moves."""
+    sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
+    return [
+        decide.PledgeMonth(pledge.code, sponsors[pledge.sponsor_id], amount)
+        for pledge, amount in pledges_paying(session, child, month)
+    ]
 
 
 def explain(session: Session, code: str, month: Month, program: str) -> decide.Decision:

@@ -59,3 +59,20 @@ def test_export_writes_the_treasurers_excel_in_the_import_format(database, tmp_p
     # and it imports back with nothing to change
     again = run(database, "import", "pledges", str(out))
     assert "0 created, 0 updated, 2 unchanged" in again.stdout
+
+
+def test_pledge_changes_from_the_command_line(database, tmp_path):
+    import_all(database, tmp_path)
+    assert (
+        run(database, "pledge", "change-amount", "P-0001", "--from", "2025-06", "--amount", "700.000").returncode == 0
+    )
+    assert (
+        run(database, "pledge", "end", "P-0001", "--last-month", "2025-07", "--reason", "chuyển công tác").returncode
+        == 0
+    )
+    history = run(database, "pledge", "history", "P-0001").stdout.splitlines()
+    assert history[:2] == ["2025-06  amount  ", "2025-08  end     chuyển công tác"]
+    assert [line.split()[0] for line in history[2:]] == [f"2025-0{m}" for m in range(1, 8)]
+    assert history[-1].endswith("700.000\u00a0₫") and history[0].endswith("amount  ")
+    refused = run(database, "pledge", "pause", "P-0001", "--from", "2025-03", "--to", "2025-02", "--reason", "x")
+    assert refused.returncode == 1 and "needs its last month" in refused.stderr

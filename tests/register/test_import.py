@@ -49,8 +49,13 @@ def load(engine, kind: str, path: Path):
     return run_in_transaction(engine, lambda s: import_file(s, kind, path, today=TODAY))
 
 
-REGISTER = [("branches", BRANCHES), ("sponsors", SPONSORS), ("children", CHILDREN), ("pledges", PLEDGES),
-            ("enrolments", ENROLMENTS)]
+REGISTER = [
+    ("branches", BRANCHES),
+    ("sponsors", SPONSORS),
+    ("children", CHILDREN),
+    ("pledges", PLEDGES),
+    ("enrolments", ENROLMENTS),
+]
 
 
 def load_register(engine, tmp_path: Path) -> None:
