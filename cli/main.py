@@ -71,6 +71,9 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             raise fail(f"cannot use the database ({Settings().database_url}): {exc.orig}") from None
         except DBAPIError as exc:
             raise fail(f"the database refused the operation: {exc.orig}") from None
+        except BrokenPipeError:  # the reader (e.g. `| head`) has had enough: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             raise fail(str(exc)) from None
         except Exception as exc:  # a bug: one line for the user, the traceback on request
