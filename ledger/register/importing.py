@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,11 +25,12 @@ from ledger.eligibility.decide import age_on
 from ledger.eligibility.parameters import load as load_parameters
 from ledger.errors import LedgerError, NotFound
 from ledger.models import Branch, BranchLevel, LedgerTransaction
+from ledger.money import parse_date
 from ledger.months import today_in_vietnam
 from ledger.posting import Entry, Leg, post
 from ledger.register.models import Allocation, BankAccount, BudgetReceipt, Child, Enrolment, Payment, Pledge, Sponsor
 from ledger.register.pledges import allocate
-from ledger.register.spreadsheets import Row, parse_amount, parse_date, parse_month, read_rows
+from ledger.register.spreadsheets import Row, header_key, parse_amount, parse_month, read_rows
 
 KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments", "payments", "budget")
 CATEGORIES = (
@@ -214,9 +215,18 @@ class _Checker:
             self.bad(row, column, str(exc), f"giá trị {text!r} không hợp lệ")
             return None
 
-    def enum(self, row: Row, column: str, required: bool = False) -> str | None:
-        from ledger.register.spreadsheets import header_key
+    def known(self, row: Row, column: str, known: Container[str], what_en: str, what_vi: str) -> bool:
+        """A required reference to something that must exist (a branch, sponsor, child, …)."""
+        text = row.cells.get(column, "")
+        if text in known:
+            return True
+        if text:
+            self.bad(row, column, f"unknown {what_en} {text!r}", f"không có {what_vi} {text!r}")
+        else:
+            self.bad(row, column, "is required", "bắt buộc phải có")
+        return False
 
+    def enum(self, row: Row, column: str, required: bool = False) -> str | None:
         choices = {header_key(key): value for key, value in ENUMS[column].items()}
         text = row.cells.get(column, "")
         if not text and not required and "" in choices:
@@ -388,10 +398,7 @@ def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: da
     for row in rows:
         code = check.code(row)
         branch = row.cells.get("branch", "")
-        if branch and branch not in branches:
-            check.bad(row, "branch", f"unknown branch {branch!r}", f"không có chi hội {branch!r}")
-        elif not branch:
-            check.bad(row, "branch", "is required", "bắt buộc phải có")
+        check.known(row, "branch", branches, "branch", "chi hội")
         bank_bin = row.cells.get("bank_bin", "")
         if not re.fullmatch(r"\d{6}", bank_bin):
             check.bad(
@@ -446,13 +453,7 @@ def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             check.bad(row, "email", f"{email!r} is not an e-mail address", "địa chỉ e-mail không hợp lệ")
         branch = row.cells.get("branch", "")
-        if branch not in branches:
-            check.bad(
-                row,
-                "branch",
-                f"unknown branch {branch!r}" if branch else "is required",
-                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
-            )
+        check.known(row, "branch", branches, "branch", "chi hội")
         values = {
             "name": name,
             "kind": kind,
@@ -485,13 +486,7 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date) -
             check.bad(row, "date_of_birth", "is in the future", "ngày sinh ở tương lai")
         gender = check.enum(row, "gender", required=True)
         branch = row.cells.get("branch", "")
-        if branch not in branches:
-            check.bad(
-                row,
-                "branch",
-                f"unknown branch {branch!r}" if branch else "is required",
-                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
-            )
+        check.known(row, "branch", branches, "branch", "chi hội")
         categories = [c.strip() for c in row.cells.get("categories", "").split(";") if c.strip()]
         for category in categories:
             if category not in CATEGORIES:
@@ -588,20 +583,8 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
     for row in rows:
         code = check.code(row)
         sponsor, child = row.cells.get("sponsor", ""), row.cells.get("child", "")
-        if sponsor not in sponsors:
-            check.bad(
-                row,
-                "sponsor",
-                f"unknown sponsor {sponsor!r}" if sponsor else "is required",
-                f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có",
-            )
-        if child not in children:
-            check.bad(
-                row,
-                "child",
-                f"unknown child {child!r}" if child else "is required",
-                f"không có trẻ {child!r}" if child else "bắt buộc phải có",
-            )
+        check.known(row, "sponsor", sponsors, "sponsor", "nhà tài trợ")
+        check.known(row, "child", children, "child", "trẻ")
         amount = check.value(row, "monthly_amount", parse_amount, required=True)
         if amount is not None and not limits.godmother_min_amount <= amount <= limits.godmother_max_amount:
             check.bad(
@@ -652,13 +635,7 @@ def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date)
     plans: list[Plan] = []
     for row in rows:
         child = row.cells.get("child", "")
-        if child not in children:
-            check.bad(
-                row,
-                "child",
-                f"unknown child {child!r}" if child else "is required",
-                f"không có trẻ {child!r}" if child else "bắt buộc phải có",
-            )
+        check.known(row, "child", children, "child", "trẻ")
         program = check.enum(row, "program", required=True)
         number = row.cells.get("decision_number", "")
         if not number:
@@ -715,6 +692,18 @@ def _money_source(
     return None
 
 
+def _receiving_account(source: BankAccount | None, cash_branch: str, branch_codes: dict[int, str]) -> AccountKey:
+    """Where money came in: the bank account's ledger account, or the cash of ``cash_branch``."""
+    if source is None:
+        return AccountKey(cash_branch, "assets:cash")
+    return AccountKey(branch_codes[source.branch_id], f"assets:bank:{source.code}")
+
+
+def _already_imported(session: Session, key: str) -> bool:
+    """Whether the row with this idempotency key was posted by an earlier import."""
+    return session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)) is not None
+
+
 def _idempotency_key(kind: str, row: Row, columns: tuple[str, ...]) -> str:
     from ledger.chain import canonical_json
 
@@ -737,16 +726,10 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
         first_row.setdefault(key, row.number)
         paid_on = check.value(row, "date", parse_date, required=True)
         sponsor = row.cells.get("sponsor", "")
-        if sponsor not in sponsors:
-            check.bad(
-                row,
-                "sponsor",
-                f"unknown sponsor {sponsor!r}" if sponsor else "is required",
-                f"không có nhà tài trợ {sponsor!r}" if sponsor else "bắt buộc phải có",
-            )
+        check.known(row, "sponsor", sponsors, "sponsor", "nhà tài trợ")
         pledge_code = row.cells.get("pledge", "")
-        if pledge_code and pledge_code not in pledges:
-            check.bad(row, "pledge", f"unknown pledge {pledge_code!r}", f"không có cam kết {pledge_code!r}")
+        if pledge_code:
+            check.known(row, "pledge", pledges, "pledge", "cam kết")
         amount = check.value(row, "amount", parse_amount, required=True)
         if amount == 0:
             check.bad(row, "amount", "a payment of zero", "số tiền bằng 0")
@@ -764,7 +747,7 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
             source: BankAccount | None = source,
         ) -> str:
             payer = sponsors[sponsor]
-            if session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)):
+            if _already_imported(session, key):
                 return "unchanged"
             targets = (
                 [pledges[pledge_code]]
@@ -772,8 +755,8 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
                 else list(session.scalars(select(Pledge).where(Pledge.sponsor_id == payer.id).order_by(Pledge.code)))
             )
             shares, left = allocate(session, amount, targets)
-            receiving_branch = branches[source.branch_id] if source else branches[payer.branch_id]
-            debit = AccountKey(receiving_branch, f"assets:bank:{source.code}" if source else "assets:cash")
+            debit = _receiving_account(source, branches[payer.branch_id], branches)
+            receiving_branch = debit.branch
             credits: dict[AccountKey, int] = {}
             for share in shares:
                 child = children[share.pledge.child_id]
@@ -832,13 +815,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
         key = _idempotency_key("budget", row, tuple(c.name for c in COLUMNS["budget"]))
         received = check.value(row, "date", parse_date, required=True)
         branch = row.cells.get("branch", "")
-        if branch not in branches:
-            check.bad(
-                row,
-                "branch",
-                f"unknown branch {branch!r}" if branch else "is required",
-                f"không có chi hội {branch!r}" if branch else "bắt buộc phải có",
-            )
+        check.known(row, "branch", branches, "branch", "chi hội")
         program = check.enum(row, "program", required=True)
         amount = check.value(row, "amount", parse_amount, required=True)
         method = check.enum(row, "method", required=True)
@@ -854,7 +831,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
             method: Any = method,
             source: BankAccount | None = source,
         ) -> str:
-            if session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)):
+            if _already_imported(session, key):
                 return "unchanged"
             fund = AccountKey(branch, f"liabilities:fund:program:{program}")
             try:
@@ -863,10 +840,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
                 open_account(
                     session, branch=branch, code=fund.code, name=f"Quỹ chương trình {program}", opened_on=received
                 )
-            debit_branch = (
-                next(code for code, b in branches.items() if source and b.id == source.branch_id) if source else branch
-            )
-            debit = AccountKey(debit_branch, f"assets:bank:{source.code}" if source else "assets:cash")
+            debit = _receiving_account(source, branch, {b.id: code for code, b in branches.items()})
             posted = post(
                 session,
                 Entry(

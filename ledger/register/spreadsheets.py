@@ -17,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.money import parse_date
 from ledger.months import Month
 
 
@@ -111,6 +110,3 @@ def parse_month(text: str) -> Month:
     if re.match(r"^\d{4}-\d{2}-\d{2}$", text):  # Excel turns 2025-05 into a date
         return Month.of(date.fromisoformat(text))
     return Month.parse(text)
-
-
-__all__ = ["Row", "UnreadableFile", "header_key", "parse_amount", "parse_date", "parse_month", "read_rows"]

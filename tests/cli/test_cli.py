@@ -1,6 +1,7 @@
 """The ``godmother`` command as a user runs it: real process, real database, exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,16 @@ def run(database, *args: str, cwd: Path | None = None) -> subprocess.CompletedPr
     return subprocess.run([GODMOTHER, *args], capture_output=True, text=True, env=database.env(), cwd=cwd, timeout=120)
 
 
+class Environment:
+    """A database given only by DATABASE_URL, for the CLI (no test database behind it)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.url}
+
+
 def assert_one_clear_line(result: subprocess.CompletedProcess[str], code: int, says: str) -> None:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -26,7 +37,7 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], code: int, s
 
 
 def test_demo_creates_the_database_by_itself_loads_once_and_prints_a_balanced_trial_balance(tmp_path):
-    env_db = type("Db", (), {"env": lambda self: {**__import__("os").environ, "DATABASE_URL": "sqlite:///demo.db"}})()
+    env_db = Environment("sqlite:///demo.db")
     first = run(env_db, "demo", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "demo ledger loaded" in first.stdout
@@ -88,16 +99,7 @@ def test_bad_input_gives_one_clear_line_and_a_non_zero_exit(database, args, code
 
 
 def test_an_unreachable_database_is_one_clear_line(tmp_path):
-    env_db = type(
-        "Db",
-        (),
-        {
-            "env": lambda self: {
-                **__import__("os").environ,
-                "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-            }
-        },
-    )()
+    env_db = Environment("postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert_one_clear_line(run(env_db, "verify"), 1, "cannot use the database")
 
 
