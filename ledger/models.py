@@ -233,4 +233,5 @@ class Disbursement(SQLModel, table=True):
     month: date = Field(description="first day of the month paid for")
 
 
+import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
 import ledger.register.models  # noqa: E402,F401  (the register's tables share this metadata)

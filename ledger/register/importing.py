@@ -28,8 +28,8 @@ from ledger.models import Branch, BranchLevel, LedgerTransaction
 from ledger.money import parse_date
 from ledger.months import today_in_vietnam
 from ledger.posting import Entry, Leg, post
-from ledger.register.models import Allocation, BankAccount, BudgetReceipt, Child, Enrolment, Payment, Pledge, Sponsor
-from ledger.register.pledges import allocate
+from ledger.register.models import BankAccount, BudgetReceipt, Child, Enrolment, Pledge, Sponsor
+from ledger.register.payments import receiving_account, record_payment
 from ledger.register.spreadsheets import Row, header_key, parse_amount, parse_month, read_rows
 
 KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments", "payments", "budget")
@@ -145,6 +145,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("sponsor", True, ("nhà tài trợ", "người nộp")),
         Column("pledge", False, ("cam kết",)),
         *MONEY_IN,
+        Column("payer", False, ("người nộp thay", "đơn vị nộp thay")),
     ),
     "budget": (
         Column("date", True, ("ngày",)),
@@ -692,13 +693,6 @@ def _money_source(
     return None
 
 
-def _receiving_account(source: BankAccount | None, cash_branch: str, branch_codes: dict[int, str]) -> AccountKey:
-    """Where money came in: the bank account's ledger account, or the cash of ``cash_branch``."""
-    if source is None:
-        return AccountKey(cash_branch, "assets:cash")
-    return AccountKey(branch_codes[source.branch_id], f"assets:bank:{source.code}")
-
-
 def _already_imported(session: Session, key: str) -> bool:
     """Whether the row with this idempotency key was posted by an earlier import."""
     return session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)) is not None
@@ -715,12 +709,13 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
     sponsors = {s.code: s for s in session.scalars(select(Sponsor))}
     pledges = {p.code: p for p in session.scalars(select(Pledge))}
     bank_accounts = {a.code: a for a in session.scalars(select(BankAccount))}
-    branches = {b.id: b.code for b in session.scalars(select(Branch))}
-    children = {c.id: c for c in session.scalars(select(Child))}
     plans: list[Plan] = []
     first_row: dict[str, int] = {}
     for row in rows:
-        key = _idempotency_key("payments", row, tuple(c.name for c in COLUMNS["payments"]))
+        # The key covers the columns a payment had before ``payer`` existed, and the payer only when
+        # given: files imported before re-import unchanged.
+        columns = tuple(c.name for c in COLUMNS["payments"] if c.name != "payer")
+        key = _idempotency_key("payments", row, columns + (("payer",) if row.cells.get("payer") else ()))
         if key in first_row:
             check.bad(row, "reference", f"the same payment as row {first_row[key]}", f"trùng với dòng {first_row[key]}")
         first_row.setdefault(key, row.number)
@@ -746,61 +741,21 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
             method: Any = method,
             source: BankAccount | None = source,
         ) -> str:
-            payer = sponsors[sponsor]
             if _already_imported(session, key):
                 return "unchanged"
-            targets = (
-                [pledges[pledge_code]]
-                if pledge_code
-                else list(session.scalars(select(Pledge).where(Pledge.sponsor_id == payer.id).order_by(Pledge.code)))
-            )
-            shares, left = allocate(session, amount, targets)
-            debit = _receiving_account(source, branches[payer.branch_id], branches)
-            receiving_branch = debit.branch
-            credits: dict[AccountKey, int] = {}
-            for share in shares:
-                child = children[share.pledge.child_id]
-                key_ = AccountKey(branches[child.branch_id], f"liabilities:fund:child:{child.code}")
-                credits[key_] = credits.get(key_, 0) + share.amount
-            if left:
-                if pledge_code:  # the named pledge's child receives what is beyond its schedule
-                    child = children[pledges[pledge_code].child_id]
-                    rest = AccountKey(branches[child.branch_id], f"liabilities:fund:child:{child.code}")
-                else:  # nothing to allocate it to: suspense, for the treasurer to place
-                    rest = AccountKey(receiving_branch, "liabilities:suspense")
-                credits[rest] = credits.get(rest, 0) + left
-            entry = Entry(
-                effective_date=paid_on,
-                description=f"{payer.name} nộp tiền {row.cells.get('reference', '')}".strip(),
-                legs=(Leg(debit, amount), *(Leg(k, -v) for k, v in credits.items())),
-                posted_by="import",
-                idempotency_key=key,
-                kind="receipt",
-                metadata={"sponsor": payer.code, "reference": row.cells.get("reference", "")},
-            )
-            posted = post(session, entry)
-            payment = Payment(
-                paid_on=paid_on,
-                sponsor_id=payer.id,
-                pledge_id=pledges[pledge_code].id if pledge_code else None,
+            record_payment(
+                session,
+                sponsor=sponsor,
                 amount=amount,
+                paid_on=paid_on,
                 method=method,
-                bank_account_id=source.id if source else None,
+                bank_account=source.code if source else None,
+                pledge=pledge_code or None,
                 reference=row.cells.get("reference", ""),
-                transaction_id=posted.id,
+                payer=row.cells.get("payer", ""),
+                recorded_by="import",
+                idempotency_key=key,
             )
-            session.add(payment)
-            session.flush()
-            for share in shares:
-                session.add(
-                    Allocation(
-                        payment_id=payment.id,
-                        pledge_id=share.pledge.id,
-                        month=share.month.first_day,
-                        amount=share.amount,
-                    )
-                )
-            session.flush()
             return "created"
 
         plans.append((row.number, apply))
@@ -840,7 +795,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
                 open_account(
                     session, branch=branch, code=fund.code, name=f"Quỹ chương trình {program}", opened_on=received
                 )
-            debit = _receiving_account(source, branch, {b.id: code for code, b in branches.items()})
+            debit = receiving_account(session, source, branch)
             posted = post(
                 session,
                 Entry(

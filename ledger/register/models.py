@@ -131,6 +131,7 @@ class Payment(SQLModel, table=True):
     method: str = Field(sa_type=String(8))
     bank_account_id: int | None = Field(default=None, foreign_key="bank_account.id")
     reference: str = Field(default="", sa_type=String(200))
+    payer: str = Field(default="", sa_type=String(200), description="who paid, when not the sponsor (e.g. an employer)")
     transaction_id: int = Field(sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
 
 

@@ -12,17 +12,18 @@ are paid in advance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ledger.eligibility.decide import birthday
+from ledger.eligibility.decide import age_on, birthday, status_date
 from ledger.eligibility.parameters import in_force, load
 from ledger.errors import InvalidEntry, NotFound
 from ledger.months import Month
 from ledger.register.models import Allocation, Child, Pledge, PledgeChange
+from ledger.register.policy import BranchPolicies
 
 CHANGE_KINDS = ("pause", "amount", "move", "end")
 
@@ -34,25 +35,39 @@ class ScheduledMonth:
     amount: int
 
 
-def _age_limit(pledge: Pledge) -> int:
-    return in_force(load().godmother_age_limit, pledge.start_month, "Godmother age limit").value
+AgeLimit = Callable[[Child, Month], int]
+"""The Godmother age limit that applies to a child in a month (its branch's policy)."""
 
 
-def schedule(pledge: Pledge, changes: Sequence[PledgeChange], children: dict[int, Child]) -> list[ScheduledMonth]:
-    """Every month the pledge schedules, for which child and how much, after its changes."""
-    limit = _age_limit(pledge)
-    last_of = {cid: Month.of(birthday(c.date_of_birth, limit)) for cid, c in children.items()}
-    by_month = sorted(changes, key=lambda c: (c.from_month, c.id or 0))
-    ends = [Month.of(c.from_month).previous() for c in by_month if c.kind == "end"]
-    if pledge.end_month is not None:
-        ends.append(Month.of(pledge.end_month))
-    child_ids = {pledge.child_id, *(c.child_id for c in by_month if c.kind == "move" and c.child_id)}
-    last = min(ends) if ends else max(last_of[cid] for cid in child_ids)
-    months, month = [], Month.of(pledge.start_month)
-    while month <= last:
-        child_id, amount = pledge.child_id, pledge.monthly_amount
-        paused = False
-        for change in by_month:
+def default_age_limit(child: Child, month: Month) -> int:
+    return in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A pledge with its changes in effective order: everything needed to schedule any month."""
+
+    pledge: Pledge
+    changes: tuple[PledgeChange, ...]
+    last: Month | None  # the last month of its term or early end; None: until the age limit
+
+    @classmethod
+    def of(cls, pledge: Pledge, changes: Sequence[PledgeChange]) -> Terms:
+        ordered = tuple(sorted(changes, key=lambda c: (c.from_month, c.id or 0)))
+        ends = [Month.of(c.from_month).previous() for c in ordered if c.kind == "end"]
+        if pledge.end_month is not None:
+            ends.append(Month.of(pledge.end_month))
+        return cls(pledge, ordered, min(ends) if ends else None)
+
+    def child_ids(self) -> set[int]:
+        return {self.pledge.child_id, *(c.child_id for c in self.changes if c.kind == "move" and c.child_id)}
+
+    def month(self, month: Month, children: dict[int, Child], age_limit: AgeLimit) -> ScheduledMonth | None:
+        """What the pledge schedules in ``month``, for which child; None if nothing."""
+        if month < Month.of(self.pledge.start_month) or (self.last is not None and month > self.last):
+            return None
+        child_id, amount = self.pledge.child_id, self.pledge.monthly_amount
+        for change in self.changes:
             if Month.of(change.from_month) > month:
                 break
             if change.kind == "move" and change.child_id is not None:
@@ -60,9 +75,33 @@ def schedule(pledge: Pledge, changes: Sequence[PledgeChange], children: dict[int
             elif change.kind == "amount" and change.amount is not None:
                 amount = change.amount
             elif change.kind == "pause" and change.until_month is not None and month <= Month.of(change.until_month):
-                paused = True
-        if not paused and month <= last_of[child_id]:
-            months.append(ScheduledMonth(month, child_id, amount))
+                return None
+        child = children[child_id]
+        # The month convention: the child's age on the last day of the month before decides.
+        if age_on(child.date_of_birth, status_date(month)) >= age_limit(child, month):
+            return None
+        return ScheduledMonth(month, child_id, amount)
+
+    def horizon(self, children: dict[int, Child]) -> Month:
+        """A month after which nothing can be scheduled (its last month, or every child adult)."""
+        if self.last is not None:
+            return self.last
+        highest = max(v.value for v in load().godmother_age_limit)
+        return max(Month.of(birthday(children[c].date_of_birth, highest)) for c in self.child_ids())
+
+
+def schedule(
+    pledge: Pledge,
+    changes: Sequence[PledgeChange],
+    children: dict[int, Child],
+    age_limit: AgeLimit = default_age_limit,
+) -> list[ScheduledMonth]:
+    """Every month the pledge schedules, for which child and how much, after its changes."""
+    terms = Terms.of(pledge, changes)
+    months, month, last = [], Month.of(pledge.start_month), terms.horizon(children)
+    while month <= last:
+        if (scheduled := terms.month(month, children, age_limit)) is not None:
+            months.append(scheduled)
         month = month.next()
     return months
 
@@ -82,7 +121,8 @@ def schedules(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[Sch
     changes = changes_of(session, pledges)
     child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
     children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}  # type: ignore[union-attr]
-    return {p.id: schedule(p, changes[p.id], children) for p in pledges if p.id is not None}  # type: ignore[misc]
+    age_limit = BranchPolicies(session).age_limit
+    return {p.id: schedule(p, changes[p.id], children, age_limit) for p in pledges if p.id is not None}  # type: ignore[misc]
 
 
 def pledges_paying(session: Session, child: Child, month: Month) -> list[tuple[Pledge, int]]:
@@ -107,6 +147,7 @@ class Share:
     pledge: Pledge
     month: Month
     amount: int
+    child_id: int  # the child the month is scheduled for (a pledge may have moved)
 
 
 def allocated(session: Session, pledge_ids: Sequence[int]) -> dict[tuple[int, Month], int]:
@@ -131,7 +172,7 @@ def outstanding(session: Session, pledges: Sequence[Pledge]) -> list[Share]:
         for s in planned[pledge.id]:  # type: ignore[index]
             left = s.amount - paid.get((pledge.id, s.month), 0)  # type: ignore[arg-type]
             if left > 0:
-                owed.append(Share(pledge, s.month, left))
+                owed.append(Share(pledge, s.month, left, s.child_id))
     return sorted(owed, key=lambda s: (s.month, s.pledge.code))
 
 
@@ -142,7 +183,7 @@ def allocate(session: Session, amount: int, pledges: Sequence[Pledge]) -> tuple[
         if left == 0:
             break
         part = min(left, owed.amount)
-        shares.append(Share(owed.pledge, owed.month, part))
+        shares.append(Share(owed.pledge, owed.month, part, owed.child_id))
         left -= part
     return shares, left
 

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.eligibility import decide
-from ledger.eligibility.parameters import load
 from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.months import Month
 from ledger.register.models import Child, Enrolment, Pledge, Sponsor
 from ledger.register.pledges import pledges_paying
+from ledger.register.policy import BranchPolicies
 
 
 class ChildNotFound(NotFound):
@@ -67,13 +67,7 @@ def explain(session: Session, code: str, month: Month, program: str) -> decide.D
 
 def branch_policy(session: Session, branch_id: int, month: Month) -> decide.BranchPolicy:
     """The Godmother policy of a branch in ``month``, inherited from the branches above it."""
-    line, current = [], session.get(Branch, branch_id)
-    while current is not None and current.code not in line:
-        line.append(current.code)
-        current = session.get(Branch, current.parent_id) if current.parent_id else None
-    age, categories = load().branch_policy(line, month.first_day)
-    sources = "; ".join(dict.fromkeys(v.source for v in (age, categories) if v and v.source)) or "branch policy"
-    return decide.BranchPolicy(age.value if age else None, categories.value if categories else None, sources)
+    return BranchPolicies(session).godmother(branch_id, month)
 
 
 EXPORT_COLUMNS = {

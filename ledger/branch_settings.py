@@ -1,0 +1,73 @@
+"""Operational settings of a branch (e.g. four eyes on monthly runs), kept as history.
+
+A setting holds from the moment it is set; a branch without its own value follows the nearest
+branch above it that has one, else the default. Setting a value again adds a row: who changed
+what, and when, is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.accounts import get_branch
+from ledger.disbursement.models import BranchSetting
+from ledger.errors import InvalidEntry
+from ledger.models import Branch
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    choices: tuple[str, ...]
+    help: str
+
+
+FOUR_EYES = Setting(
+    "four-eyes",
+    "off",
+    ("on", "off"),
+    "a monthly run is prepared by one person and approved by another before anything is posted",
+)
+SETTINGS = {s.name: s for s in (FOUR_EYES,)}
+
+
+def set_branch_setting(
+    session: Session, *, branch: str, name: str, value: str, by: str, now: datetime | None = None
+) -> BranchSetting:
+    """Set ``name`` to ``value`` for ``branch`` (and the branches below it that have no value of their own)."""
+    setting = SETTINGS.get(name)
+    if setting is None:
+        raise InvalidEntry(f"there is no branch setting {name!r}: choose one of {', '.join(SETTINGS)}")
+    value = value.strip().lower()
+    if value not in setting.choices:
+        raise InvalidEntry(f"{name} is one of {', '.join(setting.choices)}, not {value!r}")
+    if not by.strip():
+        raise InvalidEntry("say who changes the setting: it is kept in the branch's history")
+    owner = get_branch(session, branch)
+    row = BranchSetting(branch_id=owner.id, name=name, value=value, set_at=now or datetime.now(UTC), set_by=by)  # type: ignore[arg-type]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def setting_in_force(session: Session, branch_id: int, setting: Setting) -> str:
+    """The value for a branch: its own latest, else the nearest branch above's, else the default."""
+    seen: set[int] = set()
+    current: int | None = branch_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        value = session.scalar(
+            select(BranchSetting.value)
+            .where(BranchSetting.branch_id == current, BranchSetting.name == setting.name)
+            .order_by(BranchSetting.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        )
+        if value is not None:
+            return value
+        current = session.scalar(select(Branch.parent_id).where(Branch.id == current))
+    return setting.default

@@ -1,0 +1,1 @@
+"""The monthly disbursement: planning each child's month, running it, handing money to guardians."""

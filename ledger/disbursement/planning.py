@@ -1,0 +1,486 @@
+"""Planning a month: who is entitled to what, and what each fund can pay, oldest debt first.
+
+For every child and program in scope the plan holds one decision: the entitlement of the month
+(eligibility, ``ledger.eligibility.decide``), what is paid towards earlier shortfalls, what is
+paid of the month, and what is left short. A fund never goes negative: it pays
+min(owed, available). Each fund pays its claims in one fixed order, oldest first:
+1. earlier months' shortfalls, by month, then child code;
+2. the month itself, by child code.
+A Godmother claim draws on the child's own fund; a social-allowance claim on the program fund of
+the nearest branch, from the child's own upward, that has received a budget for the program.
+
+The facts are read in a handful of queries (a run covers 100,000 children), and decisions are
+produced one child at a time, in child-code order, so that only a chunk is in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey
+from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
+from ledger.eligibility import decide
+from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE, Decision, Reason
+from ledger.models import Account, Branch
+from ledger.money import format_vnd
+from ledger.months import Month
+from ledger.register.models import BudgetReceipt, Child, Enrolment, Pledge, PledgeChange, Sponsor
+from ledger.register.pledges import Terms
+from ledger.register.policy import BranchPolicies
+
+PROGRAMS = (GODMOTHER, SOCIAL_ALLOWANCE)
+POSTED_RUN = ("approved", "done")  # runs whose decisions stand (a prepared run waits for approval)
+PROGRAM_FUND = "liabilities:fund:program:{program}"
+
+
+def child_fund(child: str) -> str:
+    return f"liabilities:fund:child:{child}"
+
+
+def guardian_payable(child: str) -> str:
+    return f"liabilities:payable:guardian:{child}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """Part of this month's payment that pays an earlier decision's shortfall."""
+
+    shortfall_id: int
+    month: Month
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One decision of the month with its money: paid = catch_up + due − shortfall."""
+
+    child_id: int
+    child: str
+    branch: str
+    program: str
+    month: Month
+    eligible: bool
+    due: int
+    settlements: tuple[Settlement, ...]
+    paid: int
+    shortfall: int
+    fund: AccountKey | None
+    fund_account_id: int | None
+    reasons: tuple[Reason, ...]
+    aged_out: bool = False
+
+    @property
+    def catch_up(self) -> int:
+        return sum(s.amount for s in self.settlements)
+
+    @property
+    def payable(self) -> AccountKey:
+        return AccountKey(self.branch, guardian_payable(self.child))
+
+
+@dataclass(slots=True)
+class _ChildRow:
+    """What planning needs of a child (the ORM object would cost ~10x the memory at 100,000)."""
+
+    id: int
+    code: str
+    date_of_birth: date
+    branch_id: int
+    categories: frozenset[str]
+    in_school_until: date | None
+    died_on: date | None
+    fund_account_id: int
+
+
+@dataclass(slots=True)
+class _Pool:
+    """A fund that pays claims, with what it still holds for this plan."""
+
+    key: AccountKey | None
+    account_id: int | None
+    available: int
+
+
+@dataclass
+class Summary:
+    """What a run did (or would do), for its closing lines and the run's record."""
+
+    decisions: int = 0
+    children_paid: int = 0
+    paid_total: int = 0
+    catch_up_total: int = 0
+    shortfalls: int = 0
+    shortfall_total: int = 0
+    aged_out: list[str] = field(default_factory=list)
+    pledges_ended: list[str] = field(default_factory=list)
+    by_program: dict[str, dict[str, int]] = field(default_factory=dict)
+    _paid_children: set[str] = field(default_factory=set, repr=False)
+
+    def add(self, planned: Planned) -> None:
+        self.decisions += 1
+        program = self.by_program.setdefault(planned.program, {"children": 0, "paid": 0, "shortfall": 0})
+        if planned.paid:
+            self._paid_children.add(planned.child)
+            self.children_paid = len(self._paid_children)
+            self.paid_total += planned.paid
+            program["children"] += 1
+            program["paid"] += planned.paid
+        self.catch_up_total += planned.catch_up
+        if planned.shortfall:
+            self.shortfalls += 1
+            self.shortfall_total += planned.shortfall
+            program["shortfall"] += planned.shortfall
+        if planned.aged_out and planned.child not in self.aged_out:
+            self.aged_out.append(planned.child)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "decisions": self.decisions,
+            "children_paid": self.children_paid,
+            "paid_total": self.paid_total,
+            "catch_up_total": self.catch_up_total,
+            "shortfalls": self.shortfalls,
+            "shortfall_total": self.shortfall_total,
+            "aged_out": sorted(self.aged_out),
+            "pledges_ended": sorted(self.pledges_ended),
+            "by_program": self.by_program,
+        }
+
+
+class MonthFacts:
+    """Everything a month's decisions depend on, read once: the register, funds, shortfalls."""
+
+    def __init__(self, session: Session, month: Month, branch_ids: set[int] | None = None) -> None:
+        self.session, self.month, self.scope = session, month, branch_ids
+        self.branches = {b.id: b for b in session.scalars(select(Branch))}
+        self.policies = BranchPolicies(session)
+        self.children = self._children()
+        self.by_code = {c.code: c for c in self.children.values()}
+        self.pledges_now, self.pledges_before, self.pledges_ended = self._pledge_months()
+        self.enrolments = self._enrolments()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def _in_scope(self, branch_id: int) -> bool:
+        return self.scope is None or branch_id in self.scope
+
+    def _children(self) -> dict[int, _ChildRow]:
+        rows = self.session.execute(
+            select(
+                Child.id,
+                Child.code,
+                Child.date_of_birth,
+                Child.branch_id,
+                Child.categories,
+                Child.in_school_until,
+                Child.died_on,
+                Child.fund_account_id,
+            )
+        )
+        return {row[0]: _ChildRow(row[0], row[1], row[2], row[3], frozenset(row[4]), *row[5:]) for row in rows}
+
+    def _pledge_months(
+        self,
+    ) -> tuple[dict[int, list[decide.PledgeMonth]], dict[int, list[decide.PledgeMonth]], list[str]]:
+        """Pledges scheduled for each child in the month and the month before; pledges that ended."""
+        sponsors = {i: c for i, c in self.session.execute(select(Sponsor.id, Sponsor.code))}
+        changes: dict[int, list[PledgeChange]] = defaultdict(list)
+        for change in self.session.scalars(select(PledgeChange).order_by(PledgeChange.id)):
+            changes[change.pledge_id].append(change)
+        columns = (
+            Pledge.id,
+            Pledge.code,
+            Pledge.sponsor_id,
+            Pledge.child_id,
+            Pledge.monthly_amount,
+            Pledge.start_month,
+            Pledge.end_month,
+        )
+        now: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
+        before: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
+        ended: list[str] = []
+        month, previous = self.month, self.month.previous()
+        age_limit = self.policies.age_limit
+        first = previous.first_day
+        for pledge in self.session.execute(
+            select(*columns).where((Pledge.end_month.is_(None)) | (Pledge.end_month >= first)).order_by(Pledge.code)  # type: ignore[union-attr,operator]
+        ):
+            terms = Terms.of(pledge, changes.get(pledge.id, ()))  # type: ignore[arg-type]
+            this = terms.month(month, self.children, age_limit)  # type: ignore[arg-type]
+            last = terms.month(previous, self.children, age_limit)  # type: ignore[arg-type]
+            sponsor = sponsors[pledge.sponsor_id]
+            if this is not None:
+                now[this.child_id].append(decide.PledgeMonth(pledge.code, sponsor, this.amount))
+            if last is not None:
+                before[last.child_id].append(decide.PledgeMonth(pledge.code, sponsor, last.amount))
+                if (
+                    this is None
+                    and self._in_scope(self.children[last.child_id].branch_id)
+                    and not self._schedules_after(terms, month)
+                ):
+                    ended.append(pledge.code)
+        return now, before, ended
+
+    def _schedules_after(self, terms: Terms, month: Month) -> bool:
+        """Whether a pledge that skips ``month`` schedules anything later (a pause, not an end)."""
+        horizon = terms.horizon(self.children)  # type: ignore[arg-type]
+        later = month.next()
+        while later <= horizon:
+            if terms.month(later, self.children, self.policies.age_limit) is not None:  # type: ignore[arg-type]
+                return True
+            later = later.next()
+        return False
+
+    def _enrolments(self) -> dict[int, tuple[decide.Enrolment, ...]]:
+        found: dict[int, list[decide.Enrolment]] = defaultdict(list)
+        for child_id, program, number, signed, ends in self.session.execute(
+            select(
+                Enrolment.child_id,
+                Enrolment.program,
+                Enrolment.decision_number,
+                Enrolment.decision_date,
+                Enrolment.end_date,
+            )
+        ):
+            found[child_id].append(decide.Enrolment(program, number, signed, ends))
+        return {child_id: tuple(items) for child_id, items in found.items()}
+
+    def facts(self, child: _ChildRow) -> decide.Child:
+        return decide.Child(
+            code=child.code,
+            date_of_birth=child.date_of_birth,
+            categories=child.categories,
+            province=self.branches[child.branch_id].province,
+            in_school_until=child.in_school_until,
+            enrolments=self.enrolments.get(child.id, ()),
+            died_on=child.died_on,
+        )
+
+    # --- deciding ------------------------------------------------------------------------
+
+    def decide(self, child: _ChildRow, program: str, month: Month) -> Decision:
+        """The eligibility decision for one child, program and month (this month or the one before)."""
+        facts = self.facts(child)
+        if program == SOCIAL_ALLOWANCE:
+            return decide.decide_social_allowance(facts, month)
+        pledges = self.pledges_now if month == self.month else self.pledges_before
+        if month not in (self.month, self.month.previous()):
+            raise ValueError(f"these facts are for {self.month}, not {month}")
+        return decide.decide_godmother(
+            facts, month, pledges.get(child.id, []), self.policies.godmother(child.branch_id, month)
+        )
+
+    def candidates(self, program: str, owed: set[int]) -> list[_ChildRow]:
+        """Children in scope the program may concern this month, in child-code order."""
+        if program == GODMOTHER:
+            ids = set(self.pledges_now) | set(self.pledges_before)
+        else:
+            ids = {cid for cid, items in self.enrolments.items() if any(e.program == program for e in items)}
+        ids |= owed
+        chosen = [self.children[i] for i in ids if i in self.children and self._in_scope(self.children[i].branch_id)]
+        return sorted(chosen, key=lambda c: c.code)
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    decision_id: int
+    child_id: int
+    program: str
+    month: Month
+    amount: int
+
+
+def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
+    """Shortfalls of months before ``before`` not yet paid, from runs that stand."""
+    paying = (
+        select(ShortfallSettlement.shortfall_id, func.sum(ShortfallSettlement.amount).label("settled"))
+        .join(RunDecision, RunDecision.id == ShortfallSettlement.decision_id)
+        .join(Run, Run.id == RunDecision.run_id)
+        .where(Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+        .group_by(ShortfallSettlement.shortfall_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            RunDecision.id,
+            RunDecision.child_id,
+            RunDecision.program,
+            RunDecision.month,
+            RunDecision.shortfall - func.coalesce(paying.c.settled, 0),
+        )
+        .join(Run, Run.id == RunDecision.run_id)
+        .outerjoin(paying, paying.c.shortfall_id == RunDecision.id)
+        .where(RunDecision.shortfall > 0, RunDecision.month < before.first_day, Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+    )
+    return [_Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
+
+
+def already_decided(session: Session, month: Month) -> set[tuple[int, str]]:
+    """(child id, program) pairs a standing run already decided for ``month``."""
+    rows = session.execute(
+        select(RunDecision.child_id, RunDecision.program)
+        .join(Run, Run.id == RunDecision.run_id)
+        .where(and_(RunDecision.month == month.first_day, Run.status.in_(POSTED_RUN)))  # type: ignore[attr-defined]
+    )
+    return {(child_id, program) for child_id, program in rows}
+
+
+class Planner:
+    """Decides a month and allocates each fund's money to its claims (see the module docstring)."""
+
+    def __init__(self, session: Session, month: Month, branch_ids: set[int] | None = None) -> None:
+        self.session, self.month = session, month
+        self.facts = MonthFacts(session, month, branch_ids)
+        self.done = already_decided(session, month)
+        owed = [o for o in outstanding_shortfalls(session, month) if (o.child_id, o.program) not in self.done]
+        self.owed: dict[tuple[int, str], list[_Owed]] = defaultdict(list)
+        for item in sorted(owed, key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program)):
+            self.owed[(item.child_id, item.program)].append(item)
+        self._balances = self._fund_balances()
+        self._pools: dict[AccountKey | None, _Pool] = {}
+        self._program_branch: dict[tuple[int, str], int] = {}
+        self._funded = {
+            (branch_id, program)
+            for branch_id, program in session.execute(select(BudgetReceipt.branch_id, BudgetReceipt.program).distinct())
+        }
+        self.settled = self._settle_catch_ups()
+        self.queue = sorted(
+            (child.code, index, child, program)
+            for index, program in enumerate(PROGRAMS)
+            for child in self.facts.candidates(program, {c for c, p in self.owed if p == program})
+            if (child.id, program) not in self.done
+        )
+
+    def _fund_balances(self) -> dict[AccountKey, tuple[int, int]]:
+        """Every fund account (child and program): its id and what it holds (credit positive)."""
+        codes = {b.id: b.code for b in self.facts.branches.values()}
+        rows = self.session.execute(
+            select(Account.id, Account.branch_id, Account.code, Account.balance).where(
+                Account.code.startswith("liabilities:fund:")  # type: ignore[attr-defined]
+            )
+        )
+        return {AccountKey(codes[b], code): (account_id, -balance) for account_id, b, code, balance in rows}
+
+    def pool(self, child: _ChildRow, program: str) -> _Pool:
+        """The fund a child's claim on ``program`` draws on (opened lazily, shared where it is)."""
+        branch = self.facts.branches[child.branch_id].code
+        if program == GODMOTHER:
+            key: AccountKey | None = AccountKey(branch, child_fund(child.code))
+        else:
+            key = AccountKey(self._administering_branch(child.branch_id, program), PROGRAM_FUND.format(program=program))
+        if key not in self._pools:
+            found = self._balances.get(key)
+            self._pools[key] = _Pool(key, found[0], max(found[1], 0)) if found is not None else _Pool(None, None, 0)
+        return self._pools[key]
+
+    def _administering_branch(self, branch_id: int, program: str) -> str:
+        """The nearest branch, from ``branch_id`` upward, that received a budget for ``program``."""
+        line = self.facts.policies.line(branch_id)
+        ids = {b.code: b.id for b in self.facts.branches.values()}
+        return next((code for code in line if (ids[code], program) in self._funded), line[0])
+
+    def _settle_catch_ups(self) -> dict[tuple[int, str], tuple[Settlement, ...]]:
+        """Step 1: each fund pays earlier shortfalls of the children in scope, oldest first."""
+        claims = [
+            item
+            for items in self.owed.values()
+            for item in items
+            if self.facts._in_scope(self.facts.children[item.child_id].branch_id)
+        ]
+        claims.sort(key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program))
+        settled: dict[tuple[int, str], list[Settlement]] = defaultdict(list)
+        for claim in claims:
+            pool = self.pool(self.facts.children[claim.child_id], claim.program)
+            part = min(claim.amount, pool.available)
+            if part > 0:
+                pool.available -= part
+                settled[(claim.child_id, claim.program)].append(Settlement(claim.decision_id, claim.month, part))
+        return {key: tuple(items) for key, items in settled.items()}
+
+    def plan(self) -> Iterator[Planned]:
+        """Step 2: every decision of the month, by child code then program, with its money."""
+        for _, _, child, program in self.queue:
+            planned = self._decide(child, program)
+            if planned is not None:
+                yield planned
+
+    def _decide(self, child: _ChildRow, program: str) -> Planned | None:
+        month = self.month
+        decision = self.facts.decide(child, program, month)
+        settlements = self.settled.get((child.id, program), ())
+        owes = bool(self.owed.get((child.id, program)))
+        aged_out = False
+        if not decision.eligible and not owes:
+            before = self.facts.decide(child, program, month.previous())
+            if not before.eligible:
+                return None  # nothing this month, nothing last month: not a decision worth keeping
+            aged_out = any(reason.rule == "age.over_limit" for reason in decision.reasons)
+        pool = self.pool(child, program)
+        due = decision.amount if decision.eligible else 0
+        paid_now = min(due, pool.available)
+        pool.available -= paid_now
+        catch_up = sum(s.amount for s in settlements)
+        reasons = decision.reasons + _money_reasons(pool, due, paid_now, settlements, owes)
+        return Planned(
+            child_id=child.id,
+            child=child.code,
+            branch=self.facts.branches[child.branch_id].code,
+            program=program,
+            month=month,
+            eligible=decision.eligible,
+            due=due,
+            settlements=settlements,
+            paid=catch_up + paid_now,
+            shortfall=due - paid_now,
+            fund=pool.key,
+            fund_account_id=pool.account_id,
+            reasons=reasons,
+            aged_out=aged_out,
+        )
+
+
+def _money_reasons(
+    pool: _Pool, due: int, paid_now: int, settlements: tuple[Settlement, ...], owes: bool
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    fund = pool.key.code if pool.key else None
+    if fund is None and (due or owes):
+        reasons.append(Reason("money.no_fund", "không có quỹ để chi", "there is no fund to pay from"))
+    for s in settlements:
+        reasons.append(
+            Reason(
+                "money.catch_up",
+                f"trả bù phần thiếu tháng {s.month.month:02d}/{s.month.year}: {format_vnd(s.amount)}",
+                f"catch-up of the {s.month} shortfall: {format_vnd(s.amount, 'en')}",
+                "earlier shortfalls are paid first, oldest first",
+            )
+        )
+    if due:
+        if paid_now == due:
+            reasons.append(
+                Reason(
+                    "money.paid",
+                    f"chi đủ {format_vnd(due)} từ {fund}",
+                    f"paid in full, {format_vnd(due, 'en')}, from {fund}",
+                )
+            )
+        else:
+            short = due - paid_now
+            reasons.append(
+                Reason(
+                    "money.shortfall",
+                    f"quỹ {fund or '—'} chỉ còn {format_vnd(paid_now)}: chi {format_vnd(paid_now)}, "
+                    f"thiếu {format_vnd(short)}, sẽ trả bù khi có tiền",
+                    f"fund {fund or '—'} holds only {format_vnd(paid_now, 'en')}: paid {format_vnd(paid_now, 'en')}, "
+                    f"short by {format_vnd(short, 'en')}, to be paid when money arrives",
+                    "a fund never goes negative (accounting.md)",
+                )
+            )
+    return tuple(reasons)

@@ -1,0 +1,531 @@
+"""The monthly run: decide every child's month, keep the decisions, post the disbursements.
+
+A run has two steps, each safe to interrupt at any point:
+1. *Prepare*: plan the month (``planning``) and store every decision with its reasons, in one
+   database transaction; either all of them are kept or none.
+2. *Post*: for each decision that pays something, post fund → guardian payable, a chunk of
+   decisions per database transaction. A decision already paid (its disbursement row exists)
+   is skipped, so a run killed halfway is finished by running it again, with exactly the
+   postings an uninterrupted run would have made.
+Where a branch asks for four eyes, step 2 waits until a second person approves the run, and
+the approval re-derives the plan first: if anything changed since preparation, it is refused.
+One run at a time per database (a PostgreSQL advisory lock, or a lock file beside SQLite).
+Running a month again decides only what was not decided yet: normally nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, exists, insert, select, text
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey, branch_and_descendants, get_branch
+from ledger.branch_settings import FOUR_EYES, setting_in_force
+from ledger.db import is_sqlite
+from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
+from ledger.disbursement.planning import POSTED_RUN, MonthFacts, Planned, Planner, Summary
+from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE
+from ledger.errors import LedgerError, NotFound
+from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
+from ledger.months import Month, today_in_vietnam
+from ledger.posting import DisbursementKey, Entry, Leg, post_many
+from ledger.register.models import Child
+
+Progress = Callable[[str, int, int], None]
+"""Told (stage, done, total) as a run advances: stages are "prepare" and "post"."""
+
+CHUNK = 2000
+RUN_DECISION = RunDecision.__table__  # type: ignore[attr-defined]
+SETTLEMENT = ShortfallSettlement.__table__  # type: ignore[attr-defined]
+PROGRAM_NAMES = {GODMOTHER: ("Mẹ đỡ đầu", "Godmother"), SOCIAL_ALLOWANCE: ("trợ cấp xã hội", "social allowance")}
+
+
+class RunError(LedgerError):
+    pass
+
+
+class RunInProgress(RunError):
+    def __init__(self) -> None:
+        super().__init__(
+            "another monthly run is in progress on this database; wait for it to finish, then run again "
+            "(a run that stopped halfway is finished by running it again)"
+        )
+
+
+class RunNotFound(NotFound):
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        super().__init__(f"run {run_id} does not exist")
+
+
+class FourEyesRefused(RunError):
+    pass
+
+
+class RunOutdated(RunError):
+    def __init__(self, run_id: int, differences: list[str]) -> None:
+        self.run_id, self.differences = run_id, differences
+        super().__init__(
+            f"run {run_id} no longer matches the ledger and register ({len(differences)} decision(s) differ, "
+            f"first: {differences[0]}); prepare it again with 'godmother run-month' and approve the new run"
+        )
+
+
+@dataclass
+class RunResult:
+    """What ``run_month`` did: a run prepared, posted, or nothing new (``run_id`` None)."""
+
+    month: Month
+    status: str  # "done", "prepared", "dry-run" or "nothing-new"
+    run_id: int | None = None
+    summary: Summary = field(default_factory=Summary)
+    resumed: list[int] = field(default_factory=list)
+    four_eyes: bool = False
+
+
+def run_month(
+    engine: Engine,
+    month: Month,
+    *,
+    by: str,
+    branch: str | None = None,
+    dry_run: bool = False,
+    on: date | None = None,
+    progress: Progress | None = None,
+    show: Callable[[Planned], None] | None = None,
+    now: datetime | None = None,
+) -> RunResult:
+    """Run ``month`` for ``branch`` and below (every branch by default); see the module docstring.
+
+    ``on`` is the effective date of the disbursements (today in Vietnam by default); ``show``
+    sees each decision as it is made (``--dry-run`` prints them).
+    """
+    on = on or today_in_vietnam(now)
+    if not by.strip():
+        raise RunError("say who runs the month (--by): the run records it")
+    if month.first_day > on and not dry_run:
+        raise RunError(f"{month} has not begun; its run can start from {month.first_day:%d/%m/%Y}")
+    if dry_run:
+        with Session(engine) as session:
+            return _prepare(session, month, branch, by, on, progress, show, now, store=False)
+    with exclusive_run(engine):
+        resumed = _unfinished(engine)
+        for run_id in resumed:
+            _post(engine, run_id, progress, now)
+        with Session(engine, expire_on_commit=False) as session:
+            result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
+            session.commit()
+        result.resumed = resumed
+        if result.status == "approved":
+            assert result.run_id is not None
+            _post(engine, result.run_id, progress, now)
+            result.status = "done"
+        return result
+
+
+def approve_run(
+    engine: Engine, run_id: int, *, by: str, progress: Progress | None = None, now: datetime | None = None
+) -> RunResult:
+    """Approve a prepared run (four eyes: not by its preparer) and post it."""
+    with exclusive_run(engine):
+        with Session(engine, expire_on_commit=False) as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFound(run_id)
+            if run.status != "prepared":
+                raise FourEyesRefused(f"run {run_id} is {run.status}, not waiting for approval")
+            if by.strip().casefold() == run.prepared_by.strip().casefold():
+                raise FourEyesRefused(
+                    f"run {run_id} was prepared by {run.prepared_by}: another person must approve it (four eyes)"
+                )
+            differences = _compare_with_plan(session, run, progress)
+            if differences:
+                raise RunOutdated(run_id, differences)
+            run.status, run.approved_by, run.approved_at = "approved", by, now or datetime.now(UTC)
+            session.add(run)
+            session.commit()
+            month, summary = Month.of(run.month), _summary_of(run)
+        _post(engine, run_id, progress, now)
+        return RunResult(month, "done", run_id, summary, four_eyes=True)
+
+
+# --- preparing --------------------------------------------------------------------------
+
+
+def scope_of(session: Session, branch: str | None) -> tuple[int | None, set[int] | None]:
+    """The root branch id and the ids of it and every branch below it (None: every branch)."""
+    if branch is None:
+        return None, None
+    root = get_branch(session, branch)
+    return root.id, {b.id for b in branch_and_descendants(session, branch) if b.id is not None}
+
+
+def four_eyes_required(session: Session, branch_ids: set[int] | None) -> bool:
+    """Whether any branch in scope asks for a second person to approve its runs."""
+    ids = branch_ids if branch_ids is not None else set(session.scalars(select(Branch.id)))
+    return any(setting_in_force(session, branch_id, FOUR_EYES) == "on" for branch_id in ids)
+
+
+def _prepare(
+    session: Session,
+    month: Month,
+    branch: str | None,
+    by: str,
+    on: date,
+    progress: Progress | None,
+    show: Callable[[Planned], None] | None,
+    now: datetime | None,
+    *,
+    store: bool,
+) -> RunResult:
+    root_id, scope = scope_of(session, branch)
+    four_eyes = four_eyes_required(session, scope)
+    planner = Planner(session, month, scope)
+    summary = Summary(pledges_ended=list(planner.facts.pledges_ended))
+    run: Run | None = None
+    if store:
+        for stale in session.scalars(
+            select(Run).where(Run.month == month.first_day, Run.branch_id == root_id, Run.status == "prepared")
+        ):
+            stale.status = "superseded"
+            session.add(stale)
+        run = Run(
+            month=month.first_day,
+            branch_id=root_id,
+            status="prepared" if four_eyes else "approved",
+            posted_on=on,
+            prepared_by=by,
+            prepared_at=now or datetime.now(UTC),
+        )
+        session.add(run)
+        session.flush()
+    total, chunk = len(planner.queue), []
+    for done, planned in enumerate(planner.plan(), start=1):
+        summary.add(planned)
+        if show is not None:
+            show(planned)
+        if run is not None:
+            chunk.append(planned)
+            if len(chunk) >= CHUNK:
+                _store(session, run.id, chunk)  # type: ignore[arg-type]
+                chunk = []
+        if progress is not None and done % 500 == 0:
+            progress("prepare", done, total)
+    if progress is not None:
+        progress("prepare", total, total)
+    if run is None:
+        return RunResult(month, "dry-run", None, summary, four_eyes=four_eyes)
+    if summary.decisions == 0:
+        session.rollback()
+        return RunResult(month, "nothing-new", None, summary, four_eyes=four_eyes)
+    _store(session, run.id, chunk)  # type: ignore[arg-type]
+    run.summary = summary.as_json()
+    session.add(run)
+    session.flush()
+    return RunResult(month, run.status, run.id, summary, four_eyes=four_eyes)
+
+
+def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
+    """Keep a chunk of decisions, with the settlements of earlier shortfalls they pay."""
+    if not planned:
+        return
+    connection = session.connection()
+    connection.execute(
+        insert(RUN_DECISION),
+        [
+            {
+                "run_id": run_id,
+                "child_id": p.child_id,
+                "program": p.program,
+                "month": p.month.first_day,
+                "eligible": p.eligible,
+                "due": p.due,
+                "catch_up": p.catch_up,
+                "paid": p.paid,
+                "shortfall": p.shortfall,
+                "fund_account_id": p.fund_account_id,
+                "reasons": [_reason_json(r) for r in p.reasons],
+            }
+            for p in planned
+        ],
+    )
+    paying = [p for p in planned if p.settlements]
+    if paying:
+        ids = dict(
+            (
+                (child_id, program),
+                decision_id,
+            )
+            for decision_id, child_id, program in connection.execute(
+                select(RunDecision.id, RunDecision.child_id, RunDecision.program).where(
+                    RunDecision.run_id == run_id,
+                    RunDecision.child_id.in_([p.child_id for p in paying]),  # type: ignore[attr-defined]
+                )
+            )
+        )
+        connection.execute(
+            insert(SETTLEMENT),
+            [
+                {"decision_id": ids[(p.child_id, p.program)], "shortfall_id": s.shortfall_id, "amount": s.amount}
+                for p in paying
+                for s in p.settlements
+            ],
+        )
+
+
+def _reason_json(reason: Any) -> dict[str, str]:
+    found = {"rule": reason.rule, "vi": reason.vi, "en": reason.en}
+    if reason.source:
+        found["source"] = reason.source
+    return found
+
+
+def _summary_of(run: Run) -> Summary:
+    data = dict(run.summary)
+    return Summary(**{k: v for k, v in data.items() if k in Summary.__dataclass_fields__ and not k.startswith("_")})
+
+
+def _compare_with_plan(session: Session, run: Run, progress: Progress | None) -> list[str]:
+    """Differences between a prepared run's decisions and the plan the ledger gives now."""
+    assert run.id is not None
+    scope = (
+        {b.id for b in branch_and_descendants(session, session.get(Branch, run.branch_id).code)}  # type: ignore[union-attr]
+        if run.branch_id is not None
+        else None
+    )
+    stored = {
+        (child_id, program): (eligible, due, catch_up, paid, shortfall)
+        for child_id, program, eligible, due, catch_up, paid, shortfall in session.execute(
+            select(
+                RunDecision.child_id,
+                RunDecision.program,
+                RunDecision.eligible,
+                RunDecision.due,
+                RunDecision.catch_up,
+                RunDecision.paid,
+                RunDecision.shortfall,
+            ).where(RunDecision.run_id == run.id)
+        )
+    }
+    planner = Planner(session, Month.of(run.month), scope)  # type: ignore[arg-type]
+    codes = {c.id: c.code for c in planner.facts.children.values()}
+    differences = []
+    seen = set()
+    for planned in planner.plan():
+        key = (planned.child_id, planned.program)
+        seen.add(key)
+        now = (planned.eligible, planned.due, planned.catch_up, planned.paid, planned.shortfall)
+        if stored.get(key) != now:
+            before = stored.get(key)
+            differences.append(
+                f"{planned.child} {planned.program}: prepared "
+                + (f"paid {before[3]:,} of {before[1]:,}" if before else "nothing")
+                + f", now paid {planned.paid:,} of {planned.due:,}"
+            )
+    for key in stored.keys() - seen:
+        differences.append(f"{codes.get(key[0], key[0])} {key[1]}: prepared, but no longer a decision of the month")
+    return differences
+
+
+# --- posting ----------------------------------------------------------------------------
+
+
+def _unfinished(engine: Engine) -> list[int]:
+    """Approved runs whose posting stopped before the end (a crash, a kill): they are finished first."""
+    with Session(engine) as session:
+        return list(session.scalars(select(Run.id).where(Run.status == "approved").order_by(Run.id)))
+
+
+def _pending(session: Session, run_id: int) -> list[Any]:
+    fund_branch = Branch.__table__.alias("fund_branch")  # type: ignore[attr-defined]
+    child_branch = Branch.__table__.alias("child_branch")  # type: ignore[attr-defined]
+    paid = exists().where(
+        Disbursement.child_code == Child.code,
+        Disbursement.program == RunDecision.program,
+        Disbursement.month == RunDecision.month,
+    )
+    return list(
+        session.execute(
+            select(
+                RunDecision.id,
+                Child.code,
+                child_branch.c.code,
+                RunDecision.program,
+                RunDecision.month,
+                RunDecision.paid,
+                Account.code,
+                fund_branch.c.code,
+            )
+            .join(Child, Child.id == RunDecision.child_id)
+            .join(child_branch, child_branch.c.id == Child.branch_id)
+            .join(Account, Account.id == RunDecision.fund_account_id)
+            .join(fund_branch, fund_branch.c.id == Account.branch_id)
+            .where(RunDecision.run_id == run_id, RunDecision.paid > 0, ~paid)
+            .order_by(Child.code, RunDecision.program)
+        )
+    )
+
+
+def _entry(run: Run, row: Any) -> Entry:
+    _, child, branch, program, month_day, paid, fund_code, fund_branch = row
+    month = Month.of(month_day)
+    vi, en = PROGRAM_NAMES.get(program, (program, program))
+    return Entry(
+        effective_date=run.posted_on,
+        description=f"Chi {vi} tháng {month.month:02d}/{month.year} cho trẻ {child} / {en} for {month}",
+        legs=(
+            Leg(AccountKey(fund_branch, fund_code), paid),
+            Leg(AccountKey(branch, f"liabilities:payable:guardian:{child}"), -paid),
+        ),
+        posted_by=run.approved_by or run.prepared_by,
+        idempotency_key=f"run:{child}:{program}:{month}",
+        metadata={"run": run.id},  # type: ignore[dict-item]
+        kind="disbursement",
+        disbursement=DisbursementKey(child, program, month),
+    )
+
+
+def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime | None) -> None:
+    """Post every decision of an approved run not yet paid, a chunk per database transaction."""
+    with Session(engine, expire_on_commit=False) as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            raise RunNotFound(run_id)
+        pending = _pending(session, run_id)
+    total = len(pending)
+    for start in range(0, total, CHUNK):
+        chunk = pending[start : start + CHUNK]
+        with Session(engine) as session:
+            post_many(session, [_entry(run, row) for row in chunk], now=now)
+            session.commit()
+        if progress is not None:
+            progress("post", min(start + CHUNK, total), total)
+    with Session(engine) as session:
+        stored = session.get(Run, run_id)
+        assert stored is not None
+        stored.status, stored.finished_at = "done", now or datetime.now(UTC)
+        session.add(stored)
+        session.commit()
+
+
+# --- checking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    child: str
+    program: str
+    run_id: int | None
+    what: str
+
+
+def check_month(session: Session, month: Month, *, branch: str | None = None) -> tuple[int, list[Difference]]:
+    """Re-derive the month's decisions with today's code and register; compare with what was paid.
+
+    Returns how many decisions were checked and every difference: an entitlement that is now
+    decided otherwise, a payment that differs from its decision, a disbursement without one.
+    """
+    _, scope = scope_of(session, branch)
+    facts = MonthFacts(session, month, scope)
+    rows = session.execute(
+        select(
+            RunDecision.run_id,
+            RunDecision.child_id,
+            RunDecision.program,
+            RunDecision.eligible,
+            RunDecision.due,
+            RunDecision.paid,
+        )
+        .join(Run, Run.id == RunDecision.run_id)
+        .where(RunDecision.month == month.first_day, Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+    ).all()
+    ledger_paid = _disbursed(session, month)
+    differences: list[Difference] = []
+    checked, decided = 0, set()
+    for run_id, child_id, program, eligible, due, paid in rows:
+        child = facts.children[child_id]
+        if scope is not None and child.branch_id not in scope:
+            continue
+        checked += 1
+        decided.add((child.code, program))
+        again = facts.decide(child, program, month)
+        due_now = again.amount if again.eligible else 0
+        if again.eligible != eligible or due_now != due:
+            reason = "; ".join(r.en for r in again.reasons[-2:])
+            differences.append(
+                Difference(child.code, program, run_id, f"decided {due:,} ₫ then, {due_now:,} ₫ now ({reason})")
+            )
+        posted = ledger_paid.get((child.code, program), 0)
+        if posted != paid:
+            differences.append(
+                Difference(child.code, program, run_id, f"the decision pays {paid:,} ₫, the ledger shows {posted:,} ₫")
+            )
+    for (child_code, program), amount in sorted(ledger_paid.items()):
+        if (child_code, program) in decided:
+            continue
+        child_row = facts.by_code.get(child_code)
+        if child_row is not None and scope is not None and child_row.branch_id not in scope:
+            continue
+        differences.append(
+            Difference(child_code, program, None, f"{amount:,} ₫ disbursed without a decision of a monthly run")
+        )
+    return checked, differences
+
+
+def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
+    """What the ledger paid each child and program for ``month`` (the payable's credit)."""
+    rows = session.execute(
+        select(Disbursement.child_code, Disbursement.program, Posting.amount, Account.code)
+        .join(LedgerTransaction, LedgerTransaction.id == Disbursement.transaction_id)
+        .join(Posting, Posting.transaction_id == Disbursement.transaction_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Disbursement.month == month.first_day)
+    )
+    paid: dict[tuple[str, str], int] = {}
+    for child, program, amount, code in rows:
+        if code == f"liabilities:payable:guardian:{child}":
+            paid[(child, program)] = paid.get((child, program), 0) - amount
+    return paid
+
+
+# --- one run at a time ------------------------------------------------------------------
+
+
+@contextmanager
+def exclusive_run(engine: Engine) -> Iterator[None]:
+    """Hold the database's monthly-run lock, or raise ``RunInProgress`` at once.
+
+    The lock dies with its holder (a killed process releases it): PostgreSQL ends the
+    session's advisory lock, the kernel closes the SQLite lock file.
+    """
+    if is_sqlite(engine):
+        path = f"{engine.url.database}.run-lock"
+        handle = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunInProgress() from None
+            yield
+        finally:
+            os.close(handle)
+        return
+    with engine.connect() as connection:
+        key = text("SELECT hashtext('godmother-monthly-run:' || current_schema())")
+        lock_id = connection.scalar(key)
+        if not connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id}):
+            connection.rollback()
+            raise RunInProgress()
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+            connection.commit()

@@ -1,0 +1,136 @@
+"""Recording a sponsor's payment: posted to the ledger, then allocated to pledge months.
+
+The payment pays the pledge it names, or else the sponsor's pledges, the oldest unpaid month
+first (``pledges.allocate``). Each allocated share is credited to the fund of the child its
+month is scheduled for; what is beyond every schedule goes to the named pledge's child, or, with
+no pledge named, to suspense for the treasurer to place. The payer may be someone other than the
+sponsor (a company paying for its staff's pledge): recorded as ``payer``, or as a sponsor of its
+own that names the pledge it pays.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey
+from ledger.errors import InvalidEntry, NotFound
+from ledger.models import Branch, LedgerTransaction
+from ledger.posting import Entry, Leg, post
+from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, Sponsor
+from ledger.register.pledges import allocate
+
+
+def receiving_account(session: Session, bank_account: BankAccount | None, cash_branch: str) -> AccountKey:
+    """Where money came in: the bank account's ledger account, or the cash of ``cash_branch``."""
+    if bank_account is None:
+        return AccountKey(cash_branch, "assets:cash")
+    branch = session.get(Branch, bank_account.branch_id)
+    assert branch is not None
+    return AccountKey(branch.code, f"assets:bank:{bank_account.code}")
+
+
+def record_payment(
+    session: Session,
+    *,
+    sponsor: str,
+    amount: int,
+    paid_on: date,
+    method: str,
+    recorded_by: str,
+    bank_account: str | None = None,
+    pledge: str | None = None,
+    reference: str = "",
+    payer: str = "",
+    idempotency_key: str | None = None,
+) -> Payment:
+    """Post a payment and allocate it; returns the payment (the existing one for a replayed key)."""
+    if type(amount) is not int or amount <= 0:
+        raise InvalidEntry(f"a payment is a positive whole number of đồng, not {amount!r}")
+    payer_sponsor = session.scalar(select(Sponsor).where(Sponsor.code == sponsor))
+    if payer_sponsor is None:
+        raise NotFound(f"sponsor {sponsor!r} is not in the register")
+    if method not in ("bank", "cash"):
+        raise InvalidEntry(f"a payment is made by bank or cash, not {method!r}")
+    source = None
+    if method == "bank":
+        source = session.scalar(select(BankAccount).where(BankAccount.code == (bank_account or "")))
+        if source is None:
+            raise NotFound(
+                f"bank account {bank_account!r} is not in the register"
+                if bank_account
+                else "a bank payment needs the bank account it arrived in"
+            )
+    elif bank_account:
+        raise InvalidEntry("a cash payment has no bank account")
+    named = None
+    if pledge:
+        named = session.scalar(select(Pledge).where(Pledge.code == pledge))
+        if named is None:
+            raise NotFound(f"pledge {pledge!r} is not in the register")
+    if idempotency_key is not None:
+        existing = session.scalar(
+            select(Payment)
+            .join(LedgerTransaction, LedgerTransaction.id == Payment.transaction_id)
+            .where(LedgerTransaction.idempotency_key == idempotency_key)
+        )
+        if existing is not None:
+            return existing
+    targets = (
+        [named]
+        if named is not None
+        else list(session.scalars(select(Pledge).where(Pledge.sponsor_id == payer_sponsor.id).order_by(Pledge.code)))
+    )
+    shares, left = allocate(session, amount, targets)
+    codes = {i: c for i, c in session.execute(select(Branch.id, Branch.code))}
+    debit = receiving_account(session, source, codes[payer_sponsor.branch_id])
+    wanted = {s.child_id for s in shares} | ({named.child_id} if named else set())
+    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(wanted)))}  # type: ignore[union-attr]
+    credits: dict[AccountKey, int] = {}
+    for share in shares:
+        child = children[share.child_id]
+        key = AccountKey(codes[child.branch_id], f"liabilities:fund:child:{child.code}")
+        credits[key] = credits.get(key, 0) + share.amount
+    if left:
+        if named is not None:  # the named pledge's child receives what is beyond its schedule
+            child = children[named.child_id]
+            rest = AccountKey(codes[child.branch_id], f"liabilities:fund:child:{child.code}")
+        else:  # nothing to allocate it to: suspense, for the treasurer to place
+            rest = AccountKey(debit.branch, "liabilities:suspense")
+        credits[rest] = credits.get(rest, 0) + left
+    by_whom = f" ({payer} nộp thay)" if payer and payer != payer_sponsor.name else ""
+    posted = post(
+        session,
+        Entry(
+            effective_date=paid_on,
+            description=f"{payer_sponsor.name}{by_whom} nộp tiền {reference}".strip(),
+            legs=(Leg(debit, amount), *(Leg(k, -v) for k, v in credits.items())),
+            posted_by=recorded_by,
+            idempotency_key=idempotency_key,
+            kind="receipt",
+            metadata={"sponsor": payer_sponsor.code, "reference": reference, **({"payer": payer} if payer else {})},
+        ),
+    )
+    payment = Payment(
+        paid_on=paid_on,
+        sponsor_id=payer_sponsor.id,  # type: ignore[arg-type]
+        pledge_id=named.id if named else None,
+        amount=amount,
+        method=method,
+        bank_account_id=source.id if source else None,
+        reference=reference,
+        payer=payer,
+        transaction_id=posted.id,
+    )
+    session.add(payment)
+    session.flush()
+    for share in shares:
+        session.add(
+            Allocation(
+                payment_id=payment.id, pledge_id=share.pledge.id, month=share.month.first_day, amount=share.amount
+            )  # type: ignore[arg-type]
+        )
+    session.flush()
+    return payment

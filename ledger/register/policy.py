@@ -1,0 +1,53 @@
+"""Branch policy for the Godmother program (age limit, categories), inherited down the branch tree.
+
+A branch without a policy of its own follows the nearest branch above it that has one, else the
+defaults of the parameters file; each value is dated like the law.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.eligibility import decide
+from ledger.eligibility.parameters import in_force, load
+from ledger.models import Branch
+from ledger.months import Month
+from ledger.register.models import Child
+
+
+class BranchPolicies:
+    """Policies of many branches and months, looked up once each (a run asks for thousands)."""
+
+    def __init__(self, session: Session) -> None:
+        self._parents = {b.id: (b.code, b.parent_id) for b in session.scalars(select(Branch))}
+        self._lines: dict[int, list[str]] = {}
+        self._policies: dict[tuple[int, Month], decide.BranchPolicy] = {}
+
+    def line(self, branch_id: int) -> list[str]:
+        """The branch's code, then those above it, nearest first."""
+        if branch_id not in self._lines:
+            line: list[str] = []
+            current: int | None = branch_id
+            while current is not None and current in self._parents and self._parents[current][0] not in line:
+                code, current = self._parents[current]
+                line.append(code)
+            self._lines[branch_id] = line
+        return self._lines[branch_id]
+
+    def godmother(self, branch_id: int, month: Month) -> decide.BranchPolicy:
+        key = (branch_id, month)
+        if key not in self._policies:
+            age, categories = load().branch_policy(self.line(branch_id), month.first_day)
+            sources = "; ".join(dict.fromkeys(v.source for v in (age, categories) if v and v.source))
+            self._policies[key] = decide.BranchPolicy(
+                age.value if age else None, categories.value if categories else None, sources or "branch policy"
+            )
+        return self._policies[key]
+
+    def age_limit(self, child: Child, month: Month) -> int:
+        """The Godmother age limit for ``child`` in ``month``: its branch's, else the default in force."""
+        own = self.godmother(child.branch_id, month).godmother_age_limit
+        if own is not None:
+            return own
+        return in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
