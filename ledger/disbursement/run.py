@@ -529,3 +529,84 @@ def exclusive_run(engine: Engine) -> Iterator[None]:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
             connection.commit()
+
+
+# --- reading runs -----------------------------------------------------------------------
+
+
+def runs(session: Session, month: Month | None = None) -> list[Run]:
+    """Monthly runs, newest first (of one month if given)."""
+    query = select(Run).order_by(Run.id.desc())  # type: ignore[union-attr]
+    if month is not None:
+        query = query.where(Run.month == month.first_day)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    """A decision as a run kept it, with the disbursement transaction that paid it, if any."""
+
+    id: int
+    run_id: int
+    child: str
+    program: str
+    month: Month
+    eligible: bool
+    due: int
+    catch_up: int
+    paid: int
+    shortfall: int
+    reasons: list[dict[str, str]]
+    transaction_id: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "child": self.child,
+            "program": self.program,
+            "month": str(self.month),
+            "eligible": self.eligible,
+            "due": self.due,
+            "catch_up": self.catch_up,
+            "paid": self.paid,
+            "shortfall": self.shortfall,
+            "transaction": self.transaction_id,
+            "reasons": self.reasons,
+        }
+
+
+def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> list[StoredDecision]:
+    """The decisions of a run (of one child if given), in child-code order."""
+    if session.get(Run, run_id) is None:
+        raise RunNotFound(run_id)
+    query = (
+        select(RunDecision, Child.code, Disbursement.transaction_id)
+        .join(Child, Child.id == RunDecision.child_id)
+        .outerjoin(
+            Disbursement,
+            (Disbursement.child_code == Child.code)
+            & (Disbursement.program == RunDecision.program)
+            & (Disbursement.month == RunDecision.month),
+        )
+        .where(RunDecision.run_id == run_id)
+        .order_by(Child.code, RunDecision.program)
+    )
+    if child is not None:
+        query = query.where(Child.code == child)
+    return [
+        StoredDecision(
+            d.id,  # type: ignore[arg-type]
+            d.run_id,
+            code,
+            d.program,
+            Month.of(d.month),
+            d.eligible,
+            d.due,
+            d.catch_up,
+            d.paid,
+            d.shortfall,
+            list(d.reasons),
+            transaction_id if d.paid else None,
+        )
+        for d, code, transaction_id in session.execute(query)
+    ]
