@@ -728,6 +728,124 @@ def branch_set(
     typer.echo(f"branch {branch}: {name} = {value.strip().lower()}")
 
 
+@app.command("handover")
+@friendly
+def handover_command(
+    children: Annotated[list[str] | None, typer.Argument(help="child codes (or --branch for all of a branch)")] = None,
+    month: Annotated[str, typer.Option(help="the month whose money is handed over, YYYY-MM")] = "",
+    branch: Annotated[str | None, typer.Option(help="every child of this branch and below with money waiting")] = None,
+    method: Annotated[str, typer.Option(help="cash or bank")] = "cash",
+    bank_account: Annotated[str | None, typer.Option("--bank-account", help="bank account code, for bank")] = None,
+    evidence: Annotated[Path | None, typer.Option(help="photo or scan of the signed slip (one child)")] = None,
+    received_by: Annotated[str, typer.Option("--received-by", help="who signed for it")] = "",
+    on: Annotated[str | None, typer.Option("--date", help="day of the handover (default: today)")] = None,
+    by: By = None,
+) -> None:
+    """Record that guardians received a month's money (payable → cash or bank), with the signed slip."""
+    from ledger.disbursement.handover import EvidenceFile, record_handovers
+    from ledger.months import today_in_vietnam
+
+    if not month:
+        raise fail("say which month was handed over: --month YYYY-MM", 2)
+    slip = EvidenceFile(evidence.name, evidence.read_bytes()) if evidence else None
+    done = db.run_in_transaction(
+        engine(),
+        lambda s: record_handovers(
+            s,
+            month=Month.parse(month),
+            on=as_date(on) or today_in_vietnam(),
+            by=by or default_user(),
+            children=children or (),
+            branch=branch,
+            method=method,
+            bank_account=bank_account,
+            received_by=received_by,
+            evidence=slip,
+        ),
+    )
+    for h in done:
+        typer.echo(f"transaction {h.transaction_id}: {format_vnd(h.amount)} handed over ({h.method})")
+    typer.echo(f"{len(done)} guardian(s), {format_vnd(sum(h.amount for h in done))}")
+
+
+@payment_app.command("record")
+@friendly
+def payment_record(
+    sponsor: Annotated[str, typer.Option(help="the sponsor whose pledges it pays")],
+    amount: Annotated[str, typer.Option(help="whole đồng, e.g. 1.500.000")],
+    method: Annotated[str, typer.Option(help="bank or cash")],
+    on: Annotated[str, typer.Option("--date", help="day received")],
+    bank_account: Annotated[str | None, typer.Option("--bank-account", help="bank account code, for bank")] = None,
+    pledge: Annotated[
+        str | None, typer.Option(help="the pledge it pays (default: the sponsor's oldest arrears)")
+    ] = None,
+    reference: Annotated[str, typer.Option(help="the transfer's reference or description")] = "",
+    payer: Annotated[str, typer.Option(help="who paid, if not the sponsor (e.g. an employer)")] = "",
+    by: By = None,
+) -> None:
+    """Record one sponsor payment; it is allocated to pledge months, oldest arrears first."""
+    from ledger.register.payments import record_payment
+    from ledger.register.spreadsheets import parse_amount
+
+    value = parse_amount(amount)
+
+    def work(session: Session) -> list[tuple[str, str, int]]:
+        payment = record_payment(
+            session,
+            sponsor=sponsor,
+            amount=value,
+            paid_on=parse_date(on),
+            method=method,
+            bank_account=bank_account,
+            pledge=pledge,
+            reference=reference,
+            payer=payer,
+            recorded_by=by or default_user(),
+        )
+        return pledges.allocation_of(session, payment.id)  # type: ignore[arg-type]
+
+    shares = db.run_in_transaction(engine(), work)
+    for code, month_text, part in shares:
+        typer.echo(f"  {code}  {month_text}  {format_vnd(part)}")
+    typer.echo(f"payment recorded: {format_vnd(value)}, {len(shares)} month(s) paid")
+
+
+@app.command("arrears")
+@friendly
+def arrears_command(
+    sponsor: Annotated[str | None, typer.Option(help="only this sponsor's pledges")] = None,
+    through: Annotated[str | None, typer.Option(help="months up to this one, YYYY-MM (default: this month)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What sponsors still owe: per pledge and month, scheduled − paid."""
+    from ledger.months import today_in_vietnam
+
+    last = Month.parse(through) if through else Month.of(today_in_vietnam())
+    with Session(engine()) as session:
+        rows = pledges.arrears_report(session, through=last, sponsor=sponsor)
+    if as_json:
+        typer.echo(json.dumps([{"sponsor": s, "pledge": p, "month": m, "arrears": a} for s, p, m, a in rows], indent=2))
+        return
+    for s, p, m, a in rows:
+        typer.echo(f"{s:<12} {p:<12} {m}  {format_vnd(a):>14}")
+    typer.echo(f"{'Tổng / Total':<34}{format_vnd(sum(r[3] for r in rows)):>14}")
+
+
+@app.command("coverage")
+@friendly
+def coverage_command(
+    child: Annotated[str, typer.Argument(help="child code")],
+    start: Annotated[str, typer.Option("--from", help="first month, YYYY-MM")],
+    end: Annotated[str, typer.Option("--to", help="last month, YYYY-MM")],
+) -> None:
+    """What a child's sponsors pledge for each month (several sponsors may share a child)."""
+    with Session(engine()) as session:
+        months = pledges.coverage(session, child, Month.parse(start), Month.parse(end))
+    for month, items in months:
+        detail = ", ".join(f"{p} ({s}) {format_vnd(a)}" for p, s, a in items) or "—"
+        typer.echo(f"{month}  {format_vnd(sum(a for _, _, a in items)):>14}  {detail}")
+
+
 @app.command("demo")
 @friendly
 def demo_command() -> None:

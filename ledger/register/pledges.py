@@ -125,14 +125,19 @@ def schedules(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[Sch
     return {p.id: schedule(p, changes[p.id], children, age_limit) for p in pledges if p.id is not None}  # type: ignore[misc]
 
 
-def pledges_paying(session: Session, child: Child, month: Month) -> list[tuple[Pledge, int]]:
-    """The pledges that schedule money for ``child`` in ``month``, with the amount each schedules."""
-    moved_here = select(PledgeChange.pledge_id).where(PledgeChange.kind == "move", PledgeChange.child_id == child.id)
-    candidates = list(
+def pledges_of_child(session: Session, child_id: int) -> list[Pledge]:
+    """Every pledge that is, or was moved to become, a pledge for the child; by code."""
+    moved_here = select(PledgeChange.pledge_id).where(PledgeChange.kind == "move", PledgeChange.child_id == child_id)
+    return list(
         session.scalars(
-            select(Pledge).where((Pledge.child_id == child.id) | Pledge.id.in_(moved_here)).order_by(Pledge.code)  # type: ignore[union-attr]
+            select(Pledge).where((Pledge.child_id == child_id) | Pledge.id.in_(moved_here)).order_by(Pledge.code)  # type: ignore[union-attr]
         )
     )
+
+
+def pledges_paying(session: Session, child: Child, month: Month) -> list[tuple[Pledge, int]]:
+    """The pledges that schedule money for ``child`` in ``month``, with the amount each schedules."""
+    candidates = pledges_of_child(session, child.id)  # type: ignore[arg-type]
     planned = schedules(session, candidates)
     return [
         (pledge, s.amount)
@@ -248,3 +253,61 @@ def change_pledge(
     session.add(change)
     session.flush()
     return change
+
+
+def allocation_of(session: Session, payment_id: int) -> list[tuple[str, str, int]]:
+    """How a payment was allocated: (pledge code, month, amount), oldest first."""
+    return [
+        (code, str(Month.of(month)), amount)
+        for code, month, amount in session.execute(
+            select(Pledge.code, Allocation.month, Allocation.amount)
+            .join(Pledge, Pledge.id == Allocation.pledge_id)
+            .where(Allocation.payment_id == payment_id)
+            .order_by(Allocation.month, Pledge.code)
+        )
+    ]
+
+
+def arrears_report(session: Session, *, through: Month, sponsor: str | None = None) -> list[tuple[str, str, str, int]]:
+    """Every month still owed up to ``through``: (sponsor, pledge, month, arrears), by sponsor and month."""
+    from ledger.register.models import Sponsor
+
+    query = select(Pledge).order_by(Pledge.code)
+    if sponsor is not None:
+        owner = session.scalar(select(Sponsor).where(Sponsor.code == sponsor))
+        if owner is None:
+            raise NotFound(f"sponsor {sponsor!r} is not in the register")
+        query = query.where(Pledge.sponsor_id == owner.id)
+    records = list(session.scalars(query))
+    sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
+    rows = [
+        (sponsors[share.pledge.sponsor_id], share.pledge.code, str(share.month), share.amount)
+        for share in outstanding(session, records)
+        if share.month <= through
+    ]
+    return sorted(rows)
+
+
+def coverage(session: Session, child: str, start: Month, end: Month) -> list[tuple[Month, list[tuple[str, str, int]]]]:
+    """For each month, the pledges that cover ``child``: (pledge, sponsor, amount)."""
+    from ledger.register.models import Sponsor
+
+    record = session.scalar(select(Child).where(Child.code == child))
+    if record is None:
+        raise NotFound(f"child {child!r} is not in the register")
+    if end < start:
+        raise InvalidEntry("the last month comes before the first")
+    sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
+    candidates = pledges_of_child(session, record.id)  # type: ignore[arg-type]
+    planned = schedules(session, candidates)
+    months, month = [], start
+    while month <= end:
+        items = [
+            (p.code, sponsors[p.sponsor_id], s.amount)
+            for p in candidates
+            for s in planned[p.id]  # type: ignore[index]
+            if s.month == month and s.child_id == record.id
+        ]
+        months.append((month, items))
+        month = month.next()
+    return months

@@ -1,0 +1,202 @@
+"""Handing a child's money to the guardian: guardian payable → cash or bank, once per child and month.
+
+The amount is what the month's disbursements put on the child's guardian payable (every
+program). Where there is evidence (a photo or scan of the signed slip), its bytes are kept and
+its SHA-256 goes into the transaction's metadata, so the hash chain vouches for it too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import exists, select
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey, branch_and_descendants
+from ledger.disbursement.models import Evidence, Handover
+from ledger.errors import InvalidEntry, LedgerError, NotFound
+from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
+from ledger.months import Month
+from ledger.posting import Entry, Leg, post_many
+from ledger.register.models import BankAccount, Child
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/tiff", "application/pdf")
+
+
+class AlreadyHandedOver(LedgerError):
+    def __init__(self, child: str, month: Month, transaction_id: int) -> None:
+        self.child, self.month, self.transaction_id = child, month, transaction_id
+        super().__init__(f"the guardian of {child} already received {month} (transaction {transaction_id})")
+
+
+class NothingToHandOver(LedgerError):
+    def __init__(self, child: str, month: Month) -> None:
+        self.child, self.month = child, month
+        super().__init__(f"nothing was disbursed to {child} for {month}: run the month first")
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    filename: str
+    content: bytes
+
+
+def keep_evidence(session: Session, evidence: EvidenceFile, *, by: str, now: datetime | None = None) -> Evidence:
+    """Store a photo or scan once (by its SHA-256) and return it."""
+    size = len(evidence.content)
+    if size == 0:
+        raise InvalidEntry(f"{evidence.filename} is empty")
+    if size > MAX_EVIDENCE_BYTES:
+        raise InvalidEntry(f"{evidence.filename} is {size // 1024 // 1024} MB: evidence may be at most 20 MB")
+    content_type = mimetypes.guess_type(evidence.filename)[0] or "application/octet-stream"
+    if content_type not in EVIDENCE_TYPES:
+        raise InvalidEntry(f"{evidence.filename} is not a photo or a PDF scan (JPEG, PNG, WebP, HEIC, TIFF or PDF)")
+    digest = hashlib.sha256(evidence.content).hexdigest()
+    existing = session.scalar(select(Evidence).where(Evidence.sha256 == digest))
+    if existing is not None:
+        return existing
+    stored = Evidence(
+        sha256=digest,
+        filename=evidence.filename,
+        content_type=content_type,
+        size=size,
+        content=evidence.content,
+        recorded_at=now or datetime.now(UTC),
+        recorded_by=by,
+    )
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def record_handovers(
+    session: Session,
+    *,
+    month: Month,
+    on: date,
+    by: str,
+    children: Sequence[str] = (),
+    branch: str | None = None,
+    method: str = "cash",
+    bank_account: str | None = None,
+    received_by: str = "",
+    evidence: EvidenceFile | None = None,
+    now: datetime | None = None,
+) -> list[Handover]:
+    """Record that guardians received ``month``: of ``children``, or of every child of ``branch`` and below.
+
+    Naming children, each must have something to receive and not have received it yet; for a
+    whole branch, the children who have nothing waiting are skipped.
+    """
+    if method not in ("cash", "bank"):
+        raise InvalidEntry(f"money is handed over in cash or by bank, not {method!r}")
+    if bool(children) == bool(branch):
+        raise InvalidEntry("name the children, or a branch for all of its children, not both")
+    if evidence is not None and len(children) != 1:
+        raise InvalidEntry("a slip is evidence for one child: name that child")
+    source = _source(session, method, bank_account)
+    owed = _owed(session, month, children, branch)
+    done = dict(
+        session.execute(
+            select(Handover.child_id, Handover.transaction_id).where(Handover.month == month.first_day)
+        ).all()
+    )
+    for code in children:
+        if code not in owed:
+            raise NothingToHandOver(code, month)
+        if owed[code][0].id in done:
+            raise AlreadyHandedOver(code, month, done[owed[code][0].id])
+    waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
+    kept = keep_evidence(session, evidence, by=by, now=now) if evidence is not None else None
+    codes = {b.id: b.code for b in session.scalars(select(Branch))}
+    entries = []
+    for code, child, amount in waiting:
+        branch_code = codes[child.branch_id]
+        paid_from = source or AccountKey(branch_code, "assets:cash")
+        entries.append(
+            Entry(
+                effective_date=on,
+                description=(
+                    f"Trao tiền tháng {month.month:02d}/{month.year} cho người giám hộ của trẻ {code}"
+                    f" / handed to the guardian of {code} for {month}"
+                ),
+                legs=(
+                    Leg(AccountKey(branch_code, f"liabilities:payable:guardian:{code}"), amount),
+                    Leg(paid_from, -amount),
+                ),
+                posted_by=by,
+                idempotency_key=f"handover:{code}:{month}",
+                kind="handover",
+                metadata={
+                    "child": code,
+                    "month": str(month),
+                    "method": method,
+                    **({"received_by": received_by} if received_by else {}),
+                    **({"evidence_sha256": kept.sha256} if kept else {}),
+                },
+            )
+        )
+    posted = post_many(session, entries, now=now)
+    handovers = [
+        Handover(
+            transaction_id=p.id,
+            child_id=child.id,  # type: ignore[arg-type]
+            month=month.first_day,
+            amount=amount,
+            method=method,
+            received_by=received_by,
+            evidence_id=kept.id if kept else None,
+        )
+        for p, (_, child, amount) in zip(posted, waiting, strict=True)
+    ]
+    session.add_all(handovers)
+    session.flush()
+    return handovers
+
+
+def _source(session: Session, method: str, bank_account: str | None) -> AccountKey | None:
+    if method == "cash":
+        if bank_account:
+            raise InvalidEntry("cash is handed over from the branch's cash, not a bank account")
+        return None
+    account = session.scalar(select(BankAccount).where(BankAccount.code == (bank_account or "")))
+    if account is None:
+        raise NotFound(
+            f"bank account {bank_account!r} is not in the register" if bank_account else "say which bank account paid"
+        )
+    branch = session.get(Branch, account.branch_id)
+    assert branch is not None
+    return AccountKey(branch.code, f"assets:bank:{account.code}")
+
+
+def _owed(session: Session, month: Month, children: Sequence[str], branch: str | None) -> dict[str, tuple[Child, int]]:
+    """What the month's disbursements put on each child's guardian payable."""
+    query = (
+        select(Child, Posting.amount)
+        .join(Disbursement, Disbursement.child_code == Child.code)
+        .join(Posting, Posting.transaction_id == Disbursement.transaction_id)
+        .join(Account, (Account.id == Posting.account_id) & (Account.id == Child.payable_account_id))
+        .where(
+            Disbursement.month == month.first_day,
+            ~exists().where(LedgerTransaction.reverses_id == Disbursement.transaction_id),  # reversed: nothing owed
+        )
+    )
+    if children:
+        query = query.where(Child.code.in_(list(children)))  # type: ignore[attr-defined]
+    else:
+        assert branch is not None
+        ids = [b.id for b in branch_and_descendants(session, branch)]
+        query = query.where(Child.branch_id.in_(ids))  # type: ignore[attr-defined]
+    owed: dict[str, tuple[Child, int]] = {}
+    for child, amount in session.execute(query):
+        before = owed.get(child.code, (child, 0))[1]
+        owed[child.code] = (child, before - amount)
+    for code in children:
+        if code not in owed and session.scalar(select(Child.id).where(Child.code == code)) is None:
+            raise NotFound(f"child {code!r} is not in the register")
+    return owed
