@@ -151,6 +151,7 @@ def trial_balance(
     as_of: Annotated[str | None, typer.Option("--as-of", help="end of this day, YYYY-MM-DD")] = None,
     below: Annotated[bool, typer.Option("--include-below/--only", help="include the branches below")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    zero: Annotated[bool, typer.Option("--zero", help="also list accounts that hold nothing (JSON always does)")] = False,
 ) -> None:
     """Every account's balance in the debit or credit column (bảng cân đối tài khoản)."""
     with Session(engine()) as session:
@@ -176,6 +177,8 @@ def trial_balance(
     width = max([len(f"{line.branch}  {line.account}") for line in tb.lines] + [30])
     typer.echo(f"{'Tài khoản / Account':<{width}}  {'Nợ / Debit':>18}  {'Có / Credit':>18}")
     for line in tb.lines:
+        if not zero and line.balance == 0:
+            continue
         typer.echo(
             f"{line.branch + '  ' + line.account:<{width}}  {_amount(line.debit):>18}  {_amount(line.credit):>18}"
         )
@@ -848,12 +851,23 @@ def coverage_command(
 
 @app.command("demo")
 @friendly
-def demo_command() -> None:
-    """Create the database, load the demo ledger and print its trial balance."""
+def demo_command(
+    folder: Annotated[Path, typer.Option(help="where to write the demo's bank statement")] = Path("demo-files"),
+    children: Annotated[int, typer.Option(min=1, help="how many children")] = 300,
+    sponsors: Annotated[int, typer.Option(min=1, help="how many sponsors")] = 250,
+) -> None:
+    """Create the database and load the demo: two years of a province's pledges, payments and runs."""
     target = engine()
-    loaded = db.run_in_transaction(target, demo.load_demo)
-    typer.echo("demo ledger loaded" if loaded else "demo ledger already present")
-    trial_balance(branch=demo.PROVINCE, as_of=None, below=True, as_json=False)
+    loaded = demo.load_demo(
+        target, folder=folder, children=children, sponsors=sponsors, say=lambda line: typer.echo(f"  {line}", err=True)
+    )
+    if loaded is None:
+        typer.echo("demo ledger already present")
+    else:
+        typer.echo(f"demo ledger loaded: {loaded.months[0]} to {loaded.months[-1]}")
+        if loaded.statement is not None:
+            typer.echo(f"bank statement of {loaded.months[-2]} for reconciliation: {loaded.statement}")
+    trial_balance(branch=demo.PROVINCE, as_of=None, below=True, as_json=False, zero=False)
     verify()
 
 

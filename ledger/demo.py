@@ -1,112 +1,307 @@
-"""A small demo: one province, a commune and a village group, six children, five months.
+"""The demo: a province of Hải Phòng with two years of pledges, payments, monthly runs and handovers.
 
-The register comes from the spreadsheets in ``demo_data/`` (imported as a treasurer would),
-payments are allocated to pledges by the importer, and the ledger then shows each month's
-disbursements, cash handovers and bank fees. Loading it twice changes nothing.
+Everything goes through the product's own paths, as treasurers would work: the register is
+imported from spreadsheets (``demo_register``), sponsors' payments are recorded and allocated
+(most on time, some late, a few stopped paying), the social-allowance budget arrives each
+quarter (sometimes short), each month is run on the 5th, guardians receive the money by bank
+transfer on the 10th, the bank charges its fee, and months are closed two months behind. The
+current month's payments are in, its run is left for you. A bank statement of the last full
+month is written in Vietcombank's layout for reconciliation. Loading it twice changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import csv
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from ledger.accounts import AccountKey
-from ledger.models import Branch
-from ledger.months import Month
+from ledger.db import run_in_transaction
+from ledger.demo_register import PROVINCE, Register, generate
+from ledger.disbursement.handover import record_handovers
+from ledger.disbursement.run import run_month
+from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
-from ledger.posting import DisbursementKey, Entry, Leg, post_many
+from ledger.posting import Entry, Leg, post
+from ledger.references import payment_reference
 from ledger.register.importing import import_file
+from ledger.register.payments import record_payment
+from ledger.register.pledges import change_pledge
 
-DATA = Path(__file__).with_name("demo_data")
-IMPORT_ORDER = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments", "budget", "payments")
-PROVINCE, COMMUNE, GROUP = "hp", "hp-an-lao", "hp-an-lao-tan-vien"
-BANKS = {COMMUNE: "assets:bank:vcb-0011001932418", GROUP: "assets:bank:bidv-2151000012345"}
-CHILDREN = {  # child → (branch, pledge per month, months its sponsor paid)
-    "C-000001": (COMMUNE, 500_000, range(6, 11)),
-    "C-000002": (COMMUNE, 1_000_000, range(6, 11)),
-    "C-000003": (COMMUNE, 300_000, (6, 9, 10)),  # paid July and August late, in September
-    "C-000004": (GROUP, 500_000, range(6, 11)),
-    "C-000005": (GROUP, 700_000, range(6, 11)),
-    "C-000006": (GROUP, 500_000, range(6, 11)),
-}
-MONTHS = [Month(2026, m) for m in range(6, 11)]
-BY = "demo"
+BY = "thu-quy"
+APPROVER = "ke-toan"
+FEE = 11_000
+OPENING = 5_000_000
+MONTHS = 24
 
 
-def load_demo(session: Session, *, now: datetime | None = None) -> bool:
-    """Import the demo register and post its months; False if it was loaded already."""
-    if session.scalar(select(Branch.id).where(Branch.code == PROVINCE)) is not None:
-        return False
-    now = now or datetime.now(UTC)
-    for kind in IMPORT_ORDER:
-        import_file(session, kind, DATA / f"{kind}.csv")
-    post_many(session, _months(), now=now)
-    for branch in (COMMUNE, GROUP):
-        close_month(session, branch=branch, month=MONTHS[2], by=BY, now=now)
-    return True
+@dataclass(frozen=True, slots=True)
+class Demo:
+    months: list[Month]
+    statement: Path | None
 
 
-def _months() -> list[Entry]:
-    entries = [
-        Entry(
-            effective_date=MONTHS[0].first_day,
-            description="Số dư đầu kỳ chuyển sang / opening balance brought forward",
-            legs=(
-                Leg(AccountKey(branch, bank), 2_000_000),
-                Leg(AccountKey(branch, "equity:opening-balances"), -2_000_000),
-            ),
-            posted_by=BY,
-            kind="opening",
-            idempotency_key=f"demo-opening-{branch}",
-        )
-        for branch, bank in BANKS.items()
-    ]
-    for month in MONTHS:
-        for child, (branch, pledge, paid_months) in CHILDREN.items():
-            if month.month not in paid_months:
-                continue  # nothing received for this month: nothing to pay out (a shortfall)
-            fund = AccountKey(branch, f"liabilities:fund:child:{child}")
-            payable = AccountKey(branch, f"liabilities:payable:guardian:{child}")
-            cash, bank = AccountKey(branch, "assets:cash"), AccountKey(branch, BANKS[branch])
-            entries += [
-                Entry(
-                    date(month.year, month.month, 15),
-                    f"Chi hỗ trợ tháng {month.month}/{month.year} cho trẻ {child}",
-                    (Leg(fund, pledge), Leg(payable, -pledge)),
-                    posted_by=BY,
-                    kind="disbursement",
-                    idempotency_key=f"demo-disbursement-{child}-{month}",
-                    disbursement=DisbursementKey(child, "godmother", month),
+def load_demo(
+    engine: Engine,
+    *,
+    today: date | None = None,
+    folder: Path | None = None,
+    children: int = 300,
+    sponsors: int = 250,
+    say: Callable[[str], None] = lambda _: None,
+) -> Demo | None:
+    """Load the demo (None if it is there already); the bank statement is written to ``folder``."""
+    with Session(engine) as session:
+        if session.scalar(select(Branch.id).where(Branch.code == PROVINCE)) is not None:
+            return None
+    today = today or today_in_vietnam()
+    current = Month.of(today)
+    months = [current]
+    while len(months) <= MONTHS:
+        months.insert(0, months[0].previous())
+    first, past = months[0], months[:-1]
+    register = generate(children=children, sponsors=sponsors, first_month=first, today=current)
+    say(f"importing the register: {len(register.children)} children, {len(register.sponsors)} sponsors")
+    _import(engine, register, today)
+    _pledge_changes(engine, register)
+    banks = _opening_balances(engine, register, first)
+    rng = random.Random(7)
+    habits = {s["code"]: rng.choices(("on-time", "late", "stopped"), (85, 10, 5))[0] for s in register.sponsors}
+    for index, month in enumerate(past):
+        say(f"{month}: payments, run, handovers")
+        _payments(engine, register, month, habits, banks, until=month.first_day.replace(day=4))
+        if index % 3 == 0:
+            _budget(engine, register, month, banks, short=index % 6 == 3)
+        run_month(engine, month, by=BY, on=month.first_day.replace(day=5))
+        for branch in banks:
+            run_in_transaction(
+                engine,
+                lambda s, b=branch, m=month: record_handovers(
+                    s, month=m, on=m.first_day.replace(day=10), by=BY, branch=b, method="bank", bank_account=banks[b]
                 ),
-                Entry(
-                    date(month.year, month.month, 20),
-                    "Rút tiền mặt để trao cho người giám hộ",
-                    (Leg(cash, pledge), Leg(bank, -pledge)),
-                    posted_by=BY,
-                    kind="transfer",
-                    idempotency_key=f"demo-withdraw-{child}-{month}",
-                ),
-                Entry(
-                    date(month.year, month.month, 20),
-                    f"Trao tiền cho người giám hộ của trẻ {child}",
-                    (Leg(payable, pledge), Leg(cash, -pledge)),
-                    posted_by=BY,
-                    kind="handover",
-                    idempotency_key=f"demo-handover-{child}-{month}",
-                ),
-            ]
-        for branch, bank in BANKS.items():
-            entries.append(
-                Entry(
-                    month.last_day,
-                    f"Phí quản lý tài khoản tháng {month.month}/{month.year}",
-                    (Leg(AccountKey(branch, "expenses:bank-fees"), 11_000), Leg(AccountKey(branch, bank), -11_000)),
-                    posted_by=BY,
-                    kind="bank-fee",
-                    idempotency_key=f"demo-fee-{branch}-{month}",
-                )
             )
-    return sorted(entries, key=lambda e: e.effective_date)  # stable: same-day order kept
+            _fee(engine, branch, banks[branch], month)
+        if index >= 2:
+            for branch in [b["code"] for b in register.branches]:
+                run_in_transaction(
+                    engine, lambda s, b=branch, m=past[index - 2]: close_month(s, branch=b, month=m, by=BY)
+                )
+    _payments(engine, register, current, habits, banks, until=min(today, current.first_day.replace(day=4)))
+    statement = None
+    if folder is not None:
+        branch = next(iter(banks))
+        statement = write_statement(engine, branch, banks[branch], past[-1], folder)
+    return Demo(months, statement)
+
+
+def _import(engine: Engine, register: Register, today: date) -> None:
+    with TemporaryDirectory() as folder:
+        for kind, path in register.write(Path(folder)).items():
+            run_in_transaction(engine, lambda s, k=kind, p=path: import_file(s, k, p, today=today))
+
+
+def _pledge_changes(engine: Engine, register: Register) -> None:
+    """A few of the changes life brings, a quarter after each pledge starts: a pause, a raise, an early end."""
+    starts = {p["code"]: Month.parse(p["start_month"]) for p in register.pledges}
+    changes = [
+        ("P-000002", "pause", 3, {"until_month": 1, "reason": "nhà tài trợ tạm khó khăn"}),
+        ("P-000005", "amount", 4, {"amount": 700_000, "reason": "nhà tài trợ tăng mức đỡ đầu"}),
+        ("P-000009", "end", 5, {"reason": "nhà tài trợ chuyển công tác"}),
+    ]
+    for pledge, kind, after, details in changes:
+        start = _later(starts[pledge], after)
+        if "until_month" in details:
+            details = {**details, "until_month": _later(start, details["until_month"])}
+        run_in_transaction(
+            engine,
+            lambda s, p=pledge, k=kind, m=start, d=details: change_pledge(
+                s, pledge=p, kind=k, from_month=m, recorded_by=BY, **d
+            ),
+        )
+
+
+def _later(month: Month, months: int) -> Month:
+    for _ in range(months):
+        month = month.next()
+    return month
+
+
+def _opening_balances(engine: Engine, register: Register, first: Month) -> dict[str, str]:
+    """Each commune's bank account starts with money of its own (to pay its bank's fees)."""
+    banks = {row["branch"]: row["code"] for row in register.bank_accounts}
+    for branch, bank in banks.items():
+        run_in_transaction(
+            engine,
+            lambda s, b=branch, k=bank: post(
+                s,
+                Entry(
+                    effective_date=first.first_day,
+                    description="Số dư đầu kỳ chuyển sang / opening balance brought forward",
+                    legs=(
+                        Leg(AccountKey(b, f"assets:bank:{k}"), OPENING),
+                        Leg(AccountKey(b, "equity:opening-balances"), -OPENING),
+                    ),
+                    posted_by=BY,
+                    kind="opening",
+                    idempotency_key=f"demo-opening-{b}",
+                ),
+            ),
+        )
+    return banks
+
+
+def _commune_of(register: Register, branch: str) -> str:
+    parents = {b["code"]: b["parent"] for b in register.branches}
+    levels = {b["code"]: b["level"] for b in register.branches}
+    while levels[branch] == "group":
+        branch = parents[branch]
+    return branch
+
+
+def _payments(
+    engine: Engine, register: Register, month: Month, habits: dict[str, str], banks: dict[str, str], *, until: date
+) -> None:
+    """Each sponsor pays the month's pledges: on time, two months every other month, or one year in two."""
+    owed: dict[str, int] = {}
+    for pledge in register.pledges:
+        start = Month.parse(pledge["start_month"])
+        end = Month.parse(pledge["end_month"]) if pledge["end_month"] else None
+        if start <= month and (end is None or month <= end):
+            owed[pledge["sponsor"]] = owed.get(pledge["sponsor"], 0) + int(pledge["monthly_amount"])
+    branches = {s["code"]: s["branch"] for s in register.sponsors}
+    names = {s["code"]: s["name"] for s in register.sponsors}
+    n = month.year * 12 + month.month
+    paying = []
+    for sponsor, amount in sorted(owed.items()):
+        habit = habits[sponsor]
+        if habit == "late":
+            if n % 2:
+                continue  # pays two months at once, every other month
+            amount *= 2
+        if habit == "stopped" and n % 24 >= 12:
+            continue
+        day = min(until, month.first_day.replace(day=1 + (int(sponsor[-3:]) % 4)))
+        paying.append((sponsor, amount, banks[_commune_of(register, branches[sponsor])], day))
+
+    def record_all(session: Session) -> None:
+        for sponsor, amount, bank, day in paying:
+            record_payment(
+                session,
+                sponsor=sponsor,
+                amount=amount,
+                paid_on=day,
+                method="bank",
+                bank_account=bank,
+                reference=f"{_ascii_upper(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
+                recorded_by=BY,
+                idempotency_key=f"demo-payment-{sponsor}-{month}",
+            )
+
+    run_in_transaction(engine, record_all)
+
+
+def _budget(engine: Engine, register: Register, month: Month, banks: dict[str, str], *, short: bool) -> None:
+    """A quarter of social allowance for each commune (about 1,200,000 ₫ a child a month); sometimes short."""
+    enrolled: dict[str, int] = {}
+    branch_of = {c["code"]: c["branch"] for c in register.children}
+    for row in register.enrolments:
+        commune = _commune_of(register, branch_of[row["child"]])
+        enrolled[commune] = enrolled.get(commune, 0) + 1
+    lines = ["date,branch,program,amount,method,bank_account,reference"]
+    for commune, bank in banks.items():
+        amount = enrolled.get(commune, 0) * 1_200_000 * 3 * (80 if short else 100) // 100
+        if amount:
+            lines.append(f"{month.first_day.replace(day=2)},{commune},social-allowance,{amount},bank,{bank},KP-{month}")
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "budget.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        run_in_transaction(engine, lambda s: import_file(s, "budget", path))
+
+
+def _fee(engine: Engine, branch: str, bank: str, month: Month) -> None:
+    run_in_transaction(
+        engine,
+        lambda s: post(
+            s,
+            Entry(
+                month.last_day,
+                f"Phí quản lý tài khoản tháng {month.month}/{month.year}",
+                (
+                    Leg(AccountKey(branch, "expenses:bank-fees"), FEE),
+                    Leg(AccountKey(branch, f"assets:bank:{bank}"), -FEE),
+                ),
+                posted_by=BY,
+                kind="bank-fee",
+                idempotency_key=f"demo-fee-{branch}-{month}",
+            ),
+        ),
+    )
+
+
+def _ascii_upper(text: str) -> str:
+    from unicodedata import category, normalize
+
+    plain = normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in plain if category(c) != "Mn").upper()
+
+
+def write_statement(engine: Engine, branch: str, bank: str, month: Month, folder: Path) -> Path:
+    """The month's statement of a bank account as Vietcombank exports it (sao kê), from the ledger."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"sao-ke-{bank}-{month}.csv"
+    with Session(engine) as session:
+        account = session.scalar(
+            select(Account).join(Branch).where(Branch.code == branch, Account.code == f"assets:bank:{bank}")
+        )
+        assert account is not None
+        rows = session.execute(
+            select(Posting.effective_date, Posting.amount, LedgerTransaction.id, LedgerTransaction.description)
+            .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+            .where(
+                Posting.account_id == account.id,
+                Posting.effective_date <= month.last_day,
+            )
+            .order_by(Posting.effective_date, LedgerTransaction.id)
+        ).all()
+    opening = sum(amount for day, amount, _, _ in rows if day < month.first_day)
+    balance = opening
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT"])
+        writer.writerow([f"Số tài khoản / Account number: {bank}", f"Kỳ / Period: {month}"])
+        writer.writerow(
+            [
+                "Ngày giao dịch/Transaction Date",
+                "Số tham chiếu/Reference No.",
+                "Số tiền ghi nợ/Debit",
+                "Số tiền ghi có/Credit",
+                "Số dư/Balance",
+                "Mô tả/Description",
+            ]  # fmt: skip
+        )
+        writer.writerow(["", "", "", "", f"{opening:,}", "Số dư đầu kỳ/Opening balance"])
+        for day, amount, txn, description in rows:
+            if day < month.first_day:
+                continue
+            balance += amount
+            debit, credit = (f"{-amount:,}", "") if amount < 0 else ("", f"{amount:,}")
+            writer.writerow(
+                [
+                    day.strftime("%d/%m/%Y"),
+                    f"{5_000_000 + txn}",
+                    debit,
+                    credit,
+                    f"{balance:,}",
+                    f"MBVCB.{4_530_998_360 + txn}.{txn:06d}.{_ascii_upper(description)}",
+                ]  # fmt: skip
+            )
+        writer.writerow(["", "", "", "", f"{balance:,}", "Số dư cuối kỳ/Closing balance"])
+    return path

@@ -12,7 +12,7 @@ are paid in advance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -166,19 +166,32 @@ def allocated(session: Session, pledge_ids: Sequence[int]) -> dict[tuple[int, Mo
     }
 
 
-def outstanding(session: Session, pledges: Sequence[Pledge]) -> list[Share]:
-    """What is still owed on each scheduled month of ``pledges``, oldest first."""
+def outstanding(session: Session, pledges: Sequence[Pledge], *, through: Month | None = None) -> Iterator[Share]:
+    """What is still owed on each scheduled month of ``pledges`` (up to ``through``), oldest first.
+
+    Lazy, month by month: allocating a payment reads only as far as the payment reaches.
+    """
+    pledges = sorted((p for p in pledges if p.id is not None), key=lambda p: p.code)
     if not pledges:
-        return []
-    paid = allocated(session, [p.id for p in pledges if p.id is not None])
-    planned = schedules(session, pledges)
-    owed = []
-    for pledge in pledges:
-        for s in planned[pledge.id]:  # type: ignore[index]
-            left = s.amount - paid.get((pledge.id, s.month), 0)  # type: ignore[arg-type]
-            if left > 0:
-                owed.append(Share(pledge, s.month, left, s.child_id))
-    return sorted(owed, key=lambda s: (s.month, s.pledge.code))
+        return
+    paid = allocated(session, [p.id for p in pledges])  # type: ignore[misc]
+    changes = changes_of(session, pledges)
+    terms = {p.id: Terms.of(p, changes[p.id]) for p in pledges}  # type: ignore[index]
+    child_ids = {c for t in terms.values() for c in t.child_ids()}
+    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}  # type: ignore[union-attr]
+    age_limit = BranchPolicies(session).age_limit
+    month = min(Month.of(p.start_month) for p in pledges)
+    last = max(t.horizon(children) for t in terms.values())  # type: ignore[arg-type]
+    if through is not None:
+        last = min(last, through)
+    while month <= last:
+        for pledge in pledges:
+            scheduled = terms[pledge.id].month(month, children, age_limit)  # type: ignore[arg-type]
+            if scheduled is not None:
+                left = scheduled.amount - paid.get((pledge.id, month), 0)  # type: ignore[arg-type]
+                if left > 0:
+                    yield Share(pledge, month, left, scheduled.child_id)
+        month = month.next()
 
 
 def allocate(session: Session, amount: int, pledges: Sequence[Pledge]) -> tuple[list[Share], int]:
@@ -195,7 +208,7 @@ def allocate(session: Session, amount: int, pledges: Sequence[Pledge]) -> tuple[
 
 def arrears(session: Session, pledge: Pledge, through: Month) -> int:
     """Scheduled − allocated over the pledge's months up to and including ``through``."""
-    return sum(s.amount for s in outstanding(session, [pledge]) if s.month <= through)
+    return sum(s.amount for s in outstanding(session, [pledge], through=through))
 
 
 def change_pledge(
@@ -282,8 +295,7 @@ def arrears_report(session: Session, *, through: Month, sponsor: str | None = No
     sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
     rows = [
         (sponsors[share.pledge.sponsor_id], share.pledge.code, str(share.month), share.amount)
-        for share in outstanding(session, records)
-        if share.month <= through
+        for share in outstanding(session, records, through=through)
     ]
     return sorted(rows)
 

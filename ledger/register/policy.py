@@ -23,6 +23,7 @@ class BranchPolicies:
         self._parents = {b.id: (b.code, b.parent_id) for b in session.scalars(select(Branch))}
         self._lines: dict[int, list[str]] = {}
         self._policies: dict[tuple[int, Month], decide.BranchPolicy] = {}
+        self._age_limits: dict[tuple[int, Month], int] = {}
 
     def line(self, branch_id: int) -> list[str]:
         """The branch's code, then those above it, nearest first."""
@@ -47,7 +48,12 @@ class BranchPolicies:
 
     def age_limit(self, child: Child, month: Month) -> int:
         """The Godmother age limit for ``child`` in ``month``: its branch's, else the default in force."""
-        own = self.godmother(child.branch_id, month).godmother_age_limit
-        if own is not None:
-            return own
-        return in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
+        key = (child.branch_id, month)
+        if key not in self._age_limits:
+            own = self.godmother(child.branch_id, month).godmother_age_limit
+            self._age_limits[key] = (
+                own
+                if own is not None
+                else in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
+            )
+        return self._age_limits[key]

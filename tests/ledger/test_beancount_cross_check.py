@@ -18,7 +18,7 @@ from tests.factories import BANK, commune, fund, transfer
 
 
 def test_the_exported_ledger_passes_bean_check_and_beancount_balances_equal_ours(engine, tmp_path: Path):
-    run_in_transaction(engine, load_demo)
+    load_demo(engine, today=date(2026, 11, 23), children=40, sponsors=30)
     commune(engine, "dong-hoa", children=("C-9",), name='Hội "Đông Hòa"')
     wrong = transfer(engine, "dong-hoa", BANK, fund("C-9"), 123_456, on=date(2026, 10, 2), description='nhầm "số"')
     run_in_transaction(engine, lambda s: reverse(s, wrong.id, posted_by="t"))
