@@ -151,7 +151,9 @@ def trial_balance(
     as_of: Annotated[str | None, typer.Option("--as-of", help="end of this day, YYYY-MM-DD")] = None,
     below: Annotated[bool, typer.Option("--include-below/--only", help="include the branches below")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    zero: Annotated[bool, typer.Option("--zero", help="also list accounts that hold nothing (JSON always does)")] = False,
+    zero: Annotated[
+        bool, typer.Option("--zero", help="also list accounts that hold nothing (JSON always does)")
+    ] = False,
 ) -> None:
     """Every account's balance in the debit or credit column (bảng cân đối tài khoản)."""
     with Session(engine()) as session:
@@ -553,6 +555,9 @@ def run_month_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the summary (and --dry-run decisions) as JSON")
     ] = False,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", min=1, help="decisions posted per database transaction")
+    ] = run.CHUNK,
 ) -> None:
     """The monthly disbursement: pay every eligible child once, keep every decision and its reasons."""
     target_month = Month.parse(month)
@@ -603,7 +608,8 @@ def run_month_command(
                 }
             )
         elif planned.paid or planned.shortfall or planned.aged_out:
-            note = f"  thiếu {format_vnd(planned.shortfall, lang)}" if planned.shortfall else ""
+            short = "thiếu" if lang == "vi" else "short"
+            note = f"  {short} {format_vnd(planned.shortfall, lang)}" if planned.shortfall else ""
             typer.echo(f"{planned.child:<12} {planned.program:<17} {format_vnd(planned.paid, lang):>14}{note}")
 
     with progress_bar() as progress:
@@ -615,6 +621,7 @@ def run_month_command(
             dry_run=dry_run,
             progress=progress,
             show=show if dry_run else None,
+            chunk=chunk_size,
         )
     if as_json:
         typer.echo(

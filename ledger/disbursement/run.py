@@ -101,12 +101,16 @@ def run_month(
     progress: Progress | None = None,
     show: Callable[[Planned], None] | None = None,
     now: datetime | None = None,
+    chunk: int = CHUNK,
 ) -> RunResult:
     """Run ``month`` for ``branch`` and below (every branch by default); see the module docstring.
 
     ``on`` is the effective date of the disbursements (today in Vietnam by default); ``show``
-    sees each decision as it is made (``--dry-run`` prints them).
+    sees each decision as it is made (``--dry-run`` prints them); ``chunk`` decisions are posted
+    per database transaction.
     """
+    if chunk < 1:
+        raise RunError("a run posts at least one decision per database transaction")
     on = on or today_in_vietnam(now)
     if not by.strip():
         raise RunError("say who runs the month (--by): the run records it")
@@ -118,14 +122,14 @@ def run_month(
     with exclusive_run(engine):
         resumed = _unfinished(engine)
         for run_id in resumed:
-            _post(engine, run_id, progress, now)
+            _post(engine, run_id, progress, now, chunk)
         with Session(engine, expire_on_commit=False) as session:
             result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
             session.commit()
         result.resumed = resumed
         if result.status == "approved":
             assert result.run_id is not None
-            _post(engine, result.run_id, progress, now)
+            _post(engine, result.run_id, progress, now, chunk)
             result.status = "done"
         return result
 
@@ -392,7 +396,7 @@ def _entry(run: Run, row: Any) -> Entry:
     )
 
 
-def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime | None) -> None:
+def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime | None, chunk: int = CHUNK) -> None:
     """Post every decision of an approved run not yet paid, a chunk per database transaction."""
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(Run, run_id)
@@ -400,13 +404,12 @@ def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime 
             raise RunNotFound(run_id)
         pending = _pending(session, run_id)
     total = len(pending)
-    for start in range(0, total, CHUNK):
-        chunk = pending[start : start + CHUNK]
+    for start in range(0, total, chunk):
         with Session(engine) as session:
-            post_many(session, [_entry(run, row) for row in chunk], now=now)
+            post_many(session, [_entry(run, row) for row in pending[start : start + chunk]], now=now)
             session.commit()
         if progress is not None:
-            progress("post", min(start + CHUNK, total), total)
+            progress("post", min(start + chunk, total), total)
     with Session(engine) as session:
         stored = session.get(Run, run_id)
         assert stored is not None

@@ -1,0 +1,125 @@
+"""The monthly run as a treasurer starts it (the ``godmother`` process), killed, doubled, approved.
+
+The register is the demo's, made smaller: 150 children with two years of history, the
+current month's payments in, its run not yet made. What an uninterrupted run would pay is what
+``--dry-run`` shows before any attempt (the same plan, read from the same ledger).
+"""
+
+import json
+import random
+import subprocess
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from ledger.demo import load_demo
+from ledger.disbursement.models import Run, RunDecision
+from ledger.models import Disbursement
+from ledger.verify import verify
+from tests.cli.test_cli import GODMOTHER, assert_one_clear_line, run
+
+MONTH = "2026-11"
+
+
+@pytest.fixture
+def province(database):
+    load_demo(database.engine, today=date(2026, 11, 23), children=150, sponsors=100)
+    return database
+
+
+def dry_run(database) -> dict[tuple[str, str], tuple[int, int]]:
+    result = run(database, "run-month", MONTH, "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    return {(d["child"], d["program"]): (d["paid"], d["shortfall"]) for d in json.loads(result.stdout)["decisions"]}
+
+
+def kept(database) -> dict[tuple[str, str], tuple[int, int]]:
+    """The month's decisions as stored, with the ledger's disbursements checked against them."""
+    from ledger.register.models import Child
+
+    with Session(database.engine) as session:
+        rows = session.execute(
+            select(Child.code, RunDecision.program, RunDecision.paid, RunDecision.shortfall)
+            .join(Child, Child.id == RunDecision.child_id)
+            .join(Run, Run.id == RunDecision.run_id)
+            .where(RunDecision.month == date(2026, 11, 1), Run.status == "done")
+        ).all()
+        assert len(rows) == len({(c, p) for c, p, _, _ in rows}), "a decision was kept twice"
+        assert verify(session).ok
+    return {(c, p): (paid, short) for c, p, paid, short in rows}
+
+
+def disbursed(database) -> int:
+    with Session(database.engine) as session:
+        return session.scalar(
+            select(func.count()).select_from(Disbursement).where(Disbursement.month == date(2026, 11, 1))
+        )
+
+
+def test_a_run_killed_at_random_points_is_finished_by_the_next_with_exactly_the_same_payments(province):
+    expected = dry_run(province)
+    paying = sum(1 for paid, _ in expected.values() if paid)
+    assert paying > 50
+    rng, delay, partial, kills = random.Random(4), 0.8, 0, 0
+    while kills < 25:
+        process = subprocess.Popen(
+            [GODMOTHER, "run-month", MONTH, "--by", "thu-quy", "--chunk-size", "1"],
+            env=province.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay + rng.uniform(0, 0.4))
+        if process.poll() is not None:
+            break  # it finished before the kill came
+        process.kill()  # SIGKILL: no clean-up of any kind
+        process.wait()
+        kills += 1
+        partial += 0 < disbursed(province) < paying
+        delay += 0.25
+    assert kills >= 2 and partial >= 1, (kills, partial)
+    final = run(province, "run-month", MONTH, "--by", "thu-quy")
+    assert final.returncode == 0, final.stderr
+    assert kept(province) == expected
+    assert disbursed(province) == paying
+    with Session(province.engine) as session:
+        months = session.scalars(select(Run.status).where(Run.month == date(2026, 11, 1))).all()
+    assert months == ["done"]
+
+
+def test_two_runs_of_the_same_month_at_once_pay_nobody_twice(province):
+    expected = dry_run(province)
+    command = [GODMOTHER, "run-month", MONTH, "--by", "thu-quy", "--chunk-size", "5"]
+    first = subprocess.Popen(command, env=province.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command, env=province.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    outcomes = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
+    codes = sorted(code for _, _, code in outcomes)
+    assert codes in ([0, 0], [0, 1]), outcomes
+    for out, err, code in outcomes:
+        assert "Traceback" not in out + err
+        if code == 1:  # refused cleanly, saying why and what to do
+            assert "another monthly run is in progress" in err
+        else:
+            assert "đã ghi sổ" in out or "không có gì mới" in out
+    assert kept(province) == expected
+    assert disbursed(province) == sum(1 for paid, _ in expected.values() if paid)
+
+
+def test_the_same_month_twice_and_four_eyes_through_the_command(province):
+    assert run(province, "branch", "set", "hp", "four-eyes", "on", "--by", "admin").returncode == 0
+    prepared = run(province, "run-month", MONTH, "--by", "thu-quy", "--lang", "en")
+    assert prepared.returncode == 0, prepared.stderr
+    assert "prepared; a second person approves it" in prepared.stdout and disbursed(province) == 0
+    run_id = prepared.stdout.split("Run ", 1)[1].split()[0]
+    assert_one_clear_line(
+        run(province, "run", "approve", run_id, "--by", "thu-quy"), 1, "another person must approve it"
+    )
+    approved = run(province, "run", "approve", run_id, "--by", "ke-toan")
+    assert approved.returncode == 0, approved.stderr
+    assert disbursed(province) > 0
+    again = run(province, "run-month", MONTH, "--by", "thu-quy", "--lang", "en")
+    assert "nothing new to pay" in again.stdout
+    check = run(province, "run-month", MONTH, "--check", "--lang", "en")
+    assert check.returncode == 0 and "0 difference(s)" in check.stdout, check.stdout + check.stderr
