@@ -110,6 +110,7 @@ def generate(
     first_month: Month = FIRST_MONTH,
     today: Month = TODAY,
     seed: int = 20261123,
+    second_sponsor_share: float = 0.25,
 ) -> Register:
     """A register of ``children`` children and ``sponsors`` sponsors, pledges starting from ``first_month``."""
     rng = random.Random(seed)
@@ -214,7 +215,7 @@ def generate(
             )
     pledge = 0
     for index, child in enumerate(register.children):
-        sponsors_here = 1 + (rng.random() < 0.25)  # a quarter of the children have two sponsors
+        sponsors_here = 1 + (rng.random() < second_sponsor_share)  # some children have two sponsors
         for _ in range(sponsors_here):
             pledge += 1
             pool = sponsors_of[commune_codes[(index + 1) % len(commune_codes)]]

@@ -1,0 +1,244 @@
+"""Monthly-run benchmark (issue 4): 100,000 children, 150,000 pledges and the social allowance.
+
+    .venv/bin/python -m bench.run_bench --engine sqlite      # or postgres; --children 10000 to try
+
+Loads the generated register (``ledger.demo_register``) in bulk, funds most children's funds and
+the program funds, then runs one month in a fresh process (so its peak memory is its own) and
+compares it with a plain bulk insert, into twin tables without triggers, of the same transaction
+and posting rows the run wrote, measured in the same run. Targets: under 60 s, under 1 GiB, and
+within 3x of the plain insert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import time
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, text
+from sqlmodel import Session
+
+from bench.ledger_bench import bench_posting, bench_txn, fresh_database, twin
+from ledger.accounts import AccountKey, create_branch
+from ledger.db import make_engine, run_in_transaction, upgrade
+from ledger.demo_register import Register, generate
+from ledger.disbursement.run import run_month
+from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.months import Month
+from ledger.posting import Entry, Leg, post_many
+from ledger.register.importing import open_standard_accounts
+from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
+
+MONTH = Month(2026, 11)
+FIRST = Month(2025, 11)
+
+
+def load(engine: Engine, register: Register) -> None:
+    """The register in bulk (Core inserts), then money: each child's month, and program budgets."""
+    t0 = time.perf_counter()
+
+    def branches(session: Session) -> None:
+        for row in register.branches:
+            create_branch(
+                session, code=row["code"], name=row["name"], level=row["level"], parent=row["parent"] or None,
+                province=row["province"] or None,
+            )  # fmt: skip
+            open_standard_accounts(session, row["code"])
+        for row in register.bank_accounts:
+            branch = session.scalar(select(Branch).where(Branch.code == row["branch"]))
+            account = Account(
+                branch_id=branch.id, code=f"assets:bank:{row['code']}", type="asset", opened_on=FIRST.first_day
+            )
+            session.add(account)
+            session.flush()
+            session.add(BankAccount(code=row["code"], branch_id=branch.id, bank_bin=row["bank_bin"],
+                                    account_number=row["account_number"], account_name=row["account_name"],
+                                    account_id=account.id))  # fmt: skip
+
+    run_in_transaction(engine, branches)
+    with engine.begin() as connection:
+        ids = {code: i for i, code in connection.execute(select(Branch.id, Branch.code))}
+        connection.execute(
+            insert(Sponsor.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "code": s["code"],
+                    "name": s["name"],
+                    "kind": s["kind"],
+                    "phone": s["phone"],
+                    "email": "",
+                    "language": s["language"],
+                    "branch_id": ids[s["branch"]],
+                }
+                for s in register.sponsors
+            ],  # fmt: skip
+        )
+        accounts = []
+        for c in register.children:
+            for code in (f"liabilities:fund:child:{c['code']}", f"liabilities:payable:guardian:{c['code']}"):
+                accounts.append({"branch_id": ids[c["branch"]], "code": code, "name": "", "type": "liability",
+                                 "currency": "VND", "may_go_negative": False, "is_open": True, "balance": 0,
+                                 "opened_on": FIRST.first_day})  # fmt: skip
+        connection.execute(insert(Account.__table__), accounts)  # type: ignore[attr-defined]
+        account_ids = {
+            code: i
+            for i, code in connection.execute(
+                select(Account.id, Account.code).where(Account.code.like("liabilities:%:C-%"))  # type: ignore[attr-defined]
+            )
+        }
+        connection.execute(
+            insert(Child.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "code": c["code"],
+                    "full_name": c["full_name"],
+                    "date_of_birth": date.fromisoformat(c["date_of_birth"]),
+                    "gender": c["gender"],
+                    "branch_id": ids[c["branch"]],
+                    "categories": [c["categories"]],
+                    "in_school_until": date.fromisoformat(c["in_school_until"]) if c["in_school_until"] else None,
+                    "guardian_name": c["guardian_name"],
+                    "guardian_relation": "",
+                    "guardian_phone": "",
+                    "guardian_id_number": "",
+                    "guardian_bank": "",
+                    "consent_guardian_on": FIRST.first_day,
+                    "fund_account_id": account_ids[f"liabilities:fund:child:{c['code']}"],
+                    "payable_account_id": account_ids[f"liabilities:payable:guardian:{c['code']}"],
+                }
+                for c in register.children
+            ],  # fmt: skip
+        )
+        sponsors = {code: i for i, code in connection.execute(select(Sponsor.id, Sponsor.code))}
+        children = {code: i for i, code in connection.execute(select(Child.id, Child.code))}
+        connection.execute(
+            insert(Pledge.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "code": p["code"],
+                    "sponsor_id": sponsors[p["sponsor"]],
+                    "child_id": children[p["child"]],
+                    "monthly_amount": int(p["monthly_amount"]),
+                    "start_month": Month.parse(p["start_month"]).first_day,
+                    "end_month": Month.parse(p["end_month"]).first_day if p["end_month"] else None,
+                    "frequency": p["frequency"],
+                }
+                for p in register.pledges
+            ],  # fmt: skip
+        )
+        connection.execute(
+            insert(Enrolment.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "child_id": children[e["child"]],
+                    "program": e["program"],
+                    "decision_number": e["decision_number"],
+                    "decision_date": date.fromisoformat(e["decision_date"]),
+                }
+                for e in register.enrolments
+            ],  # fmt: skip
+        )
+    print(f"  register loaded in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    branch_of = {c["code"]: c["branch"] for c in register.children}
+    pledged: dict[str, int] = {}
+    for p in register.pledges:
+        pledged[p["child"]] = pledged.get(p["child"], 0) + int(p["monthly_amount"])
+    bank = {row["branch"]: row["code"] for row in register.bank_accounts}
+    parents = {b["code"]: b["parent"] for b in register.branches}
+    receipts = [
+        Entry(MONTH.first_day, "sponsors' money for the month", (
+            Leg(AccountKey(parents[branch_of[child]], f"assets:bank:{bank[parents[branch_of[child]]]}"), amount),
+            Leg(AccountKey(branch_of[child], f"liabilities:fund:child:{child}"), -amount)), posted_by="bench")
+        for n, (child, amount) in enumerate(sorted(pledged.items())) if n % 10  # one child in ten: a shortfall
+    ]  # fmt: skip
+    for commune, code in bank.items():
+        receipts.append(Entry(MONTH.first_day, "budget", (Leg(AccountKey(commune, f"assets:bank:{code}"), 10**11),
+                              Leg(AccountKey(commune, "liabilities:fund:program:social-allowance"), -(10**11))),
+                              posted_by="bench"))  # fmt: skip
+    for start in range(0, len(receipts), 10_000):
+        run_in_transaction(engine, lambda s, b=receipts[start : start + 10_000]: post_many(s, b))
+    # The planner pays the allowance from the program fund of a branch that received a budget.
+    with engine.begin() as connection:
+        budget_ids = connection.scalars(
+            select(LedgerTransaction.id).where(LedgerTransaction.description == "budget").order_by(LedgerTransaction.id)
+        ).all()
+        for commune, txn in zip(bank, budget_ids, strict=True):
+            connection.execute(
+                text(
+                    "INSERT INTO budget_receipt (received_on, branch_id, program, amount, method, reference,"
+                    " transaction_id) VALUES (:d, :b, 'social-allowance', :a, 'bank', '', :t)"
+                ),
+                {"d": MONTH.first_day, "b": ids[commune], "a": 10**11, "t": txn},
+            )
+    print(f"  {len(receipts):,} receipts posted in {time.perf_counter() - t0:.1f} s")
+
+
+def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
+    engine = make_engine(url, **kwargs)
+    t0 = time.perf_counter()
+    result = run_month(engine, MONTH, by="bench", on=MONTH.first_day.replace(day=5))
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    queue.put((seconds, peak, result.run_id, result.summary.decisions, result.summary.children_paid))
+
+
+def plain_insert(engine: Engine, run_id: int) -> tuple[float, int, int]:
+    """Insert the run's own transaction and posting rows into twin tables with plain Core."""
+    with Session(engine) as session:
+        txns = [dict(r._mapping) for r in session.execute(
+            select(LedgerTransaction.__table__).where(LedgerTransaction.kind == "disbursement")  # type: ignore[attr-defined]
+        )]  # fmt: skip
+        ids = [t["id"] for t in txns]
+        postings = [dict(r._mapping) for r in session.execute(
+            select(Posting.__table__).join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)  # type: ignore[attr-defined]
+            .where(LedgerTransaction.kind == "disbursement")
+        )]  # fmt: skip
+    for t in txns:
+        t.pop("reverses_id", None)
+        t["metadata"] = "{}"
+    by_transaction: dict[int, list[dict[str, Any]]] = {}
+    for p in postings:
+        by_transaction.setdefault(p["transaction_id"], []).append(p)
+    t0 = time.perf_counter()
+    for start in range(0, len(txns), 2000):  # the run's own chunk size, one commit each
+        chunk = txns[start : start + 2000]
+        with engine.begin() as connection:
+            connection.execute(insert(bench_txn), chunk)
+            connection.execute(insert(bench_posting), [p for t in chunk for p in by_transaction[t["id"]]])
+    return time.perf_counter() - t0, len(ids), len(postings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--children", type=int, default=100_000)
+    args = parser.parse_args()
+    url, kwargs = fresh_database(args.engine)
+    engine = make_engine(url, **kwargs)
+    upgrade(engine)
+    twin.create_all(engine)
+    print(f"{args.engine}: generating {args.children:,} children")
+    register = generate(
+        children=args.children, sponsors=args.children * 3 // 4, first_month=FIRST, today=MONTH,
+        second_sponsor_share=0.5,
+    )  # fmt: skip
+    print(f"  {len(register.pledges):,} pledges, {len(register.enrolments):,} social-allowance enrolments")
+    load(engine, register)
+    queue: Any = mp.get_context("spawn").Queue()
+    process = mp.get_context("spawn").Process(target=_run_in_child, args=(url, kwargs, queue))
+    process.start()
+    seconds, peak, run_id, decisions, paid = queue.get()
+    process.join()
+    baseline, transactions, postings = plain_insert(engine, run_id)
+    print(f"run-month {MONTH}: {decisions:,} decisions, {paid:,} children paid, {transactions:,} transactions, "
+          f"{postings:,} postings")  # fmt: skip
+    print(f"  run: {seconds:.1f} s (target < 60 s), peak memory {peak / 2**20:.0f} MiB (target < 1024 MiB)")
+    print(f"  plain bulk insert of the same rows: {baseline:.1f} s; ratio {seconds / baseline:.2f} (target <= 3)")
+
+
+if __name__ == "__main__":
+    main()
