@@ -389,7 +389,7 @@ def _entry(run: Run, row: Any) -> Entry:
             Leg(AccountKey(branch, f"liabilities:payable:guardian:{child}"), -paid),
         ),
         posted_by=run.approved_by or run.prepared_by,
-        idempotency_key=f"run:{child}:{program}:{month}",
+        # Once only: the disbursement row (unique per child, program and month) sees to it.
         metadata={"run": run.id},  # type: ignore[dict-item]
         kind="disbursement",
         disbursement=DisbursementKey(child, program, month),

@@ -48,27 +48,30 @@ class Terms:
     """A pledge with its changes in effective order: everything needed to schedule any month."""
 
     pledge: Pledge
-    changes: tuple[PledgeChange, ...]
+    changes: tuple[tuple[Month, PledgeChange], ...]  # each with its first month, in effective order
+    start: Month
     last: Month | None  # the last month of its term or early end; None: until the age limit
 
     @classmethod
     def of(cls, pledge: Pledge, changes: Sequence[PledgeChange]) -> Terms:
-        ordered = tuple(sorted(changes, key=lambda c: (c.from_month, c.id or 0)))
-        ends = [Month.of(c.from_month).previous() for c in ordered if c.kind == "end"]
+        ordered = tuple(
+            (Month.of(c.from_month), c) for c in sorted(changes, key=lambda c: (c.from_month, c.id or 0))
+        )
+        ends = [month.previous() for month, c in ordered if c.kind == "end"]
         if pledge.end_month is not None:
             ends.append(Month.of(pledge.end_month))
-        return cls(pledge, ordered, min(ends) if ends else None)
+        return cls(pledge, ordered, Month.of(pledge.start_month), min(ends) if ends else None)
 
     def child_ids(self) -> set[int]:
-        return {self.pledge.child_id, *(c.child_id for c in self.changes if c.kind == "move" and c.child_id)}
+        return {self.pledge.child_id, *(c.child_id for _, c in self.changes if c.kind == "move" and c.child_id)}
 
     def month(self, month: Month, children: dict[int, Child], age_limit: AgeLimit) -> ScheduledMonth | None:
         """What the pledge schedules in ``month``, for which child; None if nothing."""
-        if month < Month.of(self.pledge.start_month) or (self.last is not None and month > self.last):
+        if month < self.start or (self.last is not None and month > self.last):
             return None
         child_id, amount = self.pledge.child_id, self.pledge.monthly_amount
-        for change in self.changes:
-            if Month.of(change.from_month) > month:
+        for start, change in self.changes:
+            if start > month:
                 break
             if change.kind == "move" and change.child_id is not None:
                 child_id = change.child_id
