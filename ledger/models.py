@@ -119,6 +119,7 @@ class Account(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("branch_id", "code", name="uq_account_branch_id_code"),
+        Index("ix_account_code", "code"),
         CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="ck_account_type"),
         CheckConstraint(
             "may_go_negative OR (type IN ('asset', 'expense') AND balance >= 0)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,7 +35,7 @@ class Month:
 
     @classmethod
     def of(cls, day: date) -> Month:
-        return cls(day.year, day.month)
+        return _month(day.year, day.month)
 
     @property
     def first_day(self) -> date:
@@ -42,16 +43,27 @@ class Month:
 
     @property
     def last_day(self) -> date:
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return _last_day(self.year, self.month)
 
     def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
+        return _month(self.year + self.month // 12, self.month % 12 + 1)
 
     def previous(self) -> Month:
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+        return _month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+# A monthly run asks for the same few months hundreds of thousands of times.
+@functools.cache
+def _month(year: int, month: int) -> Month:
+    return Month(year, month)
+
+
+@functools.cache
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def today_in_vietnam(now: datetime | None = None) -> date:

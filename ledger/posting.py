@@ -341,6 +341,9 @@ _LOCK_BY_ID = (
     select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )
 _IDS_BY_KEY = select(ACCOUNT.c.id).select_from(_FROM).where(_BY_KEY)
+# SQLite does not use an index for a row-value IN: look accounts up by code (indexed), then keep
+# the (branch, code) pairs asked for.
+_BY_CODE = ACCOUNT.c.code.in_(bindparam("codes", expanding=True))
 # SQLite: writers are serialised, so one statement can also read each branch's last closed
 # day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
 # before the row locks were granted, and could miss a month closed in between.)
@@ -356,7 +359,7 @@ _SQLITE_READ = (
         select(CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1).scalar_subquery(),
     )
     .select_from(_FROM)
-    .where(_BY_KEY)
+    .where(_BY_CODE)
 )
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
 _ADVANCE_CHAIN_HEAD = (
@@ -515,8 +518,11 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context
     closed: dict[int, date] = {}
     head: tuple[int, str] | None = None
     for chunk in _chunks(sorted(keys), 500):
-        for row in connection.execute(_SQLITE_READ, {"keys": [(k.branch, k.code) for k in chunk]}):
+        wanted = set(chunk)
+        for row in connection.execute(_SQLITE_READ, {"codes": sorted({k.code for k in chunk})}):
             account = _as_locked(row)
+            if account.key not in wanted:
+                continue
             accounts[account.key] = account
             if row[9] is not None:
                 closed[account.branch_id] = row[9] if isinstance(row[9], date) else date.fromisoformat(row[9])
@@ -600,18 +606,17 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
         if key in seen:
             raise DuplicateDisbursement(key.child, key.program, key.month.first_day, None)
         seen.add(key)
-    for chunk in _chunks(keys, 300):
-        row = session.execute(
-            select(Disbursement.child_code, Disbursement.program, Disbursement.month, Disbursement.transaction_id)
-            .where(
-                tuple_(Disbursement.child_code, Disbursement.program, Disbursement.month).in_(
-                    [(k.child, k.program, k.month.first_day) for k in chunk]
-                )
-            )
-            .limit(1)
-        ).first()
-        if row is not None:
-            raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
+    # By child code (the unique index's first column), then the exact (program, month) in Python:
+    # a row-value IN would scan the whole table on SQLite.
+    wanted = {(k.child, k.program, k.month.first_day) for k in keys}
+    for chunk in _chunks(sorted({k.child for k in keys}), 500):
+        for row in session.execute(
+            select(
+                Disbursement.child_code, Disbursement.program, Disbursement.month, Disbursement.transaction_id
+            ).where(Disbursement.child_code.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            if (row[0], row[1], row[2]) in wanted:
+                raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
 
 
 def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] | None) -> list[Posted]:

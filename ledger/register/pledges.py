@@ -54,9 +54,7 @@ class Terms:
 
     @classmethod
     def of(cls, pledge: Pledge, changes: Sequence[PledgeChange]) -> Terms:
-        ordered = tuple(
-            (Month.of(c.from_month), c) for c in sorted(changes, key=lambda c: (c.from_month, c.id or 0))
-        )
+        ordered = tuple((Month.of(c.from_month), c) for c in sorted(changes, key=lambda c: (c.from_month, c.id or 0)))
         ends = [month.previous() for month, c in ordered if c.kind == "end"]
         if pledge.end_month is not None:
             ends.append(Month.of(pledge.end_month))

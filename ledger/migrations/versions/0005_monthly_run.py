@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.create_index("ix_account_code", ["code"], unique=False)
     op.create_table(
         "evidence",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -158,6 +160,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_code")
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.drop_column("payer")
 
