@@ -80,10 +80,6 @@ class Planned:
     def catch_up(self) -> int:
         return sum(s.amount for s in self.settlements)
 
-    @property
-    def payable(self) -> AccountKey:
-        return AccountKey(self.branch, guardian_payable(self.child))
-
 
 @dataclass(slots=True)
 class _ChildRow:
@@ -168,7 +164,7 @@ class MonthFacts:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _in_scope(self, branch_id: int) -> bool:
+    def in_scope(self, branch_id: int) -> bool:
         return self.scope is None or branch_id in self.scope
 
     def _children(self) -> dict[int, _ChildRow]:
@@ -222,7 +218,7 @@ class MonthFacts:
                 before[last.child_id].append(decide.PledgeMonth(pledge.code, sponsor, last.amount))
                 if (
                     this is None
-                    and self._in_scope(self.children[last.child_id].branch_id)
+                    and self.in_scope(self.children[last.child_id].branch_id)
                     and not self._schedules_after(terms, month)
                 ):
                     ended.append(pledge.code)
@@ -284,7 +280,7 @@ class MonthFacts:
         else:
             ids = {cid for cid, items in self.enrolments.items() if any(e.program == program for e in items)}
         ids |= owed
-        chosen = [self.children[i] for i in ids if i in self.children and self._in_scope(self.children[i].branch_id)]
+        chosen = [self.children[i] for i in ids if i in self.children and self.in_scope(self.children[i].branch_id)]
         return sorted(chosen, key=lambda c: c.code)
 
 
@@ -392,7 +388,7 @@ class Planner:
             item
             for items in self.owed.values()
             for item in items
-            if self.facts._in_scope(self.facts.children[item.child_id].branch_id)
+            if self.facts.in_scope(self.facts.children[item.child_id].branch_id)
         ]
         claims.sort(key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program))
         settled: dict[tuple[int, str], list[Settlement]] = defaultdict(list)

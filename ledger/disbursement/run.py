@@ -30,7 +30,7 @@ from ledger.accounts import AccountKey, branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, setting_in_force
 from ledger.db import is_sqlite
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.disbursement.planning import POSTED_RUN, MonthFacts, Planned, Planner, Summary
+from ledger.disbursement.planning import POSTED_RUN, MonthFacts, Planned, Planner, Summary, guardian_payable
 from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.errors import LedgerError, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
@@ -149,7 +149,7 @@ def approve_run(
                 raise FourEyesRefused(
                     f"run {run_id} was prepared by {run.prepared_by}: another person must approve it (four eyes)"
                 )
-            differences = _compare_with_plan(session, run, progress)
+            differences = _compare_with_plan(session, run)
             if differences:
                 raise RunOutdated(run_id, differences)
             run.status, run.approved_by, run.approved_at = "approved", by, now or datetime.now(UTC)
@@ -262,18 +262,15 @@ def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
     )
     paying = [p for p in planned if p.settlements]
     if paying:
-        ids = dict(
-            (
-                (child_id, program),
-                decision_id,
-            )
+        ids = {
+            (child_id, program): decision_id
             for decision_id, child_id, program in connection.execute(
                 select(RunDecision.id, RunDecision.child_id, RunDecision.program).where(
                     RunDecision.run_id == run_id,
                     RunDecision.child_id.in_([p.child_id for p in paying]),  # type: ignore[attr-defined]
                 )
             )
-        )
+        }
         connection.execute(
             insert(SETTLEMENT),
             [
@@ -296,14 +293,11 @@ def _summary_of(run: Run) -> Summary:
     return Summary(**{k: v for k, v in data.items() if k in Summary.__dataclass_fields__ and not k.startswith("_")})
 
 
-def _compare_with_plan(session: Session, run: Run, progress: Progress | None) -> list[str]:
+def _compare_with_plan(session: Session, run: Run) -> list[str]:
     """Differences between a prepared run's decisions and the plan the ledger gives now."""
     assert run.id is not None
-    scope = (
-        {b.id for b in branch_and_descendants(session, session.get(Branch, run.branch_id).code)}  # type: ignore[union-attr]
-        if run.branch_id is not None
-        else None
-    )
+    root = session.get(Branch, run.branch_id) if run.branch_id is not None else None
+    _, scope = scope_of(session, root.code if root else None)
     stored = {
         (child_id, program): (eligible, due, catch_up, paid, shortfall)
         for child_id, program, eligible, due, catch_up, paid, shortfall in session.execute(
@@ -386,7 +380,7 @@ def _entry(run: Run, row: Any) -> Entry:
         description=f"Chi {vi} tháng {month.month:02d}/{month.year} cho trẻ {child} / {en} for {month}",
         legs=(
             Leg(AccountKey(fund_branch, fund_code), paid),
-            Leg(AccountKey(branch, f"liabilities:payable:guardian:{child}"), -paid),
+            Leg(AccountKey(branch, guardian_payable(child)), -paid),
         ),
         posted_by=run.approved_by or run.prepared_by,
         # Once only: the disbursement row (unique per child, program and month) sees to it.
@@ -493,7 +487,7 @@ def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
     )
     paid: dict[tuple[str, str], int] = {}
     for child, program, amount, code in rows:
-        if code == f"liabilities:payable:guardian:{child}":
+        if code == guardian_payable(child):
             paid[(child, program)] = paid.get((child, program), 0) - amount
     return paid
 

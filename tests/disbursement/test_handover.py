@@ -8,7 +8,6 @@ import hashlib
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
@@ -18,7 +17,7 @@ from ledger.errors import InvalidEntry
 from ledger.models import LedgerTransaction
 from ledger.months import Month
 from ledger.verify import verify
-from tests.disbursement.test_monthly_run import BRANCH, money_in_january_and_february, payable, register, run  # noqa: F401
+from tests.disbursement.test_monthly_run import BRANCH, money_in_january_and_february, payable, run
 from tests.factories import balance_of, transfer
 
 JANUARY = Month(2026, 1)
