@@ -340,10 +340,10 @@ _LOCK_BY_KEY = (
 _LOCK_BY_ID = (
     select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )
-_IDS_BY_KEY = select(ACCOUNT.c.id).select_from(_FROM).where(_BY_KEY)
-# SQLite does not use an index for a row-value IN: look accounts up by code (indexed), then keep
-# the (branch, code) pairs asked for.
+# Neither engine uses an index for a large row-value IN: look accounts up by code (indexed), then
+# keep the (branch, code) pairs asked for.
 _BY_CODE = ACCOUNT.c.code.in_(bindparam("codes", expanding=True))
+_IDS_BY_CODE = select(ACCOUNT.c.id, Branch.code, ACCOUNT.c.code).select_from(_FROM).where(_BY_CODE)
 # SQLite: writers are serialised, so one statement can also read each branch's last closed
 # day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
 # before the row locks were granted, and could miss a month closed in between.)
@@ -540,14 +540,17 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
     Closed periods are checked by the sealing trigger, which runs after these locks are held.
     """
     ordered = sorted(keys)
-    if len(ordered) <= 500:
+    if len(ordered) <= 50:
         rows = connection.execute(_LOCK_BY_KEY, {"keys": [(k.branch, k.code) for k in ordered]}).all()
     else:
-        # Resolve ids first, then lock chunk by chunk in id order: still one global lock order.
+        # Many accounts (a monthly run): a row-value IN would make PostgreSQL scan and hash every
+        # account per statement. Resolve ids by the indexed code, keep the pairs asked for, then
+        # lock chunk by chunk in id order: still one global lock order.
         ids = [
-            i
+            account_id
             for chunk in _chunks(ordered, 500)
-            for i in connection.execute(_IDS_BY_KEY, {"keys": [(k.branch, k.code) for k in chunk]}).scalars()
+            for account_id, branch, code in connection.execute(_IDS_BY_CODE, {"codes": sorted({k.code for k in chunk})})
+            if AccountKey(branch, code) in keys
         ]
         rows = [
             row for chunk in _chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})
