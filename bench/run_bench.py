@@ -179,9 +179,17 @@ def load(engine: Engine, register: Register) -> None:
 
 def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     engine = make_engine(url, **kwargs)
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(stage, time.perf_counter())
+
     t0 = time.perf_counter()
-    result = run_month(engine, MONTH, by="bench", on=MONTH.first_day.replace(day=5))
+    result = run_month(engine, MONTH, by="bench", on=MONTH.first_day.replace(day=5), progress=progress)
     seconds = time.perf_counter() - t0
+    if "post" in stages:
+        print(f"  deciding and keeping the decisions: {stages['post'] - t0:.1f} s; "
+              f"posting: {t0 + seconds - stages['post']:.1f} s")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     queue.put((seconds, peak, result.run_id, result.summary.decisions, result.summary.children_paid))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
+@functools.lru_cache(maxsize=16384)  # statements and runs format the same amounts over and over
 def format_vnd(amount: int, lang: str = "vi") -> str:
     """``1.500.000 ₫`` in Vietnamese, ``1,500,000 ₫`` in English (no-break space before ₫)."""
     grouped = f"{abs(amount):,}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, tuple_
+from sqlalchemy import bindparam, func, insert, select, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
@@ -362,6 +362,16 @@ _SQLITE_READ = (
     .where(_BY_CODE)
 )
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
+# Many accounts at once (a monthly run): the accounts alone, then each branch's last closed day
+# once per branch rather than once per account.
+_ACCOUNTS_BY_CODE = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_CODE)
+_CLOSED_THROUGH = select(PERIOD_EVENT.c.branch_id, PERIOD_EVENT.c.closed_through).where(
+    PERIOD_EVENT.c.id.in_(
+        select(func.max(PERIOD_EVENT.c.id))
+        .where(PERIOD_EVENT.c.branch_id.in_(bindparam("branches", expanding=True)))
+        .group_by(PERIOD_EVENT.c.branch_id)
+    )
+)
 _ADVANCE_CHAIN_HEAD = (
     CHAIN_HEAD.update().where(CHAIN_HEAD.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
 )
@@ -517,21 +527,33 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context
     accounts: dict[AccountKey, _LockedAccount] = {}
     closed: dict[int, date] = {}
     head: tuple[int, str] | None = None
+    few = len(keys) <= 500
     for chunk in _chunks(sorted(keys), 500):
         wanted = set(chunk)
-        for row in connection.execute(_SQLITE_READ, {"codes": sorted({k.code for k in chunk})}):
+        statement = _SQLITE_READ if few else _ACCOUNTS_BY_CODE
+        for row in connection.execute(statement, {"codes": sorted({k.code for k in chunk})}):
             account = _as_locked(row)
             if account.key not in wanted:
                 continue
             accounts[account.key] = account
-            if row[9] is not None:
-                closed[account.branch_id] = row[9] if isinstance(row[9], date) else date.fromisoformat(row[9])
-            head = (row[10], row[11])
+            if few:
+                if row[9] is not None:
+                    closed[account.branch_id] = _as_date(row[9])
+                head = (row[10], row[11])
     _require_all(connection, keys, accounts)
+    if not few:
+        branches = sorted({a.branch_id for a in accounts.values()})
+        for branch_id, through in connection.execute(_CLOSED_THROUGH, {"branches": branches}):
+            if through is not None:
+                closed[branch_id] = _as_date(through)
     if head is None:
         head = tuple(connection.execute(_SQLITE_HEAD).one())  # type: ignore[assignment]
     assert head is not None
     return _Context(accounts, closed, list(range(head[0] + 1, head[0] + 1 + count)), head)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Context:

@@ -16,6 +16,7 @@ Running a month again decides only what was not decided yet: normally nothing.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,9 +118,9 @@ def run_month(
     if month.first_day > on and not dry_run:
         raise RunError(f"{month} has not begun; its run can start from {month.first_day:%d/%m/%Y}")
     if dry_run:
-        with Session(engine) as session:
+        with Session(engine) as session, _fewer_collections():
             return _prepare(session, month, branch, by, on, progress, show, now, store=False)
-    with exclusive_run(engine):
+    with exclusive_run(engine), _fewer_collections():
         resumed = _unfinished(engine)
         for run_id in resumed:
             _post(engine, run_id, progress, now, chunk)
@@ -138,7 +139,7 @@ def approve_run(
     engine: Engine, run_id: int, *, by: str, progress: Progress | None = None, now: datetime | None = None
 ) -> RunResult:
     """Approve a prepared run (four eyes: not by its preparer) and post it."""
-    with exclusive_run(engine):
+    with exclusive_run(engine), _fewer_collections():
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(Run, run_id)
             if run is None:
@@ -493,6 +494,21 @@ def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
 
 
 # --- one run at a time ------------------------------------------------------------------
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while a run holds hundreds of thousands of live objects.
+
+    With the default thresholds Python rescans them all again and again: a third of a run's time
+    at 40,000 children. Cycles are still collected, just in larger batches.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextmanager

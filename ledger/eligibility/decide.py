@@ -12,6 +12,7 @@ fraction of a đồng is rounded half up.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -115,10 +116,12 @@ def status_date(month: Month) -> date:
     return month.previous().last_day
 
 
+@functools.lru_cache(maxsize=8192)  # a monthly run formats the same few dates 100,000 times
 def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+@functools.lru_cache(maxsize=8192)
 def _en_d(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
