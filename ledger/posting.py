@@ -444,7 +444,11 @@ def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list
     # Increases first: the balance trigger then never takes an account below where it ends,
     # so the database's CHECK agrees with the per-transaction check above.
     postings.sort(key=lambda p: -p.pop("_toward_normal"))
-    if context.head is None:
+    if context.head is None and len(postings) >= COPY_FROM:
+        # PostgreSQL, a large batch: one COPY, so the statement-level balance trigger runs once
+        # and no multi-row INSERT text is built and parsed.
+        copy_rows(connection, POSTING, postings)
+    elif context.head is None:
         # PostgreSQL: multi-row INSERTs of up to 1,000 rows (RETURNING makes SQLAlchemy batch
         # them), so the statement-level balance trigger runs once per 1,000 postings, not per row.
         connection.execute(_INSERT_POSTINGS_BATCHED, postings).all()
@@ -659,7 +663,16 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
     for header in headers:
         header.update(seq=0, prev_hash="", hash="")
     try:
-        rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
+        if len(headers) >= COPY_FROM // 2:
+            copy_rows(connection, TRANSACTION, headers)
+            linked = {
+                row[0]: row
+                for chunk in _chunks([h["id"] for h in headers], 5000)
+                for row in connection.execute(_LINKED, {"ids": list(chunk)})
+            }
+            rows = [linked[h["id"]] for h in headers]
+        else:
+            rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == PERIOD_CLOSED_SQLSTATE:
             through, day, branch = exc.orig.diag.message_detail.split(" ", 2)  # type: ignore[union-attr]
@@ -669,6 +682,40 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
         Posted(id_, seq, hash_, h["effective_date"], created=True)
         for (id_, seq, hash_), h in zip(rows, headers, strict=True)
     ]
+
+
+COPY_FROM = 1000
+"""From this many postings, PostgreSQL batches are written with COPY (triggers fire all the same)."""
+_LINKED = select(TRANSACTION.c.id, TRANSACTION.c.seq, TRANSACTION.c.hash).where(
+    TRANSACTION.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write ``rows`` into ``table`` with PostgreSQL's COPY, in the caller's transaction.
+
+    Row and statement triggers fire as for an INSERT; an error is raised as SQLAlchemy raises
+    it for a statement, so callers handle both paths alike.
+    """
+    import psycopg
+
+    columns = [c for c in table.c if c.name in rows[0] or c.key in rows[0]]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    keys = [c.key if c.key in rows[0] else c.name for c in columns]
+    json_columns = {i for i, c in enumerate(columns) if c.type.__class__.__name__ == "JSON"}
+    cursor = connection.connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[k] for k in keys]
+                for i in json_columns:
+                    values[i] = chain.canonical_json(values[i])
+                copy.write_row(values)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from None
+    finally:
+        cursor.close()
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

@@ -36,7 +36,7 @@ from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.errors import LedgerError, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
-from ledger.posting import DisbursementKey, Entry, Leg, post_many
+from ledger.posting import DisbursementKey, Entry, Leg, copy_rows, post_many
 from ledger.register.models import Child
 
 Progress = Callable[[str, int, int], None]
@@ -242,25 +242,26 @@ def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
     if not planned:
         return
     connection = session.connection()
-    connection.execute(
-        insert(RUN_DECISION),
-        [
-            {
-                "run_id": run_id,
-                "child_id": p.child_id,
-                "program": p.program,
-                "month": p.month.first_day,
-                "eligible": p.eligible,
-                "due": p.due,
-                "catch_up": p.catch_up,
-                "paid": p.paid,
-                "shortfall": p.shortfall,
-                "fund_account_id": p.fund_account_id,
-                "reasons": [_reason_json(r) for r in p.reasons],
-            }
-            for p in planned
-        ],
-    )
+    rows = [
+        {
+            "run_id": run_id,
+            "child_id": p.child_id,
+            "program": p.program,
+            "month": p.month.first_day,
+            "eligible": p.eligible,
+            "due": p.due,
+            "catch_up": p.catch_up,
+            "paid": p.paid,
+            "shortfall": p.shortfall,
+            "fund_account_id": p.fund_account_id,
+            "reasons": [_reason_json(r) for r in p.reasons],
+        }
+        for p in planned
+    ]
+    if is_sqlite(session):
+        connection.execute(insert(RUN_DECISION), rows)
+    else:
+        copy_rows(connection, RUN_DECISION, rows)  # PostgreSQL: far cheaper than multi-row INSERT text
     paying = [p for p in planned if p.settlements]
     if paying:
         ids = {

@@ -132,3 +132,28 @@ def test_closing_a_month_while_others_post_into_it_lets_nothing_in_afterwards(en
         from ledger.verify import verify
 
         assert verify(session).ok
+
+
+def test_a_large_batch_with_one_entry_in_a_closed_month_is_refused_whole(engine):
+    """A monthly run posts thousands at once (COPY on PostgreSQL): the closed month still holds."""
+    from ledger.accounts import AccountKey
+    from ledger.posting import Entry, Leg, post_many
+    from tests.factories import CASH
+
+    commune(engine)
+    close(engine, "an-lao", "2025-05")
+    entries = [
+        Entry(
+            date(2025, 6, 2) if n else date(2025, 5, 31),  # the first one lies in the closed month
+            f"thu tiền {n}",
+            (Leg(AccountKey("an-lao", BANK), 1_000), Leg(AccountKey("an-lao", CASH), -1_000)),
+            posted_by="thu-quy",
+        )
+        for n in range(1200)
+    ]
+    transfer(engine, "an-lao", CASH, fund("C-000123"), 10_000_000, on=date(2025, 6, 1))
+    with pytest.raises(PeriodClosed, match="closed through 2025-05-31"):
+        run_in_transaction(engine, lambda s: post_many(s, entries))
+    assert balance_of(engine, "an-lao", BANK) == 0
+    run_in_transaction(engine, lambda s: post_many(s, entries[1:]))
+    assert balance_of(engine, "an-lao", BANK) == 1_199_000
