@@ -341,7 +341,7 @@ class Planner:
             self.owed[(item.child_id, item.program)].append(item)
         self._balances = self._fund_balances()
         self._pools: dict[AccountKey | None, _Pool] = {}
-        self._program_branch: dict[tuple[int, str], int] = {}
+        self._administering: dict[tuple[int, str], str] = {}
         self._funded = {
             (branch_id, program)
             for branch_id, program in session.execute(select(BudgetReceipt.branch_id, BudgetReceipt.program).distinct())
@@ -378,9 +378,13 @@ class Planner:
 
     def _administering_branch(self, branch_id: int, program: str) -> str:
         """The nearest branch, from ``branch_id`` upward, that received a budget for ``program``."""
-        line = self.facts.policies.line(branch_id)
-        ids = {b.code: b.id for b in self.facts.branches.values()}
-        return next((code for code in line if (ids[code], program) in self._funded), line[0])
+        if (branch_id, program) not in self._administering:
+            line = self.facts.policies.line(branch_id)
+            ids = {b.code: b.id for b in self.facts.branches.values()}
+            self._administering[(branch_id, program)] = next(
+                (code for code in line if (ids[code], program) in self._funded), line[0]
+            )
+        return self._administering[(branch_id, program)]
 
     def _settle_catch_ups(self) -> dict[tuple[int, str], tuple[Settlement, ...]]:
         """Step 1: each fund pays earlier shortfalls of the children in scope, oldest first."""

@@ -310,3 +310,32 @@ def test_a_child_with_two_sponsors_receives_both_pledges_in_one_disbursement(reg
         "pledge P-1 of S-1: 500,000\u00a0₫",
         "pledge P-2 of S-2: 300,000\u00a0₫",
     ]
+
+
+def test_coverage_shows_both_sponsors_of_a_child_and_the_pause(register):
+    from ledger.register.pledges import coverage
+
+    with Session(register) as session:
+        months = coverage(session, "C-1", Month(2026, 2), Month(2026, 6))
+    assert [(str(m), sum(a for _, _, a in items)) for m, items in months] == [
+        ("2026-02", 500_000),
+        ("2026-03", 800_000),  # P-1 500,000 + P-2 300,000
+        ("2026-04", 500_000),  # P-2 paused April–May
+        ("2026-05", 500_000),
+        ("2026-06", 800_000),
+    ]
+    assert [p for p, _, _ in months[1][1]] == ["P-1", "P-2"]
+
+
+def test_arrears_per_pledge_and_month_are_scheduled_minus_paid(register, tmp_path):
+    from ledger.register.pledges import arrears_report
+
+    money_in_january_and_february(register, tmp_path)  # S-1 and S-3 paid January only
+    with Session(register) as session:
+        rows = arrears_report(session, through=Month(2026, 3))
+    assert rows == [
+        ("S-1", "P-1", "2026-02", 500_000),
+        ("S-1", "P-1", "2026-03", 500_000),
+        ("S-2", "P-2", "2026-03", 300_000),
+        ("S-3", "P-3", "2026-02", 700_000),  # nothing in March: C-2 is 18 by then
+    ]
