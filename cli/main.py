@@ -741,8 +741,8 @@ def branch_set(
 @app.command("handover")
 @friendly
 def handover_command(
+    month: Annotated[str, typer.Option(help="the month whose money is handed over, YYYY-MM")],
     children: Annotated[list[str] | None, typer.Argument(help="child codes (or --branch for all of a branch)")] = None,
-    month: Annotated[str, typer.Option(help="the month whose money is handed over, YYYY-MM")] = "",
     branch: Annotated[str | None, typer.Option(help="every child of this branch and below with money waiting")] = None,
     method: Annotated[str, typer.Option(help="cash or bank")] = "cash",
     bank_account: Annotated[str | None, typer.Option("--bank-account", help="bank account code, for bank")] = None,
@@ -755,8 +755,6 @@ def handover_command(
     from ledger.disbursement.handover import EvidenceFile, record_handovers
     from ledger.months import today_in_vietnam
 
-    if not month:
-        raise fail("say which month was handed over: --month YYYY-MM", 2)
     slip = EvidenceFile(evidence.name, evidence.read_bytes()) if evidence else None
     done = db.run_in_transaction(
         engine(),

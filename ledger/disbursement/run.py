@@ -144,6 +144,8 @@ def approve_run(
             run = session.get(Run, run_id)
             if run is None:
                 raise RunNotFound(run_id)
+            if not by.strip():
+                raise FourEyesRefused("say who approves the run (--by): the approval records it")
             if run.status != "prepared":
                 raise FourEyesRefused(f"run {run_id} is {run.status}, not waiting for approval")
             if by.strip().casefold() == run.prepared_by.strip().casefold():
