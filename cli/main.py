@@ -874,6 +874,12 @@ def demo_command(
             typer.echo(f"bank statement of {loaded.months[-2]} for reconciliation: {loaded.statement}")
     trial_balance(branch=demo.PROVINCE, as_of=None, below=True, as_json=False, zero=False)
     verify()
+    if loaded is not None:
+        this_month = loaded.months[-1]
+        typer.echo(
+            f"\nThử ngay / try it: godmother run-month {this_month} --dry-run --lang en   "
+            f"(then without --dry-run to pay it); godmother run show <RUN> --child C-000003"
+        )
 
 
 def main() -> None:  # pragma: no cover - console entry point
