@@ -31,13 +31,12 @@ from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
 from ledger.posting import Entry, Leg, post
-from ledger.references import payment_reference
+from ledger.references import as_banks_write, payment_reference
 from ledger.register.importing import import_file
 from ledger.register.payments import record_payment
 from ledger.register.pledges import change_pledge
 
 BY = "thu-quy"
-APPROVER = "ke-toan"
 FEE = 11_000
 OPENING = 5_000_000
 MONTHS = 24
@@ -73,13 +72,14 @@ def load_demo(
     _import(engine, register, today)
     _pledge_changes(engine, register)
     banks = _opening_balances(engine, register, first)
+    communes = _communes(register)
     rng = random.Random(7)
     habits = {s["code"]: rng.choices(("on-time", "late", "stopped"), (85, 10, 5))[0] for s in register.sponsors}
     for index, month in enumerate(past):
         say(f"{month}: payments, run, handovers")
-        _payments(engine, register, month, habits, banks, until=month.first_day.replace(day=4))
+        _payments(engine, register, month, habits, banks, communes, until=month.first_day.replace(day=4))
         if index % 3 == 0:
-            _budget(engine, register, month, banks, short=index % 6 == 3)
+            _budget(engine, register, month, banks, communes, short=index % 6 == 3)
         run_month(engine, month, by=BY, on=month.first_day.replace(day=5))
         for branch in banks:
             run_in_transaction(
@@ -94,7 +94,7 @@ def load_demo(
                 run_in_transaction(
                     engine, lambda s, b=branch, m=past[index - 2]: close_month(s, branch=b, month=m, by=BY)
                 )
-    _payments(engine, register, current, habits, banks, until=min(today, current.first_day.replace(day=4)))
+    _payments(engine, register, current, habits, banks, communes, until=min(today, current.first_day.replace(day=4)))
     statement = None
     if folder is not None:
         branch = next(iter(banks))
@@ -158,16 +158,23 @@ def _opening_balances(engine: Engine, register: Register, first: Month) -> dict[
     return banks
 
 
-def _commune_of(register: Register, branch: str) -> str:
+def _communes(register: Register) -> dict[str, str]:
+    """The commune of every branch below the province (a group's parent, a commune itself)."""
     parents = {b["code"]: b["parent"] for b in register.branches}
-    levels = {b["code"]: b["level"] for b in register.branches}
-    while levels[branch] == "group":
-        branch = parents[branch]
-    return branch
+    return {
+        b["code"]: b["parent"] if b["level"] == "group" else b["code"] for b in register.branches if parents[b["code"]]
+    }
 
 
 def _payments(
-    engine: Engine, register: Register, month: Month, habits: dict[str, str], banks: dict[str, str], *, until: date
+    engine: Engine,
+    register: Register,
+    month: Month,
+    habits: dict[str, str],
+    banks: dict[str, str],
+    communes: dict[str, str],
+    *,
+    until: date,
 ) -> None:
     """Each sponsor pays the month's pledges: on time, two months every other month, or one year in two."""
     owed: dict[str, int] = {}
@@ -189,7 +196,7 @@ def _payments(
         if habit == "stopped" and n % 24 >= 12:
             continue
         day = min(until, month.first_day.replace(day=1 + (int(sponsor[-3:]) % 4)))
-        paying.append((sponsor, amount, banks[_commune_of(register, branches[sponsor])], day))
+        paying.append((sponsor, amount, banks[communes[branches[sponsor]]], day))
 
     def record_all(session: Session) -> None:
         for sponsor, amount, bank, day in paying:
@@ -200,7 +207,7 @@ def _payments(
                 paid_on=day,
                 method="bank",
                 bank_account=bank,
-                reference=f"{_ascii_upper(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
+                reference=f"{as_banks_write(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
                 recorded_by=BY,
                 idempotency_key=f"demo-payment-{sponsor}-{month}",
             )
@@ -208,12 +215,14 @@ def _payments(
     run_in_transaction(engine, record_all)
 
 
-def _budget(engine: Engine, register: Register, month: Month, banks: dict[str, str], *, short: bool) -> None:
+def _budget(
+    engine: Engine, register: Register, month: Month, banks: dict[str, str], communes: dict[str, str], *, short: bool
+) -> None:
     """A quarter of social allowance for each commune (about 1,200,000 ₫ a child a month); sometimes short."""
     enrolled: dict[str, int] = {}
     branch_of = {c["code"]: c["branch"] for c in register.children}
     for row in register.enrolments:
-        commune = _commune_of(register, branch_of[row["child"]])
+        commune = communes[branch_of[row["child"]]]
         enrolled[commune] = enrolled.get(commune, 0) + 1
     lines = ["date,branch,program,amount,method,bank_account,reference"]
     for commune, bank in banks.items():
@@ -244,13 +253,6 @@ def _fee(engine: Engine, branch: str, bank: str, month: Month) -> None:
             ),
         ),
     )
-
-
-def _ascii_upper(text: str) -> str:
-    from unicodedata import category, normalize
-
-    plain = normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in plain if category(c) != "Mn").upper()
 
 
 def write_statement(engine: Engine, branch: str, bank: str, month: Month, folder: Path) -> Path:
@@ -300,7 +302,7 @@ def write_statement(engine: Engine, branch: str, bank: str, month: Month, folder
                     debit,
                     credit,
                     f"{balance:,}",
-                    f"MBVCB.{4_530_998_360 + txn}.{txn:06d}.{_ascii_upper(description)}",
+                    f"MBVCB.{4_530_998_360 + txn}.{txn:06d}.{as_banks_write(description)}",
                 ]  # fmt: skip
             )
         writer.writerow(["", "", "", "", f"{balance:,}", "Số dư cuối kỳ/Closing balance"])

@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from ledger.months import Month
 
 
+def as_banks_write(text: str) -> str:
+    """A text as banks rewrite it: accents stripped, upper-cased ('Nguyễn Thị Hoa' → 'NGUYEN THI HOA')."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if unicodedata.category(c) != "Mn").upper()
+
+
 def compact(text: str) -> str:
     """Upper-case ASCII letters and digits only: 'mdd-000 123 t.0525' → 'MDD000123T0525'."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return re.sub(r"[^A-Z0-9]", "", "".join(c for c in text if unicodedata.category(c) != "Mn").upper())
+    return re.sub(r"[^A-Z0-9]", "", as_banks_write(text))
 
 
 def payment_reference(code: str, month: Month) -> str:

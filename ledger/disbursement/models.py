@@ -27,8 +27,6 @@ from sqlmodel import Field, SQLModel
 
 from ledger.models import UTCDateTime
 
-RUN_STATUSES = ("prepared", "approved", "done", "superseded")
-
 
 class Run(SQLModel, table=True):
     """One monthly run over a branch subtree (or every branch): prepared, approved, done."""

@@ -263,12 +263,12 @@ class MonthFacts:
 
     def decide(self, child: _ChildRow, program: str, month: Month) -> Decision:
         """The eligibility decision for one child, program and month (this month or the one before)."""
+        if month not in (self.month, self.month.previous()):
+            raise ValueError(f"these facts are for {self.month} and the month before, not {month}")
         facts = self.facts(child)
         if program == SOCIAL_ALLOWANCE:
             return decide.decide_social_allowance(facts, month)
         pledges = self.pledges_now if month == self.month else self.pledges_before
-        if month not in (self.month, self.month.previous()):
-            raise ValueError(f"these facts are for {self.month}, not {month}")
         return decide.decide_godmother(
             facts, month, pledges.get(child.id, []), self.policies.godmother(child.branch_id, month)
         )
