@@ -49,6 +49,8 @@ pledge_app = typer.Typer(
 run_app = typer.Typer(help="Monthly runs: list, show, approve (four eyes).", no_args_is_help=True)
 branch_app = typer.Typer(help="Branch settings (e.g. four eyes on monthly runs).", no_args_is_help=True)
 payment_app = typer.Typer(help="Sponsor payments (tiền nhận).", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the API and web application, and their roles.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 app.add_typer(run_app, name="run")
 app.add_typer(branch_app, name="branch")
 app.add_typer(payment_app, name="payment")
@@ -874,12 +876,108 @@ def demo_command(
             typer.echo(f"bank statement of {loaded.months[-2]} for reconciliation: {loaded.statement}")
     trial_balance(branch=demo.PROVINCE, as_of=None, below=True, as_json=False, zero=False)
     verify()
+    typer.echo("\nĐăng nhập thử (mật khẩu mới mỗi lần) / demo sign-ins (new passwords every time):")
+    for name, role, password in demo.demo_logins(target):
+        typer.echo(f"  {name:<16} {password:<14} {role}")
     if loaded is not None:
         this_month = loaded.months[-1]
         typer.echo(
             f"\nThử ngay / try it: godmother run-month {this_month} --dry-run --lang en   "
             f"(then without --dry-run to pay it); godmother run show <RUN> --child C-000003"
         )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise fail("no password given: pipe it in with --password-stdin, e.g. printf '%s' \"$PW\" | godmother ...", 2)
+    return password
+
+
+@user_app.command("add")
+@friendly
+def user_add(
+    name: Annotated[str, typer.Argument(help="the sign-in name, one word")],
+    role: Annotated[str, typer.Option(help="admin | treasurer | auditor | sponsor")],
+    branch: Annotated[str | None, typer.Option(help="a treasurer's or auditor's branch")] = None,
+    sponsor: Annotated[str | None, typer.Option(help="a sponsor user's sponsor code")] = None,
+    below: Annotated[
+        bool, typer.Option("--include-below/--only-branch", help="a treasurer's scope: also the branches below")
+    ] = True,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Add a user; the password (10 characters at least) is stored only as an argon2 hash."""
+    from ledger.access import users
+
+    password = _read_password(password_stdin)
+    db.run_in_transaction(
+        engine(),
+        lambda s: users.add_user(
+            s, name=name, role=role, password=password, branch=branch, sponsor=sponsor, include_below=below
+        ),
+    )
+    where = f" of {branch}" if branch else f" for sponsor {sponsor}" if sponsor else ""
+    typer.echo(f"user {name} added: {role}{where}")
+
+
+@user_app.command("passwd")
+@friendly
+def user_passwd(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Set a user's password; their open sessions end."""
+    from ledger.access import users
+
+    password = _read_password(password_stdin)
+    db.run_in_transaction(engine(), lambda s: users.set_password(s, name=name, password=password))
+    typer.echo(f"password of {name} changed; their tokens are revoked")
+
+
+@user_app.command("disable")
+@friendly
+def user_disable(name: str) -> None:
+    """Stop a user from signing in; their tokens stop working at once."""
+    from ledger.access import users
+
+    db.run_in_transaction(engine(), lambda s: users.disable_user(s, name=name))
+    typer.echo(f"user {name} disabled")
+
+
+@user_app.command("list")
+@friendly
+def user_list() -> None:
+    """Users with their roles and scopes."""
+    from ledger.access.models import User
+    from ledger.models import Branch
+
+    with Session(engine()) as session:
+        rows = session.execute(
+            select(User, Branch.code).outerjoin(Branch, Branch.id == User.branch_id).order_by(User.name)
+        ).all()
+    for user, branch in rows:
+        state = "disabled" if user.disabled_at else "active"
+        typer.echo(f"{user.name:<24} {user.role:<10} {branch or '':<24} {state}")
+
+
+@app.command("serve")
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (PostgreSQL for more than one)")] = 1,
+) -> None:
+    """Serve the API (/api/v1, documented at /api/v1/docs) with uvicorn."""
+    import uvicorn
+
+    engine()  # migrate an empty SQLite database, or refuse an outdated schema, before listening
+    if workers > 1 and Settings().database_url.startswith("sqlite"):
+        raise fail("several workers need PostgreSQL: set DATABASE_URL=postgresql+psycopg://…", 2)
+    typer.echo(f"serving on http://{host}:{port}/api/v1/docs  (Ctrl+C to stop)", err=True)
+    uvicorn.run("api.main:app", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,8 @@ from tempfile import TemporaryDirectory
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from ledger.access.models import User
+from ledger.access.users import add_user, set_password
 from ledger.accounts import AccountKey
 from ledger.db import run_in_transaction
 from ledger.demo_register import PROVINCE, Register, generate
@@ -33,6 +36,7 @@ from ledger.periods import close_month
 from ledger.posting import Entry, Leg, post
 from ledger.references import as_banks_write, payment_reference
 from ledger.register.importing import import_file
+from ledger.register.models import Sponsor
 from ledger.register.payments import record_payment
 from ledger.register.pledges import change_pledge
 
@@ -307,3 +311,34 @@ def write_statement(engine: Engine, branch: str, bank: str, month: Month, folder
             )
         writer.writerow(["", "", "", "", f"{balance:,}", "Số dư cuối kỳ/Closing balance"])
     return path
+
+
+DEMO_USERS = (
+    # name, role, branch, sponsor
+    ("quan-tri", "admin", None, None),
+    ("thu-quy-an-lao", "treasurer", "hp-an-lao", None),
+    ("kiem-toan-hp", "auditor", PROVINCE, None),
+)
+
+
+def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
+    """Throw-away sign-ins for the demo: new random passwords every time they are asked for.
+
+    Returns (name, role and scope, password). The demo's sponsor user is the first sponsor
+    of An Lão; a real deployment has no such users (``godmother user add``).
+    """
+    def work(session: Session) -> list[tuple[str, str, str]]:
+        an_lao = session.scalar(select(Branch.id).where(Branch.code == "hp-an-lao"))
+        sponsor = session.scalar(select(Sponsor.code).where(Sponsor.branch_id == an_lao).order_by(Sponsor.code))
+        wanted = [*DEMO_USERS, ("nha-tai-tro", "sponsor", None, sponsor)]
+        logins = []
+        for name, role, branch, sponsor_code in wanted:
+            password = secrets.token_urlsafe(9)
+            if session.scalar(select(User.id).where(User.name == name)) is None:
+                add_user(session, name=name, role=role, password=password, branch=branch, sponsor=sponsor_code)
+            else:
+                set_password(session, name=name, password=password)
+            logins.append((name, f"{role} {branch or sponsor_code or ''}".strip(), password))
+        return logins
+
+    return run_in_transaction(engine, work)

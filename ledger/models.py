@@ -234,5 +234,6 @@ class Disbursement(SQLModel, table=True):
     month: date = Field(description="first day of the month paid for")
 
 
+import ledger.access.models  # noqa: E402,F401  (users and the audit log share this metadata)
 import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
 import ledger.register.models  # noqa: E402,F401  (the register's tables share this metadata)

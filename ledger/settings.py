@@ -12,3 +12,11 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     """``sqlite:///godmother.db`` (default) or ``postgresql+psycopg://user@host/db``."""
+
+    db_pool_size: int = 10
+    """PostgreSQL connections each process keeps open (and as many more under load)."""
+
+    def pool_options(self) -> dict[str, int]:
+        if self.database_url.startswith("sqlite"):
+            return {}
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_pool_size}

@@ -72,6 +72,7 @@ class Child(SQLModel, table=True):
     guardian_bank: str = Field(default="", sa_type=String(64), description="BIN:account")
     consent_guardian_on: date
     consent_child_on: date | None = None
+    consent_withdrawn_on: date | None = Field(default=None, description="personal fields anonymised from then on")
     health_card_valid_until: date | None = None
     died_on: date | None = None
     fund_account_id: int = Field(foreign_key="account.id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import select
@@ -92,8 +93,11 @@ EXPORT_COLUMNS = {
 }
 
 
-def export_xlsx(session: Session, kind: str, path: Path) -> int:
-    """Write the register's ``kind`` in the import format (so the file imports back unchanged)."""
+def export_xlsx(session: Session, kind: str, path: Path, *, branch_ids: Collection[int] | None = None) -> int:
+    """Write the register's ``kind`` in the import format (so the file imports back unchanged).
+
+    ``branch_ids`` limits it to the sponsors and children of those branches (and their pledges).
+    """
     from openpyxl import Workbook
 
     if kind not in EXPORT_COLUMNS:
@@ -106,11 +110,17 @@ def export_xlsx(session: Session, kind: str, path: Path) -> int:
     sheet.append(list(EXPORT_COLUMNS[kind]))
     count = 0
     if kind == "sponsors":
-        for s in session.scalars(select(Sponsor).order_by(Sponsor.code)):
+        query = select(Sponsor).order_by(Sponsor.code)
+        if branch_ids is not None:
+            query = query.where(Sponsor.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+        for s in session.scalars(query):
             sheet.append([s.code, s.name, s.kind, s.phone, s.email, s.language, branches[s.branch_id]])
             count += 1
     elif kind == "children":
-        for c in session.scalars(select(Child).order_by(Child.code)):
+        query_children = select(Child).order_by(Child.code)
+        if branch_ids is not None:
+            query_children = query_children.where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+        for c in session.scalars(query_children):
             sheet.append(
                 [
                     c.code,
@@ -133,7 +143,11 @@ def export_xlsx(session: Session, kind: str, path: Path) -> int:
     else:
         sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
         children = {c.id: c.code for c in session.scalars(select(Child))}
-        for p in session.scalars(select(Pledge).order_by(Pledge.code)):
+        query_pledges = select(Pledge).order_by(Pledge.code)
+        if branch_ids is not None:
+            in_scope = select(Child.id).where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+            query_pledges = query_pledges.where(Pledge.child_id.in_(in_scope))  # type: ignore[attr-defined]
+        for p in session.scalars(query_pledges):
             sheet.append(
                 [
                     p.code,

@@ -1,0 +1,53 @@
+"""The HTTP API: ``create_app`` builds it around an engine; ``godmother serve`` runs it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from api import problems
+from api.deps import ScopeCache
+from api.routes import audit, auth, files, ledger, register, runs, users
+from api.run_jobs import RunJobs
+
+DESCRIPTION = """\
+The ledger of the Women's Union's **Mẹ đỡ đầu** (Godmother) and social-aid programs.
+
+Sign in at `POST /api/v1/auth/token` (OAuth2 password form) and send the token as
+`Authorization: Bearer …`. What you see depends on your role: an administrator sees every
+branch; a treasurer their branch (and those below it, if given) and may change it; an auditor
+reads their branch and everything below it; a sponsor sees only their own pledges, payments
+and what reached their children. Anything outside your scope is answered as *not found*.
+
+Money is an integer number of đồng. Errors are RFC 9457 problem details
+(`application/problem+json`) in Vietnamese, or English with `Accept-Language: en`.
+"""
+
+
+def create_app(engine: Engine) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Godmother ledger API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.scopes = ScopeCache()
+    app.state.run_jobs = RunJobs(engine)
+    problems.install(app)
+    v1 = APIRouter(prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
+    for module in (auth, users, ledger, register, runs, files, audit):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    return app

@@ -1,0 +1,158 @@
+"""Spreadsheets in and out: imports with their row report, exports of the register and ledger."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api import problems, schemas
+from api.deps import CurrentUser, Language, SessionDep
+from ledger.access import audit
+from ledger.access.scope import Scope
+from ledger.db import run_in_transaction
+from ledger.errors import InvalidEntry
+from ledger.export_beancount import export_beancount
+from ledger.models import Branch
+from ledger.register import importing, queries
+from ledger.register.models import BankAccount, Child, Sponsor
+from ledger.register.spreadsheets import UnreadableFile, read_rows
+
+router = APIRouter(tags=["files"])
+MAX_UPLOAD = 20 * 1024 * 1024
+ImportKind = Annotated[str, Path(pattern="^(" + "|".join(importing.KINDS) + ")$")]
+ExportKind = Annotated[str, Path(pattern="^(sponsors|children|pledges)$")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _rows_outside_scope(db: Session, scope: Scope, kind: str, path: FilePath) -> list[importing.RowError]:
+    """Rows that name a branch, sponsor, child or bank account the user may not change.
+
+    Codes the database does not know are left to the importer, which reports them itself;
+    codes defined by this very file (a new branch, sponsor or child) count as in scope when
+    the branch they belong to is.
+    """
+    if scope.is_admin:
+        return []
+    columns = {c.name: c.aliases for c in importing.COLUMNS[kind]}
+    _, rows = read_rows(path, columns)
+    branches = {b.code: b.id for b in db.scalars(select(Branch))}
+    owners = {
+        "sponsor": dict(db.execute(select(Sponsor.code, Sponsor.branch_id)).all()),
+        "child": dict(db.execute(select(Child.code, Child.branch_id)).all()),
+        "bank_account": dict(db.execute(select(BankAccount.code, BankAccount.branch_id)).all()),
+    }
+    new_branches = {r.cells.get("code", "") for r in rows} if kind == "branches" else set()
+    errors = []
+    for row in rows:
+        for column in ("branch", "parent", "sponsor", "child", "bank_account"):
+            value = row.cells.get(column, "").strip()
+            if not value or value in new_branches:
+                continue
+            owner = branches.get(value) if column in ("branch", "parent") else owners[column].get(value)
+            if owner is not None and not scope.may_write(owner):
+                errors.append(
+                    importing.RowError(
+                        row.number,
+                        column,
+                        f"{value!r} is outside the branches you may change",
+                        f"{value!r} không thuộc các chi hội bạn được quản lý",
+                    )
+                )
+    return errors
+
+
+@router.post(
+    "/imports/{kind}",
+    response_model=schemas.ImportReportOut,
+    responses={
+        422: {
+            "model": problems.Problem,
+            "description": "bad rows: `errors` names each row and column; nothing imported",
+        }
+    },
+)
+async def import_spreadsheet(
+    kind: ImportKind, file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser, lang: Language
+) -> schemas.ImportReportOut | JSONResponse:
+    """Import a CSV or XLSX file (``formats.md``): all rows or none, each bad row reported by row, column, reason."""
+    scope.require_writer()
+    suffix = FilePath(file.filename or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InvalidEntry("upload a .csv or .xlsx file")
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise InvalidEntry(f"a spreadsheet may be at most {MAX_UPLOAD // (1024 * 1024)} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        path = FilePath(folder) / f"{kind}{suffix}"
+        path.write_bytes(content)
+        try:
+            outside = _rows_outside_scope(db, scope, kind, path)
+            if outside:
+                raise importing.ImportRejected(kind, outside)
+
+            def work(session: Session) -> importing.ImportReport:
+                report = importing.import_file(session, kind, path)
+                audit.record(
+                    session,
+                    actor=scope.user,
+                    action="import",
+                    subject=f"import:{kind}",
+                    branch_id=scope.home_branch_id,
+                    detail={"file": file.filename or "", "rows": report.rows, "created": report.created},
+                )
+                return report
+
+            report = await run_in_threadpool(run_in_transaction, request.app.state.engine, work)
+        except importing.ImportRejected as rejected:
+            errors = [
+                problems.FieldError(field=f"row {e.row}, {e.column}", message=e.vi if lang == "vi" else e.en)
+                for e in rejected.errors
+            ]
+            detail = (
+                f"{len(errors)} lỗi trong tệp; chưa nhập dòng nào"
+                if lang == "vi"
+                else f"{len(errors)} bad row(s); nothing was imported"
+            )
+            return problems.problem(request, "invalid", detail, errors=errors)
+        except UnreadableFile as exc:
+            raise InvalidEntry(str(exc)) from None
+    return schemas.ImportReportOut(
+        kind=kind, rows=report.rows, created=report.created, updated=report.updated, unchanged=report.unchanged
+    )
+
+
+@router.get("/exports/beancount", response_class=StreamingResponse, responses={200: {"content": {"text/plain": {}}}})
+async def export_ledger(db: SessionDep, scope: CurrentUser) -> StreamingResponse:
+    """The whole ledger as a beancount file (administrators; auditors use the trial balance and histories)."""
+    scope.require_admin()
+    out = io.StringIO()
+    await run_in_threadpool(export_beancount, db, out)
+    return StreamingResponse(
+        iter([out.getvalue()]),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ledger.beancount"'},
+    )
+
+
+@router.get("/exports/{kind}", response_class=StreamingResponse, responses={200: {"content": {XLSX: {}}}})
+async def export_register(kind: ExportKind, db: SessionDep, scope: CurrentUser) -> StreamingResponse:
+    """The register's sponsors, children or pledges of your branches, in the import format (.xlsx)."""
+    scope.require_staff()
+    if kind == "children":
+        audit.record(db, actor=scope.user, action="child.export", subject="children", branch_id=scope.home_branch_id)
+        db.commit()
+    with tempfile.TemporaryDirectory() as folder:
+        path = FilePath(folder) / f"{kind}.xlsx"
+        await run_in_threadpool(queries.export_xlsx, db, kind, path, branch_ids=scope.branch_ids)
+        data = path.read_bytes()
+    return StreamingResponse(
+        iter([data]), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}
+    )

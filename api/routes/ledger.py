@@ -1,0 +1,456 @@
+"""The ledger over HTTP: accounts, balances, history, the trial balance, transactions,
+reversals, verification and closing months."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import exists, select
+from sqlmodel import Session
+
+from api import schemas, scoping
+from api.deps import CurrentUser, SessionDep
+from ledger import balances, periods, posting
+from ledger.access import audit
+from ledger.access.scope import Scope
+from ledger.accounts import AccountKey
+from ledger.db import run_in_transaction
+from ledger.errors import InvalidEntry, TransactionNotFound
+from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.months import Month
+from ledger.verify import verify
+
+router = APIRouter(tags=["ledger"])
+
+TransactionId = Annotated[int, Path(ge=1, le=2**62)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="the same key with the same content returns the first result; with other content, 409",
+    ),
+]
+
+
+@router.get("/accounts/{code}/balance", response_model=schemas.BalanceOut)
+async def account_balance(
+    code: str,
+    db: SessionDep,
+    scope: CurrentUser,
+    branch: Annotated[
+        str | None, Query(max_length=64, description="needed when several branches have the code")
+    ] = None,
+    as_of: Annotated[date | None, Query(description="end of this day; default now")] = None,
+) -> schemas.BalanceOut:
+    """An account's balance in đồng (debit positive), now or at the end of a day."""
+    owner, account = scoping.account(db, scope, code, branch)
+    amount = account.balance if as_of is None else balances.balance(db, AccountKey(owner.code, code), as_of=as_of)
+    return schemas.BalanceOut(branch=owner.code, account=code, type=account.type, as_of=as_of, balance=amount)
+
+
+@router.get("/accounts/{code}/history", response_model=schemas.HistoryOut)
+async def account_history(
+    code: str,
+    db: SessionDep,
+    scope: CurrentUser,
+    branch: Annotated[str | None, Query(max_length=64)] = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> schemas.HistoryOut:
+    """Every posting on the account with its running balance (sổ chi tiết)."""
+    owner, _ = scoping.account(db, scope, code, branch)
+    opening, lines = balances.account_history(db, AccountKey(owner.code, code), start=start, end=end)
+    return schemas.HistoryOut(
+        branch=owner.code,
+        account=code,
+        opening=opening,
+        lines=[
+            schemas.HistoryLineOut(
+                date=line.effective_date,
+                transaction=line.transaction_id,
+                line=line.line,
+                description=line.description,
+                amount=line.amount,
+                balance=line.running_balance,
+            )
+            for line in lines
+        ],
+    )
+
+
+@router.get("/branches/{code}/accounts", response_model=list[schemas.AccountOut])
+async def branch_accounts(code: str, db: SessionDep, scope: CurrentUser) -> list[schemas.AccountOut]:
+    """The branch's accounts with their balances now."""
+    owner = scoping.branch(db, scope, code)
+    accounts = db.scalars(select(Account).where(Account.branch_id == owner.id).order_by(Account.code))
+    return [
+        schemas.AccountOut(
+            branch=owner.code, account=a.code, name=a.name, type=a.type, is_open=a.is_open, balance=a.balance
+        )
+        for a in accounts
+    ]
+
+
+@router.get("/trial-balance", response_model=schemas.TrialBalanceOut)
+async def trial_balance(
+    db: SessionDep,
+    scope: CurrentUser,
+    branch: Annotated[
+        str | None, Query(max_length=64, description="default: your branch (every branch for administrators)")
+    ] = None,
+    as_of: date | None = None,
+    include_below: bool = False,
+    zero: Annotated[bool, Query(description="also list accounts that hold nothing")] = False,
+) -> schemas.TrialBalanceOut:
+    """Every account's balance in the debit or credit column (bảng cân đối tài khoản)."""
+    scope.require_staff()
+    if branch is None and not scope.is_admin:
+        home = db.get(Branch, scope.home_branch_id)
+        assert home is not None
+        branch, include_below = home.code, include_below or scope.branch_ids != frozenset({home.id})
+    if branch is not None:
+        scoping.branch(db, scope, branch)
+    tb = await run_in_threadpool(_trial_balance, db, branch, as_of, include_below)
+    lines = [line for line in tb.lines if zero or line.balance != 0]
+    if not scope.is_admin:
+        visible = {b.code for b in db.scalars(select(Branch).where(Branch.id.in_(scope.branch_ids or ())))}  # type: ignore[union-attr]
+        lines = [line for line in lines if line.branch in visible]
+    return schemas.TrialBalanceOut(
+        branch=branch,
+        as_of=as_of,
+        lines=[
+            schemas.TrialBalanceLineOut(
+                branch=line.branch,
+                account=line.account,
+                type=line.type.value,
+                debit=line.debit,
+                credit=line.credit,
+                balance=line.balance,
+            )
+            for line in lines
+        ],
+        total_debit=sum(line.debit for line in lines),
+        total_credit=sum(line.credit for line in lines),
+    )
+
+
+def _trial_balance(db: Session, branch: str | None, as_of: date | None, below: bool) -> balances.TrialBalance:
+    return balances.trial_balance(db, branch=branch, as_of=as_of, include_descendants=below)
+
+
+# --- transactions -----------------------------------------------------------------------
+
+
+def transaction_out(db: Session, txn: LedgerTransaction) -> schemas.TransactionOut:
+    rows = db.execute(
+        select(Posting.line, Branch.code, Account.code, Posting.amount)
+        .join(Account, Account.id == Posting.account_id)
+        .join(Branch, Branch.id == Account.branch_id)
+        .where(Posting.transaction_id == txn.id)
+        .order_by(Posting.line)
+    ).all()
+    reversed_by = db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == txn.id))
+    return schemas.TransactionOut(
+        id=txn.id,
+        seq=txn.seq,
+        effective_date=txn.effective_date,
+        recorded_at=txn.recorded_at,
+        description=txn.description,
+        kind=txn.kind,
+        posted_by=txn.posted_by,
+        reverses=txn.reverses_id,
+        reversed_by=reversed_by,
+        metadata=dict(txn.meta),
+        hash=txn.hash,
+        postings=[schemas.PostingOut(line=line, branch=b, account=a, amount=amt) for line, b, a, amt in rows],
+    )
+
+
+def _touches_scope(scope: Scope) -> Any:
+    """SQL: the transaction has a posting on an account of a branch in the scope."""
+    return exists(
+        select(Posting.transaction_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id.in_(scope.branch_ids or ()))  # type: ignore[attr-defined]
+    )
+
+
+def visible_transaction(db: Session, scope: Scope, transaction_id: int) -> LedgerTransaction:
+    scope.require_staff()
+    query = select(LedgerTransaction).where(LedgerTransaction.id == transaction_id)
+    if not scope.is_admin:
+        query = query.where(_touches_scope(scope))
+    txn = db.scalar(query)
+    if txn is None:
+        raise TransactionNotFound(transaction_id)
+    return txn
+
+
+@router.post(
+    "/transactions",
+    response_model=schemas.TransactionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": schemas.TransactionOut, "description": "a replay of the same Idempotency-Key"}},
+)
+async def create_transaction(
+    body: schemas.TransactionCreate,
+    request: Request,
+    response: Response,
+    db: SessionDep,
+    scope: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.TransactionOut:
+    """Post a balanced transaction (postings sum to zero) on accounts of branches you may write to."""
+    scope.require_writer()
+    for leg in body.postings:
+        scoping.writable_branch(db, scope, leg.branch)
+    entry = posting.Entry(
+        effective_date=body.effective_date,
+        description=body.description,
+        legs=tuple(posting.Leg(AccountKey(leg.branch, leg.account), leg.amount) for leg in body.postings),
+        posted_by=scope.user,
+        idempotency_key=idempotency_key,
+        metadata=body.metadata,
+    )
+
+    def work(session: Session) -> posting.Posted:
+        posted = posting.post(session, entry)
+        if posted.created:
+            audit.record(
+                session,
+                actor=scope.user,
+                action="transaction.create",
+                subject=f"transaction:{posted.id}",
+                branch_id=scoping.branch(session, scope, body.postings[0].branch).id,
+                detail={"description": body.description},
+            )
+        return posted
+
+    posted = run_in_transaction(request.app.state.engine, work)
+    if not posted.created:
+        response.status_code = status.HTTP_200_OK
+    db.expire_all()
+    return transaction_out(db, visible_transaction(db, scope, posted.id))
+
+
+@router.get("/transactions", response_model=schemas.TransactionPage)
+async def list_transactions(
+    db: SessionDep,
+    scope: CurrentUser,
+    branch: Annotated[str | None, Query(max_length=64)] = None,
+    account: Annotated[
+        str | None, Query(max_length=200, description="an account code (with ?branch= if ambiguous)")
+    ] = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+) -> schemas.TransactionPage:
+    """Transactions newest first, filtered; follow ``next_cursor`` for older pages."""
+    scope.require_staff()
+    query = select(LedgerTransaction).order_by(LedgerTransaction.seq.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+    if not scope.is_admin:
+        query = query.where(_touches_scope(scope))
+    if account is not None:
+        _, found = scoping.account(db, scope, account, branch)
+        query = query.where(
+            exists(
+                select(Posting.line).where(
+                    Posting.transaction_id == LedgerTransaction.id, Posting.account_id == found.id
+                )
+            )
+        )
+    elif branch is not None:
+        owner = scoping.branch(db, scope, branch)
+        query = query.where(
+            exists(
+                select(Posting.line)
+                .join(Account, Account.id == Posting.account_id)
+                .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id == owner.id)
+            )
+        )
+    if start is not None:
+        query = query.where(LedgerTransaction.effective_date >= start)
+    if end is not None:
+        query = query.where(LedgerTransaction.effective_date <= end)
+    if kind is not None:
+        query = query.where(LedgerTransaction.kind == kind)
+    if cursor is not None:
+        query = query.where(LedgerTransaction.seq < _decode_cursor(cursor))
+    found_rows = list(db.scalars(query))
+    page, more = found_rows[:limit], len(found_rows) > limit
+    return schemas.TransactionPage(
+        items=[transaction_out(db, txn) for txn in page],
+        next_cursor=_encode_cursor(page[-1].seq) if more and page else None,
+    )
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind != "seq" or not value.isdigit() or len(value) > 18:
+            raise ValueError
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidEntry("cursor is not one this API handed out; start again without ?cursor=") from None
+
+
+@router.get("/transactions/{transaction_id}", response_model=schemas.TransactionOut)
+async def get_transaction(transaction_id: TransactionId, db: SessionDep, scope: CurrentUser) -> schemas.TransactionOut:
+    return transaction_out(db, visible_transaction(db, scope, transaction_id))
+
+
+@router.post(
+    "/transactions/{transaction_id}/reversal",
+    response_model=schemas.TransactionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": schemas.TransactionOut, "description": "a replay of the same Idempotency-Key"}},
+)
+async def reverse_transaction(
+    transaction_id: TransactionId,
+    body: schemas.ReversalCreate,
+    request: Request,
+    response: Response,
+    db: SessionDep,
+    scope: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.TransactionOut:
+    """Correct a mistake: post the mirror image of a transaction, linked to it."""
+    original = visible_transaction(db, scope, transaction_id)
+    scope.require_writer()
+    if not scope.is_admin:
+        branches = db.scalars(
+            select(Account.branch_id)
+            .join(Posting, Posting.account_id == Account.id)
+            .where(Posting.transaction_id == original.id)
+        )
+        if not all(scope.may_write(b) for b in branches):
+            raise TransactionNotFound(transaction_id)
+
+    def work(session: Session) -> posting.Posted:
+        posted = posting.reverse(
+            session,
+            transaction_id,
+            posted_by=scope.user,
+            effective_date=body.effective_date,
+            description=f"Reversal of transaction {transaction_id}: {body.reason}",
+            idempotency_key=idempotency_key,
+        )
+        if posted.created:
+            audit.record(
+                session,
+                actor=scope.user,
+                action="transaction.reverse",
+                subject=f"transaction:{transaction_id}",
+                branch_id=scope.home_branch_id,
+                detail={"reversal": posted.id, "reason": body.reason},
+            )
+        return posted
+
+    posted = run_in_transaction(request.app.state.engine, work)
+    if not posted.created:
+        response.status_code = status.HTTP_200_OK
+    db.expire_all()
+    return transaction_out(db, visible_transaction(db, scope, posted.id))
+
+
+@router.get("/verify", response_model=schemas.VerifyOut)
+async def verify_ledger(db: SessionDep, scope: CurrentUser) -> schemas.VerifyOut:
+    """Check the hash chain, every transaction's balance and every cached balance."""
+    if scope.role not in ("admin", "auditor"):
+        scope.require_admin()
+    report = await run_in_threadpool(verify, db)
+    return schemas.VerifyOut(
+        ok=report.ok,
+        transactions=report.transactions,
+        postings=report.postings,
+        accounts=report.accounts,
+        head_seq=report.head_seq,
+        head_hash=report.head_hash,
+        problems=[p.message for p in report.problems[:100]],
+    )
+
+
+# --- closing months ---------------------------------------------------------------------
+
+
+def _event_out(event: Any) -> schemas.PeriodEventOut:
+    return schemas.PeriodEventOut(
+        action=event.action,
+        month=f"{event.month:%Y-%m}",
+        closed_through=event.closed_through,
+        at=event.at,
+        by=event.by,
+        reason=event.reason,
+    )
+
+
+MonthPath = Annotated[str, Path(pattern=schemas.MONTH_PATTERN, examples=["2026-10"])]
+
+
+@router.get("/branches/{code}/periods", response_model=list[schemas.PeriodEventOut])
+async def period_history(code: str, db: SessionDep, scope: CurrentUser) -> list[schemas.PeriodEventOut]:
+    """The branch's closes and reopens, oldest first."""
+    scope.require_staff()
+    scoping.branch(db, scope, code)
+    return [_event_out(e) for e in periods.period_history(db, code)]
+
+
+@router.post("/branches/{code}/periods/{month}/close", response_model=schemas.PeriodEventOut, status_code=201)
+async def close_month(
+    code: str, month: MonthPath, request: Request, db: SessionDep, scope: CurrentUser
+) -> schemas.PeriodEventOut:
+    """Close a month (and every month before it): nothing can be posted into it afterwards."""
+    owner = scoping.writable_branch(db, scope, code)
+
+    def work(session: Session) -> Any:
+        event = periods.close_month(session, branch=code, month=Month.parse(month), by=scope.user)
+        audit.record(
+            session,
+            actor=scope.user,
+            action="period.close",
+            subject=f"branch:{code}",
+            branch_id=owner.id,
+            detail={"month": month},
+        )
+        return event
+
+    return _event_out(run_in_transaction(request.app.state.engine, work))
+
+
+@router.post("/branches/{code}/periods/{month}/reopen", response_model=schemas.PeriodEventOut, status_code=201)
+async def reopen_month(
+    code: str, month: MonthPath, body: schemas.ReopenIn, request: Request, db: SessionDep, scope: CurrentUser
+) -> schemas.PeriodEventOut:
+    """Reopen a closed month and every later one: administrators only, with a reason."""
+    owner = scoping.branch(db, scope, code)
+    scope.require_admin()
+
+    def work(session: Session) -> Any:
+        event = periods.reopen_month(
+            session, branch=code, month=Month.parse(month), by=scope.user, reason=body.reason, as_admin=True
+        )
+        audit.record(
+            session,
+            actor=scope.user,
+            action="period.reopen",
+            subject=f"branch:{code}",
+            branch_id=owner.id,
+            detail={"month": month, "reason": body.reason},
+        )
+        return event
+
+    return _event_out(run_in_transaction(request.app.state.engine, work))

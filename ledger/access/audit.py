@@ -1,0 +1,62 @@
+"""The audit log: who changed or read what, and when. Rows are only ever added."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from ledger.access.models import AuditEvent
+
+AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    branch_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Add one event in the caller's transaction: it stands or falls with what it records."""
+    session.execute(
+        insert(AUDIT).values(
+            at=now or datetime.now(UTC),
+            actor=actor,
+            action=action,
+            subject=subject[:200],
+            branch_id=branch_id,
+            detail=detail or {},
+        )
+    )
+
+
+def events(
+    session: Session,
+    *,
+    branch_ids: Collection[int] | None,
+    before_id: int | None = None,
+    limit: int = 100,
+    action: str | None = None,
+    subject: str | None = None,
+    actor: str | None = None,
+) -> list[AuditEvent]:
+    """Newest first; ``branch_ids`` None means every event (administrators)."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if branch_ids is not None:
+        query = query.where(AuditEvent.branch_id.in_(branch_ids))  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)  # type: ignore[operator]
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if subject:
+        query = query.where(AuditEvent.subject == subject)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    return list(session.scalars(query))
