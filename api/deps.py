@@ -8,16 +8,20 @@ Long work (imports, runs, exports) is handed to the thread pool by the endpoint 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.i18n import language
 from ledger.access.scope import NotSignedIn, Scope, SignedIn, scope_of, signed_in
+from ledger.db import run_in_transaction
+
+T = TypeVar("T")
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -79,3 +83,22 @@ async def reader_language(accept_language: Annotated[str | None, Header()] = Non
 
 
 Language = Annotated[str, Depends(reader_language)]
+
+
+def in_own_transaction(request: Request, db: Session, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a database transaction of its own, retried on serialization failures.
+
+    The request's session first ends its own (read-only) transaction: on SQLite it holds the
+    write lock (every transaction begins IMMEDIATE), and the work's connection would wait for
+    it. Ending it with a commit, not a rollback, keeps the objects already read usable
+    (``expire_on_commit`` is off) without reading them again.
+    """
+    db.commit()
+    return run_in_transaction(engine_of(request), work)
+
+
+async def off_the_loop(db: Session, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Long work (a run, an import, an export) in the thread pool, after the request's session
+    has let go of its transaction (see ``in_own_transaction``)."""
+    db.commit()
+    return await run_in_threadpool(work, *args, **kwargs)

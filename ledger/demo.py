@@ -60,6 +60,8 @@ def load_demo(
     children: int = 300,
     sponsors: int = 250,
     say: Callable[[str], None] = lambda _: None,
+    months: int = MONTHS,
+    communes: int | None = None,
 ) -> Demo | None:
     """Load the demo (None if it is there already); the bank statement is written to ``folder``."""
     with Session(engine) as session:
@@ -67,11 +69,11 @@ def load_demo(
             return None
     today = today or today_in_vietnam()
     current = Month.of(today)
-    months = [current]
-    while len(months) <= MONTHS:
-        months.insert(0, months[0].previous())
-    first, past = months[0], months[:-1]
-    register = generate(children=children, sponsors=sponsors, first_month=first, today=current)
+    history = [current]
+    while len(history) <= months:
+        history.insert(0, history[0].previous())
+    first, past = history[0], history[:-1]
+    register = generate(children=children, sponsors=sponsors, first_month=first, today=current, communes=communes)
     say(f"importing the register: {len(register.children)} children, {len(register.sponsors)} sponsors")
     _import(engine, register, today)
     _pledge_changes(engine, register)
@@ -103,7 +105,7 @@ def load_demo(
     if folder is not None:
         branch = next(iter(banks))
         statement = write_statement(engine, branch, banks[branch], past[-1], folder)
-    return Demo(months, statement)
+    return Demo(history, statement)
 
 
 def _import(engine: Engine, register: Register, today: date) -> None:

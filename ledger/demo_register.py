@@ -111,6 +111,7 @@ def generate(
     today: Month = TODAY,
     seed: int = 20261123,
     second_sponsor_share: float = 0.25,
+    communes: int | None = None,
 ) -> Register:
     """A register of ``children`` children and ``sponsors`` sponsors, pledges starting from ``first_month``."""
     rng = random.Random(seed)
@@ -125,7 +126,7 @@ def generate(
         }  # fmt: skip
     )
     groups: dict[str, list[str]] = {}
-    communes = max(1, min(len(COMMUNES), children // 100))
+    communes = max(1, min(len(COMMUNES), communes or children // 100))
     for code, name, bank_bin, bank in COMMUNES[:communes]:
         commune = f"hp-{code}"
         register.branches.append(

@@ -8,16 +8,14 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import select
 from sqlmodel import Session
 
 from api import problems, schemas
-from api.deps import CurrentUser, Language, SessionDep
+from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
 from ledger.access import audit
 from ledger.access.scope import Scope
-from ledger.db import run_in_transaction
 from ledger.errors import InvalidEntry
 from ledger.export_beancount import export_beancount
 from ledger.models import Branch
@@ -110,7 +108,7 @@ async def import_spreadsheet(
                 )
                 return report
 
-            report = await run_in_threadpool(run_in_transaction, request.app.state.engine, work)
+            report = await off_the_loop(db, in_own_transaction, request, db, work)
         except importing.ImportRejected as rejected:
             errors = [
                 problems.FieldError(field=f"row {e.row}, {e.column}", message=e.vi if lang == "vi" else e.en)
@@ -134,7 +132,7 @@ async def export_ledger(db: SessionDep, scope: CurrentUser) -> StreamingResponse
     """The whole ledger as a beancount file (administrators; auditors use the trial balance and histories)."""
     scope.require_admin()
     out = io.StringIO()
-    await run_in_threadpool(export_beancount, db, out)
+    await off_the_loop(db, export_beancount, db, out)
     return StreamingResponse(
         iter([out.getvalue()]),
         media_type="text/plain; charset=utf-8",
@@ -151,7 +149,7 @@ async def export_register(kind: ExportKind, db: SessionDep, scope: CurrentUser) 
         db.commit()
     with tempfile.TemporaryDirectory() as folder:
         path = FilePath(folder) / f"{kind}.xlsx"
-        await run_in_threadpool(queries.export_xlsx, db, kind, path, branch_ids=scope.branch_ids)
+        await off_the_loop(db, queries.export_xlsx, db, kind, path, branch_ids=scope.branch_ids)
         data = path.read_bytes()
     return StreamingResponse(
         iter([data]), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}

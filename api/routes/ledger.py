@@ -9,17 +9,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from api import schemas, scoping
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
 from ledger import balances, periods, posting
 from ledger.access import audit
 from ledger.access.scope import Scope
 from ledger.accounts import AccountKey
-from ledger.db import run_in_transaction
 from ledger.errors import InvalidEntry, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import Month
@@ -117,7 +115,7 @@ async def trial_balance(
         branch, include_below = home.code, include_below or scope.branch_ids != frozenset({home.id})
     if branch is not None:
         scoping.branch(db, scope, branch)
-    tb = await run_in_threadpool(_trial_balance, db, branch, as_of, include_below)
+    tb = await off_the_loop(db, _trial_balance, db, branch, as_of, include_below)
     lines = [line for line in tb.lines if zero or line.balance != 0]
     if not scope.is_admin:
         visible = {b.code for b in db.scalars(select(Branch).where(Branch.id.in_(scope.branch_ids or ())))}  # type: ignore[union-attr]
@@ -233,7 +231,7 @@ async def create_transaction(
             )
         return posted
 
-    posted = run_in_transaction(request.app.state.engine, work)
+    posted = in_own_transaction(request, db, work)
     if not posted.created:
         response.status_code = status.HTTP_200_OK
     db.expire_all()
@@ -360,7 +358,7 @@ async def reverse_transaction(
             )
         return posted
 
-    posted = run_in_transaction(request.app.state.engine, work)
+    posted = in_own_transaction(request, db, work)
     if not posted.created:
         response.status_code = status.HTTP_200_OK
     db.expire_all()
@@ -372,7 +370,7 @@ async def verify_ledger(db: SessionDep, scope: CurrentUser) -> schemas.VerifyOut
     """Check the hash chain, every transaction's balance and every cached balance."""
     if scope.role not in ("admin", "auditor"):
         scope.require_admin()
-    report = await run_in_threadpool(verify, db)
+    report = await off_the_loop(db, verify, db)
     return schemas.VerifyOut(
         ok=report.ok,
         transactions=report.transactions,
@@ -428,7 +426,7 @@ async def close_month(
         )
         return event
 
-    return _event_out(run_in_transaction(request.app.state.engine, work))
+    return _event_out(in_own_transaction(request, db, work))
 
 
 @router.post("/branches/{code}/periods/{month}/reopen", response_model=schemas.PeriodEventOut, status_code=201)
@@ -453,4 +451,4 @@ async def reopen_month(
         )
         return event
 
-    return _event_out(run_in_transaction(request.app.state.engine, work))
+    return _event_out(in_own_transaction(request, db, work))

@@ -11,12 +11,11 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from api import schemas, scoping
-from api.deps import CurrentUser, Language, SessionDep
+from api.deps import CurrentUser, Language, SessionDep, in_own_transaction
 from api.routes.ledger import IdempotencyKey
 from ledger import branch_settings
 from ledger.access import audit
 from ledger.access.scope import Scope
-from ledger.db import run_in_transaction
 from ledger.eligibility.decide import GODMOTHER
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
@@ -417,7 +416,7 @@ async def withdraw_consent(
         )
         return record
 
-    record = run_in_transaction(request.app.state.engine, work)
+    record = in_own_transaction(request, db, work)
     db.expire_all()
     return child_out(db, record)
 
@@ -525,7 +524,7 @@ async def change_pledge(
         )
         return change
 
-    change = run_in_transaction(request.app.state.engine, work)
+    change = in_own_transaction(request, db, work)
     return change_out(db, change)
 
 
@@ -625,7 +624,7 @@ async def create_payment(
             )
         return payment.id
 
-    payment_id = run_in_transaction(request.app.state.engine, work)
+    payment_id = in_own_transaction(request, db, work)
     if replayed:
         response.status_code = status.HTTP_200_OK
     db.expire_all()

@@ -6,16 +6,14 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
 from api import schemas, scoping
-from api.deps import CurrentUser, Language, SessionDep
+from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
 from api.run_jobs import RunJob, RunJobs
 from ledger.access import audit
 from ledger.access.scope import Scope
-from ledger.db import run_in_transaction
 from ledger.disbursement import run
 from ledger.disbursement.handover import record_handovers
 from ledger.disbursement.models import Run
@@ -91,8 +89,8 @@ async def start_run(
     branch = _run_branch(db, scope, body.branch)
     month = Month.parse(body.month)
     if body.dry_run:
-        result = await run_in_threadpool(
-            run.run_month, request.app.state.engine, month, by=scope.user, branch=branch, dry_run=True, on=body.on
+        result = await off_the_loop(
+            db, run.run_month, request.app.state.engine, month, by=scope.user, branch=branch, dry_run=True, on=body.on
         )
         response.status_code = status.HTTP_200_OK
         job = RunJob("dry-run", str(month), branch, True, scope.user, state="finished", stage="done", result=result)
@@ -150,7 +148,8 @@ def run_out(db: Session, r: Run) -> schemas.RunOut:
 def visible_run(db: Session, scope: Scope, run_id: int) -> Run:
     scope.require_staff()
     found = db.get(Run, run_id)
-    if found is None or not (scope.is_admin or (found.branch_id is not None and scope.sees_branch(found.branch_id))):
+    # A run over every branch (branch_id None) concerns every branch: its decisions are filtered.
+    if found is None or not (found.branch_id is None or scope.sees_branch(found.branch_id)):
         raise run.RunNotFound(run_id)
     return found
 
@@ -159,12 +158,10 @@ def visible_run(db: Session, scope: Scope, run_id: int) -> Run:
 async def list_runs(
     db: SessionDep, scope: CurrentUser, month: Annotated[str | None, Query(pattern=schemas.MONTH_PATTERN)] = None
 ) -> list[schemas.RunOut]:
-    """Runs newest first (of your branches; administrators: all)."""
+    """Runs newest first: those over every branch, and those of your branches."""
     scope.require_staff()
     found = run.runs(db, Month.parse(month) if month else None)
-    return [
-        run_out(db, r) for r in found if scope.is_admin or (r.branch_id is not None and scope.sees_branch(r.branch_id))
-    ]
+    return [run_out(db, r) for r in found if r.branch_id is None or scope.sees_branch(r.branch_id)]
 
 
 @router.get("/runs/check", response_model=schemas.CheckOut)
@@ -177,7 +174,7 @@ async def check_run(
     """Re-derive a month with today's code and register and list every difference from what was paid."""
     scope.require_staff()
     branch = _run_branch(db, scope, branch)
-    checked, differences = await run_in_threadpool(run.check_month, db, Month.parse(month), branch=branch)
+    checked, differences = await off_the_loop(db, run.check_month, db, Month.parse(month), branch=branch)
     return schemas.CheckOut(
         month=month,
         decisions_checked=checked,
@@ -231,7 +228,7 @@ async def approve_run(run_id: RunId, request: Request, db: SessionDep, scope: Cu
         raise run.RunNotFound(run_id)
     if found.branch_id is None:
         scope.require_admin()
-    result = await run_in_threadpool(run.approve_run, request.app.state.engine, run_id, by=scope.user)
+    result = await off_the_loop(db, run.approve_run, request.app.state.engine, run_id, by=scope.user)
     audit.record(db, actor=scope.user, action="run.approve", subject=f"run:{run_id}", branch_id=found.branch_id)
     db.commit()
     job = RunJob(
@@ -295,4 +292,4 @@ async def handover(
             for h in done
         ]
 
-    return await run_in_threadpool(run_in_transaction, request.app.state.engine, work)
+    return await off_the_loop(db, in_own_transaction, request, db, work)
