@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
@@ -47,6 +48,7 @@ class World:
     database: TestDatabase
     client: TestClient
     codes: Codes
+    app: FastAPI
     tokens: dict[str, str] = field(default_factory=dict)
 
     def login(self, name: str, password: str = PASSWORD) -> dict[str, str]:
@@ -111,5 +113,5 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             return codes
 
         codes = run_in_transaction(database.engine, setup)
-        client = TestClient(create_app(database.engine), raise_server_exceptions=False)
-        yield World(database, client, codes)
+        app = create_app(database.engine)
+        yield World(database, TestClient(app, raise_server_exceptions=False), codes, app)

@@ -51,14 +51,19 @@ TABLE: dict[tuple[str, str], Row] = {
         sided=False,
     ),
     ("POST", "/api/v1/users/{name}/password"): Row(
-        "admin", lambda c, s: {"url": "/api/v1/users/du-phong/password", "json": {"password": "y" * 12}},
+        "admin",
+        lambda c, s: {"url": "/api/v1/users/du-phong/password", "json": {"password": "y" * 12}},
         sided=False,
     ),
     ("POST", "/api/v1/users/{name}/disable"): Row(
         "admin", lambda c, s: {"url": "/api/v1/users/moi/disable"}, sided=False
     ),
-    ("GET", "/api/v1/accounts/{code}/balance"): Row("staff", lambda c, s: {"url": f"/api/v1/accounts/{fund(c, s)}/balance"}),
-    ("GET", "/api/v1/accounts/{code}/history"): Row("staff", lambda c, s: {"url": f"/api/v1/accounts/{fund(c, s)}/history"}),
+    ("GET", "/api/v1/accounts/{code}/balance"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/accounts/{fund(c, s)}/balance"}
+    ),
+    ("GET", "/api/v1/accounts/{code}/history"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/accounts/{fund(c, s)}/history"}
+    ),
     ("GET", "/api/v1/branches/{code}/accounts"): Row("staff", lambda c, s: {"url": f"/api/v1/branches/{s}/accounts"}),
     ("GET", "/api/v1/trial-balance"): Row("staff", lambda c, s: {"url": f"/api/v1/trial-balance?branch={s}"}),
     ("POST", "/api/v1/transactions"): Row(
@@ -119,7 +124,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/children/{code}/received"): Row(
         "sponsor", lambda c, s: {"url": f"/api/v1/children/{c.child[s]}/received"}
     ),
-    ("GET", "/api/v1/children/{code}/pledges"): Row("staff", lambda c, s: {"url": f"/api/v1/children/{c.child[s]}/pledges"}),
+    ("GET", "/api/v1/children/{code}/pledges"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/children/{c.child[s]}/pledges"}
+    ),
     ("GET", "/api/v1/children/{code}/enrolments"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/children/{c.child[s]}/enrolments"}
     ),
@@ -133,11 +140,18 @@ TABLE: dict[tuple[str, str], Row] = {
         "write", lambda c, s: {"url": f"/api/v1/children/{c.child[s]}/consent-withdrawal", "json": {"reason": "thử"}}
     ),
     ("GET", "/api/v1/pledges/{code}"): Row("sponsor", lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}"}),
-    ("GET", "/api/v1/pledges/{code}/schedule"): Row("sponsor", lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}/schedule"}),
-    ("GET", "/api/v1/pledges/{code}/changes"): Row("sponsor", lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}/changes"}),
+    ("GET", "/api/v1/pledges/{code}/schedule"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}/schedule"}
+    ),
+    ("GET", "/api/v1/pledges/{code}/changes"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}/changes"}
+    ),
     ("POST", "/api/v1/pledges/{code}/changes"): Row(
         "write",
-        lambda c, s: {"url": f"/api/v1/pledges/{c.pledge[s]}/changes", "json": {"kind": "end", "from_month": "2000-01"}},
+        lambda c, s: {
+            "url": f"/api/v1/pledges/{c.pledge[s]}/changes",
+            "json": {"kind": "end", "from_month": "2000-01"},
+        },
     ),
     ("GET", "/api/v1/payments/{payment_id}"): Row("sponsor", lambda c, s: {"url": f"/api/v1/payments/{c.payment[s]}"}),
     ("POST", "/api/v1/payments"): Row(
@@ -158,7 +172,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/runs/{run_id}/decisions"): Row(
         "staff-global", lambda c, s: {"url": "/api/v1/runs/1/decisions"}, sided=False
     ),
-    ("POST", "/api/v1/runs/{run_id}/approval"): Row("admin", lambda c, s: {"url": "/api/v1/runs/1/approval"}, sided=False),
+    ("POST", "/api/v1/runs/{run_id}/approval"): Row(
+        "admin", lambda c, s: {"url": "/api/v1/runs/1/approval"}, sided=False
+    ),
     ("POST", "/api/v1/handovers"): Row(
         "write", lambda c, s: {"url": "/api/v1/handovers", "json": {"month": "2026-11", "children": [c.child[s]]}}
     ),
@@ -171,14 +187,16 @@ TABLE: dict[tuple[str, str], Row] = {
         sided=False,
     ),
     ("GET", "/api/v1/exports/beancount"): Row("admin", lambda c, s: {"url": "/api/v1/exports/beancount"}, sided=False),
-    ("GET", "/api/v1/exports/{kind}"): Row("staff-global", lambda c, s: {"url": "/api/v1/exports/pledges"}, sided=False),
+    ("GET", "/api/v1/exports/{kind}"): Row(
+        "staff-global", lambda c, s: {"url": "/api/v1/exports/pledges"}, sided=False
+    ),
     ("GET", "/api/v1/audit-log"): Row("audit", lambda c, s: {"url": "/api/v1/audit-log"}, sided=False),
 }
 SKIPPED = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/logout")}  # tested in test_auth.py
 
 
 def expected(access: str, role: str, side: str | None) -> str:
-    """"allowed", "forbidden" (403 or 404: the role may not, wherever) or "hidden" (404 only)."""
+    """ "allowed", "forbidden" (403 or 404: the role may not, wherever) or "hidden" (404 only)."""
     role = ROLE[role]
     if access == "none":
         return "hidden"
@@ -230,7 +248,9 @@ def test_each_role_against_each_endpoint(world: World, role: str) -> None:
                 "hidden": got == 404,
             }[want]
             if not ok:
-                failures.append(f"{method} {request['url']} as {role} ({side}): want {want}, got {got} {response.text[:200]}")
+                failures.append(
+                    f"{method} {request['url']} as {role} ({side}): want {want}, got {got} {response.text[:200]}"
+                )
             if got in (403, 404):
                 assert response.headers["content-type"].startswith("application/problem+json")
     assert not failures, "\n".join(failures)
