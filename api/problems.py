@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import language
@@ -206,6 +206,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_refused(request: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc, DataError):  # a value the database cannot hold, e.g. an id beyond its range
+            return problem(request, "invalid", f"a value is out of range: {str(exc.orig).splitlines()[0]}")
         if isinstance(exc, IntegrityError):
             return problem(request, "conflict", f"the database refused the change: {str(exc.orig).splitlines()[0]}")
         log.exception("database error")

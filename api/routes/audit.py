@@ -20,7 +20,9 @@ async def audit_log(
     action: Annotated[str | None, Query(max_length=64, examples=["child.read"])] = None,
     subject: Annotated[str | None, Query(max_length=200, examples=["child:C-000003"])] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    before: Annotated[int | None, Query(ge=1, le=2**62, description="only events older than this id (paging)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="only events older than this id (paging)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.AuditEventOut]:
     """Who changed or read what, newest first: every write, and every read of a child's full record."""

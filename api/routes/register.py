@@ -565,7 +565,7 @@ def visible_payment(db: Session, scope: Scope, payment_id: int) -> Payment:
 
 @router.get("/payments/{payment_id}", response_model=schemas.PaymentOut)
 async def get_payment(
-    payment_id: Annotated[int, Path(ge=1, le=2**62)], db: SessionDep, scope: CurrentUser
+    payment_id: Annotated[int, Path(ge=1, le=2**31 - 1)], db: SessionDep, scope: CurrentUser
 ) -> schemas.PaymentOut:
     """A payment and how it was allocated to pledge months."""
     return payment_out(db, visible_payment(db, scope, payment_id))

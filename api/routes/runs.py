@@ -23,7 +23,7 @@ from ledger.months import Month, today_in_vietnam
 from ledger.register.models import Child
 
 router = APIRouter(tags=["monthly run"])
-RunId = Annotated[int, Path(ge=1, le=2**62)]
+RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _jobs(request: Request) -> RunJobs:

@@ -233,7 +233,7 @@ def test_each_role_against_each_endpoint(world: World, role: str) -> None:
     codes = world.codes
     headers = world.login(role)
     failures = []
-    for (method, path), row in TABLE.items():
+    for (method, _path), row in TABLE.items():
         for side in (IN, OUT) if row.sided else (None,):
             request = row.request(codes, side or IN)
             request["headers"] = {**headers, **request.get("headers", {})}
