@@ -139,14 +139,9 @@ def _slug_of(exc: LedgerError) -> str:
         return "not-found"
     if isinstance(exc, DatabaseNotReady):
         return "unavailable"
-    if isinstance(exc, InvalidEntry) or type(exc).__name__ in INVALID_ERRORS:
+    if isinstance(exc, InvalidEntry):
         return "invalid"
     return "conflict"
-
-
-# Errors about the request itself rather than the state of the ledger (by name, to keep the
-# API's knowledge of the domain's modules to this list).
-INVALID_ERRORS = {"UserError", "VietQRError"}
 
 
 def _field_errors(exc: RequestValidationError, lang: str) -> list[FieldError]:

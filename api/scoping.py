@@ -12,7 +12,7 @@ from sqlmodel import Session
 from ledger.access.scope import Scope
 from ledger.errors import AccountNotFound, BranchNotFound, InvalidEntry, NotFound
 from ledger.models import Account, Branch
-from ledger.register.models import Child, Pledge, Sponsor
+from ledger.register.models import BankAccount, Child, Pledge, Sponsor
 from ledger.register.queries import ChildNotFound
 
 
@@ -67,6 +67,22 @@ def child(db: Session, scope: Scope, code: str) -> Child:
     found = db.scalar(select(Child).where(Child.code == code))
     if found is None or not (scope.sees_branch(found.branch_id) or sponsors_child(db, scope, found)):
         raise ChildNotFound(code)
+    return found
+
+
+def writable_child(db: Session, scope: Scope, code: str) -> Child:
+    """A child whose records the user may change (treasurers of its branch, administrators)."""
+    found = child(db, scope, code)
+    scope.require_writer()
+    if not scope.may_write(found.branch_id):
+        raise ChildNotFound(code)
+    return found
+
+
+def writable_bank_account(db: Session, scope: Scope, code: str) -> BankAccount:
+    found = db.scalar(select(BankAccount).where(BankAccount.code == code))
+    if found is None or not scope.may_write(found.branch_id):
+        raise NotFound(f"bank account {code!r} does not exist")
     return found
 
 

@@ -191,6 +191,14 @@ def visible_transaction(db: Session, scope: Scope, transaction_id: int) -> Ledge
     return txn
 
 
+def _answer(posted: posting.Posted, response: Response, db: Session, scope: Scope) -> schemas.TransactionOut:
+    """The transaction as stored: 201 when this request posted it, 200 for an idempotent replay."""
+    if not posted.created:
+        response.status_code = status.HTTP_200_OK
+    db.expire_all()
+    return transaction_out(db, visible_transaction(db, scope, posted.id))
+
+
 @router.post(
     "/transactions",
     response_model=schemas.TransactionOut,
@@ -231,11 +239,7 @@ async def create_transaction(
             )
         return posted
 
-    posted = in_own_transaction(request, db, work)
-    if not posted.created:
-        response.status_code = status.HTTP_200_OK
-    db.expire_all()
-    return transaction_out(db, visible_transaction(db, scope, posted.id))
+    return _answer(in_own_transaction(request, db, work), response, db, scope)
 
 
 @router.get("/transactions", response_model=schemas.TransactionPage)
@@ -358,11 +362,7 @@ async def reverse_transaction(
             )
         return posted
 
-    posted = in_own_transaction(request, db, work)
-    if not posted.created:
-        response.status_code = status.HTTP_200_OK
-    db.expire_all()
-    return transaction_out(db, visible_transaction(db, scope, posted.id))
+    return _answer(in_own_transaction(request, db, work), response, db, scope)
 
 
 @router.get("/verify", response_model=schemas.VerifyOut)

@@ -3,7 +3,6 @@ arrears, coverage, eligibility explanations and consent withdrawal."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -16,7 +15,7 @@ from api.routes.ledger import IdempotencyKey
 from ledger import branch_settings
 from ledger.access import audit
 from ledger.access.scope import Scope
-from ledger.eligibility.decide import GODMOTHER
+from ledger.eligibility.decide import GODMOTHER, age_on
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
@@ -214,10 +213,6 @@ def _commune(db: Session, branch_id: int) -> Branch:
     return branch
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def child_for_sponsor(db: Session, child: Child) -> schemas.ChildForSponsor:
     """Only what a sponsor may know (people.md); a withdrawn consent leaves the code and age."""
     words = child.full_name.split()
@@ -399,10 +394,7 @@ async def withdraw_consent(
 ) -> schemas.ChildOut:
     """Consent withdrawn: the child's and guardian's personal fields are anonymised; the money
     history (funds, decisions, disbursements) is kept."""
-    child = scoping.child(db, scope, code)
-    scope.require_writer()
-    if not scope.may_write(child.branch_id):
-        raise NotFound(f"child {code!r} is not in the register")
+    scoping.writable_child(db, scope, code)
 
     def work(session: Session) -> Child:
         record = consent.withdraw_consent(session, child=code, on=body.on or today_in_vietnam())
@@ -589,9 +581,7 @@ async def create_payment(
     scope.require_writer()
     sponsor = scoping.sponsor(db, scope, body.sponsor)
     if body.bank_account is not None:
-        bank = db.scalar(select(BankAccount).where(BankAccount.code == body.bank_account))
-        if bank is None or not scope.may_write(bank.branch_id):
-            raise NotFound(f"bank account {body.bank_account!r} does not exist")
+        scoping.writable_bank_account(db, scope, body.bank_account)
     elif not scope.may_write(sponsor.branch_id):
         raise NotFound(f"sponsor {body.sponsor!r} is not in the register")
     if body.pledge is not None:

@@ -248,15 +248,9 @@ async def handover(
     if body.branch is not None:
         scoping.writable_branch(db, scope, body.branch)
     for code in body.children:
-        found = scoping.child(db, scope, code)
-        if not scope.may_write(found.branch_id):
-            raise NotFound(f"child {code!r} is not in the register")
+        scoping.writable_child(db, scope, code)
     if body.bank_account is not None:
-        from ledger.register.models import BankAccount
-
-        bank = db.scalar(select(BankAccount).where(BankAccount.code == body.bank_account))
-        if bank is None or not scope.may_write(bank.branch_id):
-            raise NotFound(f"bank account {body.bank_account!r} does not exist")
+        scoping.writable_bank_account(db, scope, body.bank_account)
 
     def work(session: Session) -> list[schemas.HandoverOut]:
         done = record_handovers(

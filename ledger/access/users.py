@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from ledger.access.models import AccessToken, SignInAttempt, User
 from ledger.accounts import get_branch
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.register.models import Sponsor
 
 ROLES = ("admin", "treasurer", "auditor", "sponsor")
@@ -34,8 +34,8 @@ TOKEN_LIFETIME = timedelta(minutes=30)
 _hasher = PasswordHasher()
 
 
-class UserError(LedgerError):
-    pass
+class UserError(InvalidEntry):
+    """A user that could not exist: a bad name, role, scope or password."""
 
 
 class UserNotFound(NotFound):

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from api.app import create_app
-from tests.api.conftest import IN, OUT, World
+from tests.api.conftest import IN, OUT, PASSWORD, World
 
 FEE = {
     "effective_date": "2026-11-15",
@@ -108,8 +108,18 @@ def test_a_sponsor_sees_only_first_name_age_and_commune_and_staff_reads_are_logg
     assert reads and reads[0]["actor"] == "thu-quy-an-lao"
     # The sponsor's own view of the child is not a read of the full record.
     assert all(e["actor"] != "nha-tai-tro" for e in reads)
-    # An auditor of another commune does not see An Lão's log.
-    assert world.client.get("/api/v1/audit-log", headers=world.login("admin")).status_code == 200
+    # An auditor of another commune does not see An Lão's log; a treasurer sees no log at all.
+    created = world.client.post(
+        "/api/v1/users",
+        headers=world.login("admin"),
+        json={"name": "kiem-toan-tien-lang", "role": "auditor", "password": PASSWORD, "branch": OUT},
+    )
+    assert created.status_code == 201, created.text
+    elsewhere = world.client.get(
+        "/api/v1/audit-log", params={"subject": f"child:{child}"}, headers=world.login("kiem-toan-tien-lang")
+    )
+    assert elsewhere.status_code == 200 and elsewhere.json() == []
+    assert world.client.get("/api/v1/audit-log", headers=world.login("thu-quy-an-lao")).status_code == 403
 
 
 def test_consent_withdrawal_anonymises_the_child_and_keeps_the_money(world: World) -> None:
