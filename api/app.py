@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.deps import ScopeCache
+from api.deps import SignedInUsers
 from api.routes import audit, auth, files, ledger, register, runs, users
 from api.run_jobs import RunJobs
+from ledger.db import is_sqlite, reading
 
 DESCRIPTION = """\
 The ledger of the Women's Union's **Mẹ đỡ đầu** (Godmother) and social-aid programs.
@@ -43,11 +45,12 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
-    app.state.scopes = ScopeCache()
+    app.state.signed_in = SignedInUsers(engine)
+    app.state.reader = reading(engine)
+    app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
     problems.install(app)
-    v1 = APIRouter(prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
-    for module in (auth, users, ledger, register, runs, files, audit):
-        v1.include_router(module.router)
-    app.include_router(v1)
+    # One level of routers, the most used first: matching a path walks them in order.
+    for module in (ledger, register, runs, auth, users, files, audit):
+        app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     return app

@@ -7,26 +7,32 @@ Long work (imports, runs, exports) is handed to the thread pool by the endpoint 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from api.i18n import language
 from ledger.access.scope import NotSignedIn, Scope, SignedIn, scope_of, signed_in
-from ledger.db import run_in_transaction
+from ledger.access.users import digest
+from ledger.db import reading, run_in_transaction
 
 T = TypeVar("T")
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
+TOKEN_RECHECK_SECONDS = 1.0
+"""How long a worker trusts its last check of a token before asking the database again."""
 SCOPE_CACHE_SECONDS = 30.0
-"""How long a worker reuses a user's branch subtree; the token itself is checked every time."""
+"""How long a worker reuses a user's branch subtree."""
 
 
 def engine_of(request: Request) -> Engine:
@@ -50,29 +56,75 @@ async def token(raw: Annotated[str | None, Depends(oauth2)]) -> str:
 TokenDep = Annotated[str, Depends(token)]
 
 
-class ScopeCache:
-    """Branch subtrees per user, kept briefly: re-parenting a branch is rare and takes effect
-    within ``SCOPE_CACHE_SECONDS``; revoking a token or disabling a user takes effect at once."""
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    scope: Scope
+    user_id: int
+    expires_at: datetime
+    checked_at: float
 
-    def __init__(self) -> None:
-        self._entries: dict[SignedIn, tuple[float, Scope]] = {}
 
-    def get(self, db: Session, user: SignedIn) -> Scope:
-        now = time.monotonic()
-        hit = self._entries.get(user)
-        if hit is not None and now - hit[0] < SCOPE_CACHE_SECONDS:
-            return hit[1]
-        scope = scope_of(db, user)
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[user] = (now, scope)
+class SignedInUsers:
+    """Who holds which token, as this worker last checked.
+
+    Every request is authenticated, so this is the hottest path of the API. A token found
+    live is trusted for ``TOKEN_RECHECK_SECONDS`` before the database is asked again: a
+    sign-out, a password change or a disabled user ends the token at once on the worker
+    that handled it and within a second on every other. Branch subtrees, which change only
+    when a branch is re-parented, are kept for ``SCOPE_CACHE_SECONDS``.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._reader = reading(engine)
+        self._tokens: dict[str, _Checked] = {}
+        self._scopes: dict[SignedIn, tuple[float, Scope]] = {}
+
+    def scope(self, token: str) -> Scope:
+        key, now = digest(token), time.monotonic()
+        hit = self._tokens.get(key)
+        if hit is not None and now - hit.checked_at < TOKEN_RECHECK_SECONDS and hit.expires_at > datetime.now(UTC):
+            return hit.scope
+        with self._reader.connect() as connection:
+            try:
+                user, expires_at = signed_in(connection, token)
+            except NotSignedIn:
+                self._tokens.pop(key, None)
+                raise
+            scope = self._scope_of(connection, user, now)
+        if len(self._tokens) > 100_000:
+            self._tokens.clear()
+        self._tokens[key] = _Checked(scope, user.user_id, expires_at, now)
         return scope
 
+    def _scope_of(self, connection: Connection, user: SignedIn, now: float) -> Scope:
+        cached = self._scopes.get(user)
+        if cached is not None and now - cached[0] < SCOPE_CACHE_SECONDS:
+            return cached[1]
+        with Session(bind=connection) as db:
+            scope = scope_of(db, user)
+        if len(self._scopes) > 10_000:
+            self._scopes.clear()
+        self._scopes[user] = (now, scope)
+        return scope
 
-async def current_user(request: Request, db: SessionDep, raw: TokenDep) -> Scope:
-    user = signed_in(db, raw)
-    cache: ScopeCache = request.app.state.scopes
-    return cache.get(db, user)
+    def forget(self, *, token: str | None = None, user: str | None = None) -> None:
+        """Stop trusting a token, or every token of a user, on this worker now."""
+        if token is not None:
+            self._tokens.pop(digest(token), None)
+        if user is not None:
+            for key, checked in list(self._tokens.items()):
+                if checked.scope.user == user:
+                    self._tokens.pop(key, None)
+
+
+def signed_in_users(request: Request) -> SignedInUsers:
+    return request.app.state.signed_in  # type: ignore[no-any-return]
+
+
+async def current_user(request: Request, raw: Annotated[str | None, Depends(oauth2)]) -> Scope:
+    if not raw:
+        raise NotSignedIn()
+    return signed_in_users(request).scope(raw)
 
 
 CurrentUser = Annotated[Scope, Depends(current_user)]
@@ -85,8 +137,9 @@ async def reader_language(accept_language: Annotated[str | None, Header()] = Non
 Language = Annotated[str, Depends(reader_language)]
 
 
-def in_own_transaction(request: Request, db: Session, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in a database transaction of its own, retried on serialization failures.
+async def in_own_transaction(request: Request, db: Session, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a database transaction of its own, retried on serialization failures,
+    in the thread pool: a write may wait for a lock, and reads must not wait with it.
 
     The request's session first ends its own (read-only) transaction: on SQLite it holds the
     write lock (every transaction begins IMMEDIATE), and the work's connection would wait for
@@ -94,7 +147,16 @@ def in_own_transaction(request: Request, db: Session, work: Callable[[Session], 
     (``expire_on_commit`` is off) without reading them again.
     """
     db.commit()
-    return run_in_transaction(engine_of(request), work)
+    return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work)
+
+
+def _write(writers: threading.Lock | None, engine: Engine, work: Callable[[Session], T]) -> T:
+    if writers is None:
+        return run_in_transaction(engine, work)
+    # SQLite takes one writer at a time; queueing the threads here is much faster than letting
+    # them wait on the database lock, which SQLite polls with growing sleeps.
+    with writers:
+        return run_in_transaction(engine, work)
 
 
 async def off_the_loop(db: Session, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

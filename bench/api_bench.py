@@ -32,6 +32,22 @@ async def balance(code: str) -> dict:
     return {"branch": "hp-an-lao-quanghung", "account": code, "type": "liability", "as_of": None, "balance": -1400000}
 """
 LUA = 'wrk.headers["Authorization"] = "Bearer {token}"\n'
+POST_LUA = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+local counter = 0
+function request()
+  counter = counter + 1
+  local headers = {{}}
+  headers["Authorization"] = "Bearer {token}"
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = "bench-{run}-" .. id .. "-" .. counter
+  return wrk.format("POST", "/api/v1/transactions", headers, [[{body}]])
+end
+"""
 
 
 def serve(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -88,12 +104,65 @@ def main() -> None:
             wrk(f"http://127.0.0.1:8302{path}", 3, script)
             bare_rate, bare_out = wrk(f"http://127.0.0.1:8301{path}", options.seconds, None)
             rate, out = wrk(f"http://127.0.0.1:8302{path}", options.seconds, script)
+            admin = httpx.post(
+                "http://127.0.0.1:8302/api/v1/auth/token",
+                data={"username": "quan-tri", "password": logins["quan-tri"]},
+            ).json()["access_token"]
+            posting = post_under_load(token, admin, folder, options.seconds, options.database_url)
         finally:
             bare.terminate()
             product.terminate()
     print("bare FastAPI endpoint:\n" + bare_out)
     print("balance read (auth + scope + database):\n" + out)
     print(f"bare {bare_rate:,.0f} req/s, balance {rate:,.0f} req/s: {rate / bare_rate:.0%} of bare (target >= 40%)")
+    print(posting)
+
+
+def post_under_load(token: str, admin: str, folder: str, seconds: int, database_url: str) -> str:
+    """32 clients post 1-đồng bank fees with unique Idempotency-Keys; then every fee must be in
+    the ledger exactly once and ``verify`` (chain, balances, cached balances) must pass."""
+    from ledger.months import today_in_vietnam
+
+    headers = {"Authorization": f"Bearer {token}"}
+    balance_url = "http://127.0.0.1:8302/api/v1/accounts/expenses:bank-fees/balance?branch=hp-an-lao"
+    before = httpx.get(balance_url, headers=headers).json()["balance"]
+    today = today_in_vietnam().isoformat()
+    body = (
+        f'{{"effective_date":"{today}","description":"bench: phí 1 đồng","postings":['
+        '{"branch":"hp-an-lao","account":"expenses:bank-fees","amount":1},'
+        '{"branch":"hp-an-lao","account":"assets:bank:vcb-hp-an-lao","amount":-1}]}'
+    )
+    script = Path(folder, "post.lua")
+    run = time.time_ns()
+    script.write_text(POST_LUA.format(token=token, run=run, body=body))
+    _, out = wrk("http://127.0.0.1:8302/api/v1/transactions", seconds, script)
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    posted = done - (int(failed.group(1)) if failed else 0)
+    time.sleep(1)  # wrk stops counting at the deadline; requests still in flight finish on the server
+    after = httpx.get(balance_url, headers=headers).json()["balance"]
+    from sqlalchemy import func, select
+
+    from ledger.db import make_engine
+    from ledger.models import LedgerTransaction
+
+    with make_engine(database_url).connect() as connection:
+        in_ledger = connection.execute(
+            select(func.count(), func.count(func.distinct(LedgerTransaction.idempotency_key))).where(
+                LedgerTransaction.idempotency_key.like(f"bench-{run}-%")  # type: ignore[union-attr]
+            )
+        ).one()
+    report = httpx.get("http://127.0.0.1:8302/api/v1/verify", headers={"Authorization": f"Bearer {admin}"}, timeout=600)
+    verified = report.json() if report.status_code == 200 else {"ok": f"verify answered {report.status_code}"}
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    return (
+        f"posting under load: {rate} transactions/s (p99 {p99}); wrk counted {posted} answered 2xx and "
+        f"{done - posted} refused before its deadline; the ledger holds {in_ledger[0]} of them "
+        f"({in_ledger[1]} distinct keys) and bank fees grew by {after - before} đồng "
+        f"({'equal' if after - before == in_ledger[0] == in_ledger[1] else 'NOT EQUAL'}); "
+        f"verify ok: {verified.get('ok')}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
 from api import schemas
-from api.deps import CurrentUser, SessionDep, TokenDep
+from api.deps import CurrentUser, SessionDep, TokenDep, signed_in_users
 from ledger.access import users
 from ledger.errors import LedgerError
 from ledger.models import Branch
@@ -43,10 +43,11 @@ async def sign_in(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def sign_out(raw: TokenDep, _: CurrentUser, db: SessionDep) -> Response:
+async def sign_out(raw: TokenDep, _: CurrentUser, request: Request, db: SessionDep) -> Response:
     """Revoke the token used for this request."""
     users.sign_out(db, raw)
     db.commit()
+    signed_in_users(request).forget(token=raw)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -108,7 +108,7 @@ async def import_spreadsheet(
                 )
                 return report
 
-            report = await off_the_loop(db, in_own_transaction, request, db, work)
+            report = await in_own_transaction(request, db, work)
         except importing.ImportRejected as rejected:
             errors = [
                 problems.FieldError(field=f"row {e.row}, {e.column}", message=e.vi if lang == "vi" else e.en)

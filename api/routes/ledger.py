@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from api import schemas, scoping
-from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
+from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction, off_the_loop
 from ledger import balances, periods, posting
 from ledger.access import audit
 from ledger.access.scope import Scope
@@ -40,7 +40,7 @@ IdempotencyKey = Annotated[
 @router.get("/accounts/{code}/balance", response_model=schemas.BalanceOut)
 async def account_balance(
     code: str,
-    db: SessionDep,
+    request: Request,
     scope: CurrentUser,
     branch: Annotated[
         str | None, Query(max_length=64, description="needed when several branches have the code")
@@ -48,14 +48,18 @@ async def account_balance(
     as_of: Annotated[date | None, Query(description="end of this day; default now")] = None,
 ) -> schemas.BalanceOut:
     """An account's balance in đồng (debit positive), now or at the end of a day."""
-    owner, account = scoping.account(db, scope, code, branch)
-    amount = account.balance if as_of is None else balances.balance(db, AccountKey(owner.code, code), as_of=as_of)
-    return schemas.BalanceOut(branch=owner.code, account=code, type=account.type, as_of=as_of, balance=amount)
+    found = scoping.account(engine_of(request), scope, code, branch)
+    amount = found.balance
+    if as_of is not None:
+        with Session(request.app.state.reader) as db:
+            amount = balances.balance(db, AccountKey(found.branch, code), as_of=as_of)
+    return schemas.BalanceOut(branch=found.branch, account=code, type=found.type, as_of=as_of, balance=amount)
 
 
 @router.get("/accounts/{code}/history", response_model=schemas.HistoryOut)
 async def account_history(
     code: str,
+    request: Request,
     db: SessionDep,
     scope: CurrentUser,
     branch: Annotated[str | None, Query(max_length=64)] = None,
@@ -63,10 +67,10 @@ async def account_history(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> schemas.HistoryOut:
     """Every posting on the account with its running balance (sổ chi tiết)."""
-    owner, _ = scoping.account(db, scope, code, branch)
-    opening, lines = balances.account_history(db, AccountKey(owner.code, code), start=start, end=end)
+    found = scoping.account(engine_of(request), scope, code, branch)
+    opening, lines = balances.account_history(db, AccountKey(found.branch, code), start=start, end=end)
     return schemas.HistoryOut(
-        branch=owner.code,
+        branch=found.branch,
         account=code,
         opening=opening,
         lines=[
@@ -239,11 +243,12 @@ async def create_transaction(
             )
         return posted
 
-    return _answer(in_own_transaction(request, db, work), response, db, scope)
+    return _answer(await in_own_transaction(request, db, work), response, db, scope)
 
 
 @router.get("/transactions", response_model=schemas.TransactionPage)
 async def list_transactions(
+    request: Request,
     db: SessionDep,
     scope: CurrentUser,
     branch: Annotated[str | None, Query(max_length=64)] = None,
@@ -262,7 +267,7 @@ async def list_transactions(
     if not scope.is_admin:
         query = query.where(_touches_scope(scope))
     if account is not None:
-        _, found = scoping.account(db, scope, account, branch)
+        found = scoping.account(engine_of(request), scope, account, branch)
         query = query.where(
             exists(
                 select(Posting.line).where(
@@ -362,7 +367,7 @@ async def reverse_transaction(
             )
         return posted
 
-    return _answer(in_own_transaction(request, db, work), response, db, scope)
+    return _answer(await in_own_transaction(request, db, work), response, db, scope)
 
 
 @router.get("/verify", response_model=schemas.VerifyOut)
@@ -426,7 +431,7 @@ async def close_month(
         )
         return event
 
-    return _event_out(in_own_transaction(request, db, work))
+    return _event_out(await in_own_transaction(request, db, work))
 
 
 @router.post("/branches/{code}/periods/{month}/reopen", response_model=schemas.PeriodEventOut, status_code=201)
@@ -451,4 +456,4 @@ async def reopen_month(
         )
         return event
 
-    return _event_out(in_own_transaction(request, db, work))
+    return _event_out(await in_own_transaction(request, db, work))

@@ -408,7 +408,7 @@ async def withdraw_consent(
         )
         return record
 
-    record = in_own_transaction(request, db, work)
+    record = await in_own_transaction(request, db, work)
     db.expire_all()
     return child_out(db, record)
 
@@ -516,7 +516,7 @@ async def change_pledge(
         )
         return change
 
-    change = in_own_transaction(request, db, work)
+    change = await in_own_transaction(request, db, work)
     return change_out(db, change)
 
 
@@ -614,7 +614,7 @@ async def create_payment(
             )
         return payment.id
 
-    payment_id = in_own_transaction(request, db, work)
+    payment_id = await in_own_transaction(request, db, work)
     if replayed:
         response.status_code = status.HTTP_200_OK
     db.expire_all()

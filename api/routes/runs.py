@@ -286,4 +286,4 @@ async def handover(
             for h in done
         ]
 
-    return await off_the_loop(db, in_own_transaction, request, db, work)
+    return await in_own_transaction(request, db, work)

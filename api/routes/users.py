@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy import select
 from sqlmodel import Session
 
 from api import schemas
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, signed_in_users
 from ledger.access import audit, users
 from ledger.access.models import User
 from ledger.models import Branch
@@ -56,20 +56,24 @@ async def add_user(body: schemas.UserCreate, db: SessionDep, scope: CurrentUser)
 
 
 @router.post("/{name}/password", status_code=status.HTTP_204_NO_CONTENT)
-async def change_password(name: UserName, body: schemas.PasswordChange, db: SessionDep, scope: CurrentUser) -> Response:
+async def change_password(
+    name: UserName, body: schemas.PasswordChange, request: Request, db: SessionDep, scope: CurrentUser
+) -> Response:
     """Administrators set anyone's password; anyone may set their own. Every token of the user is revoked."""
     if name != scope.user:
         scope.require_admin()
     users.set_password(db, name=name, password=body.password)
     audit.record(db, actor=scope.user, action="user.passwd", subject=f"user:{name}")
     db.commit()
+    signed_in_users(request).forget(user=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{name}/disable", response_model=schemas.UserOut)
-async def disable_user(name: UserName, db: SessionDep, scope: CurrentUser) -> schemas.UserOut:
+async def disable_user(name: UserName, request: Request, db: SessionDep, scope: CurrentUser) -> schemas.UserOut:
     scope.require_admin()
     user = users.disable_user(db, name=name)
     audit.record(db, actor=scope.user, action="user.disable", subject=f"user:{name}")
     db.commit()
+    signed_in_users(request).forget(user=name)
     return user_out(db, user)
