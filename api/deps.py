@@ -1,8 +1,9 @@
 """What endpoints depend on: a database session, the signed-in user's scope, the language.
 
-Endpoints are ``async def`` and use a synchronous session inline: each request's queries are
-short, and a thread-pool hop per request would cost more than it saves (notes/stack.md).
-Long work (imports, runs, exports) is handed to the thread pool by the endpoint itself.
+Endpoints are ``async def`` and read with a synchronous session inline: each request's queries
+are short, and a thread-pool hop per request would cost more than it saves (notes/stack.md).
+Writes (``in_own_transaction``) and long work (``off_the_loop``: imports, runs, exports) go to
+the thread pool, so that a write waiting for a lock never holds up the reads.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ TokenDep = Annotated[str, Depends(token)]
 @dataclass(frozen=True, slots=True)
 class _Checked:
     scope: Scope
-    user_id: int
     expires_at: datetime
     checked_at: float
 
@@ -93,7 +93,7 @@ class SignedInUsers:
             scope = self._scope_of(connection, user, now)
         if len(self._tokens) > 100_000:
             self._tokens.clear()
-        self._tokens[key] = _Checked(scope, user.user_id, expires_at, now)
+        self._tokens[key] = _Checked(scope, expires_at, now)
         return scope
 
     def _scope_of(self, connection: Connection, user: SignedIn, now: float) -> Scope:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -118,3 +119,19 @@ def test_user_add_on_the_command_line_reads_the_password_from_stdin(world: World
     assert changed.returncode == 0, changed.stderr
     assert sign_in(world, "ke-toan-tien-lang", "mat-khau-tu-stdin").status_code == 401
     assert sign_in(world, "ke-toan-tien-lang", "mat-khau-moi-hon-nua").status_code == 200
+
+
+def test_another_worker_stops_trusting_a_revoked_token_within_a_second(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import TOKEN_RECHECK_SECONDS
+
+    token = sign_in(world, "kiem-toan-an-lao", PASSWORD).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    other_worker = TestClient(create_app(world.database.engine), raise_server_exceptions=False)
+    assert other_worker.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert world.client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert world.client.get("/api/v1/auth/me", headers=headers).status_code == 401  # at once where revoked
+    time.sleep(TOKEN_RECHECK_SECONDS + 0.1)
+    assert other_worker.get("/api/v1/auth/me", headers=headers).status_code == 401
