@@ -16,6 +16,19 @@ NAPAS_GUID = "A000000727"
 TO_ACCOUNT, TO_CARD = "QRIBFTTA", "QRIBFTTC"
 VND = "704"
 
+BANKS = {  # NAPAS bank identification numbers (payments.md)
+    "970436": "Vietcombank",
+    "970415": "VietinBank",
+    "970418": "BIDV",
+    "970405": "Agribank",
+    "970407": "Techcombank",
+    "970422": "MB",
+    "970416": "ACB",
+    "970432": "VPBank",
+    "970423": "TPBank",
+    "970403": "Sacombank",
+}
+
 
 class VietQRError(ValueError):
     pass

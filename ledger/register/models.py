@@ -78,6 +78,12 @@ class Child(SQLModel, table=True):
     fund_account_id: int = Field(foreign_key="account.id")
     payable_account_id: int = Field(foreign_key="account.id")
 
+    @property
+    def first_name(self) -> str:
+        """The given name, the last word of a Vietnamese full name: all a sponsor is told (none after withdrawal)."""
+        words = self.full_name.split()
+        return words[-1] if words and self.consent_withdrawn_on is None else ""
+
 
 class Pledge(SQLModel, table=True):
     """A sponsor's monthly commitment to a child: a schedule, not money."""

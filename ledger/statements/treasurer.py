@@ -1,0 +1,171 @@
+"""The treasurer's monthly report for a branch and the branches below it.
+
+Money in and out of each bank and cash account; the month's receipts one by one; what was
+disbursed per program and how much of it has reached guardians; the shortfalls the month's
+runs recorded; every child's and program's fund at the month's end; and where each bank
+account stands against its statement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.accounts import branch_and_descendants, get_branch
+from ledger.disbursement.models import Handover, Run, RunDecision
+from ledger.disbursement.received import received
+from ledger.models import Account, Branch, LedgerTransaction, Posting, total
+from ledger.months import Month
+from ledger.register.models import BankAccount, Child
+from ledger.statements.document import Document, Period, StatementRequest, branch_heading, chain_head, envelope
+
+RECEIPT_KINDS = ("receipt", "budget")
+
+
+def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: date) -> Document:
+    root = get_branch(session, branch)
+    scope = [b.id for b in branch_and_descendants(session, branch)]
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.branch_id.in_(scope)))}  # type: ignore[attr-defined]
+    in_scope = select(Account.id).where(Account.branch_id.in_(scope))  # type: ignore[attr-defined]
+    before = _balances(session, in_scope, month.first_day, inclusive=False)
+    after = _balances(session, in_scope, month.last_day, inclusive=True)
+
+    cash: list[dict[str, Any]] = []
+    movements: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    receipts: list[dict[str, Any]] = []
+    for account_id, amount, txn_id, day, kind, description in session.execute(
+        select(
+            Posting.account_id,
+            Posting.amount,
+            LedgerTransaction.id,
+            LedgerTransaction.effective_date,
+            LedgerTransaction.kind,
+            LedgerTransaction.description,
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(
+            Posting.account_id.in_(in_scope),  # type: ignore[attr-defined]
+            Account.type == "asset",
+            Posting.effective_date >= month.first_day,
+            Posting.effective_date <= month.last_day,
+        )
+        .order_by(LedgerTransaction.effective_date, LedgerTransaction.id, Posting.line)
+    ):
+        movements[account_id][0 if amount > 0 else 1] += abs(amount)
+        if kind in RECEIPT_KINDS and amount > 0:
+            receipts.append(
+                {"date": day.isoformat(), "transaction": txn_id, "kind": kind, "description": description, "amount": amount}
+            )
+    for account in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code)):
+        if account.type == "asset":
+            money_in, money_out = movements[account.id]  # type: ignore[index]
+            cash.append(
+                {
+                    "branch": branches[account.branch_id].code,
+                    "account": account.code,
+                    "opening": before.get(account.id, 0),  # type: ignore[arg-type]
+                    "in": money_in,
+                    "out": money_out,
+                    "closing": after.get(account.id, 0),  # type: ignore[arg-type]
+                }
+            )
+
+    disbursed = received(session, branch_ids=scope, start=month.first_day, end=month.first_day)
+    children = {c.code: c for c in session.scalars(select(Child).where(Child.branch_id.in_(scope)).order_by(Child.code))}  # type: ignore[attr-defined]
+    handed = set(
+        session.scalars(
+            select(Handover.child_id).where(
+                Handover.month == month.first_day,
+                Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined]
+            )
+        )
+    )
+    programs: dict[str, dict[str, int]] = {}
+    per_child: dict[str, int] = defaultdict(int)
+    for (code, _, program), amount in disbursed.items():
+        line = programs.setdefault(program, {"children": 0, "amount": 0})
+        line["children"] += 1 if amount else 0
+        line["amount"] += amount
+        per_child[code] += amount
+    handed_over = sum(a for code, a in per_child.items() if children[code].id in handed)
+    shortfalls = [
+        {"child": code, "name": name, "program": program, "due": due, "paid": paid, "shortfall": shortfall}
+        for code, name, program, due, paid, shortfall in session.execute(
+            select(
+                Child.code, Child.full_name, RunDecision.program, RunDecision.due, RunDecision.paid, RunDecision.shortfall
+            )
+            .join(Run, Run.id == RunDecision.run_id)
+            .join(Child, Child.id == RunDecision.child_id)
+            .where(
+                Run.status == "done",
+                RunDecision.month == month.first_day,
+                RunDecision.shortfall > 0,
+                Child.branch_id.in_(scope),  # type: ignore[attr-defined]
+            )
+            .order_by(Child.code, RunDecision.program)
+        )
+    ]
+    funds = [
+        {
+            "child": child.code,
+            "name": child.full_name,
+            "fund": -after.get(child.fund_account_id, 0),
+            "payable": -after.get(child.payable_account_id, 0),
+        }
+        for child in children.values()
+    ]
+    program_funds = [
+        {"branch": branches[a.branch_id].code, "account": a.code, "balance": -after.get(a.id, 0)}  # type: ignore[arg-type]
+        for a in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code))
+        if a.code.startswith("liabilities:fund:program:") or a.code == "liabilities:suspense"
+    ]
+    bank_accounts = session.scalars(
+        select(BankAccount).where(BankAccount.branch_id.in_(scope)).order_by(BankAccount.code)  # type: ignore[attr-defined]
+    )
+    reconciliation = [
+        {"account": b.code, "ledger_balance": after.get(b.account_id, 0), "status": "not-imported"}
+        for b in bank_accounts
+    ]
+    body = {
+        "month": str(month),
+        "cash": cash,
+        "receipts": receipts,
+        "receipts_total": sum(r["amount"] for r in receipts),
+        "disbursed": [{"program": p, **v} for p, v in sorted(programs.items())],
+        "disbursed_total": sum(per_child.values()),
+        "handed_over": handed_over,
+        "not_handed_over": sum(per_child.values()) - handed_over,
+        "shortfalls": shortfalls,
+        "shortfall_total": sum(s["shortfall"] for s in shortfalls),
+        "funds": funds,
+        "funds_total": sum(f["fund"] for f in funds),
+        "payables_total": sum(f["payable"] for f in funds),
+        "program_funds": program_funds,
+        "reconciliation": reconciliation,
+    }
+    return envelope(
+        StatementRequest("treasurer", root.code, Period.month(month)),
+        issued_on=issued_on,
+        chain=chain_head(session),
+        branch=branch_heading(branches, root.id),  # type: ignore[arg-type]
+        body=body,
+    )
+
+
+def _balances(session: Session, account_ids: Any, day: date, *, inclusive: bool) -> dict[int, int]:
+    """Each account's balance (debit positive) at the end of ``day``, or just before it."""
+    on_or_before = Posting.effective_date <= day if inclusive else Posting.effective_date < day
+    return {
+        account_id: int(amount)
+        for account_id, amount in session.execute(
+            select(Posting.account_id, total(Posting.amount))
+            .where(Posting.account_id.in_(account_ids), on_or_before)  # type: ignore[attr-defined]
+            .group_by(Posting.account_id)
+        )
+    }

@@ -1,0 +1,123 @@
+"""From a statement document to HTML (Jinja2) and to PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import segno
+import weasyprint
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ledger.money import format_vnd
+from ledger.statements.document import Document, verification_code
+from pdf_templates.labels import LABELS, LANGUAGES, label
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+ATTACHMENT = "godmother-statement.json"
+TEMPLATES = {"sponsor": "sponsor.html", "guardian": "guardian.html", "treasurer": "treasurer.html", "audit": "audit.html"}
+
+
+class OwnAssetsOnly(URLFetcher):
+    """Lets WeasyPrint read this package's static files and nothing else: no network, no other file."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("file://"):
+            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            if path.is_relative_to(STATIC) and path.is_file():
+                kind = "text/css" if path.suffix == ".css" else "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        raise ValueError(f"statements fetch only their own stylesheet, not {url[:80]}")
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["qr_svg"] = _qr_svg
+    env.filters["css_string"] = _css_string
+    return env
+
+
+def render_html(document: Document, lang: str) -> str:
+    """The statement as HTML in ``lang`` (vi or en)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"statements are in {' or '.join(LANGUAGES)}, not {lang!r}")
+    # Render what a reader of the PDF's attachment will read: the document after a JSON round trip.
+    document = json.loads(json.dumps(document))
+    template = _environment().get_template(TEMPLATES[document["kind"]])
+    return template.render(
+        doc=document,
+        body=document["body"],
+        code=verification_code(document),
+        lang=lang,
+        t=functools.partial(label, lang),
+        money=functools.partial(_money, lang),
+        day=functools.partial(_day, lang),
+        month=functools.partial(_month, lang),
+        period=functools.partial(_period, lang),
+        program=functools.partial(_program, lang),
+        stylesheet=(STATIC / "statement.css").as_uri(),
+    )
+
+
+def render_pdf(document: Document, lang: str) -> bytes:
+    """The statement as a PDF, with the document attached for verification."""
+    html = render_html(document, lang)
+    attachment = json.dumps(
+        {"code": verification_code(document), "lang": lang, "document": document}, ensure_ascii=False, sort_keys=True
+    )
+    return weasyprint.HTML(string=html, base_url=str(STATIC), url_fetcher=OwnAssetsOnly()).write_pdf(  # type: ignore[no-any-return]
+        attachments=[weasyprint.Attachment(string=attachment, name=ATTACHMENT, description="godmother statement")],
+    )
+
+
+def _money(lang: str, amount: int) -> str:
+    return format_vnd(amount, lang)
+
+
+def _day(lang: str, iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day:%d/%m/%Y}" if lang == "vi" else format_date(day, "d MMM y", locale="en_GB")
+
+
+def _month(lang: str, text: str) -> str:
+    year, month = (int(x) for x in text.split("-"))
+    return f"{month:02d}/{year}" if lang == "vi" else format_date(date(year, month, 1), "MMM y", locale="en_GB")
+
+
+def _period(lang: str, period: dict[str, str]) -> str:
+    first, last = period["from"], period["to"]
+    if first == last:
+        return label(lang, "month_of").format(_month(lang, first))
+    if first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]:
+        return label(lang, "year_of").format(first[:4])
+    return f"{_month(lang, first)} – {_month(lang, last)}"
+
+
+def _program(lang: str, name: str) -> str:
+    return label(lang, f"program.{name}") if f"program.{name}" in LABELS else name
+
+
+def _qr_svg(payload: str) -> Markup:
+    """The QR code as inline SVG (drawn by segno; the payload is ours, ASCII, and escaped by segno)."""
+    qr = segno.make(payload, error="m", micro=False)
+    return Markup(qr.svg_inline(scale=4, border=4, dark="#000", light="#fff", omitsize=True))
+
+
+def _css_string(text: str) -> Markup:
+    """A CSS string literal for ``content:`` in a <style>: every non-alphanumeric character escaped."""
+    escaped = "".join(c if c.isalnum() else f"\\{ord(c):06x}" for c in text)
+    return Markup(f'"{escaped}"')
