@@ -11,20 +11,19 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import select
 from sqlmodel import Session
 
+from cli.common import as_date, engine, fail, friendly
+from cli.statements import statement_app
 from ledger import balances, branch_settings, db, demo, periods, posting
 from ledger.accounts import AccountKey
 from ledger.disbursement import run
-from ledger.errors import LedgerError
 from ledger.export_beancount import export_beancount
 from ledger.money import format_vnd, parse_date
 from ledger.months import Month
@@ -32,9 +31,6 @@ from ledger.register import importing, pledges, queries
 from ledger.register.models import Child, Pledge
 from ledger.settings import Settings
 from ledger.verify import verify as verify_ledger
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="Godmother: the ledger of Mẹ đỡ đầu and social-aid programs.",
@@ -57,54 +53,7 @@ app.add_typer(payment_app, name="payment")
 app.add_typer(db_app, name="db")
 app.add_typer(period_app, name="period")
 app.add_typer(pledge_app, name="pledge")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo("error: " + " ".join(message.split()), err=True)
-    return typer.Exit(code)
-
-
-def friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the errors a user can cause into one line on stderr and a non-zero exit."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except LedgerError as exc:
-            raise fail(str(exc)) from None
-        except ValueError as exc:
-            raise fail(str(exc), 2) from None
-        except OperationalError as exc:
-            raise fail(f"cannot use the database ({Settings().database_url}): {exc.orig}") from None
-        except DBAPIError as exc:
-            raise fail(f"the database refused the operation: {exc.orig}") from None
-        except BrokenPipeError:  # the reader (e.g. `| head`) has had enough: stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
-        except OSError as exc:
-            raise fail(str(exc)) from None
-        except Exception as exc:  # a bug: one line for the user, the traceback on request
-            if os.environ.get("GODMOTHER_DEBUG"):
-                raise
-            raise fail(
-                f"internal error ({type(exc).__name__}: {exc}); rerun with GODMOTHER_DEBUG=1 and report it", 70
-            ) from None
-
-    return wrapper
-
-
-def engine(*, migrate: bool = True) -> Engine:
-    engine = db.make_engine(Settings().database_url)
-    if migrate:
-        db.ensure_schema(engine)
-    return engine
-
-
-def as_date(value: str | None) -> date | None:
-    return parse_date(value) if value else None
+app.add_typer(statement_app, name="statement")
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -389,7 +338,8 @@ def eligibility(
     if lang == "vi":
         verdict = f"được hưởng {format_vnd(decision.amount)}" if decision.eligible else "không được hưởng"
         typer.echo(
-            f"Trẻ {decision.child}, {decision.program}, tháng {decision.month.month:02d}/{decision.month.year}: {verdict}"
+            f"Trẻ {decision.child}, {decision.program}, "
+            f"tháng {decision.month.month:02d}/{decision.month.year}: {verdict}"
         )
     else:
         verdict = f"eligible, {format_vnd(decision.amount, 'en')}" if decision.eligible else "not eligible"

@@ -22,7 +22,12 @@ from pdf_templates.labels import LABELS, LANGUAGES, label
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 ATTACHMENT = "godmother-statement.json"
-TEMPLATES = {"sponsor": "sponsor.html", "guardian": "guardian.html", "treasurer": "treasurer.html", "audit": "audit.html"}
+TEMPLATES = {
+    "sponsor": "sponsor.html",
+    "guardian": "guardian.html",
+    "treasurer": "treasurer.html",
+    "audit": "audit.html",
+}
 
 
 class OwnAssetsOnly(URLFetcher):

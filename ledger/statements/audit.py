@@ -45,7 +45,11 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
     journal_ids: set[int] = set()
     for account_id, day, txn_id, description, amount in session.execute(
         select(
-            Posting.account_id, Posting.effective_date, Posting.transaction_id, LedgerTransaction.description, Posting.amount
+            Posting.account_id,
+            Posting.effective_date,
+            Posting.transaction_id,
+            LedgerTransaction.description,
+            Posting.amount,
         )
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
         .where(
@@ -55,7 +59,9 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
         )
         .order_by(Posting.account_id, Posting.effective_date, Posting.transaction_id, Posting.line)
     ):
-        lines[account_id].append({"date": day.isoformat(), "transaction": txn_id, "description": description, "amount": amount})
+        lines[account_id].append(
+            {"date": day.isoformat(), "transaction": txn_id, "description": description, "amount": amount}
+        )
         journal_ids.add(txn_id)
     general_ledger = []
     for account_id in sorted(set(lines) | {a for a, v in opening.items() if v}, key=lambda a: name[a]):
@@ -64,7 +70,12 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
             running += line["amount"]
             line["balance"] = running
         general_ledger.append(
-            {"account": name[account_id], "opening": opening.get(account_id, 0), "lines": lines[account_id], "closing": running}
+            {
+                "account": name[account_id],
+                "opening": opening.get(account_id, 0),
+                "lines": lines[account_id],
+                "closing": running,
+            }
         )
 
     journal = _journal(session, sorted(journal_ids))

@@ -150,9 +150,11 @@ class _Facts:
             months = [
                 {"month": str(m), "amount": self.received.get((child.code, m, GODMOTHER), 0)} for m in period.months()
             ]
-            reached_rows.append({"child": self._child(child), "months": months, "total": sum(m["amount"] for m in months)})
+            reached_rows.append(
+                {"child": self._child(child), "months": months, "total": sum(m["amount"] for m in months)}
+            )
         return {
-            "sponsor": {"code": sponsor.code, "name": sponsor.name},
+            "sponsor": {"code": sponsor.code, "name": sponsor.name, "language": sponsor.language},
             "pledges": pledges,
             "payments": payments,
             "received": reached_rows,

@@ -60,7 +60,13 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
         movements[account_id][0 if amount > 0 else 1] += abs(amount)
         if kind in RECEIPT_KINDS and amount > 0:
             receipts.append(
-                {"date": day.isoformat(), "transaction": txn_id, "kind": kind, "description": description, "amount": amount}
+                {
+                    "date": day.isoformat(),
+                    "transaction": txn_id,
+                    "kind": kind,
+                    "description": description,
+                    "amount": amount,
+                }
             )
     for account in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code)):
         if account.type == "asset":
@@ -77,7 +83,9 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
             )
 
     disbursed = received(session, branch_ids=scope, start=month.first_day, end=month.first_day)
-    children = {c.code: c for c in session.scalars(select(Child).where(Child.branch_id.in_(scope)).order_by(Child.code))}  # type: ignore[attr-defined]
+    children = {
+        c.code: c for c in session.scalars(select(Child).where(Child.branch_id.in_(scope)).order_by(Child.code))
+    }  # type: ignore[attr-defined]
     handed = set(
         session.scalars(
             select(Handover.child_id).where(
@@ -98,7 +106,12 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
         {"child": code, "name": name, "program": program, "due": due, "paid": paid, "shortfall": shortfall}
         for code, name, program, due, paid, shortfall in session.execute(
             select(
-                Child.code, Child.full_name, RunDecision.program, RunDecision.due, RunDecision.paid, RunDecision.shortfall
+                Child.code,
+                Child.full_name,
+                RunDecision.program,
+                RunDecision.due,
+                RunDecision.paid,
+                RunDecision.shortfall,
             )
             .join(Run, Run.id == RunDecision.run_id)
             .join(Child, Child.id == RunDecision.child_id)

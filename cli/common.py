@@ -1,0 +1,70 @@
+"""What every command shares: one-line errors, the engine, dates as treasurers write them."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import ParamSpec, TypeVar
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ledger import db
+from ledger.errors import LedgerError
+from ledger.money import parse_date
+from ledger.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo("error: " + " ".join(message.split()), err=True)
+    return typer.Exit(code)
+
+
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can cause into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except LedgerError as exc:
+            raise fail(str(exc)) from None
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        except OperationalError as exc:
+            raise fail(f"cannot use the database ({Settings().database_url}): {exc.orig}") from None
+        except DBAPIError as exc:
+            raise fail(f"the database refused the operation: {exc.orig}") from None
+        except BrokenPipeError:  # the reader (e.g. `| head`) has had enough: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        except OSError as exc:
+            raise fail(str(exc)) from None
+        except Exception as exc:  # a bug: one line for the user, the traceback on request
+            if os.environ.get("GODMOTHER_DEBUG"):
+                raise
+            raise fail(
+                f"internal error ({type(exc).__name__}: {exc}); rerun with GODMOTHER_DEBUG=1 and report it", 70
+            ) from None
+
+    return wrapper
+
+
+def engine(*, migrate: bool = True) -> Engine:
+    engine = db.make_engine(Settings().database_url)
+    if migrate:
+        db.ensure_schema(engine)
+    return engine
+
+
+def as_date(value: str | None) -> date | None:
+    return parse_date(value) if value else None

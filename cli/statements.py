@@ -1,0 +1,191 @@
+"""``godmother statement ...``: statements as PDF files, one or a whole batch, and checking one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sqlmodel import Session
+
+from cli.common import engine, fail, friendly
+from ledger.accounts import branch_and_descendants
+from ledger.db import reading
+from ledger.months import Month, today_in_vietnam
+from ledger.statements.document import Document, Period, StatementRequest, verification_code
+from ledger.statements.issue import gather
+from ledger.statements.sponsor import sponsor_statements
+from pdf_templates.batch import Job, default_workers, render_all, render_job
+from pdf_templates.verify import verify_statement
+
+statement_app = typer.Typer(
+    help="Statements as PDF (sao kê): sponsors, guardians, treasurers, auditors; and checking one.",
+    no_args_is_help=True,
+)
+
+MonthOption = Annotated[str | None, typer.Option("--month", help="the month, YYYY-MM")]
+YearOption = Annotated[int | None, typer.Option("--year", help="a whole year, YYYY", min=1900, max=9999)]
+LangOption = Annotated[str | None, typer.Option("--lang", help="vi or en (sponsors: their own language by default)")]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="the PDF file to write")]
+
+
+def _period(month: str | None, year: int | None) -> Period:
+    if (month is None) == (year is None):
+        raise fail("say which period: --month YYYY-MM or --year YYYY", 2)
+    return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
+
+
+def _lang(lang: str | None, default: str = "vi") -> str:
+    lang = (lang or default).lower()
+    if lang not in ("vi", "en"):
+        raise fail(f"--lang is vi or en, not {lang!r}", 2)
+    return lang
+
+
+def _issue(request: StatementRequest, lang: str | None, output: Path | None) -> None:
+    with Session(reading(engine())) as session:
+        document = gather(session, request, issued_on=today_in_vietnam())
+    if request.kind == "sponsor":
+        default = document["body"]["sponsor"]["language"]
+    else:
+        default = "vi"
+    _write(document, _lang(lang, default), output or Path(request.filename))
+
+
+def _write(document: Document, lang: str, output: Path) -> None:
+    size = render_job(Job(document, lang, output))
+    typer.echo(f"wrote {output} ({size // 1024} KB), verification code {verification_code(document)}")
+
+
+@statement_app.command("sponsor")
+@friendly
+def sponsor(
+    sponsor: Annotated[str, typer.Argument(help="the sponsor's code, e.g. MDD000123")],
+    month: MonthOption = None,
+    year: YearOption = None,
+    lang: LangOption = None,
+    output: OutputOption = None,
+) -> None:
+    """A sponsor's statement for a month or a year, with the VietQR code for the next instalment."""
+    _issue(StatementRequest("sponsor", sponsor, _period(month, year)), lang, output)
+
+
+@statement_app.command("sponsors")
+@friendly
+def sponsors(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for the PDFs (created if needed)")],
+    month: MonthOption = None,
+    year: YearOption = None,
+    branch: Annotated[str | None, typer.Option(help="only sponsors of this branch and those below it")] = None,
+    lang: LangOption = None,
+    workers: Annotated[
+        int | None, typer.Option(help="processes rendering in parallel (default: every core)", min=1)
+    ] = None,
+) -> None:
+    """Every sponsor's statement for the period, rendered in parallel, one PDF each."""
+    period = _period(month, year)
+    with Session(reading(engine())) as session:
+        branch_ids = [b.id for b in branch_and_descendants(session, branch)] if branch else None
+        documents = sponsor_statements(session, period=period, issued_on=today_in_vietnam(), branch_ids=branch_ids)  # type: ignore[arg-type]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        Job(
+            d,
+            _lang(lang, d["body"]["sponsor"]["language"]),
+            out_dir / StatementRequest.from_json(d["request"]).filename,
+        )
+        for d in documents
+    ]
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("statements", total=len(jobs))
+        size = render_all(jobs, workers=workers or default_workers(), advance=lambda n: progress.advance(task, n))
+    typer.echo(f"wrote {len(jobs)} statements to {out_dir} ({size // 1024} KB)")
+
+
+@statement_app.command("guardian")
+@friendly
+def guardian(
+    branch: Annotated[str, typer.Argument(help="the branch; its village groups are included")],
+    month: Annotated[str, typer.Option("--month", help="the month, YYYY-MM")],
+    child: Annotated[str | None, typer.Option(help="only this child's slip")] = None,
+    lang: LangOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Guardians' slips for a month, to sign at a cash handover: one page per child."""
+    _issue(StatementRequest("guardian", branch, Period.month(Month.parse(month)), child), lang, output)
+
+
+@statement_app.command("treasurer")
+@friendly
+def treasurer(
+    branch: Annotated[str, typer.Argument(help="the branch; the branches below it are included")],
+    month: Annotated[str, typer.Option("--month", help="the month, YYYY-MM")],
+    lang: LangOption = None,
+    output: OutputOption = None,
+) -> None:
+    """The treasurer's monthly report: receipts, disbursements, shortfalls, funds, bank status."""
+    _issue(StatementRequest("treasurer", branch, Period.month(Month.parse(month))), lang, output)
+
+
+@statement_app.command("audit")
+@friendly
+def audit(
+    branch: Annotated[str, typer.Argument(help="the branch; the branches below it are included")],
+    month: MonthOption = None,
+    year: YearOption = None,
+    start: Annotated[str | None, typer.Option("--from", help="first month, YYYY-MM (with --to)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="last month, YYYY-MM")] = None,
+    lang: LangOption = None,
+    output: OutputOption = None,
+) -> None:
+    """The auditor pack: trial balance, general ledger, journal with hashes, per-child and per-sponsor."""
+    if start or end:
+        if not (start and end) or month or year:
+            raise fail("give --from and --to together, or --month, or --year", 2)
+        period = Period(Month.parse(start), Month.parse(end))
+    else:
+        period = _period(month, year)
+    _issue(StatementRequest("audit", branch, period), lang, output)
+
+
+@statement_app.command("verify")
+@friendly
+def verify(
+    file: Annotated[Path, typer.Argument(help="a statement PDF", exists=True, dir_okay=False, readable=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Does this statement still match the ledger? Exit 0 if it does, 1 if not."""
+    with Session(engine()) as session:
+        verdict = verify_statement(session, file.read_bytes())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "valid": verdict.ok,
+                    "code": verdict.code,
+                    "request": verdict.request,
+                    "issued_on": verdict.issued_on,
+                    "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in verdict.checks],
+                    "differences": verdict.differences,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for check in verdict.checks:
+            typer.echo(f"{'ok ' if check.ok else 'BAD'}  {check.detail}")
+        for difference in verdict.differences[:20]:
+            typer.echo(f"     {difference}")
+        typer.echo("VALID: this statement matches the ledger" if verdict.ok else "NOT VALID")
+    if not verdict.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,136 @@
+"""Is this PDF a statement we issued, untouched, and does the ledger still say the same?
+
+Four checks, each a sentence for the reader:
+1. the file is a PDF carrying a godmother statement (its document is attached);
+2. the verification code printed on it is the hash of that document;
+3. the text on its pages is what the document renders to (nothing painted over or edited);
+4. today's ledger gives the same document: the chain still holds the head it was issued
+   with, and gathering the same figures again gives the same figures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypdfium2 as pdfium
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from sqlmodel import Session
+
+from ledger.errors import LedgerError
+from ledger.statements.document import verification_code
+from ledger.statements.issue import recompute
+from pdf_templates.render import ATTACHMENT, render_pdf
+
+
+KIND_NAMES = {
+    "sponsor": "a sponsor statement",
+    "guardian": "guardian slips",
+    "treasurer": "a treasurer's monthly report",
+    "audit": "an auditor pack",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(slots=True)
+class Verdict:
+    code: str | None = None
+    request: dict[str, Any] | None = None
+    issued_on: str | None = None
+    checks: list[Check] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+
+def read_statement(pdf: bytes) -> tuple[dict[str, Any] | None, str]:
+    """The attached statement (None if there is none) and the text of every page."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = page_text(pdf)
+    attached = reader.attachments.get(ATTACHMENT)
+    if not attached:
+        return None, text
+    return json.loads(attached[0]), text
+
+
+def page_text(pdf: bytes) -> str:
+    """The text of every page (PDFium: some twenty times faster than pure-Python extraction)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def verify_statement(session: Session, pdf: bytes) -> Verdict:
+    verdict = Verdict()
+    try:
+        attached, text = read_statement(pdf)
+    except (PdfReadError, pdfium.PdfiumError, ValueError, KeyError, OSError) as exc:
+        verdict.checks.append(Check("statement", False, f"this file cannot be read as a PDF ({exc})"))
+        return verdict
+    if attached is None or not isinstance(attached.get("document"), dict):
+        verdict.checks.append(Check("statement", False, "this PDF carries no godmother statement"))
+        return verdict
+    document, lang = attached["document"], attached.get("lang", "vi")
+    verdict.code, verdict.request = attached.get("code"), document.get("request")
+    verdict.issued_on = document.get("issued_on")
+    kind = KIND_NAMES.get(str(document.get("kind")), "a statement")
+    verdict.checks.append(Check("statement", True, f"{kind} issued on {verdict.issued_on}"))
+
+    code = verification_code(document)
+    printed = code in _squeezed(text)
+    verdict.checks.append(
+        Check(
+            "code",
+            code == verdict.code and printed,
+            f"verification code {code} matches the statement's figures"
+            if code == verdict.code and printed
+            else f"the code on the file ({verdict.code}) is not the hash of its figures ({code}): the file was altered",
+        )
+    )
+    try:
+        again = render_pdf(document, lang if lang in ("vi", "en") else "vi")
+        same_text = _squeezed(read_statement(again)[1]) == _squeezed(text)
+    except (KeyError, TypeError, ValueError) as exc:
+        same_text = False
+        text_detail = f"the statement's figures cannot be rendered again ({exc})"
+    else:
+        text_detail = (
+            "the pages show exactly the statement's figures"
+            if same_text
+            else "the text on the pages differs from the statement's figures: the file was edited"
+        )
+    verdict.checks.append(Check("pages", same_text, text_detail))
+
+    try:
+        _, problems = recompute(session, document)
+    except (LedgerError, KeyError, ValueError) as exc:
+        problems = [f"the statement cannot be gathered again: {exc}"]
+    verdict.differences = problems
+    verdict.checks.append(
+        Check(
+            "ledger",
+            not problems,
+            "the ledger still gives the same figures"
+            if not problems
+            else f"the ledger has changed since the statement was issued ({len(problems)} differences)",
+        )
+    )
+    return verdict
