@@ -47,10 +47,7 @@ def _lang(lang: str | None, default: str = "vi") -> str:
 def _issue(request: StatementRequest, lang: str | None, output: Path | None) -> None:
     with Session(reading(engine())) as session:
         document = gather(session, request, issued_on=today_in_vietnam())
-    if request.kind == "sponsor":
-        default = document["body"]["sponsor"]["language"]
-    else:
-        default = "vi"
+    default = document["body"]["sponsor"]["language"] if request.kind == "sponsor" else "vi"
     _write(document, _lang(lang, default), output or Path(request.filename))
 
 

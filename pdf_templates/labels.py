@@ -62,7 +62,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sponsor.pay_reference": ("Nội dung chuyển khoản", "Transfer reference"),
     "sponsor.pay_help": (
         "Quét mã VietQR bằng ứng dụng ngân hàng, hoặc chuyển khoản và ghi đúng nội dung để Hội đối chiếu.",
-        "Scan the VietQR code with any Vietnamese banking app, or transfer and write this reference so the union can match it.",
+        "Scan the VietQR code with any Vietnamese banking app, or transfer and write this reference "
+        "so the union can match it.",
     ),
     "sponsor.bank": ("Ngân hàng", "Bank"),
     "sponsor.account": ("Số tài khoản", "Account number"),

@@ -26,7 +26,6 @@ from ledger.statements.document import verification_code
 from ledger.statements.issue import recompute
 from pdf_templates.render import ATTACHMENT, render_pdf
 
-
 KIND_NAMES = {
     "sponsor": "a sponsor statement",
     "guardian": "guardian slips",

@@ -1,0 +1,176 @@
+"""Statements as PDF for those allowed to see them, and checking a statement someone brings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+from pypdf.errors import PdfReadError
+from pypdfium2 import PdfiumError
+from sqlmodel import Session
+
+from api import schemas, scoping
+from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
+from ledger.access import audit
+from ledger.access.scope import Scope
+from ledger.accounts import branch_and_descendants
+from ledger.errors import BranchNotFound, InvalidEntry
+from ledger.months import Month, today_in_vietnam
+from ledger.statements.document import Document, Period, StatementRequest, verification_code
+from ledger.statements.issue import gather
+from pdf_templates.render import render_pdf
+from pdf_templates.verify import read_statement, verify_statement
+
+router = APIRouter(tags=["statements"])
+PDF = {200: {"content": {"application/pdf": {}}, "description": "the statement as a PDF"}}
+MAX_PDF = 30 * 1024 * 1024
+
+Code = Annotated[str, Path(min_length=1, max_length=64)]
+MonthQuery = Annotated[str | None, Query(pattern=schemas.MONTH_PATTERN, description="a month, YYYY-MM")]
+YearQuery = Annotated[int | None, Query(ge=1900, le=9999, description="a whole year")]
+LangQuery = Annotated[Literal["vi", "en"] | None, Query(description="vi or en (default: Accept-Language)")]
+
+
+def _period(month: str | None, year: int | None) -> Period:
+    if (month is None) == (year is None):
+        raise InvalidEntry("say which period: month=YYYY-MM or year=YYYY")
+    return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
+
+
+def _whole_subtree(db: Session, scope: Scope, code: str) -> None:
+    """Branch statements cover the branches below: the reader must see every one of them."""
+    root = scoping.branch(db, scope, code)
+    scope.require_staff()
+    if any(not scope.sees_branch(b.id) for b in branch_and_descendants(db, root.code)):
+        raise BranchNotFound(code)
+
+
+async def _issue(
+    request: Request, db: SessionDep, scope: Scope, statement: StatementRequest, lang: str, branch_id: int | None
+) -> Response:
+    document: Document = await off_the_loop(db, gather, db, statement, issued_on=today_in_vietnam())
+    pdf = await off_the_loop(db, render_pdf, document, lang)
+    code = verification_code(document)
+
+    def log(session: Session) -> None:
+        audit.record(
+            session,
+            actor=scope.user,
+            action="statement.issue",
+            subject=f"statement:{statement.kind}:{statement.subject}",
+            branch_id=branch_id,
+            detail={"period": str(statement.period), "child": statement.child, "code": code},
+        )
+
+    await in_own_transaction(request, db, log)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{statement.filename}"',
+            "X-Verification-Code": code,
+        },
+    )
+
+
+@router.get("/statements/sponsor/{code}", response_class=Response, responses=PDF)
+async def sponsor_statement(
+    code: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    month: MonthQuery = None,
+    year: YearQuery = None,
+    lang: LangQuery = None,
+) -> Response:
+    """A sponsor's statement for a month or a year, with the VietQR code for the next instalment."""
+    sponsor = scoping.sponsor(db, scope, code)
+    statement = StatementRequest("sponsor", sponsor.code, _period(month, year))
+    return await _issue(request, db, scope, statement, lang or reader, sponsor.branch_id)
+
+
+@router.get("/statements/guardian/{branch}", response_class=Response, responses=PDF)
+async def guardian_slips(
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    child: Annotated[str | None, Query(max_length=64)] = None,
+    lang: LangQuery = None,
+) -> Response:
+    """Guardians' slips for a month (one page per child), to sign at a cash handover."""
+    _whole_subtree(db, scope, branch)
+    statement = StatementRequest("guardian", branch, Period.month(Month.parse(month)), child)
+    return await _issue(request, db, scope, statement, lang or reader, None)
+
+
+@router.get("/statements/treasurer/{branch}", response_class=Response, responses=PDF)
+async def treasurer_report(
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    lang: LangQuery = None,
+) -> Response:
+    """The treasurer's monthly report for the branch and the branches below it."""
+    _whole_subtree(db, scope, branch)
+    statement = StatementRequest("treasurer", branch, Period.month(Month.parse(month)))
+    return await _issue(request, db, scope, statement, lang or reader, None)
+
+
+@router.get("/statements/audit/{branch}", response_class=Response, responses=PDF)
+async def audit_pack(
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    start: Annotated[str, Query(alias="from", pattern=schemas.MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=schemas.MONTH_PATTERN)],
+    lang: LangQuery = None,
+) -> Response:
+    """The auditor pack for a branch subtree and a period of months."""
+    _whole_subtree(db, scope, branch)
+    statement = StatementRequest("audit", branch, Period(Month.parse(start), Month.parse(end)))
+    return await _issue(request, db, scope, statement, lang or reader, None)
+
+
+@router.post("/statements/verify", response_model=schemas.StatementVerdictOut)
+async def verify(file: UploadFile, db: SessionDep, scope: CurrentUser) -> schemas.StatementVerdictOut:
+    """Does this statement PDF still match the ledger? (Only statements about what the caller may see.)"""
+    content = await file.read(MAX_PDF + 1)
+    if len(content) > MAX_PDF:
+        raise InvalidEntry(f"a statement may be at most {MAX_PDF // (1024 * 1024)} MB")
+    try:
+        attached, _ = read_statement(content)
+    except (PdfReadError, PdfiumError, ValueError, KeyError, OSError):
+        attached = None  # the verdict says the file cannot be read
+    if attached is not None and isinstance(attached.get("document"), dict):
+        _may_see(db, scope, attached["document"])
+    verdict = await off_the_loop(db, verify_statement, db, content)
+    return schemas.StatementVerdictOut(
+        valid=verdict.ok,
+        code=verdict.code,
+        request=verdict.request,
+        issued_on=verdict.issued_on,
+        checks=[schemas.StatementCheck(name=c.name, ok=c.ok, detail=c.detail) for c in verdict.checks],
+        differences=verdict.differences,
+    )
+
+
+def _may_see(db: Session, scope: Scope, document: Document) -> None:
+    """Checking a statement shows today's figures: only for those who could issue it."""
+    try:
+        statement = StatementRequest.from_json(document["request"])
+    except (KeyError, TypeError, ValueError, InvalidEntry):
+        return  # a malformed statement is reported as such by the verdict
+    if statement.kind == "sponsor":
+        scoping.sponsor(db, scope, statement.subject)
+    else:
+        _whole_subtree(db, scope, statement.subject)
