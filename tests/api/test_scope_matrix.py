@@ -191,6 +191,23 @@ TABLE: dict[tuple[str, str], Row] = {
         "staff-global", lambda c, s: {"url": "/api/v1/exports/pledges"}, sided=False
     ),
     ("GET", "/api/v1/audit-log"): Row("audit", lambda c, s: {"url": "/api/v1/audit-log"}, sided=False),
+    ("GET", "/api/v1/statements/sponsor/{code}"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/statements/sponsor/{c.sponsor[s]}?month={M}"}
+    ),
+    ("GET", "/api/v1/statements/guardian/{branch}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/guardian/{c.group[s]}?month={M}"}
+    ),
+    ("GET", "/api/v1/statements/treasurer/{branch}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/treasurer/{c.group[s]}?month={M}"}
+    ),
+    ("GET", "/api/v1/statements/audit/{branch}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/audit/{c.group[s]}?from={M}&to={M}"}
+    ),
+    ("POST", "/api/v1/statements/verify"): Row(
+        "self",
+        lambda c, s: {"url": "/api/v1/statements/verify", "files": {"file": ("s.pdf", b"%PDF-1.7", "application/pdf")}},
+        sided=False,
+    ),
 }
 SKIPPED = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/logout")}  # tested in test_auth.py
 
@@ -280,6 +297,8 @@ def test_outside_the_scope_looks_exactly_like_nothing(world: World, url: str) ->
 
 def test_a_treasurer_of_the_commune_only_does_not_see_its_village_groups(world: World) -> None:
     headers = world.login("thu-quy-xa-an-lao")
+    # Branch statements cover the village groups too, so they are out of this treasurer's reach.
+    assert world.client.get(f"/api/v1/statements/treasurer/{IN}?month={M}", headers=headers).status_code == 404
     assert world.client.get(f"/api/v1/branches/{IN}", headers=headers).status_code == 200
     assert world.client.get(f"/api/v1/branches/{world.codes.group[IN]}", headers=headers).status_code == 404
     assert world.client.get(f"/api/v1/children/{world.codes.child[IN]}", headers=headers).status_code == 404
