@@ -13,9 +13,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ledger.statements.document import Document
 from pdf_templates.render import render_pdf
+
+
+J = TypeVar("J")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +42,10 @@ def default_workers() -> int:
 
 
 def render_all(
-    jobs: Sequence[Job],
+    jobs: Sequence[J],
     *,
     workers: int | None = None,
-    work: Callable[[Job], int] = render_job,
+    work: Callable[[J], int] = render_job,  # type: ignore[assignment]
     advance: Callable[[int], None] | None = None,
     chunk: int = 4,
 ) -> int:
@@ -65,5 +69,5 @@ def render_all(
     return written
 
 
-def _batch(work: Callable[[Job], int], jobs: Sequence[Job]) -> int:
+def _batch(work: Callable[[J], int], jobs: Sequence[J]) -> int:
     return sum(work(job) for job in jobs)

@@ -124,7 +124,9 @@ class _Facts:
             if not rows and not owed_now and not coming:
                 continue  # ended before the period, nothing owed
             reached.update(s.child_id for s in months if period.first <= s.month <= period.last)
-            child = self.children[pledge.child_id]
+            # The child the pledge paid for last in the period (a pledge may have moved to another child).
+            child_id = next((s.child_id for s in reversed(months) if s.month <= period.last), pledge.child_id)
+            child = self.children[child_id]
             pledges.append(
                 {
                     "code": pledge.code,
