@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import BigInteger, cast, func, select
 from sqlmodel import Session
@@ -25,6 +26,20 @@ def balance(session: Session, key: AccountKey, *, as_of: date | None = None) -> 
     return session.execute(
         select(total(Posting.amount)).where(Posting.account_id == account.id, Posting.effective_date <= as_of)
     ).scalar_one()
+
+
+def balances_as_of(session: Session, accounts: Any, day: date, *, before: bool = False) -> dict[int, int]:
+    """Each account's balance (debit positive) at the end of ``day`` (or just before it, with
+    ``before``), for the account ids ``accounts`` selects; accounts without postings are left out."""
+    dated = Posting.effective_date < day if before else Posting.effective_date <= day
+    return {
+        account_id: int(amount)
+        for account_id, amount in session.execute(
+            select(Posting.account_id, total(Posting.amount))
+            .where(Posting.account_id.in_(accounts), dated)  # type: ignore[attr-defined]
+            .group_by(Posting.account_id)
+        )
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from typing import TypeVar
 from ledger.statements.document import Document
 from pdf_templates.render import render_pdf
 
-
 J = TypeVar("J")
 
 

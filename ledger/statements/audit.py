@@ -15,32 +15,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.accounts import branch_and_descendants, get_branch
-from ledger.balances import trial_balance
-from ledger.models import Account, Branch, LedgerTransaction, Posting, total
+from ledger.balances import balances_as_of, trial_balance
+from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.register.models import Child
-from ledger.statements.document import Document, Period, StatementRequest, branch_heading, chain_head, envelope
+from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
 from ledger.statements.sponsor import sponsor_statements
 from ledger.verify import verify
 
 
 def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date) -> Document:
-    root = get_branch(session, branch)
-    scope = [b.id for b in branch_and_descendants(session, branch)]
-    branches = {b.id: b for b in session.scalars(select(Branch))}
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.branch_id.in_(scope)))}  # type: ignore[attr-defined]
-    in_scope = select(Account.id).where(Account.branch_id.in_(scope))  # type: ignore[attr-defined]
+    tree = subtree(session, branch)
+    scope, branches, in_scope = tree.ids, tree.branches, tree.accounts
+    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(in_scope)))}  # type: ignore[union-attr]
     name = {a_id: f"{branches[a.branch_id].code}:{a.code}" for a_id, a in accounts.items()}
 
     balances = trial_balance(session, branch=branch, as_of=period.end, include_descendants=True)
-    opening = {
-        account_id: int(amount)
-        for account_id, amount in session.execute(
-            select(Posting.account_id, total(Posting.amount))
-            .where(Posting.account_id.in_(in_scope), Posting.effective_date < period.start)  # type: ignore[attr-defined]
-            .group_by(Posting.account_id)
-        )
-    }
+    opening = balances_as_of(session, in_scope, period.start, before=True)
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     journal_ids: set[int] = set()
     for account_id, day, txn_id, description, amount in session.execute(
@@ -120,10 +110,10 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
         "verify": {"ok": check.ok, "problems": [p.message for p in check.problems[:20]]},
     }
     return envelope(
-        StatementRequest("audit", root.code, period),
+        StatementRequest("audit", tree.root.code, period),
         issued_on=issued_on,
         chain=chain_head(session),
-        branch=branch_heading(branches, root.id),  # type: ignore[arg-type]
+        branch=tree.heading,
         body=body,
     )
 

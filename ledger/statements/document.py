@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.accounts import branch_and_descendants
 from ledger.chain import canonical_json
 from ledger.errors import InvalidEntry
-from ledger.models import Branch, ChainHead, LedgerTransaction
+from ledger.models import Account, Branch, ChainHead, LedgerTransaction
 from ledger.months import Month
 
 KINDS = ("sponsor", "guardian", "treasurer", "audit")
@@ -110,6 +111,30 @@ def hash_at(session: Session, seq: int) -> str | None:
     if seq == 0:
         return GENESIS
     return session.scalar(select(LedgerTransaction.hash).where(LedgerTransaction.seq == seq))
+
+
+@dataclass(frozen=True, slots=True)
+class Subtree:
+    """A branch and the branches below it: what a branch statement covers."""
+
+    root: Branch
+    ids: list[int]
+    branches: dict[int, Branch]  # every branch, for names and parents
+
+    @property
+    def accounts(self) -> Any:
+        """A subquery of the ids of every account of the subtree."""
+        return select(Account.id).where(Account.branch_id.in_(self.ids))  # type: ignore[attr-defined]
+
+    @property
+    def heading(self) -> dict[str, Any]:
+        return branch_heading(self.branches, self.root.id)  # type: ignore[arg-type]
+
+
+def subtree(session: Session, code: str) -> Subtree:
+    ids = [b.id for b in branch_and_descendants(session, code)]
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    return Subtree(branches[ids[0]], ids, branches)  # type: ignore[index,arg-type]
 
 
 def branch_heading(branches: dict[int, Branch], branch_id: int) -> dict[str, Any]:

@@ -13,23 +13,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.accounts import branch_and_descendants, get_branch
 from ledger.disbursement.models import Handover
 from ledger.disbursement.received import received
 from ledger.errors import NotFound
-from ledger.models import Branch, LedgerTransaction
+from ledger.models import LedgerTransaction
 from ledger.months import Month
 from ledger.register.models import Child
-from ledger.statements.document import Document, Period, StatementRequest, branch_heading, chain_head, envelope
+from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
 
 
 def guardian_slips(
     session: Session, *, branch: str, month: Month, issued_on: date, child: str | None = None
 ) -> Document:
     """The month's slips for every child of ``branch`` and the branches below it (or just ``child``)."""
-    root = get_branch(session, branch)
-    scope = [b.id for b in branch_and_descendants(session, branch)]
-    branches = {b.id: b for b in session.scalars(select(Branch))}
+    tree = subtree(session, branch)
+    scope, branches = tree.ids, tree.branches
     if child is not None:
         one = session.scalar(select(Child).where(Child.code == child, Child.branch_id.in_(scope)))  # type: ignore[attr-defined]
         if one is None:
@@ -47,13 +45,17 @@ def guardian_slips(
             by_child.setdefault(code, []).append({"program": program, "amount": amount})
     if child is not None and child not in by_child:
         raise NotFound(f"nothing was disbursed to {child} for {month}: run the month first")
-    children = {c.code: c for c in session.scalars(select(Child).where(Child.code.in_(list(by_child))))}  # type: ignore[attr-defined]
+    in_scope = session.scalars(select(Child).where(Child.branch_id.in_(scope)))  # type: ignore[attr-defined]
+    children = {c.code: c for c in in_scope if c.code in by_child}
     handed = {
         h.child_id: (h, day)
         for h, day in session.execute(
             select(Handover, LedgerTransaction.effective_date)
             .join(LedgerTransaction, LedgerTransaction.id == Handover.transaction_id)
-            .where(Handover.month == month.first_day, Handover.child_id.in_([c.id for c in children.values()]))  # type: ignore[attr-defined]
+            .where(
+                Handover.month == month.first_day,
+                Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined,union-attr]
+            )
         )
     }
     slips = []
@@ -84,9 +86,9 @@ def guardian_slips(
             }
         )
     return envelope(
-        StatementRequest("guardian", root.code, Period.month(month), child),
+        StatementRequest("guardian", tree.root.code, Period.month(month), child),
         issued_on=issued_on,
         chain=chain_head(session),
-        branch=branch_heading(branches, root.id),  # type: ignore[arg-type]
+        branch=tree.heading,
         body={"month": str(month), "slips": slips, "total": sum(s["total"] for s in slips), "count": len(slips)},
     )

@@ -15,25 +15,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.accounts import branch_and_descendants, get_branch
+from ledger.balances import balances_as_of
 from ledger.disbursement.models import Handover, Run, RunDecision
 from ledger.disbursement.received import received
-from ledger.models import Account, Branch, LedgerTransaction, Posting, total
+from ledger.models import Account, LedgerTransaction, Posting
 from ledger.months import Month
 from ledger.register.models import BankAccount, Child
-from ledger.statements.document import Document, Period, StatementRequest, branch_heading, chain_head, envelope
+from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
 
 RECEIPT_KINDS = ("receipt", "budget")
 
 
 def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: date) -> Document:
-    root = get_branch(session, branch)
-    scope = [b.id for b in branch_and_descendants(session, branch)]
-    branches = {b.id: b for b in session.scalars(select(Branch))}
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.branch_id.in_(scope)))}  # type: ignore[attr-defined]
-    in_scope = select(Account.id).where(Account.branch_id.in_(scope))  # type: ignore[attr-defined]
-    before = _balances(session, in_scope, month.first_day, inclusive=False)
-    after = _balances(session, in_scope, month.last_day, inclusive=True)
+    tree = subtree(session, branch)
+    scope, branches, in_scope = tree.ids, tree.branches, tree.accounts
+    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(in_scope)))}  # type: ignore[union-attr]
+    before = balances_as_of(session, in_scope, month.first_day, before=True)
+    after = balances_as_of(session, in_scope, month.last_day)
 
     cash: list[dict[str, Any]] = []
     movements: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -163,22 +161,9 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
         "reconciliation": reconciliation,
     }
     return envelope(
-        StatementRequest("treasurer", root.code, Period.month(month)),
+        StatementRequest("treasurer", tree.root.code, Period.month(month)),
         issued_on=issued_on,
         chain=chain_head(session),
-        branch=branch_heading(branches, root.id),  # type: ignore[arg-type]
+        branch=tree.heading,
         body=body,
     )
-
-
-def _balances(session: Session, account_ids: Any, day: date, *, inclusive: bool) -> dict[int, int]:
-    """Each account's balance (debit positive) at the end of ``day``, or just before it."""
-    on_or_before = Posting.effective_date <= day if inclusive else Posting.effective_date < day
-    return {
-        account_id: int(amount)
-        for account_id, amount in session.execute(
-            select(Posting.account_id, total(Posting.amount))
-            .where(Posting.account_id.in_(account_ids), on_or_before)  # type: ignore[attr-defined]
-            .group_by(Posting.account_id)
-        )
-    }

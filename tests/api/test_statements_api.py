@@ -44,5 +44,7 @@ def test_branch_statements_need_a_period_in_the_right_shape(world: World) -> Non
     assert world.client.get(f"/api/v1/statements/treasurer/{IN}", headers=headers).status_code == 422
     bad = world.client.get(f"/api/v1/statements/audit/{IN}?from=2026-10&to=2026-01", headers=headers)
     assert bad.status_code == 422 and "before it starts" in bad.json()["detail"]
-    both = world.client.get(f"/api/v1/statements/sponsor/{world.codes.sponsor[IN]}?month={M}&year=2026", headers=headers)
+    both = world.client.get(
+        f"/api/v1/statements/sponsor/{world.codes.sponsor[IN]}?month={M}&year=2026", headers=headers
+    )
     assert both.status_code == 422

@@ -34,7 +34,9 @@ class StatementWorld:
 
     def document(self, kind: str, subject: str, period: Period | None = None, child: str | None = None) -> Document:
         with Session(self.database.engine) as session:
-            return gather(session, StatementRequest(kind, subject, period or Period.month(self.month), child), issued_on=ISSUED)
+            return gather(
+                session, StatementRequest(kind, subject, period or Period.month(self.month), child), issued_on=ISSUED
+            )
 
     def pdf(self, kind: str, subject: str, lang: str = "vi", **kwargs: object) -> bytes:
         return render_pdf(self.document(kind, subject, **kwargs), lang)  # type: ignore[arg-type]

@@ -32,7 +32,11 @@ def test_issue_verify_and_catch_a_later_change(database, tmp_path):
     run_in_transaction(
         database.engine,
         lambda s: record_payment(
-            s, sponsor=sponsor.code, amount=500_000, paid_on=month.first_day + timedelta(days=1), method="cash",
+            s,
+            sponsor=sponsor.code,
+            amount=500_000,
+            paid_on=month.first_day + timedelta(days=1),
+            method="cash",
             recorded_by="test",
         ),
     )
@@ -43,7 +47,9 @@ def test_issue_verify_and_catch_a_later_change(database, tmp_path):
 
 def test_batch_writes_one_statement_per_sponsor(database, tmp_path):
     month = load_small_demo(database, children=12, sponsors=10, months=2)
-    result = run(database, "statement", "sponsors", "--month", str(month), "--out-dir", str(tmp_path / "out"), "--workers", "2")
+    result = run(
+        database, "statement", "sponsors", "--month", str(month), "--out-dir", str(tmp_path / "out"), "--workers", "2"
+    )
     assert result.returncode == 0, result.stderr
     with Session(database.engine) as session:
         codes = set(session.scalars(select(Sponsor.code)))

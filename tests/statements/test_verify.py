@@ -12,13 +12,12 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.db import run_in_transaction
-from ledger.models import Disbursement
 from ledger.accounts import AccountKey
+from ledger.db import run_in_transaction
 from ledger.disbursement.models import Handover
+from ledger.models import Disbursement
 from ledger.posting import Entry, Leg, post, reverse
-from ledger.register.models import Child
-from ledger.register.models import Sponsor
+from ledger.register.models import Child, Sponsor
 from ledger.register.payments import record_payment
 from ledger.statements.document import verification_code
 from pdf_templates import ATTACHMENT, render_html
@@ -66,7 +65,11 @@ def test_a_payment_posted_back_into_the_period_is_reported(small):
     run_in_transaction(
         database.engine,
         lambda s: record_payment(
-            s, sponsor=sponsor, amount=300_000, paid_on=month.first_day + timedelta(days=9), method="cash",
+            s,
+            sponsor=sponsor,
+            amount=300_000,
+            paid_on=month.first_day + timedelta(days=9),
+            method="cash",
             recorded_by="test",
         ),
     )
@@ -91,7 +94,9 @@ def test_a_reversed_disbursement_changes_what_reached_the_child(small):
         if wrong is not None:
             run_in_transaction(
                 database.engine,
-                lambda s, wrong=wrong: reverse(s, wrong, description="sai", posted_by="test", effective_date=month.last_day),
+                lambda s, wrong=wrong: reverse(
+                    s, wrong, description="sai", posted_by="test", effective_date=month.last_day
+                ),
             )
     verdict = _verify(database, pdf)
     assert not verdict.ok and any("disbursed" in d for d in verdict.differences), verdict.differences
