@@ -101,10 +101,16 @@ def writable_child(db: Session, scope: Scope, code: str) -> Child:
     return found
 
 
-def writable_bank_account(db: Session, scope: Scope, code: str) -> BankAccount:
+def bank_account(db: Session, scope: Scope, code: str) -> BankAccount:
     found = db.scalar(select(BankAccount).where(BankAccount.code == code))
-    if found is None or not scope.may_write(found.branch_id):
+    if found is None or not scope.sees_branch(found.branch_id):
         raise NotFound(f"bank account {code!r} does not exist")
+    return found
+
+
+def writable_bank_account(db: Session, scope: Scope, code: str) -> BankAccount:
+    found = bank_account(db, scope, code)
+    scope.require_writer()
     return found
 
 

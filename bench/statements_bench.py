@@ -102,7 +102,10 @@ def main() -> None:
             print(f"round {round_}: whole batch      {seconds:6.1f} s ({len(plain) / seconds:5.1f}/s, {size >> 20} MB)")
         ratio = best_ours / best_plain
         verdict = "met" if ratio <= 1.25 else "MISSED"
-        print(f"best: WeasyPrint alone {best_plain:.1f} s, whole batch {best_ours:.1f} s: {ratio:.2f}x (target 1.25x: {verdict})")
+        print(
+            f"best: WeasyPrint alone {best_plain:.1f} s, whole batch {best_ours:.1f} s: "
+            f"{ratio:.2f}x (target 1.25x: {verdict})"
+        )
         engine.dispose()
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy import Engine
@@ -68,3 +68,13 @@ def engine(*, migrate: bool = True) -> Engine:
 
 def as_date(value: str | None) -> date | None:
     return parse_date(value) if value else None
+
+
+def default_user() -> str:
+    """Who runs the command: $GODMOTHER_USER, else the login name."""
+    import getpass
+
+    return os.environ.get("GODMOTHER_USER") or getpass.getuser()
+
+
+By = Annotated[str | None, typer.Option("--by", help="who does it (default: $GODMOTHER_USER or your login)")]

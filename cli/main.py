@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,8 @@ import typer
 from sqlalchemy import select
 from sqlmodel import Session
 
-from cli.common import as_date, engine, fail, friendly
+from cli.bank import bank_app
+from cli.common import By, as_date, default_user, engine, fail, friendly
 from cli.statements import statement_app
 from ledger import balances, branch_settings, db, demo, periods, posting
 from ledger.accounts import AccountKey
@@ -54,6 +54,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(period_app, name="period")
 app.add_typer(pledge_app, name="pledge")
 app.add_typer(statement_app, name="statement")
+app.add_typer(bank_app, name="bank")
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -424,16 +425,6 @@ def pledge_history(pledge: str) -> None:
             typer.echo(f"{change.from_month:%Y-%m}  {change.kind:<7} {change.reason}")
         for month in pledges.schedules(session, [record])[record.id]:  # type: ignore[index]
             typer.echo(f"  {month.month}  {children[month.child_id]:<12} {format_vnd(month.amount):>14}")
-
-
-def default_user() -> str:
-    """Who runs the command: $GODMOTHER_USER, else the login name."""
-    import getpass
-
-    return os.environ.get("GODMOTHER_USER") or getpass.getuser()
-
-
-By = Annotated[str | None, typer.Option("--by", help="who does it (default: $GODMOTHER_USER or your login)")]
 
 
 @contextlib.contextmanager

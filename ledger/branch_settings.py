@@ -33,7 +33,13 @@ FOUR_EYES = Setting(
     ("on", "off"),
     "a monthly run is prepared by one person and approved by another before anything is posted",
 )
-SETTINGS = {s.name: s for s in (FOUR_EYES,)}
+RECONCILED_BEFORE_CLOSE = Setting(
+    "reconciled-before-close",
+    "off",
+    ("on", "off"),
+    "a month can be closed only when every bank account of the branch is reconciled for it",
+)
+SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE)}
 
 
 def set_branch_setting(

@@ -236,4 +236,5 @@ class Disbursement(SQLModel, table=True):
 
 import ledger.access.models  # noqa: E402,F401  (users and the audit log share this metadata)
 import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
+import ledger.reconciliation.models  # noqa: E402,F401  (bank reconciliation shares this metadata)
 import ledger.register.models  # noqa: E402,F401  (the register's tables share this metadata)

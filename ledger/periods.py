@@ -48,12 +48,34 @@ def close_month(session: Session, *, branch: str, month: Month, by: str, now: da
     through = closed_through(session, [owner.id]).get(owner.id)
     if through is not None and month.last_day <= through:
         raise PeriodError(f"branch {branch!r} is already closed through {through.isoformat()}")
+    first = Month.of(through).next() if through is not None else month
+    _require_reconciled(session, owner.id, branch, first, month)
     event = PeriodEvent(
         branch_id=owner.id, action="close", month=month.first_day, closed_through=month.last_day, at=now, by=by
     )
     session.add(event)
     session.flush()
     return event
+
+
+def _require_reconciled(session: Session, branch_id: int, branch: str, first: Month, last: Month) -> None:
+    """With the branch's setting on, every month being closed must be reconciled on every bank account."""
+    # Imported here: reconciliation builds on the register, which builds on this module.
+    from ledger.branch_settings import RECONCILED_BEFORE_CLOSE, setting_in_force
+    from ledger.reconciliation.report import unreconciled
+
+    if setting_in_force(session, branch_id, RECONCILED_BEFORE_CLOSE) != "on":
+        return
+    month = first
+    while month <= last:
+        waiting = unreconciled(session, branch_id, month)
+        if waiting:
+            accounts = "; ".join(f"{code}: {why}" for code, why in waiting)
+            raise PeriodError(
+                f"{branch} closes a month only when its bank accounts are reconciled; for {month}, {accounts}. "
+                f"See: godmother bank report --account CODE --month {month}"
+            )
+        month = month.next()
 
 
 def reopen_month(

@@ -118,6 +118,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "treasurer.balance": ("Số dư", "Balance"),
     "treasurer.reconciliation": ("Đối chiếu ngân hàng", "Bank reconciliation"),
     "treasurer.ledger_balance": ("Số dư sổ cái", "Ledger balance"),
+    "treasurer.bank_balance": ("Số dư ngân hàng", "Bank balance"),
+    "treasurer.unmatched": ("{} khoản chưa khớp, chưa giải thích {}", "{} items unmatched, {} unexplained"),
     "treasurer.status": ("Tình trạng", "Status"),
     "treasurer.status.not-imported": ("Chưa nhập sao kê ngân hàng", "No bank statement imported"),
     "treasurer.status.reconciled": ("Đã đối chiếu khớp", "Reconciled"),

@@ -45,6 +45,8 @@ def record_payment(
     reference: str = "",
     payer: str = "",
     idempotency_key: str | None = None,
+    received_into: AccountKey | None = None,
+    metadata: dict[str, object] | None = None,
 ) -> Payment:
     """Post a payment and allocate it; returns the payment (the existing one for a replayed key)."""
     if type(amount) is not int or amount <= 0:
@@ -85,7 +87,8 @@ def record_payment(
     )
     shares, left = allocate(session, amount, targets)
     codes = {i: c for i, c in session.execute(select(Branch.id, Branch.code))}
-    debit = receiving_account(session, source, codes[payer_sponsor.branch_id])
+    # Money identified later (reconciliation) comes out of suspense rather than the bank again.
+    debit = received_into or receiving_account(session, source, codes[payer_sponsor.branch_id])
     wanted = {s.child_id for s in shares} | ({named.child_id} if named else set())
     children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(wanted)))}  # type: ignore[union-attr]
     credits: dict[AccountKey, int] = {}
@@ -110,7 +113,12 @@ def record_payment(
             posted_by=recorded_by,
             idempotency_key=idempotency_key,
             kind="receipt",
-            metadata={"sponsor": payer_sponsor.code, "reference": reference, **({"payer": payer} if payer else {})},
+            metadata={
+                "sponsor": payer_sponsor.code,
+                "reference": reference,
+                **({"payer": payer} if payer else {}),
+                **(metadata or {}),
+            },
         ),
     )
     payment = Payment(

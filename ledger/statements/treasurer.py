@@ -20,6 +20,7 @@ from ledger.disbursement.models import Handover, Run, RunDecision
 from ledger.disbursement.received import received
 from ledger.models import Account, LedgerTransaction, Posting
 from ledger.months import Month
+from ledger.reconciliation.report import report_for
 from ledger.register.models import BankAccount, Child
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
 
@@ -136,13 +137,21 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
         for a in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code))
         if a.code.startswith("liabilities:fund:program:") or a.code == "liabilities:suspense"
     ]
-    bank_accounts = session.scalars(
+    reconciliation = []
+    for bank in session.scalars(
         select(BankAccount).where(BankAccount.branch_id.in_(scope)).order_by(BankAccount.code)  # type: ignore[attr-defined]
-    )
-    reconciliation = [
-        {"account": b.code, "ledger_balance": after.get(b.account_id, 0), "status": "not-imported"}
-        for b in bank_accounts
-    ]
+    ):
+        report = report_for(session, bank, month)
+        reconciliation.append(
+            {
+                "account": bank.code,
+                "ledger_balance": report.ledger_balance,
+                "bank_balance": report.bank_balance,
+                "unmatched": len(report.unmatched_lines) + len(report.unmatched_entries),
+                "unexplained": report.unexplained if report.bank_balance is not None else None,
+                "status": report.status,
+            }
+        )
     body = {
         "month": str(month),
         "cash": cash,

@@ -22,7 +22,10 @@ from ledger.access.users import add_user
 from ledger.db import run_in_transaction
 from ledger.demo import load_demo
 from ledger.models import Branch
-from ledger.register.models import Child, Payment, Pledge, Sponsor
+from ledger.reconciliation import reconcile
+from ledger.reconciliation.importing import import_statement
+from ledger.reconciliation.models import BankLine
+from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
 from tests.conftest import TestDatabase, make_test_database
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -41,6 +44,10 @@ class Codes:
     group: dict[str, str] = field(default_factory=dict)
     sponsor_user_sponsor: str = ""
     sponsor_user_child: str = ""
+    bank: dict[str, str] = field(default_factory=dict)
+    bank_line: dict[str, int] = field(default_factory=dict)  # a fee line, booked and matched
+    match: dict[str, int] = field(default_factory=dict)
+    suspense: dict[str, int] = field(default_factory=dict)  # an unknown credit's suspense transaction
 
 
 @dataclass
@@ -100,6 +107,38 @@ def _codes(session: Session) -> Codes:
     return codes
 
 
+def _reconcile_a_little(database: TestDatabase, codes: Codes, side: str, folder: Path) -> None:
+    """Each commune's bank account gets a statement with a fee (booked) and an unknown credit (suspense)."""
+    with Session(database.engine) as session:
+        bank = session.scalar(
+            select(BankAccount.code).join(Branch, Branch.id == BankAccount.branch_id).where(Branch.code == side)
+        )
+    assert bank is not None
+    path = folder / "sao-ke.csv"
+    path.write_text(
+        "SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT\n"
+        "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Mô tả\n"
+        "02/01/2030,F1,1.100,,,PHI SMS\n"
+        "03/01/2030,C1,,250.000,,KHONG RO NGUOI GUI\n",
+        encoding="utf-8",
+    )
+
+    def work(session: Session) -> None:
+        import_statement(session, path=path, account=bank, by="test")
+        reconcile.auto_match(session, account=bank, by="test")
+        fee = session.scalar(select(BankLine).where(BankLine.bank_reference == "F1", BankLine.description == "PHI SMS")
+                             .order_by(BankLine.id.desc()))  # fmt: skip
+        assert fee is not None
+        codes.bank[side], codes.bank_line[side] = bank, fee.id  # type: ignore[assignment]
+        codes.match[side] = reconcile.book_line(  # type: ignore[assignment]
+            session, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", by="test"
+        ).id
+        waiting = [i for i in reconcile.suspense_items(session) if i.branch == side and i.amount == 250_000]
+        codes.suspense[side] = waiting[-1].transaction_id
+
+    run_in_transaction(database.engine, work)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
     for database in make_test_database(tmp_path_factory.mktemp("api"), sqlite_template):
@@ -113,5 +152,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
             return codes
 
         codes = run_in_transaction(database.engine, setup)
+        for side in (IN, OUT):
+            _reconcile_a_little(database, codes, side, tmp_path_factory.mktemp("bank"))
         app = create_app(database.engine)
         yield World(database, TestClient(app, raise_server_exceptions=False), codes, app)

@@ -203,6 +203,47 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/statements/audit/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/audit/{c.group[s]}?from={M}&to={M}"}
     ),
+    ("POST", "/api/v1/bank-accounts/{code}/statements"): Row(
+        "write",
+        lambda c, s: {
+            "url": f"/api/v1/bank-accounts/{c.bank[s]}/statements",
+            "files": {"file": ("s.csv", b"not,a,statement\n", "text/csv")},
+        },
+    ),
+    ("POST", "/api/v1/bank-accounts/{code}/auto-match"): Row(
+        "write", lambda c, s: {"url": f"/api/v1/bank-accounts/{c.bank[s]}/auto-match"}
+    ),
+    ("GET", "/api/v1/bank-accounts/{code}/lines"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/bank-accounts/{c.bank[s]}/lines?open=true"}
+    ),
+    ("POST", "/api/v1/bank-accounts/{code}/matches"): Row(
+        "write",
+        lambda c, s: {
+            "url": f"/api/v1/bank-accounts/{c.bank[s]}/matches",
+            "json": {"lines": [{"id": c.bank_line[s]}], "entries": [], "reason": "thử"},
+        },
+    ),
+    ("POST", "/api/v1/bank-matches/{match_id}/undo"): Row(
+        "write", lambda c, s: {"url": f"/api/v1/bank-matches/{c.match[s]}/undo", "json": {"reason": "thử"}}
+    ),
+    ("POST", "/api/v1/bank-lines/{line_id}/booking"): Row(
+        "write",
+        lambda c, s: {
+            "url": f"/api/v1/bank-lines/{c.bank_line[s]}/booking",
+            "json": {"account": "expenses:bank-fees", "description": "phí"},
+        },
+    ),
+    ("GET", "/api/v1/suspense"): Row("staff-global", lambda c, s: {"url": "/api/v1/suspense"}, sided=False),
+    ("POST", "/api/v1/suspense/{transaction_id}/clearing"): Row(
+        "write",
+        lambda c, s: {
+            "url": f"/api/v1/suspense/{c.suspense[s]}/clearing",
+            "json": {"reason": "thử", "account": "liabilities:suspense", "amount": 10**12},
+        },
+    ),
+    ("GET", "/api/v1/bank-accounts/{code}/reconciliation"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/bank-accounts/{c.bank[s]}/reconciliation?month=2030-01"}
+    ),
     ("POST", "/api/v1/statements/verify"): Row(
         "self",
         lambda c, s: {"url": "/api/v1/statements/verify", "files": {"file": ("s.pdf", b"%PDF-1.7", "application/pdf")}},

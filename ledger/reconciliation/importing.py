@@ -1,0 +1,161 @@
+"""Importing a bank statement: every line kept once, balances checked, nothing half-written.
+
+A line's fingerprint is its day, amount, bank reference and description (as banks write it),
+with a running number among identical lines of the same file; a line already known for the
+account (from the same file imported again, or an overlapping statement) is skipped. A file
+that states its opening and closing balances must add up, or nothing is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from ledger.access import audit
+from ledger.errors import InvalidEntry, NotFound
+from ledger.money import format_vnd
+from ledger.reconciliation.formats import ParsedLine, ParsedStatement, read_statement
+from ledger.reconciliation.models import BankLine, BankStatement
+from ledger.references import compact
+from ledger.register.models import BankAccount
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    statement_id: int
+    format: str
+    lines: int
+    new_lines: int
+    opening: int | None
+    closing: int | None
+    first_day: date | None
+    last_day: date | None
+
+    @property
+    def known_lines(self) -> int:
+        return self.lines - self.new_lines
+
+
+def bank_account(session: Session, code: str) -> BankAccount:
+    account = session.scalar(select(BankAccount).where(BankAccount.code == code))
+    if account is None:
+        raise NotFound(f"bank account {code!r} is not in the register (import it in bank-accounts first)")
+    return account
+
+
+def fingerprints(lines: list[ParsedLine]) -> list[str]:
+    seen: Counter[tuple[object, ...]] = Counter()
+    prints = []
+    for line in lines:
+        key = (line.booked_on.isoformat(), line.amount, compact(line.bank_reference), compact(line.description))
+        prints.append(hashlib.sha256(f"{key}#{seen[key]}".encode()).hexdigest())
+        seen[key] += 1
+    return prints
+
+
+def check_balances(parsed: ParsedStatement) -> None:
+    if parsed.opening is None or parsed.closing is None:
+        return
+    total = parsed.opening + sum(line.amount for line in parsed.lines)
+    if total != parsed.closing:
+        raise InvalidEntry(
+            f"the opening balance {format_vnd(parsed.opening)} and the lines add up to {format_vnd(total)}, "
+            f"but the statement's closing balance is {format_vnd(parsed.closing)}: the file is incomplete "
+            "or damaged; nothing was imported"
+        )
+
+
+def import_statement(
+    session: Session,
+    *,
+    path: Path,
+    account: str,
+    by: str,
+    format: str | None = None,
+    mapping: str | None = None,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Read ``path`` and keep its new lines for the bank account ``account``."""
+    target = bank_account(session, account)
+    parsed = read_statement(path, format, mapping)
+    if not parsed.lines and parsed.opening is None:
+        raise InvalidEntry(f"{path.name} has no statement lines")
+    if parsed.account_number and compact(parsed.account_number) not in (
+        compact(target.account_number),
+        compact(target.code),
+    ):
+        raise InvalidEntry(
+            f"{path.name} is the statement of account {parsed.account_number}, not of {account} "
+            f"({target.account_number})"
+        )
+    check_balances(parsed)
+    prints = fingerprints(parsed.lines)
+    known: set[str] = set()
+    for i in range(0, len(prints), 1_000):
+        known.update(
+            session.scalars(
+                select(BankLine.fingerprint).where(
+                    BankLine.bank_account_id == target.id,
+                    BankLine.fingerprint.in_(prints[i : i + 1_000]),  # type: ignore[attr-defined]
+                )
+            )
+        )
+    fresh = [(line, p) for line, p in zip(parsed.lines, prints, strict=True) if p not in known]
+    statement = BankStatement(
+        bank_account_id=target.id,  # type: ignore[arg-type]
+        format=parsed.format,
+        filename=path.name[:255],
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        first_day=parsed.first_day,
+        last_day=parsed.last_day,
+        opening_balance=parsed.opening,
+        closing_balance=parsed.closing,
+        lines=len(parsed.lines),
+        new_lines=len(fresh),
+        imported_at=now or datetime.now(UTC),
+        imported_by=by,
+    )
+    session.add(statement)
+    session.flush()
+    if fresh:
+        session.execute(
+            insert(BankLine),
+            [
+                {
+                    "bank_account_id": target.id,
+                    "statement_id": statement.id,
+                    "booked_on": line.booked_on,
+                    "amount": line.amount,
+                    "description": line.description,
+                    "bank_reference": line.bank_reference[:100],
+                    "counterparty": line.counterparty[:200],
+                    "balance_after": line.balance_after,
+                    "fingerprint": fingerprint,
+                }
+                for line, fingerprint in fresh
+            ],
+        )
+    audit.record(
+        session,
+        actor=by,
+        action="bank.import",
+        subject=f"bank-account:{target.code}",
+        branch_id=target.branch_id,
+        detail={"file": path.name, "format": parsed.format, "lines": len(parsed.lines), "new": len(fresh)},
+    )
+    return ImportResult(
+        statement.id,  # type: ignore[arg-type]
+        parsed.format,
+        len(parsed.lines),
+        len(fresh),
+        parsed.opening,
+        parsed.closing,
+        parsed.first_day,
+        parsed.last_day,
+    )

@@ -1,0 +1,477 @@
+"""Reconciling a bank account: automatic matching, and what a treasurer does by hand.
+
+Every action is kept: a match records who made it, by which rule or for what reason; undoing
+one records who, when and why, and leaves the match in place, marked undone. Money that comes
+out of the bank line itself (a payment created from a transfer, a fee booked from a debit, a
+credit parked in suspense) is posted to the ledger like any other transaction, with the line's
+id in its metadata and an idempotency key, so running the matcher twice posts nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session
+
+from ledger.access import audit
+from ledger.accounts import AccountKey
+from ledger.errors import InvalidEntry, LedgerError, NotFound
+from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.money import format_vnd
+from ledger.posting import Entry, Leg, post, post_many
+from ledger.reconciliation.importing import bank_account
+from ledger.reconciliation.matching import OpenEntry, OpenLine, Proposal, ReferenceFinder, plan
+from ledger.reconciliation.models import BankLine, Match, MatchEntry, MatchLine
+from ledger.register.models import BankAccount, Payment, Pledge, Sponsor
+from ledger.register.payments import record_payment
+
+SUSPENSE = "liabilities:suspense"
+
+
+class MatchRefused(LedgerError):
+    """A match that would not balance, or takes more of a line or transaction than is left."""
+
+
+@dataclass(slots=True)
+class AutoMatchResult:
+    matched_lines: int = 0
+    rules: Counter[str] = field(default_factory=Counter)
+    payments_created: int = 0
+    to_suspense: int = 0
+    unmatched_lines: int = 0
+
+
+def _ledger_key(session: Session, bank: BankAccount) -> AccountKey:
+    branch = session.get(Branch, bank.branch_id)
+    assert branch is not None
+    return AccountKey(branch.code, f"assets:bank:{bank.code}")
+
+
+def _active() -> object:
+    return Match.undone_at.is_(None)  # type: ignore[union-attr]
+
+
+def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
+    """The account's bank lines with what of each is not matched yet."""
+    taken = dict(
+        session.execute(
+            select(MatchLine.line_id, func.sum(MatchLine.amount))
+            .join(Match, Match.id == MatchLine.match_id)
+            .where(Match.bank_account_id == bank.id, _active())
+            .group_by(MatchLine.line_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(BankLine.id, BankLine.booked_on, BankLine.amount, BankLine.description).where(
+            BankLine.bank_account_id == bank.id
+        )
+    )
+    found = []
+    for line_id, day, amount, description in rows:
+        left = amount - int(taken.get(line_id, 0))
+        if left:
+            found.append(OpenLine(line_id, day, left, description))
+    return found
+
+
+def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
+    """The ledger's transactions on the account with what of each is not matched yet."""
+    taken = dict(
+        session.execute(
+            select(MatchEntry.transaction_id, func.sum(MatchEntry.amount))
+            .join(Match, Match.id == MatchEntry.match_id)
+            .where(Match.bank_account_id == bank.id, _active())
+            .group_by(MatchEntry.transaction_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.effective_date,
+            func.sum(Posting.amount),
+            LedgerTransaction.kind,
+            LedgerTransaction.reverses_id,
+            Sponsor.code,
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .outerjoin(Payment, Payment.transaction_id == LedgerTransaction.id)
+        .outerjoin(Sponsor, Sponsor.id == Payment.sponsor_id)
+        .where(Posting.account_id == bank.account_id)
+        .group_by(
+            LedgerTransaction.id,
+            LedgerTransaction.effective_date,
+            LedgerTransaction.kind,
+            LedgerTransaction.reverses_id,
+            Sponsor.code,
+        )
+    )
+    found = []
+    for txn, day, amount, kind, reverses, sponsor in rows:
+        left = int(amount) - int(taken.get(txn, 0))
+        if left:
+            found.append(OpenEntry(txn, day, left, kind, sponsor, reverses))
+    return found
+
+
+def reference_finder(session: Session) -> ReferenceFinder:
+    codes = dict(session.execute(select(Sponsor.code, Sponsor.code)).all())
+    codes.update(
+        session.execute(select(Pledge.code, Sponsor.code).join(Sponsor, Sponsor.id == Pledge.sponsor_id)).all()
+    )
+    return ReferenceFinder(codes)
+
+
+def auto_match(session: Session, *, account: str, by: str, now: datetime | None = None) -> AutoMatchResult:
+    """Match what the rules can (``matching``), creating payments and suspense entries as they say."""
+    bank = bank_account(session, account)
+    now = now or datetime.now(UTC)
+    lines = open_lines(session, bank)
+    proposals = plan(lines, open_entries(session, bank), reference_finder(session))
+    day_of = {line.id: line for line in lines}
+    key = _ledger_key(session, bank)
+    result = AutoMatchResult()
+
+    made: list[Proposal] = []
+    suspense: list[Proposal] = []
+    for proposal in proposals:
+        if proposal.rule == "created-payment":
+            line = day_of[proposal.lines[0][0]]
+            payment = record_payment(
+                session,
+                sponsor=proposal.sponsor or "",
+                amount=line.amount,
+                paid_on=line.booked_on,
+                method="bank",
+                bank_account=bank.code,
+                reference=line.description[:200],
+                recorded_by=by,
+                idempotency_key=f"bank-line:{line.id}",
+                metadata={"bank_line": line.id},
+            )
+            made.append(Proposal(proposal.rule, proposal.lines, ((payment.transaction_id, line.amount),)))
+            result.payments_created += 1
+        elif proposal.rule == "suspense":
+            suspense.append(proposal)
+        else:
+            made.append(proposal)
+    for start in range(0, len(suspense), 1_000):
+        chunk = suspense[start : start + 1_000]
+        posted = post_many(
+            session,
+            [
+                Entry(
+                    day_of[p.lines[0][0]].booked_on,
+                    f"Chưa xác định / unidentified: {day_of[p.lines[0][0]].description}"[:500],
+                    (Leg(key, p.lines[0][1]), Leg(AccountKey(key.branch, SUSPENSE), -p.lines[0][1])),
+                    posted_by=by,
+                    idempotency_key=f"bank-suspense:{p.lines[0][0]}",
+                    metadata={"bank_line": p.lines[0][0]},
+                    kind="suspense",
+                )
+                for p in chunk
+            ],
+            now=now,
+        )
+        made.extend(Proposal(p.rule, p.lines, ((t.id, p.lines[0][1]),)) for p, t in zip(chunk, posted, strict=True))
+        result.to_suspense += len(chunk)
+    _store(session, bank, made, kind="auto", by=by, now=now)
+    for proposal in made:
+        result.rules[proposal.rule] += 1
+        result.matched_lines += len(proposal.lines)
+    result.unmatched_lines = len(lines) - result.matched_lines
+    audit.record(
+        session,
+        actor=by,
+        action="bank.auto-match",
+        subject=f"bank-account:{bank.code}",
+        branch_id=bank.branch_id,
+        detail={"matched": result.matched_lines, "rules": dict(result.rules), "payments": result.payments_created,
+                "suspense": result.to_suspense},
+    )  # fmt: skip
+    return result
+
+
+def _store(
+    session: Session,
+    bank: BankAccount,
+    proposals: Sequence[Proposal],
+    *,
+    kind: str,
+    by: str,
+    now: datetime,
+    reason: str = "",
+) -> list[int]:
+    """Write matches in bulk (three inserts whatever their number); returns their ids."""
+    if not proposals:
+        return []
+    ids = list(
+        session.scalars(
+            insert(Match).returning(Match.id, sort_by_parameter_order=True),
+            [
+                {
+                    "bank_account_id": bank.id,
+                    "kind": kind,
+                    "rule": p.rule,
+                    "reason": reason,
+                    "made_at": now,
+                    "made_by": by,
+                }
+                for p in proposals
+            ],
+        )
+    )
+    pairs = list(zip(ids, proposals, strict=True))
+    line_rows = [{"match_id": i, "line_id": line, "amount": a} for i, p in pairs for line, a in p.lines]
+    entry_rows = [{"match_id": i, "transaction_id": t, "amount": a} for i, p in pairs for t, a in p.entries]
+    if line_rows:
+        session.execute(insert(MatchLine), line_rows)
+    if entry_rows:
+        session.execute(insert(MatchEntry), entry_rows)
+    return ids
+
+
+# --- by hand ---------------------------------------------------------------------------------
+
+
+def match(
+    session: Session,
+    *,
+    account: str,
+    lines: Sequence[tuple[int, int | None]],
+    entries: Sequence[tuple[int, int | None]],
+    reason: str,
+    by: str,
+    now: datetime | None = None,
+) -> Match:
+    """Match lines (or parts of them) with transactions (or parts); the two sides must be equal.
+
+    An amount of None takes what is left of the line or transaction. A part of a line is a
+    split: the rest can be matched elsewhere.
+    """
+    if not reason.strip():
+        raise InvalidEntry("say why these are the same money: the reason is kept with the match")
+    if not lines and not entries:
+        raise InvalidEntry("name at least one bank line or transaction")
+    bank = bank_account(session, account)
+    open_by_line = {line.id: line for line in open_lines(session, bank)}
+    open_by_txn = {entry.transaction_id: entry for entry in open_entries(session, bank)}
+    line_parts = [(i, _part("bank line", i, a, open_by_line[i].amount if i in open_by_line else 0)) for i, a in lines]
+    entry_parts = [
+        (t, _part("transaction", t, a, open_by_txn[t].amount if t in open_by_txn else 0)) for t, a in entries
+    ]
+    known = set(session.scalars(select(BankLine.id).where(BankLine.id.in_([i for i, _ in lines]))))  # type: ignore[union-attr]
+    for line_id, _ in lines:
+        if line_id not in known or session.get(BankLine, line_id).bank_account_id != bank.id:  # type: ignore[union-attr]
+            raise NotFound(f"bank line {line_id} is not a line of {account}")
+    bank_side, ledger_side = sum(a for _, a in line_parts), sum(a for _, a in entry_parts)
+    if bank_side != ledger_side:
+        raise MatchRefused(
+            f"the bank lines come to {format_vnd(bank_side)} and the transactions to {format_vnd(ledger_side)}: "
+            "a match must balance (match part of a line to split it)"
+        )
+    proposal = Proposal("manual", tuple(line_parts), tuple(entry_parts))
+    (match_id,) = _store(session, bank, [proposal], kind="manual", by=by, now=now or datetime.now(UTC), reason=reason)
+    found = session.get(Match, match_id)
+    assert found is not None
+    _record(session, by, "bank.match", bank, {"match": match_id, "lines": line_parts, "entries": entry_parts,
+                                              "reason": reason})  # fmt: skip
+    return found
+
+
+def _record(session: Session, by: str, action: str, bank: BankAccount, detail: dict[str, object]) -> None:
+    audit.record(
+        session, actor=by, action=action, subject=f"bank-account:{bank.code}", branch_id=bank.branch_id, detail=detail
+    )
+
+
+def _part(what: str, key: int, wanted: int | None, left: int) -> int:
+    if left == 0:
+        raise MatchRefused(f"{what} {key} has nothing left to match on this account (or is not on it)")
+    amount = left if wanted is None else wanted
+    if amount == 0 or (amount > 0) != (left > 0) or abs(amount) > abs(left):
+        raise MatchRefused(f"{what} {key} has {format_vnd(left)} left to match, not {format_vnd(amount)}")
+    return amount
+
+
+def unmatch(session: Session, *, match_id: int, reason: str, by: str, now: datetime | None = None) -> Match:
+    """Undo a match (it stays in the record, marked undone); its lines and transactions are open again."""
+    if not reason.strip():
+        raise InvalidEntry("say why the match is undone: the reason is kept")
+    found = session.get(Match, match_id)
+    if found is None:
+        raise NotFound(f"match {match_id} does not exist")
+    if found.undone_at is not None:
+        raise MatchRefused(f"match {match_id} was already undone on {found.undone_at:%d/%m/%Y} by {found.undone_by}")
+    session.execute(
+        update(Match)
+        .where(Match.id == match_id, _active())
+        .values(undone_at=now or datetime.now(UTC), undone_by=by, undo_reason=reason)
+    )
+    session.refresh(found)
+    bank = session.get(BankAccount, found.bank_account_id)
+    assert bank is not None
+    _record(session, by, "bank.unmatch", bank, {"match": match_id, "reason": reason})
+    return found
+
+
+def book_line(
+    session: Session, *, line_id: int, account: str, description: str, by: str, now: datetime | None = None
+) -> Match:
+    """Post what is left of a bank line against ``account`` (a fee, interest) and match the two."""
+    line = session.get(BankLine, line_id)
+    if line is None:
+        raise NotFound(f"bank line {line_id} does not exist")
+    bank = session.get(BankAccount, line.bank_account_id)
+    assert bank is not None
+    left = next((o.amount for o in open_lines(session, bank) if o.id == line_id), 0)
+    if left == 0:
+        raise MatchRefused(f"bank line {line_id} is already matched in full")
+    if not description.strip():
+        raise InvalidEntry("describe the transaction (e.g. 'phí chuyển tiền tháng 10')")
+    key = _ledger_key(session, bank)
+    posted = post(
+        session,
+        Entry(
+            line.booked_on,
+            description.strip(),
+            (Leg(key, left), Leg(AccountKey(key.branch, account), -left)),
+            posted_by=by,
+            idempotency_key=f"bank-book:{line_id}:{left}",
+            metadata={"bank_line": line_id},
+            kind="bank",
+        ),
+        now=now,
+    )
+    proposal = Proposal("booked", ((line_id, left),), ((posted.id, left),))
+    (match_id,) = _store(
+        session, bank, [proposal], kind="manual", by=by, now=now or datetime.now(UTC), reason=description
+    )
+    found = session.get(Match, match_id)
+    assert found is not None
+    _record(session, by, "bank.book", bank, {"line": line_id, "account": account, "transaction": posted.id})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SuspenseItem:
+    transaction_id: int
+    branch: str
+    day: object
+    amount: int  # still waiting to be identified
+    description: str
+
+
+def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) -> list[SuspenseItem]:
+    """Money in suspense, each receipt with what of it is not yet identified: the treasurer's to-do list."""
+    cleared = Counter[int]()
+    for meta, amount in session.execute(
+        select(LedgerTransaction.meta, Posting.amount)
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(Account.code == SUSPENSE, Posting.amount > 0)
+    ):
+        if isinstance(meta, dict) and isinstance(meta.get("clears"), int):
+            cleared[meta["clears"]] += int(amount)
+    query = (
+        select(
+            LedgerTransaction.id,
+            Branch.code,
+            LedgerTransaction.effective_date,
+            Posting.amount,
+            LedgerTransaction.description,
+        )
+        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+        .join(Account, Account.id == Posting.account_id)
+        .join(Branch, Branch.id == Account.branch_id)
+        .where(Account.code == SUSPENSE, Posting.amount < 0)
+        .order_by(LedgerTransaction.effective_date, LedgerTransaction.id)
+    )
+    if branch_ids is not None:
+        query = query.where(Account.branch_id.in_(list(branch_ids)))  # type: ignore[attr-defined]
+    items = []
+    for txn, branch, day, amount, description in session.execute(query):
+        left = -int(amount) - cleared[txn]
+        if left > 0:
+            items.append(SuspenseItem(txn, branch, day, left, description))
+    return items
+
+
+def clear_suspense(
+    session: Session,
+    *,
+    transaction_id: int,
+    by: str,
+    reason: str,
+    sponsor: str | None = None,
+    pledge: str | None = None,
+    account: str | None = None,
+    amount: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Move identified money out of suspense: as a sponsor's payment (allocated as usual), or to an
+    account (e.g. a program's fund). Returns the new transaction's id."""
+    if (sponsor is None) == (account is None):
+        raise InvalidEntry("say what the money was: --sponsor (a payment) or --account (e.g. a program fund)")
+    if not reason.strip():
+        raise InvalidEntry("say how the money was identified: the reason is kept")
+    item = next((i for i in suspense_items(session) if i.transaction_id == transaction_id), None)
+    if item is None:
+        raise NotFound(f"transaction {transaction_id} has nothing waiting in suspense")
+    amount = item.amount if amount is None else amount
+    if not 0 < amount <= item.amount:
+        raise InvalidEntry(
+            f"{format_vnd(item.amount)} of transaction {transaction_id} waits in suspense, not {format_vnd(amount)}"
+        )
+    held = AccountKey(item.branch, SUSPENSE)
+    note = {"clears": transaction_id, "reason": reason}
+    if sponsor is not None:
+        bank = session.scalar(  # where the money arrived, if it came through a bank account
+            select(BankAccount)
+            .join(Posting, Posting.account_id == BankAccount.account_id)
+            .where(Posting.transaction_id == transaction_id)
+        )
+        payment = record_payment(
+            session,
+            sponsor=sponsor,
+            pledge=pledge,
+            amount=amount,
+            paid_on=item.day,  # type: ignore[arg-type]
+            method="bank" if bank is not None else "cash",
+            bank_account=bank.code if bank is not None else None,
+            reference=item.description[:200],
+            recorded_by=by,
+            received_into=held,
+            metadata=note,
+        )
+        _record_clearing(session, by, item, payment.transaction_id, reason)
+        return payment.transaction_id
+    posted = post(
+        session,
+        Entry(
+            item.day,  # type: ignore[arg-type]
+            f"Xác định khoản tạm thu / identified: {reason}"[:500],
+            (Leg(held, amount), Leg(AccountKey(item.branch, account or ""), -amount)),
+            posted_by=by,
+            metadata=note,
+            kind="suspense-cleared",
+        ),
+        now=now,
+    )
+    _record_clearing(session, by, item, posted.id, reason)
+    return posted.id
+
+
+def _record_clearing(session: Session, by: str, item: SuspenseItem, transaction_id: int, reason: str) -> None:
+    branch_id = session.scalar(select(Branch.id).where(Branch.code == item.branch))
+    audit.record(
+        session,
+        actor=by,
+        action="bank.suspense-cleared",
+        subject=f"transaction:{item.transaction_id}",
+        branch_id=branch_id,
+        detail={"cleared_by": transaction_id, "reason": reason},
+    )
