@@ -23,9 +23,13 @@ def as_banks_write(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Mn").upper()
 
 
+_NOT_CODE = re.compile(r"[^A-Z0-9]")
+
+
 def compact(text: str) -> str:
     """Upper-case ASCII letters and digits only: 'mdd-000 123 t.0525' → 'MDD000123T0525'."""
-    return re.sub(r"[^A-Z0-9]", "", as_banks_write(text))
+    # Bank descriptions are nearly always ASCII already: skip the Unicode work for them.
+    return _NOT_CODE.sub("", text.upper() if text.isascii() else as_banks_write(text))
 
 
 def payment_reference(code: str, month: Month) -> str:

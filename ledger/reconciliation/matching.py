@@ -8,15 +8,15 @@ Rules, in this order, each taking only what earlier rules left:
    sponsor's recorded bank payment of the same amount within ``REFERENCE_DAYS`` (the nearest),
    or the sum of all of them in that window (one transfer for several payments). With no such
    payment recorded, the payment is *created* from the line and allocated like any other.
-3. ``amount-date``: a line and a transaction of exactly the same amount within ``WINDOW_DAYS``:
-   first every pair on the same day, then one day apart, and so on.
+3. ``amount-date``: a line and a transaction of exactly the same amount within ``WINDOW_DAYS``,
+   paired in date order among those of that amount (the nearest, without crossing pairs).
 4. ``batch``: a debit that equals the sum of the transactions of one day within the window (one
    bank transfer paying many guardians).
 5. ``suspense``: a credit that names nothing and matches nothing is posted to
    ``liabilities:suspense`` and waits there, on the treasurer's list, to be identified.
 
 Debits left over stay unmatched for the treasurer (a bank fee to book, say). Every rule looks
-things up in dictionaries by (amount, day), so matching n lines costs about n look-ups.
+things up in dictionaries or walks date-sorted lists once: matching n lines costs n log n.
 """
 
 from __future__ import annotations
@@ -151,21 +151,20 @@ def plan(lines: Sequence[OpenLine], entries: Sequence[OpenEntry], finder: Refere
         sponsor = named.get(line.id)
         if sponsor is not None:
             proposals.append(_by_reference(line, sponsor, index))
-    # 3. amount and date: every line's same-day candidate first, then one day apart, and so on, so
-    # that one line's near-miss does not take another line's exact match.
-    left = [line for line in ordered if named.get(line.id) is None]
-    for distance in range(WINDOW_DAYS + 1):
-        waiting = []
-        for line in left:
-            ordinal = line.booked_on.toordinal()
-            found = index.take((line.amount, ordinal - distance))
-            if found is None and distance:
-                found = index.take((line.amount, ordinal + distance))
-            if found is not None:
-                proposals.append(Proposal("amount-date", ((line.id, line.amount),), ((found, line.amount),)))
-            else:
-                waiting.append(line)
-        left = waiting
+    # 3. amount and date: per amount, lines and transactions in date order, paired in that order
+    # (which pairs each with its nearest when days are close, and never crosses two pairs).
+    left: list[OpenLine] = []
+    lines_of: dict[int, list[OpenLine]] = defaultdict(list)
+    for line in ordered:
+        if named.get(line.id) is None:
+            lines_of[line.amount].append(line)
+    entries_of: dict[int, list[OpenEntry]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: (e.day, e.transaction_id)):
+        if entry.transaction_id not in index.used and entry.amount in lines_of:
+            entries_of[entry.amount].append(entry)
+    for amount, waiting in lines_of.items():
+        left.extend(_pair_in_date_order(amount, waiting, entries_of.get(amount, []), index, proposals))
+    left.sort(key=lambda x: (x.booked_on, x.id))
 
     by_day: dict[int, list[OpenEntry]] = defaultdict(list)  # 4. batches
     for entry in entries:
@@ -185,6 +184,35 @@ def plan(lines: Sequence[OpenLine], entries: Sequence[OpenEntry], finder: Refere
         else:  # 5. suspense
             proposals.append(Proposal("suspense", ((line.id, line.amount),), ()))
     return proposals
+
+
+def _pair_in_date_order(
+    amount: int, waiting: list[OpenLine], candidates: list[OpenEntry], index: _Index, proposals: list[Proposal]
+) -> list[OpenLine]:
+    """Each line (in date order) takes the earliest open transaction within the window, which
+    matches as many as can be matched; when no later line could use that one, the nearest instead."""
+    taken: set[int] = set()
+    j, unmatched = 0, []
+    for i, line in enumerate(waiting):
+        while j < len(candidates) and (j in taken or (line.booked_on - candidates[j].day).days > WINDOW_DAYS):
+            j += 1  # taken, or too early for this line and so for every later one
+        if j >= len(candidates) or (candidates[j].day - line.booked_on).days > WINDOW_DAYS:
+            unmatched.append(line)
+            continue
+        pick = j
+        following = waiting[i + 1] if i + 1 < len(waiting) else None
+        if following is None or (following.booked_on - candidates[j].day).days > WINDOW_DAYS:
+            k = j
+            while k < len(candidates) and (candidates[k].day - line.booked_on).days <= WINDOW_DAYS:
+                if k not in taken and abs((candidates[k].day - line.booked_on).days) < abs(
+                    (candidates[pick].day - line.booked_on).days
+                ):
+                    pick = k
+                k += 1
+        taken.add(pick)
+        index.used.add(candidates[pick].transaction_id)
+        proposals.append(Proposal("amount-date", ((line.id, amount),), ((candidates[pick].transaction_id, amount),)))
+    return unmatched
 
 
 def _by_reference(line: OpenLine, sponsor: str, index: _Index) -> Proposal:
