@@ -42,8 +42,10 @@ class ImportResult:
         return self.lines - self.new_lines
 
 
-def bank_account(session: Session, code: str) -> BankAccount:
-    account = session.scalar(select(BankAccount).where(BankAccount.code == code))
+def bank_account(session: Session, code: str, *, lock: bool = False) -> BankAccount:
+    """The bank account; with ``lock``, held until commit so that work on it goes one at a time."""
+    query = select(BankAccount).where(BankAccount.code == code)
+    account = session.scalar(query.with_for_update() if lock else query)
     if account is None:
         raise NotFound(f"bank account {code!r} is not in the register (import it in bank-accounts first)")
     return account
@@ -82,7 +84,7 @@ def import_statement(
     now: datetime | None = None,
 ) -> ImportResult:
     """Read ``path`` and keep its new lines for the bank account ``account``."""
-    target = bank_account(session, account)
+    target = bank_account(session, account, lock=True)
     parsed = read_statement(path, format, mapping)
     if not parsed.lines and parsed.opening is None:
         raise InvalidEntry(f"{path.name} has no statement lines")

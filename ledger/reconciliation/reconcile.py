@@ -127,7 +127,7 @@ def reference_finder(session: Session) -> ReferenceFinder:
 
 def auto_match(session: Session, *, account: str, by: str, now: datetime | None = None) -> AutoMatchResult:
     """Match what the rules can (``matching``), creating payments and suspense entries as they say."""
-    bank = bank_account(session, account)
+    bank = bank_account(session, account, lock=True)  # two people matching at once would match twice
     now = now or datetime.now(UTC)
     lines = open_lines(session, bank)
     proposals = plan(lines, open_entries(session, bank), reference_finder(session))
@@ -259,7 +259,7 @@ def match(
         raise InvalidEntry("say why these are the same money: the reason is kept with the match")
     if not lines and not entries:
         raise InvalidEntry("name at least one bank line or transaction")
-    bank = bank_account(session, account)
+    bank = bank_account(session, account, lock=True)  # two people matching at once would match twice
     open_by_line = {line.id: line for line in open_lines(session, bank)}
     open_by_txn = {entry.transaction_id: entry for entry in open_entries(session, bank)}
     line_parts = [(i, _part("bank line", i, a, open_by_line[i].amount if i in open_by_line else 0)) for i, a in lines]
@@ -307,6 +307,7 @@ def unmatch(session: Session, *, match_id: int, reason: str, by: str, now: datet
     found = session.get(Match, match_id)
     if found is None:
         raise NotFound(f"match {match_id} does not exist")
+    session.get(BankAccount, found.bank_account_id, with_for_update=True)
     if found.undone_at is not None:
         raise MatchRefused(f"match {match_id} was already undone on {found.undone_at:%d/%m/%Y} by {found.undone_by}")
     session.execute(
@@ -328,7 +329,7 @@ def book_line(
     line = session.get(BankLine, line_id)
     if line is None:
         raise NotFound(f"bank line {line_id} does not exist")
-    bank = session.get(BankAccount, line.bank_account_id)
+    bank = session.get(BankAccount, line.bank_account_id, with_for_update=True)
     assert bank is not None
     left = next((o.amount for o in open_lines(session, bank) if o.id == line_id), 0)
     if left == 0:
