@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api import problems
 from api.deps import SignedInUsers
-from api.routes import audit, auth, bank, files, ledger, register, runs, statements, users
+from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
 from ledger.db import is_sqlite, reading
 
@@ -51,6 +51,6 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.run_jobs = RunJobs(engine)
     problems.install(app)
     # One level of routers, the most used first: matching a path walks them in order.
-    for module in (ledger, register, runs, auth, users, files, statements, bank, audit):
+    for module in (ledger, register, runs, auth, users, files, statements, bank, jobs, audit):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     return app

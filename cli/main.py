@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from cli.bank import bank_app
 from cli.common import By, as_date, default_user, engine, fail, friendly
+from cli.jobs import jobs_app, worker
 from cli.statements import statement_app
 from ledger import balances, branch_settings, db, demo, periods, posting
 from ledger.accounts import AccountKey
@@ -55,6 +56,8 @@ app.add_typer(period_app, name="period")
 app.add_typer(pledge_app, name="pledge")
 app.add_typer(statement_app, name="statement")
 app.add_typer(bank_app, name="bank")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -910,15 +913,28 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes (PostgreSQL for more than one)")] = 1,
+    scheduler: Annotated[
+        bool, typer.Option(help="run scheduled jobs in this process too (--no-scheduler when `godmother worker` runs)")
+    ] = True,
 ) -> None:
-    """Serve the API (/api/v1, documented at /api/v1/docs) with uvicorn."""
+    """Serve the API (/api/v1, documented at /api/v1/docs) with uvicorn, and the scheduled jobs."""
     import uvicorn
 
-    engine()  # migrate an empty SQLite database, or refuse an outdated schema, before listening
+    db_engine = engine()  # migrate an empty SQLite database, or refuse an outdated schema, before listening
     if workers > 1 and Settings().database_url.startswith("sqlite"):
         raise fail("several workers need PostgreSQL: set DATABASE_URL=postgresql+psycopg://…", 2)
+    running = None
+    if scheduler:  # one scheduler in this (supervising) process, never one per API worker
+        from jobs.scheduler import start
+
+        running = start(db_engine)
+        typer.echo("scheduled jobs: on (godmother jobs list)", err=True)
     typer.echo(f"serving on http://{host}:{port}/api/v1/docs  (Ctrl+C to stop)", err=True)
-    uvicorn.run("api.main:app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    try:
+        uvicorn.run("api.main:app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    finally:
+        if running is not None:
+            running.shutdown(wait=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -17,14 +17,17 @@ from ledger.accounts import get_branch
 from ledger.disbursement.models import BranchSetting
 from ledger.errors import InvalidEntry
 from ledger.models import Branch
+from ledger.schedule.timetable import parse_when
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
     default: str
-    choices: tuple[str, ...]
+    choices: tuple[str, ...]  # empty: a schedule, checked by ``timetable.parse_when``
     help: str
+    every: str | None = None  # for a schedule: "month", "week" or "day"
+    default_when: str = ""  # what "on" means for a schedule
 
 
 FOUR_EYES = Setting(
@@ -39,7 +42,24 @@ RECONCILED_BEFORE_CLOSE = Setting(
     ("on", "off"),
     "a month can be closed only when every bank account of the branch is reconciled for it",
 )
-SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE)}
+MONTHLY_RUN = Setting(
+    "monthly-run", "off", (), "the monthly run by itself: 'D HH:MM' (Vietnam time), 'on' for 1 06:00, or off",
+    every="month", default_when="1 06:00",
+)  # fmt: skip
+SPONSOR_STATEMENTS = Setting(
+    "sponsor-statements", "3 07:00", (), "every sponsor's statement of the month before: 'D HH:MM', or off",
+    every="month", default_when="3 07:00",
+)  # fmt: skip
+ARREARS_REMINDERS = Setting(
+    "arrears-reminders", "mon 08:00", (), "a weekly reminder to sponsors in arrears: 'mon HH:MM', or off",
+    every="week", default_when="mon 08:00",
+)  # fmt: skip
+ELIGIBILITY_SWEEP = Setting(
+    "eligibility-sweep", "05:00", (), "a daily sweep writing notices (ageing out, cards, pledges): 'HH:MM', or off",
+    every="day", default_when="05:00",
+)  # fmt: skip
+SCHEDULES = (MONTHLY_RUN, SPONSOR_STATEMENTS, ARREARS_REMINDERS, ELIGIBILITY_SWEEP)
+SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES)}
 
 
 def set_branch_setting(
@@ -49,8 +69,10 @@ def set_branch_setting(
     setting = SETTINGS.get(name)
     if setting is None:
         raise InvalidEntry(f"there is no branch setting {name!r}: choose one of {', '.join(SETTINGS)}")
-    value = value.strip().lower()
-    if value not in setting.choices:
+    value = " ".join(value.strip().lower().split())
+    if setting.every is not None:
+        parse_when(value, setting.every, setting.default_when)
+    elif value not in setting.choices:
         raise InvalidEntry(f"{name} is one of {', '.join(setting.choices)}, not {value!r}")
     if not by.strip():
         raise InvalidEntry("say who changes the setting: it is kept in the branch's history")

@@ -238,3 +238,4 @@ import ledger.access.models  # noqa: E402,F401  (users and the audit log share t
 import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
 import ledger.reconciliation.models  # noqa: E402,F401  (bank reconciliation shares this metadata)
 import ledger.register.models  # noqa: E402,F401  (the register's tables share this metadata)
+import ledger.schedule.models  # noqa: E402,F401  (scheduled work shares this metadata)

@@ -16,6 +16,15 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     """PostgreSQL connections each process keeps open (and as many more under load)."""
 
+    smtp_host: str = ""
+    """Where to send e-mail (statements, arrears reminders); empty: nothing is e-mailed."""
+
+    smtp_port: int = 25
+    smtp_from: str = "Hoi LHPN <no-reply@localhost>"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+
     def pool_options(self) -> dict[str, int]:
         if self.database_url.startswith("sqlite"):
             return {}

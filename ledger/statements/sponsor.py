@@ -69,10 +69,7 @@ class _Facts:
 
     def __init__(self, session: Session, chosen: Any, period: Period) -> None:
         self.period = period
-        self.branches = {b.id: b for b in session.scalars(select(Branch))}
-        self.bank_accounts: dict[int, BankAccount] = {}
-        for account in session.scalars(select(BankAccount).order_by(BankAccount.code.desc())):  # type: ignore[attr-defined]
-            self.bank_accounts[account.branch_id] = account  # the first by code wins
+        self.branches, self.bank_accounts = paying_in_accounts(session)
         pledges = list(session.scalars(select(Pledge).where(Pledge.sponsor_id.in_(chosen)).order_by(Pledge.code)))  # type: ignore[attr-defined]
         self.pledges: dict[int, list[Pledge]] = defaultdict(list)
         for pledge in pledges:
@@ -208,12 +205,27 @@ class _Facts:
         return {"month": str(month), "amount": amount, "reference": reference, "bank": bank, "vietqr": qr}
 
     def _bank_account(self, branch_id: int | None) -> BankAccount | None:
-        """The branch's bank account, else the nearest branch's above it."""
-        while branch_id is not None:
-            if branch_id in self.bank_accounts:
-                return self.bank_accounts[branch_id]
-            branch_id = self.branches[branch_id].parent_id
-        return None
+        return nearest_bank_account(self.branches, self.bank_accounts, branch_id)
+
+
+def nearest_bank_account(
+    branches: dict[int, Branch], accounts: dict[int, BankAccount], branch_id: int | None
+) -> BankAccount | None:
+    """Where a branch's sponsors pay: its bank account, else the nearest branch's above it."""
+    while branch_id is not None:
+        if branch_id in accounts:
+            return accounts[branch_id]
+        branch_id = branches[branch_id].parent_id
+    return None
+
+
+def paying_in_accounts(session: Session) -> tuple[dict[int, Branch], dict[int, BankAccount]]:
+    """Every branch, and each branch's bank account (the first by code), for ``nearest_bank_account``."""
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    accounts: dict[int, BankAccount] = {}
+    for account in session.scalars(select(BankAccount).order_by(BankAccount.code.desc())):  # type: ignore[attr-defined]
+        accounts[account.branch_id] = account  # the first by code wins
+    return branches, accounts  # type: ignore[return-value]
 
 
 def _children(session: Session, ids: set[int]) -> dict[int, Child]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,15 @@ from ledger.access.users import add_user
 from ledger.db import run_in_transaction
 from ledger.demo import load_demo
 from ledger.models import Branch
+from ledger.months import Month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import BankLine
 from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
+from ledger.schedule.models import Notice, StoredStatement
+from ledger.statements.document import Period, StatementRequest, verification_code
+from ledger.statements.issue import gather
+from pdf_templates import render_pdf
 from tests.conftest import TestDatabase, make_test_database
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -48,6 +54,8 @@ class Codes:
     bank_line: dict[str, int] = field(default_factory=dict)  # a fee line, booked and matched
     match: dict[str, int] = field(default_factory=dict)
     suspense: dict[str, int] = field(default_factory=dict)  # an unknown credit's suspense transaction
+    notice: dict[str, int] = field(default_factory=dict)
+    stored_statement: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,6 +147,28 @@ def _reconcile_a_little(database: TestDatabase, codes: Codes, side: str, folder:
     run_in_transaction(database.engine, work)
 
 
+def _schedule_a_little(database: TestDatabase, codes: Codes, side: str) -> None:
+    """A notice for each commune, and a stored statement for its sponsor, as the scheduler leaves them."""
+    now = datetime.now(UTC)
+
+    def work(session: Session) -> None:
+        branch_id = session.scalar(select(Branch.id).where(Branch.code == side))
+        notice = Notice(branch_id=branch_id, kind="health-card", subject=f"child:{codes.child[side]}", due_on=now.date(),
+                        message_vi="Thẻ BHYT hết hạn", message_en="Health card expires", created_at=now)  # fmt: skip
+        month = Month.of(now.date()).previous()
+        document = gather(
+            session, StatementRequest("sponsor", codes.sponsor[side], Period.month(month)), issued_on=now.date()
+        )
+        stored = StoredStatement(kind="sponsor", subject=codes.sponsor[side], period=str(month), lang="vi",
+                                 code=verification_code(document), filename="s.pdf", pdf=render_pdf(document, "vi"),
+                                 created_at=now)  # fmt: skip
+        session.add_all([notice, stored])
+        session.flush()
+        codes.notice[side], codes.stored_statement[side] = notice.id, stored.id  # type: ignore[assignment]
+
+    run_in_transaction(database.engine, work)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
     for database in make_test_database(tmp_path_factory.mktemp("api"), sqlite_template):
@@ -154,5 +184,6 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         codes = run_in_transaction(database.engine, setup)
         for side in (IN, OUT):
             _reconcile_a_little(database, codes, side, tmp_path_factory.mktemp("bank"))
+            _schedule_a_little(database, codes, side)
         app = create_app(database.engine)
         yield World(database, TestClient(app, raise_server_exceptions=False), codes, app)

@@ -244,6 +244,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/bank-accounts/{code}/reconciliation"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/bank-accounts/{c.bank[s]}/reconciliation?month=2030-01"}
     ),
+    ("GET", "/api/v1/jobs"): Row("staff-global", lambda c, s: {"url": "/api/v1/jobs"}, sided=False),
+    ("GET", "/api/v1/jobs/history"): Row("staff-global", lambda c, s: {"url": "/api/v1/jobs/history"}, sided=False),
+    ("POST", "/api/v1/jobs/{job}/run"): Row("write", lambda c, s: {"url": f"/api/v1/jobs/arrears-reminders:{s}/run"}),
+    ("GET", "/api/v1/notices"): Row("staff-global", lambda c, s: {"url": "/api/v1/notices"}, sided=False),
+    ("POST", "/api/v1/notices/{notice_id}/dismissal"): Row(
+        "write", lambda c, s: {"url": f"/api/v1/notices/{c.notice[s]}/dismissal"}
+    ),
+    ("GET", "/api/v1/sponsors/{code}/statements"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/sponsors/{c.sponsor[s]}/statements"}
+    ),
+    ("GET", "/api/v1/stored-statements/{statement_id}"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/stored-statements/{c.stored_statement[s]}"}
+    ),
     ("POST", "/api/v1/statements/verify"): Row(
         "self",
         lambda c, s: {"url": "/api/v1/statements/verify", "files": {"file": ("s.pdf", b"%PDF-1.7", "application/pdf")}},

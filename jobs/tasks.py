@@ -1,0 +1,208 @@
+"""The work of each scheduled job, given its branch and period; each returns counts for the record.
+
+Every task is safe to run again for the same period: the monthly run pays nothing twice, stored
+statements and reminders are unique per sponsor and period, notices per subject and day. So a
+retry after a failure halfway finishes the work instead of doubling it.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import segno
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from jobs.mail import Attachment, Mailer
+from ledger.accounts import get_branch
+from ledger.db import reading, run_in_transaction
+from ledger.disbursement.run import run_month
+from ledger.money import format_vnd
+from ledger.months import Month, today_in_vietnam
+from ledger.references import payment_reference
+from ledger.register.models import Pledge, Sponsor
+from ledger.register.pledges import outstanding
+from ledger.schedule.models import ArrearsReminder, StoredStatement
+from ledger.schedule.plans import JobSpec
+from ledger.schedule.sweep import sweep
+from ledger.statements.document import Period, StatementRequest, verification_code
+from ledger.statements.sponsor import nearest_bank_account, paying_in_accounts, sponsor_statements
+from ledger.vietqr import PaymentRequest, payload
+from pdf_templates.batch import Job, render_all
+
+BY = "scheduler"
+
+
+def monthly_run(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
+    result = run_month(engine, Month.parse(period), by=BY, branch=spec.branch)
+    summary = result.summary
+    return {
+        "status": result.status,
+        "run": result.run_id,
+        "children_paid": summary.children_paid,
+        "paid_total": summary.paid_total,
+        "shortfalls": summary.shortfalls,
+    }
+
+
+def eligibility_sweep(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
+    return run_in_transaction(engine, lambda s: sweep(s, branch=spec.branch, today=date.fromisoformat(period)))
+
+
+def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
+    """Every sponsor of the branch: the month's statement, stored once, e-mailed once where possible."""
+    month = Month.parse(period)
+    with Session(reading(engine)) as session:
+        branch = get_branch(session, spec.branch)
+        mine = select(Sponsor.code).where(Sponsor.branch_id == branch.id)
+        done = set(
+            session.scalars(
+                select(StoredStatement.subject).where(
+                    StoredStatement.kind == "sponsor",
+                    StoredStatement.period == period,
+                    StoredStatement.subject.in_(mine),  # type: ignore[attr-defined]
+                )
+            )
+        )
+        issued = sponsor_statements(
+            session,
+            period=Period.month(month),
+            issued_on=today_in_vietnam(),
+            branch_ids=[branch.id],  # type: ignore[list-item]
+        )
+        documents = [d for d in issued if d["request"]["subject"] not in done]
+        emails = dict(session.execute(select(Sponsor.code, Sponsor.email).where(Sponsor.branch_id == branch.id)).all())
+    with tempfile.TemporaryDirectory() as folder:
+        jobs = [
+            Job(d, d["body"]["sponsor"]["language"], Path(folder) / StatementRequest.from_json(d["request"]).filename)
+            for d in documents
+        ]
+        render_all(jobs)
+        now = datetime.now(UTC)
+        rows = [
+            StoredStatement(
+                kind="sponsor",
+                subject=job.document["request"]["subject"],
+                period=period,
+                lang=job.lang,
+                code=verification_code(job.document),
+                filename=job.path.name,
+                pdf=job.path.read_bytes(),
+                created_at=now,
+            )  # fmt: skip
+            for job in jobs
+        ]
+    run_in_transaction(engine, lambda s: s.add_all(rows))
+    emailed = _email_statements(engine, period, emails, mailer)
+    return {"statements": len(rows), "already_stored": len(done), "emailed": emailed}
+
+
+def _email_statements(engine: Engine, period: str, emails: dict[str, str], mailer: Mailer | None) -> int:
+    if mailer is None:
+        return 0
+    with Session(engine) as session:
+        waiting = list(
+            session.scalars(
+                select(StoredStatement).where(
+                    StoredStatement.kind == "sponsor",
+                    StoredStatement.period == period,
+                    StoredStatement.emailed_at.is_(None),  # type: ignore[union-attr]
+                    StoredStatement.subject.in_([code for code, email in emails.items() if email]),  # type: ignore[attr-defined]
+                )
+            )
+        )
+    sent = 0
+    for stored in waiting:
+        vi = stored.lang == "vi"
+        month = Month.parse(period)
+        mailer.send(
+            emails[stored.subject],
+            f"Sao kê tháng {month.month:02d}/{month.year}" if vi else f"Your statement for {month}",
+            (
+                f"Kính gửi quý nhà tài trợ {stored.subject},\n\nHội gửi sao kê tháng {month.month:02d}/{month.year} "
+                f"(mã xác minh {stored.code}) kèm theo, có mã VietQR để nộp kỳ tới.\n\nXin cảm ơn."
+                if vi
+                else f"Dear sponsor {stored.subject},\n\nYour statement for {month} is attached (verification code "
+                f"{stored.code}), with a VietQR code for the next instalment.\n\nThank you."
+            ),
+            (Attachment(stored.filename, stored.pdf, "application", "pdf"),),
+        )
+        stamp = datetime.now(UTC)
+        run_in_transaction(
+            engine,
+            lambda s, i=stored.id, to=emails[stored.subject], stamp=stamp: s.execute(
+                StoredStatement.__table__.update()  # type: ignore[attr-defined]
+                .where(StoredStatement.__table__.c.id == i)  # type: ignore[attr-defined]
+                .values(emailed_to=to, emailed_at=stamp)
+            ),
+        )
+        sent += 1
+    return sent
+
+
+def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
+    """Sponsors of the branch who owe something up to this month: a reminder with their VietQR code."""
+    month = Month.of(today_in_vietnam())
+    with Session(reading(engine)) as session:
+        branch = get_branch(session, spec.branch)
+        owing: list[tuple[Sponsor, int]] = []
+        for sponsor in session.scalars(select(Sponsor).where(Sponsor.branch_id == branch.id).order_by(Sponsor.code)):
+            pledges = list(session.scalars(select(Pledge).where(Pledge.sponsor_id == sponsor.id)))
+            owed = sum(share.amount for share in outstanding(session, pledges, through=month))
+            if owed > 0:
+                owing.append((sponsor, owed))
+        branches, accounts = paying_in_accounts(session)
+        already = set(session.scalars(select(ArrearsReminder.sponsor_id).where(ArrearsReminder.week == period)))
+    sent = skipped = 0
+    for sponsor, owed in owing:
+        if sponsor.id in already:
+            continue
+        reference = payment_reference(sponsor.code, month)
+        account = nearest_bank_account(branches, accounts, sponsor.branch_id)
+        to = sponsor.email if mailer is not None and sponsor.email else ""
+        if to and mailer is not None:
+            attachments: tuple[Attachment, ...] = ()
+            if account is not None:
+                code = payload(PaymentRequest(account.bank_bin, account.account_number, owed, purpose=reference))
+                png = io.BytesIO()
+                segno.make(code, error="m").save(png, kind="png", scale=6)
+                attachments = (Attachment("vietqr.png", png.getvalue(), "image", "png"),)
+            vi = sponsor.language == "vi"
+            mailer.send(
+                to,
+                "Nhắc nộp tiền đỡ đầu" if vi else "A reminder of your pledge",
+                (
+                    f"Kính gửi {sponsor.name},\n\nSố tiền đỡ đầu còn nợ đến tháng {month.month:02d}/{month.year} là "
+                    f"{format_vnd(owed)}. Xin chuyển khoản với nội dung {reference} (mã VietQR kèm theo)."
+                    "\n\nXin cảm ơn."
+                    if vi
+                    else f"Dear {sponsor.name},\n\nYour pledges are {format_vnd(owed, 'en')} in arrears up to {month}. "
+                    f"Please transfer with the reference {reference} (VietQR code attached).\n\nThank you."
+                ),
+                attachments,
+            )
+            sent += 1
+        else:
+            skipped += 1
+        run_in_transaction(
+            engine,
+            lambda s, sp=sponsor, o=owed, r=reference, t=to: s.add(
+                ArrearsReminder(
+                    sponsor_id=sp.id, week=period, amount=o, reference=r, emailed_to=t, sent_at=datetime.now(UTC)
+                )  # type: ignore[arg-type]
+            ),
+        )
+    reminded = len(already & {sponsor.id for sponsor, _ in owing})
+    return {"in_arrears": len(owing), "emailed": sent, "no_email": skipped, "already_reminded": reminded}
+
+
+TASKS = {
+    "monthly-run": monthly_run,
+    "sponsor-statements": sponsor_statements_job,
+    "arrears-reminders": arrears_reminders,
+    "eligibility-sweep": eligibility_sweep,
+}
