@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
+from ledger.access.scope import Scope
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Account, LedgerTransaction, Posting
 from ledger.months import Month
@@ -106,6 +107,13 @@ async def bank_lines(
     ]
 
 
+def _writable(scope: Scope, branch_id: int | None, missing: str) -> None:
+    """Out of sight is "does not exist" (404), like what does not exist; in sight but read-only is 403."""
+    if branch_id is None or not scope.sees_branch(branch_id):
+        raise NotFound(missing)
+    scope.require_writer()
+
+
 def match_out(found: Match) -> schemas.MatchOut:
     return schemas.MatchOut(
         id=found.id,  # type: ignore[arg-type]
@@ -144,9 +152,7 @@ async def undo_match(
 ) -> schemas.MatchOut:
     found = db.get(Match, match_id)
     bank = db.get(BankAccount, found.bank_account_id) if found is not None else None
-    if bank is None or not scope.may_write(bank.branch_id):
-        scope.require_writer()
-        raise NotFound(f"match {match_id} does not exist")
+    _writable(scope, bank.branch_id if bank else None, f"match {match_id} does not exist")
     return await in_own_transaction(
         request, db, lambda s: match_out(reconcile.unmatch(s, match_id=match_id, reason=body.reason, by=scope.user))
     )
@@ -159,9 +165,7 @@ async def book_line(
     """Post a line the ledger does not have (a bank fee, interest) against an account, and match it."""
     line = db.get(BankLine, line_id)
     bank = db.get(BankAccount, line.bank_account_id) if line is not None else None
-    if bank is None or not scope.may_write(bank.branch_id):
-        scope.require_writer()
-        raise NotFound(f"bank line {line_id} does not exist")
+    _writable(scope, bank.branch_id if bank else None, f"bank line {line_id} does not exist")
     return await in_own_transaction(
         request,
         db,
@@ -195,9 +199,7 @@ async def clear_suspense(
         .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
         .where(LedgerTransaction.id == transaction_id, Account.code == reconcile.SUSPENSE)
     )
-    if branch_id is None or not scope.may_write(branch_id):
-        scope.require_writer()
-        raise NotFound(f"transaction {transaction_id} has nothing waiting in suspense")
+    _writable(scope, branch_id, f"transaction {transaction_id} has nothing waiting in suspense")
     txn = await in_own_transaction(
         request,
         db,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
@@ -364,7 +364,7 @@ def book_line(
 class SuspenseItem:
     transaction_id: int
     branch: str
-    day: object
+    day: date
     amount: int  # still waiting to be identified
     description: str
 
@@ -443,7 +443,7 @@ def clear_suspense(
             sponsor=sponsor,
             pledge=pledge,
             amount=amount,
-            paid_on=item.day,  # type: ignore[arg-type]
+            paid_on=item.day,
             method="bank" if bank is not None else "cash",
             bank_account=bank.code if bank is not None else None,
             reference=item.description[:200],
@@ -456,7 +456,7 @@ def clear_suspense(
     posted = post(
         session,
         Entry(
-            item.day,  # type: ignore[arg-type]
+            item.day,
             f"Xác định khoản tạm thu / identified: {reason}"[:500],
             (Leg(held, amount), Leg(AccountKey(item.branch, account or ""), -amount)),
             posted_by=by,
