@@ -36,7 +36,9 @@ async def import_bank_statement(
     request: Request,
     db: SessionDep,
     scope: CurrentUser,
-    format: Annotated[str | None, Query(pattern="^(" + "|".join(FORMATS) + ")$")] = None,
+    format: Annotated[
+        str | None, Query(max_length=16, description=f"{', '.join(FORMATS)} (default: from the file)")
+    ] = None,
     map: Annotated[str | None, Query(max_length=500, description="generic CSV: date=…,amount=…,description=…")] = None,
 ) -> schemas.BankImportOut:
     """Import a statement (CSV, XLSX or camt.053); known lines are skipped, balances must add up."""

@@ -25,6 +25,8 @@ from ledger.errors import InvalidEntry
 from ledger.references import as_banks_write
 
 FORMATS = ("vietcombank", "bidv", "techcombank", "csv", "camt053")
+ALIASES = {"vcb": "vietcombank", "tcb": "techcombank", "generic": "csv", "camt.053": "camt053", "camt": "camt053",
+           "xml": "camt053"}  # fmt: skip
 
 
 class UnreadableStatement(InvalidEntry):
@@ -393,6 +395,8 @@ def parse_camt053(data: bytes) -> ParsedStatement:
 
 def read_statement(path: Path, format: str | None = None, mapping: str | None = None) -> ParsedStatement:
     """The statement in ``path``; the format from its content unless given."""
+    if format is not None:
+        format = ALIASES.get(format.strip().lower(), format.strip().lower())
     if format is not None and format not in FORMATS:
         raise InvalidEntry(f"--format is one of {', '.join(FORMATS)}, not {format!r}")
     if not path.is_file():
