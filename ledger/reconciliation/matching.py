@@ -10,8 +10,9 @@ Rules, in this order, each taking only what earlier rules left:
    payment recorded, the payment is *created* from the line and allocated like any other.
 3. ``amount-date``: a line and a transaction of exactly the same amount within ``WINDOW_DAYS``,
    paired in date order among those of that amount (the nearest, without crossing pairs).
-4. ``batch``: a debit that equals the sum of the transactions of one day within the window (one
-   bank transfer paying many guardians).
+4. ``batch``: a debit that equals the sum of one day's debits of one kind (every handover of the
+   day, say), or of all that day's debits, within the window: one bank transfer paying many
+   guardians.
 5. ``suspense``: a credit that names nothing and matches nothing is posted to
    ``liabilities:suspense`` and waits there, on the treasurer's list, to be identified.
 
@@ -173,10 +174,14 @@ def plan(lines: Sequence[OpenLine], entries: Sequence[OpenEntry], finder: Refere
     for line in left:
         if line.amount < 0:
             for offset in _offsets(WINDOW_DAYS):
-                group = [
+                day = [
                     e for e in by_day.get(line.booked_on.toordinal() + offset, ()) if e.transaction_id not in index.used
                 ]
-                if len(group) > 1 and sum(e.amount for e in group) == line.amount:
+                # The day's debits of one kind (say, every handover), else all of the day's debits.
+                kinds = sorted({e.kind for e in day})
+                groups = [[e for e in day if e.kind == kind] for kind in kinds] + [day]
+                group = next((g for g in groups if len(g) > 1 and sum(e.amount for e in g) == line.amount), None)
+                if group is not None:
                     index.used.update(e.transaction_id for e in group)
                     parts = tuple((e.transaction_id, e.amount) for e in group)
                     proposals.append(Proposal("batch", ((line.id, line.amount),), parts))

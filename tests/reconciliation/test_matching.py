@@ -55,6 +55,7 @@ def test_one_transfer_for_several_recorded_payments():
 def test_one_debit_for_many_guardians_and_the_nearest_day_first():
     lines = [OpenLine(1, day(10), -1_500_000, "CHUYEN TIEN THEO LO"), OpenLine(2, day(12), 300_000, "nop tien mat")]
     entries = [OpenEntry(t, day(10), -500_000, "handover") for t in (30, 31, 32)]
+    entries += [OpenEntry(33, day(10), -11_000, "bank-fee")]  # the same day's fee is not part of the batch
     entries += [OpenEntry(40, day(9), 300_000), OpenEntry(41, day(12), 300_000)]
     proposals = {p.rule: p for p in plan(lines, entries, FINDER)}
     assert sorted(t for t, _ in proposals["batch"].entries) == [30, 31, 32]
