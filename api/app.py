@@ -5,14 +5,20 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import problems
 from api.deps import SignedInUsers
 from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
+from api.web import pages
+from api.web.session import SignInRequired, error_page
 from ledger.db import is_sqlite, reading
 
 DESCRIPTION = """\
@@ -49,8 +55,15 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.reader = reading(engine)
     app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
-    problems.install(app)
+    problems.install(app, web_page=error_page)
     # One level of routers, the most used first: matching a path walks them in order.
     for module in (ledger, register, runs, auth, users, files, statements, bank, jobs, audit):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
+    app.include_router(pages.router)  # the web application, after the API
+    app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+
     return app

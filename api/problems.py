@@ -9,11 +9,12 @@ a database that cannot be reached is a 503, and the request's transaction is rol
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -97,6 +98,10 @@ VALIDATION_MESSAGES = {
 }
 
 
+WebPage = Callable[[Request, int, str, str], Response]
+_web_page: WebPage | None = None  # the web application's error page, for paths outside /api/
+
+
 def problem(
     request: Request,
     slug: str,
@@ -118,6 +123,8 @@ def problem(
         errors=errors,
         retry_after=retry_after,
     )
+    if _web_page is not None and not request.url.path.startswith("/api/"):
+        return _web_page(request, body.status, body.title, detail)  # type: ignore[return-value]
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=body.status,
@@ -158,7 +165,11 @@ def _field_errors(exc: RequestValidationError, lang: str) -> list[FieldError]:
     return errors
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, web_page: WebPage | None = None) -> None:
+    """Every error as problem details under /api/; elsewhere, with ``web_page``, as a page."""
+    global _web_page
+    _web_page = web_page
+
     @app.exception_handler(LedgerError)
     async def ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
         slug = _slug_of(exc)

@@ -929,7 +929,7 @@ def serve(
 
         running = start(db_engine)
         typer.echo("scheduled jobs: on (godmother jobs list)", err=True)
-    typer.echo(f"serving on http://{host}:{port}/api/v1/docs  (Ctrl+C to stop)", err=True)
+    typer.echo(f"serving on http://{host}:{port}/ (the API: /api/v1/docs)  (Ctrl+C to stop)", err=True)
     try:
         uvicorn.run("api.main:app", factory=True, host=host, port=port, workers=workers, log_level="warning")
     finally:

@@ -51,7 +51,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["qr_svg"] = _qr_svg
+    env.filters["qr_svg"] = qr_svg
     env.filters["css_string"] = _css_string
     return env
 
@@ -70,8 +70,8 @@ def render_html(document: Document, lang: str) -> str:
         lang=lang,
         t=functools.partial(label, lang),
         money=functools.partial(_money, lang),
-        day=functools.partial(_day, lang),
-        month=functools.partial(_month, lang),
+        day=functools.partial(day_text, lang),
+        month=functools.partial(month_text, lang),
         period=functools.partial(_period, lang),
         program=functools.partial(_program, lang),
         stylesheet=(STATIC / "statement.css").as_uri(),
@@ -93,12 +93,14 @@ def _money(lang: str, amount: int) -> str:
     return format_vnd(amount, lang)
 
 
-def _day(lang: str, iso: str) -> str:
+def day_text(lang: str, iso: str) -> str:
+    """dd/mm/yyyy in Vietnamese, '5 May 2025' in English."""
     day = date.fromisoformat(iso)
     return f"{day:%d/%m/%Y}" if lang == "vi" else format_date(day, "d MMM y", locale="en_GB")
 
 
-def _month(lang: str, text: str) -> str:
+def month_text(lang: str, text: str) -> str:
+    """'05/2025' in Vietnamese, 'May 2025' in English."""
     year, month = (int(x) for x in text.split("-"))
     return f"{month:02d}/{year}" if lang == "vi" else format_date(date(year, month, 1), "MMM y", locale="en_GB")
 
@@ -106,17 +108,17 @@ def _month(lang: str, text: str) -> str:
 def _period(lang: str, period: dict[str, str]) -> str:
     first, last = period["from"], period["to"]
     if first == last:
-        return label(lang, "month_of").format(_month(lang, first))
+        return label(lang, "month_of").format(month_text(lang, first))
     if first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]:
         return label(lang, "year_of").format(first[:4])
-    return f"{_month(lang, first)} – {_month(lang, last)}"
+    return f"{month_text(lang, first)} – {month_text(lang, last)}"
 
 
 def _program(lang: str, name: str) -> str:
     return label(lang, f"program.{name}") if f"program.{name}" in LABELS else name
 
 
-def _qr_svg(payload: str) -> Markup:
+def qr_svg(payload: str) -> Markup:
     """The QR code as inline SVG (drawn by segno; the payload is ours, ASCII, and escaped by segno)."""
     qr = segno.make(payload, error="m", micro=False)
     return Markup(qr.svg_inline(scale=4, border=4, dark="#000", light="#fff", omitsize=True))

@@ -1,0 +1,348 @@
+"""The pages: signing in, the sponsor's page, the treasurer's month, the auditor's view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from api import scoping
+from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users
+from api.web.session import (
+    COOKIE,
+    LANG_COOKIE,
+    PRE_CSRF_COOKIE,
+    WebUser,
+    csrf_for,
+    csrf_ok,
+    page,
+    pre_form_secret,
+    reader_lang,
+    secure,
+    web_user,
+)
+from ledger.access import audit, users
+from ledger.access.scope import Forbidden
+from ledger.accounts import branch_and_descendants
+from ledger.balances import trial_balance
+from ledger.errors import LedgerError
+from ledger.models import Branch
+from ledger.money import format_vnd
+from ledger.months import Month, today_in_vietnam
+from ledger.register.models import BankAccount, Child, Sponsor
+from ledger.register.payments import record_payment
+from ledger.schedule.models import Notice, StoredStatement
+from ledger.statements.document import Period, StatementRequest
+from ledger.statements.issue import gather
+from ledger.verify import verify
+from pdf_templates.render import render_pdf
+
+router = APIRouter(include_in_schema=False)
+HOME = {"sponsor": "/sponsor", "treasurer": "/treasurer", "auditor": "/auditor", "admin": "/treasurer"}
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    try:
+        user = web_user(request)
+    except Exception:  # noqa: BLE001  (not signed in: the sign-in page)
+        return RedirectResponse("/sign-in", status_code=303)
+    return RedirectResponse(HOME[user.scope.role], status_code=303)
+
+
+@router.get("/lang/{lang}")
+async def choose_language(lang: str, next: str = "/") -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if lang in ("vi", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request, next: str = "/") -> Response:
+    secret = pre_form_secret(request)
+    response = page(request, "sign_in.html", reader_lang(request), csrf=csrf_for(secret), next=_safe_next(next))
+    response.set_cookie(PRE_CSRF_COOKIE, secret, httponly=True, samesite="strict", secure=secure(request))
+    return response
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    db: SessionDep,
+    name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=64)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    lang = reader_lang(request)
+    secret = request.cookies.get(PRE_CSRF_COOKIE, "")
+    if not secret or not csrf_ok(csrf, secret):
+        return page(request, "sign_in.html", lang, 400, error="bad_form", csrf=csrf_for(secret or "x"), next=next)
+    client = request.client.host if request.client else ""
+    try:
+        issued = users.sign_in(db, name=name, password=password, client=client)
+    except users.TooManyAttempts:
+        db.commit()
+        return page(request, "sign_in.html", lang, 429, error="too_many", csrf=csrf_for(secret), next=next)
+    except LedgerError:
+        db.commit()  # the failed attempt is kept: it is what slows guessing down
+        return page(request, "sign_in.html", lang, 401, error="bad_sign_in", csrf=csrf_for(secret), next=next)
+    db.commit()
+    response = RedirectResponse(_safe_next(next) if next != "/" else "/", status_code=303)
+    response.set_cookie(COOKIE, issued.token, httponly=True, samesite="lax", secure=secure(request), max_age=1800)
+    response.delete_cookie(PRE_CSRF_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, db: SessionDep, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    user = web_user(request)
+    if csrf_ok(csrf, user.token):
+        users.sign_out(db, user.token)
+        db.commit()
+        signed_in_users(request).forget(token=user.token)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+# --- sponsors ----------------------------------------------------------------------------------
+
+
+@router.get("/sponsor", response_class=HTMLResponse)
+async def sponsor_page(request: Request, db: SessionDep) -> Response:
+    user = web_user(request)
+    lang = reader_lang(request)
+    if user.scope.sponsor_id is None:
+        raise Forbidden("this page is a sponsor's")
+    sponsor = db.get(Sponsor, user.scope.sponsor_id)
+    assert sponsor is not None
+    today = today_in_vietnam()
+    document = await off_the_loop(
+        db, gather, db, StatementRequest("sponsor", sponsor.code, Period(Month(today.year, 1), Month.of(today))),
+        issued_on=today,
+    )  # fmt: skip
+    stored = db.scalars(
+        select(StoredStatement)
+        .where(StoredStatement.kind == "sponsor", StoredStatement.subject == sponsor.code)
+        .order_by(StoredStatement.period.desc())  # type: ignore[attr-defined]
+        .limit(24)
+    ).all()
+    return page(
+        request, "sponsor.html", lang, user=user, body=document["body"], stored=stored, this_month=str(Month.of(today)),
+        last_month=str(Month.of(today).previous()), year=today.year,
+    )  # fmt: skip
+
+
+@router.get("/sponsor/statement.pdf")
+async def sponsor_statement(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Response:
+    user = web_user(request)
+    if user.scope.sponsor_id is None:
+        raise Forbidden("this page is a sponsor's")
+    sponsor = db.get(Sponsor, user.scope.sponsor_id)
+    assert sponsor is not None
+    period = Period.year(year) if year else Period.month(Month.parse(month or str(Month.of(today_in_vietnam()))))
+    return await _pdf(request, db, user, StatementRequest("sponsor", sponsor.code, period), sponsor.branch_id)
+
+
+async def _pdf(
+    request: Request, db: Session, user: WebUser, wanted: StatementRequest, branch_id: int | None
+) -> Response:
+    document = await off_the_loop(db, gather, db, wanted, issued_on=today_in_vietnam())
+    pdf = await off_the_loop(db, render_pdf, document, reader_lang(request))
+
+    def log(session: Session) -> None:
+        audit.record(
+            session, actor=user.scope.user, action="statement.issue",
+            subject=f"statement:{wanted.kind}:{wanted.subject}", branch_id=branch_id,
+            detail={"period": str(wanted.period), "via": "web"},
+        )  # fmt: skip
+
+    await in_own_transaction(request, db, log)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{wanted.filename}"'}
+    )
+
+
+# --- treasurers ----------------------------------------------------------------------------------
+
+
+def _staff(user: WebUser) -> None:
+    user.scope.require_staff()
+
+
+def _home_branch(db: Session, user: WebUser, code: str | None) -> Branch:
+    if code:
+        return scoping.branch(db, user.scope, code)
+    if user.scope.home_branch_id is not None:
+        found = db.get(Branch, user.scope.home_branch_id)
+        assert found is not None
+        return found
+    found = db.scalar(select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.code))  # type: ignore[union-attr]
+    assert found is not None
+    return found
+
+
+@router.get("/treasurer", response_class=HTMLResponse)
+async def treasurer_page(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    branch: Annotated[str | None, Query(max_length=64)] = None,
+    done: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    user = web_user(request)
+    _staff(user)
+    lang = reader_lang(request)
+    home = _home_branch(db, user, branch)
+    wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
+    document = await off_the_loop(
+        db, gather, db, StatementRequest("treasurer", home.code, Period.month(wanted)), issued_on=today_in_vietnam()
+    )
+    scope_ids = [b.id for b in branch_and_descendants(db, home.code)]
+    notices = db.scalars(
+        select(Notice)
+        .where(Notice.branch_id.in_(scope_ids), Notice.dismissed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .order_by(Notice.due_on)
+        .limit(50)
+    ).all()
+    accounts = db.scalars(
+        select(BankAccount).where(BankAccount.branch_id.in_(scope_ids)).order_by(BankAccount.code)
+    ).all()  # type: ignore[attr-defined]
+    return page(
+        request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
+        notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),
+        may_write=user.scope.may_write(home.id),
+    )  # fmt: skip
+
+
+@router.post("/treasurer/payments")
+async def treasurer_payment(
+    request: Request,
+    db: SessionDep,
+    sponsor: Annotated[str, Form(max_length=64)],
+    amount: Annotated[str, Form(max_length=20)],
+    paid_on: Annotated[date, Form()],
+    method: Annotated[str, Form(pattern="^(bank|cash)$")],
+    csrf: Annotated[str, Form(max_length=64)],
+    bank_account: Annotated[str, Form(max_length=64)] = "",
+    reference: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    user = web_user(request)
+    lang = reader_lang(request)
+    if not csrf_ok(csrf, user.token):
+        return page(request, "message.html", lang, 400, user=user, message="bad_form")
+    payer = scoping.sponsor(db, user.scope, sponsor.strip())
+    if not user.scope.may_write(payer.branch_id):
+        raise Forbidden("a reader may not record payments")
+    digits = amount.replace(".", "").replace(",", "").replace(" ", "")
+    if not digits.isdigit() or int(digits) <= 0:
+        raise LedgerError("the amount is a whole number of đồng, e.g. 500.000")
+
+    def work(session: Session) -> int:
+        payment = record_payment(
+            session, sponsor=payer.code, amount=int(digits), paid_on=paid_on, method=method,
+            recorded_by=user.scope.user, bank_account=bank_account or None if method == "bank" else None,
+            reference=reference,
+            idempotency_key=f"web:{user.scope.user}:{csrf}:{payer.code}:{digits}:{paid_on}",
+        )  # fmt: skip
+        audit.record(
+            session, actor=user.scope.user, action="payment", subject=f"sponsor:{payer.code}",
+            branch_id=payer.branch_id, detail={"amount": int(digits), "via": "web"},
+        )  # fmt: skip
+        return payment.amount
+
+    paid = await in_own_transaction(request, db, work)
+    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer.name}" if lang == "vi"
+            else f"Recorded {format_vnd(paid, 'en')} from {payer.name}")  # fmt: skip
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/treasurer?done={quote(done)}", status_code=303)
+
+
+@router.get("/treasurer/search", response_class=HTMLResponse)
+async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    user = web_user(request)
+    _staff(user)
+    lang = reader_lang(request)
+    like = f"%{q.strip()}%"
+    children = sponsors = []
+    if q.strip():
+        ids = sorted(user.scope.branch_ids) if user.scope.branch_ids is not None else None
+
+        def in_scope(column: Any) -> Any:
+            return column.in_(ids) if ids is not None else column.is_not(None)
+
+        children = db.scalars(
+            select(Child).where(or_(Child.code.ilike(like), Child.full_name.ilike(like)), in_scope(Child.branch_id))  # type: ignore[attr-defined]
+            .order_by(Child.code).limit(50)
+        ).all()  # fmt: skip
+        sponsors = db.scalars(
+            select(Sponsor).where(or_(Sponsor.code.ilike(like), Sponsor.name.ilike(like)), in_scope(Sponsor.branch_id))  # type: ignore[attr-defined]
+            .order_by(Sponsor.code).limit(50)
+        ).all()  # fmt: skip
+        audit.record(db, actor=user.scope.user, action="child.search", subject=f"search:{q.strip()[:50]}",
+                     branch_id=user.scope.home_branch_id, detail={"found": len(children)})  # fmt: skip
+        db.commit()
+    branches = {b.id: b.name for b in db.scalars(select(Branch))}
+    return page(request, "search.html", lang, user=user, q=q, children=children, sponsors=sponsors, branches=branches)
+
+
+# --- auditors ----------------------------------------------------------------------------------
+
+
+@router.get("/auditor", response_class=HTMLResponse)
+async def auditor_page(
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str | None, Query(max_length=64)] = None,
+    start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> Response:
+    user = web_user(request)
+    _staff(user)
+    lang = reader_lang(request)
+    home = _home_branch(db, user, branch)
+    this = Month.of(today_in_vietnam())
+    period = Period(Month.parse(start) if start else this.previous(), Month.parse(end) if end else this.previous())
+    balances = trial_balance(db, branch=home.code, as_of=period.end, include_descendants=True)
+    check = await off_the_loop(db, verify, db)
+    visible = [b for b in db.scalars(select(Branch).order_by(Branch.code)) if user.scope.sees_branch(b.id)]
+    return page(
+        request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period,
+        balances=balances, check=check,
+    )  # fmt: skip
+
+
+@router.get("/statements/{kind}.pdf")
+async def branch_statement(
+    kind: str,
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str, Query(max_length=64)],
+    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
+    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> Response:
+    user = web_user(request)
+    _staff(user)
+    if kind not in ("audit", "treasurer", "guardian"):
+        raise LedgerError(f"there is no {kind} statement")
+    found = scoping.branch(db, user.scope, branch)
+    period = (
+        Period(Month.parse(start), Month.parse(end or start)) if kind == "audit" else Period.month(Month.parse(start))
+    )
+    return await _pdf(request, db, user, StatementRequest(kind, found.code, period), found.id)

@@ -1,0 +1,79 @@
+"""Each user's main journey in a real browser: a sponsor on a phone, a treasurer and an auditor on a desktop."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.conftest import IN, PASSWORD
+from tests.web.conftest import shot
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def sign_in(page, live, name):
+    page.goto(live + "/")
+    assert page.url.endswith("/sign-in")
+    page.get_by_label(re.compile("Tên đăng nhập|User name")).fill(name)
+    page.get_by_label(re.compile("Mật khẩu|Password")).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Đăng nhập|Sign in")).click()
+
+
+def test_a_sponsor_on_a_phone_sees_pledges_pays_and_downloads(browser, live, world, tmp_path):
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live, "nha-tai-tro")
+    page.wait_for_url(live + "/sponsor")
+    assert page.get_by_role("heading", name="Nộp kỳ tới").is_visible()
+    assert page.locator(".qr svg").count() == 1  # the VietQR code to scan
+    assert page.get_by_text(world.codes.sponsor_user_sponsor).first.is_visible()
+    assert page.locator("article").count() >= 1  # a pledge with its months
+    shot(page, "sponsor-vi-phone")
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", name="Pay the next instalment").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download the statement for")).first.click()
+    path = tmp_path / "statement.pdf"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    shot(page, "sponsor-en-phone")
+    # Nothing of the staff's is open to a sponsor.
+    page.goto(live + "/treasurer")
+    assert "You may not do this" in page.content() or "sponsors see only" in page.content()
+    context.close()
+
+
+def test_a_treasurer_records_a_payment_and_finds_a_child(browser, live, world):
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, live, "thu-quy-an-lao")
+    page.wait_for_url(live + "/treasurer")
+    assert page.get_by_text("Đã thu trong tháng").is_visible()
+    shot(page, "treasurer-dashboard")
+    page.get_by_label(re.compile(r"Mẹ đỡ đầu \(Mã\)")).fill(world.codes.sponsor[IN])
+    page.get_by_label(re.compile("Số tiền")).fill("300.000")
+    page.get_by_role("button", name="Ghi nhận").click()
+    status = page.get_by_role("status")
+    assert "300.000" in status.inner_text() and "Đã ghi nhận" in status.inner_text()
+    page.get_by_role("link", name="Tìm").click()
+    page.get_by_label(re.compile("Trẻ em")).fill(world.codes.child[IN])
+    page.get_by_role("button", name="Tìm").click()
+    assert page.get_by_role("cell", name=world.codes.child[IN]).is_visible()
+    shot(page, "treasurer-search")
+    context.close()
+
+
+def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live, "kiem-toan-an-lao")
+    page.wait_for_url(live + "/auditor")
+    assert page.get_by_text(re.compile("Intact: hash chain")).is_visible()
+    total = page.locator("tr.sum")
+    debit, credit = (cell.inner_text() for cell in total.locator("td.num").all())
+    assert debit == credit and debit != "0 ₫"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Auditor pack (PDF)").click()
+    assert download.value.suggested_filename.startswith("audit-")
+    shot(page, "auditor")
+    context.close()
