@@ -60,7 +60,9 @@ def create_branch(
 
 
 def reparent_branch(session: Session, *, code: str, parent: str | None, valid_from: date) -> Branch:
-    """Put a branch under ``parent`` from ``valid_from`` on (e.g. a 2025 province merger); the past keeps its parents."""
+    """Put a branch under ``parent`` from ``valid_from`` on (e.g. a 2025 province merger).
+
+    The past keeps its parents."""
     branch = get_branch(session, code)
     new_parent = get_branch(session, parent) if parent else None
     if new_parent is not None and any(b.id == new_parent.id for b in branch_and_descendants(session, code)):
