@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,7 @@ from api.web.session import (
     COOKIE,
     LANG_COOKIE,
     PRE_CSRF_COOKIE,
+    SignInRequired,
     WebUser,
     csrf_for,
     csrf_ok,
@@ -29,7 +31,7 @@ from ledger.access import audit, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import branch_and_descendants
 from ledger.balances import trial_balance
-from ledger.errors import LedgerError
+from ledger.errors import InvalidEntry, LedgerError
 from ledger.models import Branch
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
@@ -53,7 +55,7 @@ def _safe_next(target: str | None) -> str:
 async def home(request: Request) -> Response:
     try:
         user = web_user(request)
-    except Exception:  # noqa: BLE001  (not signed in: the sign-in page)
+    except SignInRequired:
         return RedirectResponse("/sign-in", status_code=303)
     return RedirectResponse(HOME[user.scope.role], status_code=303)
 
@@ -251,7 +253,7 @@ async def treasurer_payment(
         raise Forbidden("a reader may not record payments")
     digits = amount.replace(".", "").replace(",", "").replace(" ", "")
     if not digits.isdigit() or int(digits) <= 0:
-        raise LedgerError("the amount is a whole number of đồng, e.g. 500.000")
+        raise InvalidEntry("the amount is a whole number of đồng, e.g. 500.000")
 
     def work(session: Session) -> int:
         payment = record_payment(
@@ -269,8 +271,6 @@ async def treasurer_payment(
     paid = await in_own_transaction(request, db, work)
     done = (f"Đã ghi nhận {format_vnd(paid)} của {payer.name}" if lang == "vi"
             else f"Recorded {format_vnd(paid, 'en')} from {payer.name}")  # fmt: skip
-    from urllib.parse import quote
-
     return RedirectResponse(f"/treasurer?done={quote(done)}", status_code=303)
 
 
