@@ -17,7 +17,7 @@ from api import problems
 from api.deps import SignedInUsers
 from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
-from api.web import pages
+from api.web import pages, work
 from api.web.session import SignInRequired, error_page
 from ledger.db import is_sqlite, reading
 
@@ -60,6 +60,7 @@ def create_app(engine: Engine) -> FastAPI:
     for module in (ledger, register, runs, auth, users, files, statements, bank, jobs, audit):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
+    app.include_router(work.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.exception_handler(SignInRequired)

@@ -6,6 +6,7 @@ so the answer never tells an outsider what is there.
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import NamedTuple
 
 from sqlalchemy import Engine, bindparam, select
@@ -15,8 +16,10 @@ from ledger.access.scope import Scope
 from ledger.db import DirectQuery
 from ledger.errors import AccountNotFound, BranchNotFound, InvalidEntry, NotFound
 from ledger.models import Account, Branch
+from ledger.register import importing
 from ledger.register.models import BankAccount, Child, Pledge, Sponsor
 from ledger.register.queries import ChildNotFound
+from ledger.register.spreadsheets import read_rows
 
 
 def branch(db: Session, scope: Scope, code: str) -> Branch:
@@ -127,3 +130,40 @@ def pledge(db: Session, scope: Scope, code: str) -> Pledge:
         if visible:
             return found
     raise NotFound(f"pledge {code!r} does not exist")
+
+
+def rows_outside_scope(db: Session, scope: Scope, kind: str, path: FilePath) -> list[importing.RowError]:
+    """Rows that name a branch, sponsor, child or bank account the user may not change.
+
+    Codes the database does not know are left to the importer, which reports them itself;
+    codes defined by this very file (a new branch, sponsor or child) count as in scope when
+    the branch they belong to is.
+    """
+    if scope.is_admin:
+        return []
+    columns = {c.name: c.aliases for c in importing.COLUMNS[kind]}
+    _, rows = read_rows(path, columns)
+    branches = {b.code: b.id for b in db.scalars(select(Branch))}
+    owners = {
+        "sponsor": dict(db.execute(select(Sponsor.code, Sponsor.branch_id)).all()),
+        "child": dict(db.execute(select(Child.code, Child.branch_id)).all()),
+        "bank_account": dict(db.execute(select(BankAccount.code, BankAccount.branch_id)).all()),
+    }
+    new_branches = {r.cells.get("code", "") for r in rows} if kind == "branches" else set()
+    errors = []
+    for row in rows:
+        for column in ("branch", "parent", "sponsor", "child", "bank_account"):
+            value = row.cells.get(column, "").strip()
+            if not value or value in new_branches:
+                continue
+            owner = branches.get(value) if column in ("branch", "parent") else owners[column].get(value)
+            if owner is not None and not scope.may_write(owner):
+                errors.append(
+                    importing.RowError(
+                        row.number,
+                        column,
+                        f"{value!r} is outside the branches you may change",
+                        f"{value!r} không thuộc các chi hội bạn được quản lý",
+                    )
+                )
+    return errors

@@ -9,62 +9,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy import select
 from sqlmodel import Session
 
-from api import problems, schemas
+from api import problems, schemas, scoping
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
 from ledger.access import audit
-from ledger.access.scope import Scope
 from ledger.errors import InvalidEntry
 from ledger.export_beancount import export_beancount
-from ledger.models import Branch
 from ledger.register import importing, queries
-from ledger.register.models import BankAccount, Child, Sponsor
-from ledger.register.spreadsheets import UnreadableFile, read_rows
+from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(tags=["files"])
 MAX_UPLOAD = 20 * 1024 * 1024
 ImportKind = Annotated[str, Path(pattern="^(" + "|".join(importing.KINDS) + ")$")]
 ExportKind = Annotated[str, Path(pattern="^(sponsors|children|pledges)$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _rows_outside_scope(db: Session, scope: Scope, kind: str, path: FilePath) -> list[importing.RowError]:
-    """Rows that name a branch, sponsor, child or bank account the user may not change.
-
-    Codes the database does not know are left to the importer, which reports them itself;
-    codes defined by this very file (a new branch, sponsor or child) count as in scope when
-    the branch they belong to is.
-    """
-    if scope.is_admin:
-        return []
-    columns = {c.name: c.aliases for c in importing.COLUMNS[kind]}
-    _, rows = read_rows(path, columns)
-    branches = {b.code: b.id for b in db.scalars(select(Branch))}
-    owners = {
-        "sponsor": dict(db.execute(select(Sponsor.code, Sponsor.branch_id)).all()),
-        "child": dict(db.execute(select(Child.code, Child.branch_id)).all()),
-        "bank_account": dict(db.execute(select(BankAccount.code, BankAccount.branch_id)).all()),
-    }
-    new_branches = {r.cells.get("code", "") for r in rows} if kind == "branches" else set()
-    errors = []
-    for row in rows:
-        for column in ("branch", "parent", "sponsor", "child", "bank_account"):
-            value = row.cells.get(column, "").strip()
-            if not value or value in new_branches:
-                continue
-            owner = branches.get(value) if column in ("branch", "parent") else owners[column].get(value)
-            if owner is not None and not scope.may_write(owner):
-                errors.append(
-                    importing.RowError(
-                        row.number,
-                        column,
-                        f"{value!r} is outside the branches you may change",
-                        f"{value!r} không thuộc các chi hội bạn được quản lý",
-                    )
-                )
-    return errors
 
 
 @router.post(
@@ -92,7 +51,7 @@ async def import_spreadsheet(
         path = FilePath(folder) / f"{kind}{suffix}"
         path.write_bytes(content)
         try:
-            outside = _rows_outside_scope(db, scope, kind, path)
+            outside = scoping.rows_outside_scope(db, scope, kind, path)
             if outside:
                 raise importing.ImportRejected(kind, outside)
 

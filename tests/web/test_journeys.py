@@ -77,3 +77,39 @@ def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live):
     assert download.value.suggested_filename.startswith("audit-")
     shot(page, "auditor")
     context.close()
+
+
+def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world, tmp_path):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live, "thu-quy-an-lao")
+    page.wait_for_url(live + "/treasurer")
+    # A spreadsheet with a bad row: the row report, nothing imported.
+    bad = tmp_path / "nha-tai-tro.csv"
+    bad.write_text("code,name,kind,phone,email,language,branch\nMDD777001,Trần Thị Mới,individual,,,vi,hp-an-lao\n"
+                   "MDD777002,Lê Văn Sai,company,,,vi,hp-an-lao\n", encoding="utf-8")  # fmt: skip
+    page.get_by_role("link", name="Import a spreadsheet").click()
+    page.get_by_label("The file holds").select_option("sponsors")
+    page.get_by_label("File (.csv, .xlsx)").set_input_files(str(bad))
+    page.get_by_role("button", name="Import a spreadsheet").click()
+    report = page.get_by_role("alert")
+    assert "nothing was imported" in report.inner_text() and "3" in report.inner_text()  # row 3
+    shot(page, "treasurer-import-rejected")
+    good = tmp_path / "nha-tai-tro-2.csv"
+    good.write_text("code,name,kind,phone,email,language,branch\nMDD777001,Trần Thị Mới,individual,,,vi,hp-an-lao\n",
+                    encoding="utf-8")  # fmt: skip
+    page.get_by_label("File (.csv, .xlsx)").set_input_files(str(good))
+    page.get_by_role("button", name="Import a spreadsheet").click()
+    assert "1 rows: 1 new" in page.get_by_role("status").inner_text()
+    # The month's run: preview, then run with progress until done.
+    page.goto(live + "/treasurer")
+    page.get_by_role("link", name="Monthly run").click()
+    assert page.get_by_text("A preview: nothing is posted yet.").is_visible()
+    page.get_by_role("button", name="Run the month").click()
+    page.wait_for_selector("text=The run is done.", timeout=60_000)
+    shot(page, "treasurer-run")
+    # The bank: the account's month, with what is unmatched.
+    page.goto(live + "/treasurer/bank")
+    assert page.get_by_role("heading", name=re.compile("vcb-hp-an-lao")).is_visible()
+    shot(page, "treasurer-bank")
+    context.close()

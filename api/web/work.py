@@ -1,0 +1,288 @@
+"""The treasurer's work pages: importing a spreadsheet, the monthly run, handovers, the bank, closing."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api import scoping
+from api.deps import SessionDep, in_own_transaction, off_the_loop
+from api.web.pages import _home_branch, _staff
+from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
+from ledger.access import audit
+from ledger.disbursement import run
+from ledger.disbursement.handover import record_handovers
+from ledger.errors import InvalidEntry
+from ledger.months import Month, today_in_vietnam
+from ledger.periods import close_month
+from ledger.reconciliation import reconcile
+from ledger.reconciliation.importing import import_statement
+from ledger.reconciliation.report import report_for
+from ledger.register import importing
+from ledger.register.models import BankAccount
+from ledger.register.spreadsheets import UnreadableFile
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _writer(request: Request, csrf: str) -> WebUser:
+    user = web_user(request)
+    if not csrf_ok(csrf, user.token):
+        raise InvalidEntry("the form has expired or came from elsewhere: open the page again and send it once more")
+    user.scope.require_writer()
+    return user
+
+
+async def _saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> Path:
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in allowed:
+        raise InvalidEntry(f"choose a {' or '.join(allowed)} file")
+    content = await upload.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise InvalidEntry("a file may be at most 20 MB")
+    path = Path(folder) / (Path(upload.filename or "file").name or f"file{suffix}")
+    path.write_bytes(content)
+    return path
+
+
+def _back(path: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}{'&' if '?' in path else '?'}done={quote(done)}", status_code=303)
+
+
+# --- spreadsheets ---------------------------------------------------------------------------------
+
+
+@router.get("/treasurer/import", response_class=HTMLResponse)
+async def import_form(request: Request, done: Annotated[str | None, Query(max_length=300)] = None) -> Response:
+    user = web_user(request)
+    _staff(user)
+    return page(
+        request,
+        "import.html",
+        reader_lang(request),
+        user=user,
+        kinds=importing.KINDS,
+        done=done,
+        errors=None,
+        chosen=None,
+    )
+
+
+@router.post("/treasurer/import", response_class=HTMLResponse)
+async def import_spreadsheet(
+    request: Request,
+    db: SessionDep,
+    file: UploadFile,
+    kind: Annotated[str, Form(max_length=32)],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    user = _writer(request, csrf)
+    lang = reader_lang(request)
+    if kind not in importing.KINDS:
+        raise InvalidEntry(f"choose what the file holds: {', '.join(importing.KINDS)}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = await _saved(file, folder, (".csv", ".xlsx"))
+        try:
+            outside = scoping.rows_outside_scope(db, user.scope, kind, path)
+            if outside:
+                raise importing.ImportRejected(kind, outside)
+
+            def work(session: Session) -> importing.ImportReport:
+                report = importing.import_file(session, kind, path)
+                audit.record(
+                    session,
+                    actor=user.scope.user,
+                    action="import",
+                    subject=f"import:{kind}",
+                    branch_id=user.scope.home_branch_id,
+                    detail={"file": path.name, "rows": report.rows},
+                )
+                return report
+
+            report = await in_own_transaction(request, db, work)
+        except importing.ImportRejected as rejected:
+            errors = [(e.row, e.column, e.vi if lang == "vi" else e.en) for e in rejected.errors]
+            return page(
+                request,
+                "import.html",
+                lang,
+                422,
+                user=user,
+                kinds=importing.KINDS,
+                done=None,
+                errors=errors,
+                chosen=kind,
+            )
+        except UnreadableFile as exc:
+            raise InvalidEntry(str(exc)) from None
+    counts = (report.rows, report.created, report.updated, report.unchanged)
+    done = "{} dòng: {} mới, {} cập nhật, {} không đổi" if lang == "vi" else "{} rows: {} new, {} updated, {} unchanged"
+    done = done.format(*counts)
+    return _back("/treasurer/import", done)
+
+
+# --- the monthly run ---------------------------------------------------------------------------------
+
+
+@router.get("/treasurer/run", response_class=HTMLResponse)
+async def run_preview(
+    request: Request, db: SessionDep, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+) -> Response:
+    """What the month's run would pay (a dry run: nothing posted), and the button to run it."""
+    user = web_user(request)
+    _staff(user)
+    home = _home_branch(db, user, None)
+    wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
+    preview = await off_the_loop(
+        db, run.run_month, request.app.state.engine, wanted, by=user.scope.user, branch=home.code, dry_run=True
+    )
+    return page(
+        request, "run.html", reader_lang(request), user=user, branch=home, the_month=str(wanted),
+        summary=preview.summary, job=None, may_write=user.scope.may_write(home.id),
+    )  # fmt: skip
+
+
+@router.post("/treasurer/run")
+async def run_start(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    user = _writer(request, csrf)
+    home = _home_branch(db, user, None)
+    scoping.writable_branch(db, user.scope, home.code)
+    audit.record(db, actor=user.scope.user, action="run.start", subject=f"month:{month}", branch_id=home.id)
+    db.commit()
+    job = request.app.state.run_jobs.start(
+        month=Month.parse(month), by=user.scope.user, branch=home.code, dry_run=False
+    )
+    return RedirectResponse(f"/treasurer/run/{job.id}", status_code=303)
+
+
+@router.get("/treasurer/run/{job_id}", response_class=HTMLResponse)
+async def run_progress(job_id: str, request: Request, db: SessionDep) -> Response:
+    """The run's progress: the page refreshes itself every two seconds until the run ends."""
+    user = web_user(request)
+    _staff(user)
+    job = request.app.state.run_jobs.get(job_id)
+    if job is None or job.started_by != user.scope.user:
+        raise InvalidEntry("this run is not one you started on this server; see the runs in the audit log")
+    home = _home_branch(db, user, None)
+    summary = job.result.summary if job.result is not None else None
+    return page(
+        request, "run.html", reader_lang(request), user=user, branch=home, the_month=job.month, summary=summary,
+        job=job, may_write=False,
+    )  # fmt: skip
+
+
+# --- handovers, the bank, closing the month -----------------------------------------------------------
+
+
+@router.post("/treasurer/handovers")
+async def handovers(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    method: Annotated[str, Form(pattern="^(cash|bank)$")],
+    csrf: Annotated[str, Form(max_length=64)],
+    bank_account: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Every guardian of the branch received the month's money (cash at a meeting, or one bank transfer)."""
+    user = _writer(request, csrf)
+    home = _home_branch(db, user, None)
+    scoping.writable_branch(db, user.scope, home.code)
+
+    def work(session: Session) -> int:
+        done = record_handovers(
+            session, month=Month.parse(month), on=today_in_vietnam(), by=user.scope.user, branch=home.code,
+            method=method, bank_account=bank_account or None if method == "bank" else None,
+        )  # fmt: skip
+        audit.record(session, actor=user.scope.user, action="handover", subject=f"month:{month}", branch_id=home.id,
+                     detail={"guardians": len(done), "via": "web"})  # fmt: skip
+        return len(done)
+
+    count = await in_own_transaction(request, db, work)
+    lang = reader_lang(request)
+    return _back("/treasurer", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received")
+
+
+@router.get("/treasurer/bank", response_class=HTMLResponse)
+async def bank_page(
+    request: Request,
+    db: SessionDep,
+    account: Annotated[str | None, Query(max_length=64)] = None,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    done: Annotated[str | None, Query(max_length=300)] = None,
+) -> Response:
+    """A bank account's month: the report, and every line or transaction still unmatched."""
+    user = web_user(request)
+    _staff(user)
+    accounts = [
+        a for a in db.scalars(select(BankAccount).order_by(BankAccount.code)) if user.scope.sees_branch(a.branch_id)
+    ]
+    chosen = scoping.bank_account(db, user.scope, account) if account else (accounts[0] if accounts else None)
+    wanted = Month.parse(month) if month else Month.of(today_in_vietnam()).previous()
+    report = await off_the_loop(db, report_for, db, chosen, wanted) if chosen is not None else None
+    return page(
+        request, "bank.html", reader_lang(request), user=user, accounts=accounts, chosen=chosen,
+        the_month=str(wanted), report=report, done=done,
+    )  # fmt: skip
+
+
+@router.post("/treasurer/bank/statement")
+async def bank_statement(
+    request: Request,
+    db: SessionDep,
+    file: UploadFile,
+    account: Annotated[str, Form(max_length=64)],
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Import the statement and match it at once; what is left is on the page."""
+    user = _writer(request, csrf)
+    bank = scoping.writable_bank_account(db, user.scope, account)
+    with tempfile.TemporaryDirectory() as folder:
+        path = await _saved(file, folder, (".csv", ".xlsx", ".xml"))
+
+        def work(session: Session) -> tuple[int, int]:
+            imported = import_statement(session, path=path, account=bank.code, by=user.scope.user)
+            matched = reconcile.auto_match(session, account=bank.code, by=user.scope.user)
+            return imported.new_lines, matched.matched_lines
+
+        new, matched = await in_own_transaction(request, db, work)
+    lang = reader_lang(request)
+    done = f"{new} dòng mới, {matched} dòng đã khớp" if lang == "vi" else f"{new} new lines, {matched} matched"
+    return _back(f"/treasurer/bank?account={bank.code}&month={month}", done)
+
+
+@router.post("/treasurer/close")
+async def close(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    user = _writer(request, csrf)
+    home = _home_branch(db, user, None)
+    scoping.writable_branch(db, user.scope, home.code)
+
+    def work(session: Session) -> date:
+        event = close_month(session, branch=home.code, month=Month.parse(month), by=user.scope.user)
+        audit.record(session, actor=user.scope.user, action="period.close", subject=f"month:{month}", branch_id=home.id)
+        return event.closed_through  # type: ignore[return-value]
+
+    through = await in_own_transaction(request, db, work)
+    lang = reader_lang(request)
+    return _back(
+        "/treasurer", f"Đã khóa sổ đến {through:%d/%m/%Y}" if lang == "vi" else f"Closed through {through:%d %b %Y}"
+    )
