@@ -17,7 +17,7 @@ from api import problems
 from api.deps import SignedInUsers
 from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
-from api.web import pages, work
+from api.web import admin, pages, work
 from api.web.session import SignInRequired, error_page
 from ledger.db import is_sqlite, reading
 
@@ -61,6 +61,7 @@ def create_app(engine: Engine) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
     app.include_router(work.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.exception_handler(SignInRequired)

@@ -31,7 +31,7 @@ from ledger.access import audit, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import branch_and_descendants
 from ledger.balances import trial_balance
-from ledger.errors import InvalidEntry, LedgerError
+from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Branch
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
@@ -44,7 +44,7 @@ from ledger.verify import verify
 from pdf_templates.render import render_pdf
 
 router = APIRouter(include_in_schema=False)
-HOME = {"sponsor": "/sponsor", "treasurer": "/treasurer", "auditor": "/auditor", "admin": "/treasurer"}
+HOME = {"sponsor": "/sponsor", "treasurer": "/treasurer", "auditor": "/auditor", "admin": "/admin"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -177,6 +177,21 @@ async def _pdf(
     await in_own_transaction(request, db, log)
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{wanted.filename}"'}
+    )
+
+
+@router.get("/sponsor/stored/{statement_id}.pdf")
+async def stored_statement(statement_id: int, request: Request, db: SessionDep) -> Response:
+    """A statement the scheduler issued and kept, exactly as it was sent."""
+    user = web_user(request)
+    found = db.get(StoredStatement, statement_id)
+    sponsor = db.get(Sponsor, user.scope.sponsor_id) if user.scope.sponsor_id else None
+    if found is None or sponsor is None or found.subject != sponsor.code:
+        raise NotFound(f"statement {statement_id} does not exist")
+    return Response(
+        found.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
 
 

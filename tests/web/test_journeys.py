@@ -36,6 +36,9 @@ def test_a_sponsor_on_a_phone_sees_pledges_pays_and_downloads(browser, live, wor
     path = tmp_path / "statement.pdf"
     download.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
+    with page.expect_download() as kept:  # a statement the scheduler issued, as it was sent
+        page.locator("a[href^='/sponsor/stored/']").first.click()
+    assert kept.value.suggested_filename == "s.pdf"
     shot(page, "sponsor-en-phone")
     # Nothing of the staff's is open to a sponsor.
     page.goto(live + "/treasurer")
@@ -112,4 +115,28 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
     page.goto(live + "/treasurer/bank")
     assert page.get_by_role("heading", name=re.compile("vcb-hp-an-lao")).is_visible()
     shot(page, "treasurer-bank")
+    context.close()
+
+
+def test_an_administrator_adds_a_user_and_changes_a_branch_setting(browser, live):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live, "admin")
+    page.wait_for_url(live + "/admin")
+    page.get_by_label("User name", exact=True).fill("thu-quy-moi")
+    page.get_by_label("Role", exact=True).select_option("treasurer")
+    page.get_by_role("region", name="Users and roles").get_by_label("Branch").select_option(IN)
+    page.get_by_label("Password", exact=True).fill("mat-khau-rat-dai-1")
+    page.get_by_role("button", name="Add the user").click()
+    assert "+ thu-quy-moi (treasurer)" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("cell", name="thu-quy-moi", exact=True).is_visible()
+    page.locator("#s_branch").select_option("hp-tien-lang")
+    page.locator("#s_name").select_option("four-eyes")
+    page.locator("#s_value").fill("on")
+    page.get_by_role("button", name="Record").click()
+    assert "hp-tien-lang: four-eyes = on" in page.get_by_role("status").inner_text()
+    assert page.get_by_text("Standard social-assistance level").first.is_visible()
+    page.get_by_role("button", name="Disable thu-quy-moi").click()
+    assert "− thu-quy-moi" in page.get_by_role("status").inner_text()
+    shot(page, "admin")
     context.close()

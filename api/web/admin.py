@@ -1,0 +1,105 @@
+"""The administrator's pages: users and their roles, branches and their settings, the rule parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api.deps import SessionDep, in_own_transaction, signed_in_users
+from api.web.session import page, reader_lang, web_user
+from api.web.work import _back, _writer
+from ledger.access import audit, users
+from ledger.access.models import User
+from ledger.branch_settings import SETTINGS, set_branch_setting, setting_in_force
+from ledger.eligibility.parameters import load
+from ledger.models import Branch
+from ledger.register.models import Sponsor
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(
+    request: Request, db: SessionDep, done: Annotated[str | None, Query(max_length=300)] = None
+) -> Response:
+    user = web_user(request)
+    user.scope.require_admin()
+    branches = list(db.scalars(select(Branch).order_by(Branch.code)))
+    names = {b.id: b.code for b in branches}
+    sponsors = dict(db.execute(select(Sponsor.id, Sponsor.code)).all())
+    people = [
+        (u, names.get(u.branch_id) if u.branch_id else None, sponsors.get(u.sponsor_id) if u.sponsor_id else None)
+        for u in db.scalars(select(User).order_by(User.name))
+    ]
+    settings = {b.code: {s.name: setting_in_force(db, b.id, s) for s in SETTINGS.values()} for b in branches}  # type: ignore[arg-type]
+    return page(
+        request, "admin.html", reader_lang(request), user=user, people=people, branches=branches,
+        settings=settings, names=list(SETTINGS), parameters=load(), done=done,
+    )  # fmt: skip
+
+
+@router.post("/admin/users")
+async def add_user(
+    request: Request,
+    db: SessionDep,
+    name: Annotated[str, Form(max_length=100)],
+    role: Annotated[str, Form(pattern="^(admin|treasurer|auditor|sponsor)$")],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=64)],
+    branch: Annotated[str, Form(max_length=64)] = "",
+    sponsor: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    user = _writer(request, csrf)
+    user.scope.require_admin()
+
+    def work(session: Session) -> str:
+        added = users.add_user(
+            session, name=name, role=role, password=password, branch=branch or None, sponsor=sponsor or None
+        )
+        audit.record(session, actor=user.scope.user, action="user.add", subject=f"user:{added.name}",
+                     detail={"role": role, "via": "web"})  # fmt: skip
+        return added.name
+
+    added = await in_own_transaction(request, db, work)
+    return _back("/admin", f"+ {added} ({role})")
+
+
+@router.post("/admin/users/{name}/disable")
+async def disable_user(
+    request: Request, db: SessionDep, name: str, csrf: Annotated[str, Form(max_length=64)]
+) -> Response:
+    user = _writer(request, csrf)
+    user.scope.require_admin()
+
+    def work(session: Session) -> None:
+        users.disable_user(session, name=name)
+        audit.record(session, actor=user.scope.user, action="user.disable", subject=f"user:{name}")
+
+    await in_own_transaction(request, db, work)
+    signed_in_users(request).forget(user=name)
+    return _back("/admin", f"− {name}")
+
+
+@router.post("/admin/settings")
+async def set_setting(
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str, Form(max_length=64)],
+    name: Annotated[str, Form(max_length=64)],
+    value: Annotated[str, Form(max_length=64)],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    user = _writer(request, csrf)
+    user.scope.require_admin()
+
+    def work(session: Session) -> None:
+        row = set_branch_setting(session, branch=branch, name=name, value=value, by=user.scope.user)
+        audit.record(session, actor=user.scope.user, action="branch.setting", subject=f"branch:{branch}",
+                     branch_id=row.branch_id, detail={"name": name, "value": row.value})  # fmt: skip
+
+    await in_own_transaction(request, db, work)
+    return _back("/admin", f"{branch}: {name} = {value}")
