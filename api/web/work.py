@@ -20,11 +20,12 @@ from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
 from ledger.access import audit
 from ledger.disbursement import run
 from ledger.disbursement.handover import record_handovers
-from ledger.errors import InvalidEntry
+from ledger.errors import InvalidEntry, NotFound
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
+from ledger.reconciliation.models import BankLine
 from ledger.reconciliation.report import report_for
 from ledger.register import importing
 from ledger.register.models import BankAccount
@@ -263,6 +264,43 @@ async def bank_statement(
     lang = reader_lang(request)
     done = f"{new} dòng mới, {matched} dòng đã khớp" if lang == "vi" else f"{new} new lines, {matched} matched"
     return _back(f"/treasurer/bank?account={bank.code}&month={month}", done)
+
+
+@router.post("/treasurer/bank/lines/{line_id}")
+async def bank_line(
+    line_id: int,
+    request: Request,
+    db: SessionDep,
+    action: Annotated[str, Form(pattern="^(book|match)$")],
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+    account: Annotated[str, Form(max_length=200)] = "",
+    transaction: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """One bank line by hand: book it (a fee, interest) or match it with a ledger transaction."""
+    user = _writer(request, csrf)
+    line = db.get(BankLine, line_id)
+    bank = db.get(BankAccount, line.bank_account_id) if line is not None else None
+    if bank is None or not user.scope.may_write(bank.branch_id):
+        raise NotFound(f"bank line {line_id} does not exist")
+    if action == "match" and not transaction.strip().isdigit():
+        raise InvalidEntry("give the ledger transaction's number to match the line with")
+
+    def work(session: Session) -> None:
+        if action == "book":
+            reconcile.book_line(session, line_id=line_id, account=account, description=reason, by=user.scope.user)
+        else:
+            reconcile.match(
+                session, account=bank.code, lines=[(line_id, None)], entries=[(int(transaction), None)],
+                reason=reason, by=user.scope.user,
+            )  # fmt: skip
+
+    await in_own_transaction(request, db, work)
+    lang = reader_lang(request)
+    return _back(
+        f"/treasurer/bank?account={bank.code}&month={month}", f"#{line_id} ✓" if lang == "vi" else f"#{line_id} done"
+    )
 
 
 @router.post("/treasurer/close")

@@ -111,10 +111,21 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
     page.get_by_role("button", name="Run the month").click()
     page.wait_for_selector("text=The run is done.", timeout=60_000)
     shot(page, "treasurer-run")
-    # The bank: the account's month, with what is unmatched.
-    page.goto(live + "/treasurer/bank")
-    assert page.get_by_role("heading", name=re.compile("vcb-hp-an-lao")).is_visible()
+    # The bank: import a statement, see what did not match, resolve a line by hand.
+    statement = tmp_path / "sao-ke.csv"
+    statement.write_text("SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT\nNgày giao dịch,Số tham chiếu,Số tiền ghi nợ,"
+                         "Số tiền ghi có,Số dư,Mô tả\n03/03/2030,S3,2.200,,,PHI SMS THANG 3\n", encoding="utf-8")  # fmt: skip
+    page.goto(live + "/treasurer/bank?month=2030-03")
+    page.get_by_label("Bank statement (.csv, .xlsx, .xml)").set_input_files(str(statement))
+    page.get_by_role("button", name="Import and match").click()
+    assert "1 new lines" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", name="In the bank, not in the ledger").is_visible()
     shot(page, "treasurer-bank")
+    page.get_by_text(re.compile("Resolve line #")).click()
+    page.get_by_label("Description").fill("Phí SMS tháng 3")
+    page.get_by_role("button", name="Book and match").click()
+    assert "done" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", name="In the bank, not in the ledger").count() == 0
     context.close()
 
 
