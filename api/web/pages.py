@@ -29,8 +29,8 @@ from api.web.session import (
 )
 from ledger.access import audit, users
 from ledger.access.scope import Forbidden
-from ledger.accounts import branch_and_descendants
-from ledger.balances import trial_balance
+from ledger.accounts import AccountKey, branch_and_descendants
+from ledger.balances import account_history, trial_balance
 from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Branch
 from ledger.money import format_vnd
@@ -40,6 +40,7 @@ from ledger.register.payments import record_payment
 from ledger.schedule.models import Notice, StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
+from ledger.statements.sponsor import sponsor_statements
 from ledger.verify import verify
 from pdf_templates.render import render_pdf
 
@@ -240,10 +241,14 @@ async def treasurer_page(
     accounts = db.scalars(
         select(BankAccount).where(BankAccount.branch_id.in_(scope_ids)).order_by(BankAccount.code)
     ).all()  # type: ignore[attr-defined]
+    pledged = await off_the_loop(
+        db, sponsor_statements, db, period=Period.month(wanted), issued_on=today_in_vietnam(), branch_ids=scope_ids
+    )
+    due = sum(d["body"]["totals"]["scheduled"] for d in pledged)  # what sponsors pledged for the month
     return page(
         request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
         notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),
-        may_write=user.scope.may_write(home.id),
+        due=due, may_write=user.scope.may_write(home.id),
     )  # fmt: skip
 
 
@@ -341,6 +346,42 @@ async def auditor_page(
         request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period,
         balances=balances, check=check,
     )  # fmt: skip
+
+
+@router.get("/auditor/account", response_class=HTMLResponse)
+async def account_page(
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str, Query(max_length=64)],
+    code: Annotated[str, Query(max_length=200)],
+    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
+    end: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}$")],
+) -> Response:
+    """One account's ledger for the period: opening balance, every posting, the running balance."""
+    user = web_user(request)
+    _staff(user)
+    found = scoping.branch(db, user.scope, branch)
+    period = Period(Month.parse(start), Month.parse(end))
+    opening, lines = account_history(db, AccountKey(found.code, code), start=period.start, end=period.end)
+    return page(
+        request, "account.html", reader_lang(request), user=user, branch=found, code=code, period=period,
+        opening=opening, lines=lines,
+    )  # fmt: skip
+
+
+@router.get("/statements/sponsor.pdf")
+async def staff_sponsor_statement(
+    request: Request,
+    db: SessionDep,
+    sponsor: Annotated[str, Query(max_length=64)],
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+) -> Response:
+    """A sponsor's statement, for the staff of the sponsor's branch."""
+    user = web_user(request)
+    _staff(user)
+    found = scoping.sponsor(db, user.scope, sponsor.strip())
+    wanted = StatementRequest("sponsor", found.code, Period.month(Month.parse(month)))
+    return await _pdf(request, db, user, wanted, found.branch_id)
 
 
 @router.get("/statements/{kind}.pdf")

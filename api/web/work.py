@@ -19,7 +19,7 @@ from api.web.pages import _home_branch, _staff
 from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
 from ledger.access import audit
 from ledger.disbursement import run
-from ledger.disbursement.handover import record_handovers
+from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.errors import InvalidEntry, NotFound
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
@@ -215,6 +215,47 @@ async def handovers(
     count = await in_own_transaction(request, db, work)
     lang = reader_lang(request)
     return _back("/treasurer", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received")
+
+
+@router.post("/treasurer/handover")
+async def handover_one(
+    request: Request,
+    db: SessionDep,
+    child: Annotated[str, Form(max_length=64)],
+    received_by: Annotated[str, Form(max_length=200)],
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+    method: Annotated[str, Form(pattern="^(cash|bank)$")] = "cash",
+    bank_account: Annotated[str, Form(max_length=64)] = "",
+    evidence: UploadFile | None = None,
+) -> Response:
+    """One guardian received the month's money and signed the slip (its photo kept as evidence)."""
+    user = _writer(request, csrf)
+    found = scoping.writable_child(db, user.scope, child.strip())
+    content = await evidence.read(MAX_UPLOAD + 1) if evidence is not None and evidence.filename else b""
+    if len(content) > MAX_UPLOAD:
+        raise InvalidEntry("a photo may be at most 20 MB")
+    slip = EvidenceFile(evidence.filename or "slip.jpg", content) if content and evidence is not None else None
+
+    def work(session: Session) -> None:
+        record_handovers(
+            session, month=Month.parse(month), on=today_in_vietnam(), by=user.scope.user, children=[found.code],
+            method=method, bank_account=bank_account or None if method == "bank" else None,
+            received_by=received_by.strip(), evidence=slip,
+        )  # fmt: skip
+        detail = {"month": month, "via": "web", "evidence": bool(slip)}
+        audit.record(
+            session,
+            actor=user.scope.user,
+            action="handover",
+            subject=f"child:{found.code}",
+            branch_id=found.branch_id,
+            detail=detail,
+        )
+
+    await in_own_transaction(request, db, work)
+    lang = reader_lang(request)
+    return _back("/treasurer", f"{found.code}: đã giao" if lang == "vi" else f"{found.code}: handed over")
 
 
 @router.get("/treasurer/bank", response_class=HTMLResponse)

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 
+from PIL import Image
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.disbursement.models import Handover
+from ledger.models import Branch, Disbursement
+from ledger.months import Month, today_in_vietnam
+from ledger.register.models import Child
 from tests.api.conftest import IN, PASSWORD
 from tests.web.conftest import shot
 
@@ -55,7 +63,7 @@ def test_a_treasurer_records_a_payment_and_finds_a_child(browser, live, world):
     shot(page, "treasurer-dashboard")
     page.get_by_label(re.compile(r"Mẹ đỡ đầu \(Mã\)")).fill(world.codes.sponsor[IN])
     page.get_by_label(re.compile("Số tiền")).fill("300.000")
-    page.get_by_role("button", name="Ghi nhận").click()
+    page.get_by_role("button", name="Ghi nhận", exact=True).click()
     status = page.get_by_role("status")
     assert "300.000" in status.inner_text() and "Đã ghi nhận" in status.inner_text()
     page.get_by_role("link", name="Tìm").click()
@@ -66,7 +74,7 @@ def test_a_treasurer_records_a_payment_and_finds_a_child(browser, live, world):
     context.close()
 
 
-def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live):
+def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live, world):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
     page = context.new_page()
     sign_in(page, live, "kiem-toan-an-lao")
@@ -79,6 +87,13 @@ def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live):
         page.get_by_role("link", name="Auditor pack (PDF)").click()
     assert download.value.suggested_filename.startswith("audit-")
     shot(page, "auditor")
+    with page.expect_download() as statement:
+        page.get_by_label("Sponsor statement (Code)").fill(world.codes.sponsor[IN])
+        page.get_by_role("button", name="Download").click()
+    assert statement.value.suggested_filename.startswith(f"sponsor-{world.codes.sponsor[IN]}")
+    page.locator("a[href^='/auditor/account']").first.click()
+    assert page.get_by_role("cell", name="Opening balance").is_visible()
+    shot(page, "auditor-account")
     context.close()
 
 
@@ -111,6 +126,28 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
     page.get_by_role("button", name="Run the month").click()
     page.wait_for_selector("text=The run is done.", timeout=60_000)
     shot(page, "treasurer-run")
+    # One guardian receives the month's money in cash and signs the slip; its photo is kept.
+    this_month = Month.of(today_in_vietnam())
+    with Session(world.database.engine) as session:
+        paid = session.scalar(
+            select(Disbursement.child_code)
+            .join(Child, Child.code == Disbursement.child_code)
+            .join(Branch, Branch.id == Child.branch_id)
+            .where(Disbursement.month == this_month.first_day, Branch.code.like(f"{IN}%"))
+            .order_by(Disbursement.child_code)
+        )
+    photo = tmp_path / "phieu-ky.png"
+    Image.new("RGB", (40, 20), "white").save(photo)
+    page.goto(live + "/treasurer")
+    page.get_by_label("Child (Code)").fill(paid)
+    page.get_by_label("Received by").fill("Bà Nguyễn Thị Lan")
+    page.locator("#one_method").select_option("bank")
+    page.get_by_label("Photo of the signed slip").set_input_files(str(photo))
+    page.get_by_role("button", name="Record the handover").click()
+    assert f"{paid}: handed over" in page.get_by_role("status").inner_text()
+    with Session(world.database.engine) as session:
+        kept = session.scalar(select(Handover).join(Child, Child.id == Handover.child_id).where(Child.code == paid))
+        assert kept is not None and kept.evidence_id is not None and kept.received_by == "Bà Nguyễn Thị Lan"
     # The bank: import a statement, see what did not match, resolve a line by hand.
     statement = tmp_path / "sao-ke.csv"
     statement.write_text("SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT\nNgày giao dịch,Số tham chiếu,Số tiền ghi nợ,"
