@@ -46,9 +46,10 @@ def _whole_subtree(db: Session, scope: Scope, code: str) -> None:
         raise BranchNotFound(code)
 
 
-async def _issue(
-    request: Request, db: SessionDep, scope: Scope, statement: StatementRequest, lang: str, branch_id: int | None
+async def issue_pdf(
+    request: Request, db: Session, scope: Scope, statement: StatementRequest, lang: str, branch_id: int | None
 ) -> Response:
+    """Gather, render and stream a statement, and log its issue with its code (the API's and the web's)."""
     document: Document = await off_the_loop(db, gather, db, statement, issued_on=today_in_vietnam())
     pdf = await off_the_loop(db, render_pdf, document, lang)
     code = verification_code(document)
@@ -88,7 +89,7 @@ async def sponsor_statement(
     """A sponsor's statement for a month or a year, with the VietQR code for the next instalment."""
     sponsor = scoping.sponsor(db, scope, code)
     statement = StatementRequest("sponsor", sponsor.code, _period(month, year))
-    return await _issue(request, db, scope, statement, lang or reader, sponsor.branch_id)
+    return await issue_pdf(request, db, scope, statement, lang or reader, sponsor.branch_id)
 
 
 @router.get("/statements/guardian/{branch}", response_class=Response, responses=PDF)
@@ -105,7 +106,7 @@ async def guardian_slips(
     """Guardians' slips for a month (one page per child), to sign at a cash handover."""
     _whole_subtree(db, scope, branch)
     statement = StatementRequest("guardian", branch, Period.month(Month.parse(month)), child)
-    return await _issue(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader, None)
 
 
 @router.get("/statements/treasurer/{branch}", response_class=Response, responses=PDF)
@@ -121,7 +122,7 @@ async def treasurer_report(
     """The treasurer's monthly report for the branch and the branches below it."""
     _whole_subtree(db, scope, branch)
     statement = StatementRequest("treasurer", branch, Period.month(Month.parse(month)))
-    return await _issue(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader, None)
 
 
 @router.get("/statements/audit/{branch}", response_class=Response, responses=PDF)
@@ -138,7 +139,7 @@ async def audit_pack(
     """The auditor pack for a branch subtree and a period of months."""
     _whole_subtree(db, scope, branch)
     statement = StatementRequest("audit", branch, Period(Month.parse(start), Month.parse(end)))
-    return await _issue(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader, None)
 
 
 @router.post("/statements/verify", response_model=schemas.StatementVerdictOut)

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users
+from api.routes.statements import issue_pdf
 from api.web.session import (
     COOKIE,
     LANG_COOKIE,
@@ -42,7 +43,6 @@ from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
 from ledger.statements.sponsor import sponsor_statements
 from ledger.verify import verify
-from pdf_templates.render import render_pdf
 
 router = APIRouter(include_in_schema=False)
 HOME = {"sponsor": "/sponsor", "treasurer": "/treasurer", "auditor": "/auditor", "admin": "/admin"}
@@ -165,20 +165,7 @@ async def sponsor_statement(
 async def _pdf(
     request: Request, db: Session, user: WebUser, wanted: StatementRequest, branch_id: int | None
 ) -> Response:
-    document = await off_the_loop(db, gather, db, wanted, issued_on=today_in_vietnam())
-    pdf = await off_the_loop(db, render_pdf, document, reader_lang(request))
-
-    def log(session: Session) -> None:
-        audit.record(
-            session, actor=user.scope.user, action="statement.issue",
-            subject=f"statement:{wanted.kind}:{wanted.subject}", branch_id=branch_id,
-            detail={"period": str(wanted.period), "via": "web"},
-        )  # fmt: skip
-
-    await in_own_transaction(request, db, log)
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{wanted.filename}"'}
-    )
+    return await issue_pdf(request, db, user.scope, wanted, reader_lang(request), branch_id)
 
 
 @router.get("/sponsor/stored/{statement_id}.pdf")

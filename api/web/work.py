@@ -21,6 +21,7 @@ from ledger.access import audit
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.errors import InvalidEntry, NotFound
+from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
 from ledger.reconciliation import reconcile
@@ -33,6 +34,14 @@ from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _writer_at_home(request: Request, db: Session, csrf: str) -> tuple[WebUser, Branch]:
+    """A writer's form about their own branch (and those below it): the user and the branch."""
+    user = _writer(request, csrf)
+    home = _home_branch(db, user, None)
+    scoping.writable_branch(db, user.scope, home.code)
+    return user, home
 
 
 def _writer(request: Request, csrf: str) -> WebUser:
@@ -159,9 +168,7 @@ async def run_start(
     month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user = _writer(request, csrf)
-    home = _home_branch(db, user, None)
-    scoping.writable_branch(db, user.scope, home.code)
+    user, home = _writer_at_home(request, db, csrf)
     audit.record(db, actor=user.scope.user, action="run.start", subject=f"month:{month}", branch_id=home.id)
     db.commit()
     job = request.app.state.run_jobs.start(
@@ -199,9 +206,7 @@ async def handovers(
     bank_account: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Every guardian of the branch received the month's money (cash at a meeting, or one bank transfer)."""
-    user = _writer(request, csrf)
-    home = _home_branch(db, user, None)
-    scoping.writable_branch(db, user.scope, home.code)
+    user, home = _writer_at_home(request, db, csrf)
 
     def work(session: Session) -> int:
         done = record_handovers(
@@ -351,9 +356,7 @@ async def close(
     month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user = _writer(request, csrf)
-    home = _home_branch(db, user, None)
-    scoping.writable_branch(db, user.scope, home.code)
+    user, home = _writer_at_home(request, db, csrf)
 
     def work(session: Session) -> date:
         event = close_month(session, branch=home.code, month=Month.parse(month), by=user.scope.user)

@@ -57,16 +57,20 @@ def _active() -> object:
     return Match.undone_at.is_(None)  # type: ignore[union-attr]
 
 
+def _taken(session: Session, bank: BankAccount, key: Any, amount: Any, match_id: Any) -> dict[int, int]:
+    """What the account's active matches took of each line (or transaction), by its id."""
+    query = (
+        select(key, func.sum(amount))
+        .join(Match, Match.id == match_id)
+        .where(Match.bank_account_id == bank.id, _active())
+        .group_by(key)
+    )
+    return {found: int(total) for found, total in session.execute(query)}
+
+
 def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
     """The account's bank lines with what of each is not matched yet."""
-    taken = dict(
-        session.execute(
-            select(MatchLine.line_id, func.sum(MatchLine.amount))
-            .join(Match, Match.id == MatchLine.match_id)
-            .where(Match.bank_account_id == bank.id, _active())
-            .group_by(MatchLine.line_id)
-        ).all()
-    )
+    taken = _taken(session, bank, MatchLine.line_id, MatchLine.amount, MatchLine.match_id)
     rows = session.execute(
         select(BankLine.id, BankLine.booked_on, BankLine.amount, BankLine.description).where(
             BankLine.bank_account_id == bank.id
@@ -74,7 +78,7 @@ def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
     )
     found = []
     for line_id, day, amount, description in rows:
-        left = amount - int(taken.get(line_id, 0))
+        left = amount - taken.get(line_id, 0)
         if left:
             found.append(OpenLine(line_id, day, left, description))
     return found
@@ -82,14 +86,7 @@ def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
 
 def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
     """The ledger's transactions on the account with what of each is not matched yet."""
-    taken = dict(
-        session.execute(
-            select(MatchEntry.transaction_id, func.sum(MatchEntry.amount))
-            .join(Match, Match.id == MatchEntry.match_id)
-            .where(Match.bank_account_id == bank.id, _active())
-            .group_by(MatchEntry.transaction_id)
-        ).all()
-    )
+    taken = _taken(session, bank, MatchEntry.transaction_id, MatchEntry.amount, MatchEntry.match_id)
     rows = session.execute(
         select(
             LedgerTransaction.id,
@@ -113,7 +110,7 @@ def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
     )
     found = []
     for txn, day, amount, kind, reverses, sponsor in rows:
-        left = int(amount) - int(taken.get(txn, 0))
+        left = int(amount) - taken.get(txn, 0)
         if left:
             found.append(OpenEntry(txn, day, left, kind, sponsor, reverses))
     return found

@@ -56,7 +56,6 @@ def test_two_workers_run_the_missed_month_once(database, tmp_path):
     assert ("monthly-run:hp", str(this_month), "succeeded") in {(j, p, s) for j, p, s, _ in rows}, (rows, logs)
     assert runs == 1
     assert all(status == "succeeded" for _, _, status, _ in rows), rows
-    assert len({w for *_, w in rows}) >= 1
     # A worker started again later catches up nothing: the month is not run twice.
     again = subprocess.run([str(GODMOTHER), "worker", "--once"], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
