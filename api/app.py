@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from api import problems
 from api.deps import SignedInUsers
+from api.guard import Guard
+from api.isolation import Isolated
 from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
 from api.web import admin, pages, work
@@ -39,6 +41,7 @@ def create_app(engine: Engine) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.isolated.close()
         engine.dispose()
 
     app = FastAPI(
@@ -55,6 +58,8 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.reader = reading(engine)
     app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
+    app.state.isolated = Isolated()
+    app.add_middleware(Guard, signed_in=app.state.signed_in)
     problems.install(app, web_page=error_page)
     # One level of routers, the most used first: matching a path walks them in order.
     for module in (ledger, register, runs, auth, users, files, statements, bank, jobs, audit):

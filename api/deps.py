@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from api.i18n import language
-from ledger.access.scope import NotSignedIn, Scope, SignedIn, scope_of, signed_in
+from ledger.access.scope import Actor, NotSignedIn, SignedIn, scope_of, signed_in
 from ledger.access.users import digest
 from ledger.db import reading, run_in_transaction
 
@@ -59,7 +59,7 @@ TokenDep = Annotated[str, Depends(token)]
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    scope: Scope
+    scope: Actor
     expires_at: datetime
     checked_at: float
 
@@ -77,9 +77,9 @@ class SignedInUsers:
     def __init__(self, engine: Engine) -> None:
         self._reader = reading(engine)
         self._tokens: dict[str, _Checked] = {}
-        self._scopes: dict[SignedIn, tuple[float, Scope]] = {}
+        self._scopes: dict[SignedIn, tuple[float, Actor]] = {}
 
-    def scope(self, token: str) -> Scope:
+    def scope(self, token: str) -> Actor:
         key, now = digest(token), time.monotonic()
         hit = self._tokens.get(key)
         if hit is not None and now - hit.checked_at < TOKEN_RECHECK_SECONDS and hit.expires_at > datetime.now(UTC):
@@ -96,7 +96,7 @@ class SignedInUsers:
         self._tokens[key] = _Checked(scope, expires_at, now)
         return scope
 
-    def _scope_of(self, connection: Connection, user: SignedIn, now: float) -> Scope:
+    def _scope_of(self, connection: Connection, user: SignedIn, now: float) -> Actor:
         cached = self._scopes.get(user)
         if cached is not None and now - cached[0] < SCOPE_CACHE_SECONDS:
             return cached[1]
@@ -121,13 +121,13 @@ def signed_in_users(request: Request) -> SignedInUsers:
     return request.app.state.signed_in  # type: ignore[no-any-return]
 
 
-async def current_user(request: Request, raw: Annotated[str | None, Depends(oauth2)]) -> Scope:
+async def current_user(request: Request, raw: Annotated[str | None, Depends(oauth2)]) -> Actor:
     if not raw:
         raise NotSignedIn()
     return signed_in_users(request).scope(raw)
 
 
-CurrentUser = Annotated[Scope, Depends(current_user)]
+CurrentUser = Annotated[Actor, Depends(current_user)]
 
 
 async def reader_language(accept_language: Annotated[str | None, Header()] = None) -> str:

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.i18n import language
 from ledger.access.scope import Forbidden, NotSignedIn
 from ledger.access.users import SignInRefused, TooManyAttempts
-from ledger.errors import DatabaseNotReady, InvalidEntry, LedgerError, NotFound, NotPermitted
+from ledger.errors import DatabaseNotReady, InvalidEntry, LedgerError, NotFound, NotPermitted, TooLarge
 
 log = logging.getLogger("godmother.api")
 MEDIA_TYPE = "application/problem+json"
@@ -146,6 +146,8 @@ def _slug_of(exc: LedgerError) -> str:
         return "not-found"
     if isinstance(exc, DatabaseNotReady):
         return "unavailable"
+    if isinstance(exc, TooLarge):
+        return "too-large"
     if isinstance(exc, InvalidEntry):
         return "invalid"
     return "conflict"

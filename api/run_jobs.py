@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ledger.access.actor import Actor
 from ledger.disbursement import run
 from ledger.errors import LedgerError
 from ledger.months import Month
@@ -46,19 +47,21 @@ class RunJobs:
         self.jobs: dict[str, RunJob] = {}
         self.lock = threading.Lock()
 
-    def start(self, *, month: Month, by: str, branch: str | None, dry_run: bool, **options: Any) -> RunJob:
-        job = RunJob(uuid.uuid4().hex, str(month), branch, dry_run, by)
+    def start(self, *, month: Month, actor: Actor, branch: str | None, dry_run: bool, **options: Any) -> RunJob:
+        job = RunJob(uuid.uuid4().hex, str(month), branch, dry_run, actor.user)
         with self.lock:
             self.jobs[job.id] = job
-        threading.Thread(target=self._work, args=(job, month, options), name=f"run-{job.id[:8]}", daemon=True).start()
+        threading.Thread(
+            target=self._work, args=(job, month, actor, options), name=f"run-{job.id[:8]}", daemon=True
+        ).start()
         return job
 
-    def _work(self, job: RunJob, month: Month, options: dict[str, Any]) -> None:
+    def _work(self, job: RunJob, month: Month, actor: Actor, options: dict[str, Any]) -> None:
         try:
             job.result = run.run_month(
                 self.engine,
                 month,
-                by=job.started_by,
+                actor=actor,
                 branch=job.branch,
                 dry_run=job.dry_run,
                 progress=job.report,

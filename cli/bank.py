@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import select
 from sqlmodel import Session
 
-from cli.common import By, default_user, engine, fail, friendly
+from cli.common import By, acting, engine, fail, friendly
 from ledger.db import reading, run_in_transaction
 from ledger.money import format_vnd
 from ledger.months import Month
@@ -51,9 +51,9 @@ def import_command(
     by: By = None,
 ) -> None:
     """Import a bank statement; lines already known (the same file again, an overlap) are skipped."""
+    actor = acting(by)
     result = run_in_transaction(
-        engine(),
-        lambda s: import_statement(s, path=file, account=account, by=by or default_user(), format=format, mapping=map),
+        engine(), lambda s: import_statement(s, path=file, account=account, actor=actor, format=format, mapping=map)
     )
     balances = ""
     if result.opening is not None and result.closing is not None:
@@ -77,18 +77,18 @@ def match_command(
     by: By = None,
 ) -> None:
     """Match automatically (no --line/--entry), or match lines and transactions by hand with a reason."""
-    who = by or default_user()
+    who = acting(by)
     if line or entry:
         found = run_in_transaction(
             engine(),
             lambda s: reconcile.match(
                 s, account=account, lines=_parts(line or [], "line"), entries=_parts(entry or [], "entry"),
-                reason=reason, by=who,
+                reason=reason, actor=who,
             ),
         )  # fmt: skip
         typer.echo(f"match {found.id} made")
         return
-    result = run_in_transaction(engine(), lambda s: reconcile.auto_match(s, account=account, by=who))
+    result = run_in_transaction(engine(), lambda s: reconcile.auto_match(s, account=account, actor=who))
     rules = ", ".join(f"{rule} {count}" for rule, count in sorted(result.rules.items())) or "nothing to match"
     typer.echo(
         f"{result.matched_lines} lines matched ({rules}); {result.payments_created} payments created from "
@@ -107,6 +107,7 @@ def split_command(
 ) -> None:
     """Split one bank line over several ledger transactions, a part each."""
     parts = _parts(part, "part")
+    actor = acting(by)
     if any(amount is None for _, amount in parts):
         raise fail("each --part is TXN:AMOUNT", 2)
 
@@ -114,7 +115,7 @@ def split_command(
         return [
             reconcile.match(
                 session, account=account, lines=[(line, amount)], entries=[(txn, amount)], reason=reason,
-                by=by or default_user(),
+                actor=actor,
             ).id  # type: ignore[misc]
             for txn, amount in parts
         ]  # fmt: skip
@@ -128,7 +129,8 @@ def unmatch_command(
     match: Annotated[int, typer.Argument(help="the match to undo")], reason: Reason, by: By = None
 ) -> None:
     """Undo a match; it stays in the record as undone, with who and why."""
-    run_in_transaction(engine(), lambda s: reconcile.unmatch(s, match_id=match, reason=reason, by=by or default_user()))
+    actor = acting(by)
+    run_in_transaction(engine(), lambda s: reconcile.unmatch(s, match_id=match, reason=reason, actor=actor))
     typer.echo(f"match {match} undone")
 
 
@@ -141,9 +143,9 @@ def book_command(
     by: By = None,
 ) -> None:
     """Post a bank line the ledger does not have (a fee, interest) and match it."""
+    actor = acting(by)
     found = run_in_transaction(
-        engine(),
-        lambda s: reconcile.book_line(s, line_id=line, account=to, description=description, by=by or default_user()),
+        engine(), lambda s: reconcile.book_line(s, line_id=line, account=to, description=description, actor=actor)
     )
     typer.echo(f"posted and matched (match {found.id})")
 
@@ -178,10 +180,11 @@ def clear_command(
     by: By = None,
 ) -> None:
     """Move identified money out of suspense: a sponsor's payment (allocated as usual) or an account."""
+    actor = acting(by)
     txn = run_in_transaction(
         engine(),
         lambda s: reconcile.clear_suspense(
-            s, transaction_id=transaction, by=by or default_user(), reason=reason, sponsor=sponsor, pledge=pledge,
+            s, transaction_id=transaction, actor=actor, reason=reason, sponsor=sponsor, pledge=pledge,
             account=to, amount=amount,
         ),
     )  # fmt: skip

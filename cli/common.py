@@ -12,8 +12,11 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
 
 from ledger import db
+from ledger.access.actor import Actor
+from ledger.access.scope import actor_named
 from ledger.errors import LedgerError
 from ledger.money import parse_date
 from ledger.settings import Settings
@@ -68,6 +71,23 @@ def engine(*, migrate: bool = True) -> Engine:
 
 def as_date(value: str | None) -> date | None:
     return parse_date(value) if value else None
+
+
+_ACTING_AS: list[str] = []  # set by the global --as option
+
+
+def act_as(name: str | None) -> None:
+    _ACTING_AS[:] = [name] if name else []
+
+
+def acting(by: str | None = None) -> Actor:
+    """Who acts through this command: the user given with --as (their role and branches), else a
+    local administrator named by --by, $GODMOTHER_USER or the login name (whoever can reach the
+    database from the server may do anything; the name is what the trail records)."""
+    if _ACTING_AS:
+        with Session(engine()) as session:
+            return actor_named(session, _ACTING_AS[0], door="cli")
+    return Actor.local_administrator(by or default_user(), door="cli")
 
 
 def default_user() -> str:

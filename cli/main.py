@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from cli.bank import bank_app
-from cli.common import By, as_date, default_user, engine, fail, friendly
+from cli.common import By, act_as, acting, as_date, engine, fail, friendly
 from cli.jobs import jobs_app, worker
 from cli.statements import statement_app
-from ledger import balances, branch_settings, db, demo, periods, posting
+from ledger import balances, branch_settings, db, demo, journal, periods
 from ledger.accounts import AccountKey
 from ledger.disbursement import run
 from ledger.export_beancount import export_beancount
@@ -47,6 +47,19 @@ run_app = typer.Typer(help="Monthly runs: list, show, approve (four eyes).", no_
 branch_app = typer.Typer(help="Branch settings (e.g. four eyes on monthly runs).", no_args_is_help=True)
 payment_app = typer.Typer(help="Sponsor payments (tiền nhận).", no_args_is_help=True)
 user_app = typer.Typer(help="Users of the API and web application, and their roles.", no_args_is_help=True)
+
+
+@app.callback()
+def everything(
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="act as this user, with their role and branches (default: a local administrator)"),
+    ] = None,
+) -> None:
+    """Godmother: the ledger of Mẹ đỡ đầu and social-aid programs."""
+    act_as(as_user)
+
+
 app.add_typer(user_app, name="user")
 app.add_typer(run_app, name="run")
 app.add_typer(branch_app, name="branch")
@@ -215,15 +228,10 @@ def reverse(
     on: Annotated[str | None, typer.Option("--date", help="effective date of the reversal")] = None,
 ) -> None:
     """Correct a mistake: post the mirror image of a transaction, linked to it."""
+    actor = acting(by)
     posted = db.run_in_transaction(
         engine(),
-        lambda s: posting.reverse(
-            s,
-            transaction,
-            posted_by=by,
-            effective_date=as_date(on),
-            description=f"Reversal of transaction {transaction}: {reason}",
-        ),
+        lambda s: journal.reverse_by_hand(s, transaction, actor=actor, reason=reason, effective_date=as_date(on)),
     )
     typer.echo(f"transaction {transaction} reversed by transaction {posted.id} on {posted.effective_date:%d/%m/%Y}")
 
@@ -233,7 +241,7 @@ def reverse(
 def period_close(branch: str, month: str, by: Annotated[str, typer.Option(help="who closes it")] = "cli") -> None:
     """Close a month (and those before it) for a branch."""
     event = db.run_in_transaction(
-        engine(), lambda s: periods.close_month(s, branch=branch, month=Month.parse(month), by=by)
+        engine(), lambda s: periods.close_month(s, branch=branch, month=Month.parse(month), actor=acting(by))
     )
     typer.echo(f"branch {branch} closed through {event.closed_through:%d/%m/%Y}")
 
@@ -247,9 +255,10 @@ def period_reopen(
     by: Annotated[str, typer.Option(help="administrator reopening it")] = "admin",
 ) -> None:
     """Reopen a closed month (administrators: whoever runs this CLI on the server)."""
+    actor = acting(by)
     event = db.run_in_transaction(
         engine(),
-        lambda s: periods.reopen_month(s, branch=branch, month=Month.parse(month), by=by, reason=reason, as_admin=True),
+        lambda s: periods.reopen_month(s, branch=branch, month=Month.parse(month), actor=actor, reason=reason),
     )
     through = f"closed through {event.closed_through:%d/%m/%Y}" if event.closed_through else "fully open"
     typer.echo(f"branch {branch} reopened from {month}: now {through}")
@@ -272,10 +281,12 @@ def import_command(
     kind: Annotated[str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments")],
     file: Annotated[Path, typer.Argument(help="CSV or XLSX file (formats.md)")],
     lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "vi",
+    by: By = None,
 ) -> None:
     """Import a spreadsheet into the register: all rows or none, every bad row reported."""
     try:
-        report = db.run_in_transaction(engine(), lambda s: importing.import_file(s, kind, file))
+        actor = acting(by)
+        report = db.run_in_transaction(engine(), lambda s: importing.import_file(s, kind, file, actor=actor))
     except importing.ImportRejected as rejected:
         typer.echo(
             f"error: {len(rejected.errors)} bad row(s) in {file.name}; nothing was imported"
@@ -296,6 +307,7 @@ def import_command(
 def export_register(
     kind: Annotated[str, typer.Argument(help="sponsors | children | pledges, or beancount")],
     output: Annotated[Path, typer.Option("-o", "--output", help="file to write (.xlsx; .beancount for beancount)")],
+    by: By = None,
 ) -> None:
     """Export the register to Excel in the import format, or the ledger as beancount."""
     with Session(engine()) as session:
@@ -304,7 +316,8 @@ def export_register(
                 count = export_beancount(session, out)
             typer.echo(f"wrote {count} transactions to {output}")
             return
-        count = queries.export_xlsx(session, kind, output)
+        count = queries.export_xlsx(session, kind, output, actor=acting(by))
+        session.commit()  # the export of children's records is in the audit log
     typer.echo(f"wrote {count} {kind} to {output}")
 
 
@@ -353,10 +366,11 @@ def eligibility(
 
 
 def _change_pledge(pledge: str, kind: str, start: str, by: str, **details: Any) -> None:
+    actor = acting(by)
     change = db.run_in_transaction(
         engine(),
         lambda s: pledges.change_pledge(
-            s, pledge=pledge, kind=kind, from_month=Month.parse(start), recorded_by=by, **details
+            s, pledge=pledge, kind=kind, from_month=Month.parse(start), actor=actor, **details
         ),
     )
     typer.echo(f"pledge {pledge}: {change.kind} from {change.from_month:%Y-%m} recorded")
@@ -562,7 +576,7 @@ def run_month_command(
         result = run.run_month(
             target,
             target_month,
-            by=by or default_user(),
+            actor=acting(by),
             branch=branch,
             dry_run=dry_run,
             progress=progress,
@@ -623,7 +637,7 @@ def run_approve(
 ) -> None:
     """Approve a prepared run (not by the person who prepared it) and post it."""
     with progress_bar() as progress:
-        result = run.approve_run(engine(), run_id, by=by or default_user(), progress=progress)
+        result = run.approve_run(engine(), run_id, actor=acting(by), progress=progress)
     typer.echo(f"Đợt chi {run_id} đã được duyệt và ghi sổ" if lang == "vi" else f"Run {run_id} approved and posted")
     _print_summary(result, lang)
 
@@ -677,9 +691,9 @@ def branch_set(
     by: By = None,
 ) -> None:
     """Change a branch setting (kept in the branch's history; branches below inherit it)."""
+    actor = acting(by)
     db.run_in_transaction(
-        engine(),
-        lambda s: branch_settings.set_branch_setting(s, branch=branch, name=name, value=value, by=by or default_user()),
+        engine(), lambda s: branch_settings.set_branch_setting(s, branch=branch, name=name, value=value, actor=actor)
     )
     typer.echo(f"branch {branch}: {name} = {value.strip().lower()}")
 
@@ -702,13 +716,14 @@ def handover_command(
     from ledger.months import today_in_vietnam
 
     slip = EvidenceFile(evidence.name, evidence.read_bytes()) if evidence else None
+    actor = acting(by)
     done = db.run_in_transaction(
         engine(),
         lambda s: record_handovers(
             s,
             month=Month.parse(month),
             on=as_date(on) or today_in_vietnam(),
-            by=by or default_user(),
+            actor=actor,
             children=children or (),
             branch=branch,
             method=method,
@@ -742,6 +757,7 @@ def payment_record(
     from ledger.register.spreadsheets import parse_amount
 
     value = parse_amount(amount)
+    actor = acting(by)
 
     def work(session: Session) -> list[tuple[str, str, int]]:
         payment = record_payment(
@@ -754,7 +770,7 @@ def payment_record(
             pledge=pledge,
             reference=reference,
             payer=payer,
-            recorded_by=by or default_user(),
+            actor=actor,
         )
         return pledges.allocation_of(session, payment.id)  # type: ignore[arg-type]
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from jobs.mail import Attachment, Mailer
+from ledger.access.actor import Actor
 from ledger.accounts import get_branch
 from ledger.db import reading, run_in_transaction
 from ledger.disbursement.run import run_month
@@ -35,10 +36,11 @@ from ledger.vietqr import PaymentRequest, payload
 from pdf_templates.batch import Job, render_all
 
 BY = "scheduler"
+SCHEDULER = Actor.local_administrator(BY, door="job")
 
 
 def monthly_run(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
-    result = run_month(engine, Month.parse(period), by=BY, branch=spec.branch)
+    result = run_month(engine, Month.parse(period), actor=SCHEDULER, branch=spec.branch)
     summary = result.summary
     return {
         "status": result.status,

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.access import audit
+from ledger.access.actor import Actor
 from ledger.accounts import get_branch
 from ledger.disbursement.models import BranchSetting
-from ledger.errors import InvalidEntry
+from ledger.errors import BranchNotFound, InvalidEntry
 from ledger.models import Branch
 from ledger.schedule.timetable import parse_when
 
@@ -63,7 +65,7 @@ SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES)}
 
 
 def set_branch_setting(
-    session: Session, *, branch: str, name: str, value: str, by: str, now: datetime | None = None
+    session: Session, *, branch: str, name: str, value: str, actor: Actor, now: datetime | None = None
 ) -> BranchSetting:
     """Set ``name`` to ``value`` for ``branch`` (and the branches below it that have no value of their own)."""
     setting = SETTINGS.get(name)
@@ -74,12 +76,25 @@ def set_branch_setting(
         parse_when(value, setting.every, setting.default_when)
     elif value not in setting.choices:
         raise InvalidEntry(f"{name} is one of {', '.join(setting.choices)}, not {value!r}")
-    if not by.strip():
+    if not actor.user.strip():
         raise InvalidEntry("say who changes the setting: it is kept in the branch's history")
     owner = get_branch(session, branch)
-    row = BranchSetting(branch_id=owner.id, name=name, value=value, set_at=now or datetime.now(UTC), set_by=by)  # type: ignore[arg-type]
+    if not actor.sees_branch(owner.id):
+        raise BranchNotFound(branch)
+    actor.require_admin()  # the settings are controls on the treasurers themselves (four eyes, …)
+    row = BranchSetting(
+        branch_id=owner.id,  # type: ignore[arg-type]
+        name=name,
+        value=value,
+        set_at=now or datetime.now(UTC),
+        set_by=actor.user,
+    )
     session.add(row)
     session.flush()
+    audit.record(
+        session, actor=actor, action="branch.setting", subject=f"branch:{branch}", branch_id=owner.id,
+        detail={name: value}, now=now,
+    )  # fmt: skip
     return row
 
 

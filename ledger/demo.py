@@ -23,6 +23,7 @@ from tempfile import TemporaryDirectory
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from ledger.access.actor import Actor
 from ledger.access.models import User
 from ledger.access.users import add_user, set_password
 from ledger.accounts import AccountKey
@@ -41,6 +42,7 @@ from ledger.register.payments import record_payment
 from ledger.register.pledges import change_pledge
 
 BY = "thu-quy"
+DEMO = Actor.local_administrator(BY, door="cli")
 FEE = 11_000
 OPENING = 5_000_000
 MONTHS = 24
@@ -86,19 +88,25 @@ def load_demo(
         _payments(engine, register, month, habits, banks, communes, until=month.first_day.replace(day=4))
         if index % 3 == 0:
             _budget(engine, register, month, banks, communes, short=index % 6 == 3)
-        run_month(engine, month, by=BY, on=month.first_day.replace(day=5))
+        run_month(engine, month, actor=DEMO, on=month.first_day.replace(day=5))
         for branch in banks:
             run_in_transaction(
                 engine,
                 lambda s, b=branch, m=month: record_handovers(
-                    s, month=m, on=m.first_day.replace(day=10), by=BY, branch=b, method="bank", bank_account=banks[b]
+                    s,
+                    month=m,
+                    on=m.first_day.replace(day=10),
+                    actor=DEMO,
+                    branch=b,
+                    method="bank",
+                    bank_account=banks[b],
                 ),
             )
             _fee(engine, branch, banks[branch], month)
         if index >= 2:
             for branch in [b["code"] for b in register.branches]:
                 run_in_transaction(
-                    engine, lambda s, b=branch, m=past[index - 2]: close_month(s, branch=b, month=m, by=BY)
+                    engine, lambda s, b=branch, m=past[index - 2]: close_month(s, branch=b, month=m, actor=DEMO)
                 )
     _payments(engine, register, current, habits, banks, communes, until=min(today, current.first_day.replace(day=4)))
     statement = None
@@ -111,7 +119,7 @@ def load_demo(
 def _import(engine: Engine, register: Register, today: date) -> None:
     with TemporaryDirectory() as folder:
         for kind, path in register.write(Path(folder)).items():
-            run_in_transaction(engine, lambda s, k=kind, p=path: import_file(s, k, p, today=today))
+            run_in_transaction(engine, lambda s, k=kind, p=path: import_file(s, k, p, actor=DEMO, today=today))
 
 
 def _pledge_changes(engine: Engine, register: Register) -> None:
@@ -131,7 +139,7 @@ def _pledge_changes(engine: Engine, register: Register) -> None:
         run_in_transaction(
             engine,
             lambda s, p=pledge, k=kind, m=start, d=details: change_pledge(
-                s, pledge=p, kind=k, from_month=m, recorded_by=BY, **d
+                s, pledge=p, kind=k, from_month=m, actor=DEMO, **d
             ),
         )
 
@@ -216,7 +224,7 @@ def _payments(
                 method="bank",
                 bank_account=bank,
                 reference=f"{as_banks_write(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
-                recorded_by=BY,
+                actor=DEMO,
                 idempotency_key=f"demo-payment-{sponsor}-{month}",
             )
 
@@ -240,7 +248,7 @@ def _budget(
     with TemporaryDirectory() as folder:
         path = Path(folder) / "budget.csv"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        run_in_transaction(engine, lambda s: import_file(s, "budget", path))
+        run_in_transaction(engine, lambda s: import_file(s, "budget", path, actor=DEMO))
 
 
 def _fee(engine: Engine, branch: str, bank: str, month: Month) -> None:
@@ -331,6 +339,7 @@ def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
     Returns (name, role and scope, password). The demo's sponsor user is the first sponsor
     of An Lão; a real deployment has no such users (``godmother user add``).
     """
+
     def work(session: Session) -> list[tuple[str, str, str]]:
         an_lao = session.scalar(select(Branch.id).where(Branch.code == "hp-an-lao"))
         sponsor = session.scalar(select(Sponsor.code).where(Sponsor.branch_id == an_lao).order_by(Sponsor.code))

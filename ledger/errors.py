@@ -15,6 +15,7 @@ LedgerError
  ├── DuplicateDisbursement     a (child, program, month) was already disbursed
  ├── PeriodError               closing/reopening a month in the wrong order
  ├── NotPermitted              an operation reserved for administrators
+ ├── TooLarge                  a file or request beyond the service's limits (bytes, rows, pages)
  └── DatabaseNotReady          the schema is missing or older than this code
 """
 
@@ -39,6 +40,23 @@ class BranchNotFound(NotFound):
     def __init__(self, branch: str) -> None:
         self.branch = branch
         super().__init__(f"branch {branch!r} does not exist")
+
+
+class ChildNotFound(NotFound):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"child {code!r} is not in the register")
+
+
+class TooLarge(LedgerError):
+    """What was sent is beyond what one request may ask of the service (bytes, rows, pages, time)."""
+
+    def __init__(self, what: str, limit: str) -> None:
+        self.what, self.limit = what, limit
+        super().__init__(f"{what}: at most {limit}")
+
+    def __reduce__(self) -> tuple[type[TooLarge], tuple[str, str]]:  # crosses process boundaries
+        return TooLarge, (self.what, self.limit)
 
 
 class AccountNotFound(NotFound):

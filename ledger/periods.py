@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from ledger.access import audit
+from ledger.access.actor import Actor
 from ledger.accounts import get_branch
-from ledger.errors import NotPermitted, PeriodError
-from ledger.models import Account, PeriodEvent
+from ledger.errors import BranchNotFound, NotPermitted, PeriodError
+from ledger.models import Account, Branch, PeriodEvent
 from ledger.months import Month, today_in_vietnam
 
 
@@ -37,9 +39,11 @@ def _lock_branch_accounts(session: Session, branch_id: int) -> None:
     ).all()
 
 
-def close_month(session: Session, *, branch: str, month: Month, by: str, now: datetime | None = None) -> PeriodEvent:
+def close_month(
+    session: Session, *, branch: str, month: Month, actor: Actor, now: datetime | None = None
+) -> PeriodEvent:
     """Close ``month`` (and every month before it) for ``branch``."""
-    owner = get_branch(session, branch)
+    owner = _writable(session, actor, branch)
     assert owner.id is not None
     now = now or datetime.now(UTC)
     if month.last_day >= today_in_vietnam(now):
@@ -51,11 +55,28 @@ def close_month(session: Session, *, branch: str, month: Month, by: str, now: da
     first = Month.of(through).next() if through is not None else month
     _require_reconciled(session, owner.id, branch, first, month)
     event = PeriodEvent(
-        branch_id=owner.id, action="close", month=month.first_day, closed_through=month.last_day, at=now, by=by
+        branch_id=owner.id, action="close", month=month.first_day, closed_through=month.last_day, at=now, by=actor.user
     )
     session.add(event)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="period.close",
+        subject=f"month:{month}",
+        branch_id=owner.id,
+        detail={"branch": branch, "first": str(first)},
+        now=now,
+    )
     return event
+
+
+def _writable(session: Session, actor: Actor, branch: str) -> Branch:
+    owner = get_branch(session, branch)
+    if not actor.sees_branch(owner.id):
+        raise BranchNotFound(branch)
+    actor.require_writer()
+    return owner
 
 
 def _require_reconciled(session: Session, branch_id: int, branch: str, first: Month, last: Month) -> None:
@@ -83,13 +104,12 @@ def reopen_month(
     *,
     branch: str,
     month: Month,
-    by: str,
+    actor: Actor,
     reason: str,
-    as_admin: bool,
     now: datetime | None = None,
 ) -> PeriodEvent:
     """Reopen ``month`` and every later month of ``branch``: administrators only, with a reason."""
-    if not as_admin:
+    if not actor.is_admin:
         raise NotPermitted("only an administrator can reopen a closed month")
     if not reason.strip():
         raise PeriodError("say why the month is reopened: the reason is kept in the period history")
@@ -106,11 +126,15 @@ def reopen_month(
         month=month.first_day,
         closed_through=previous,
         at=now or datetime.now(UTC),
-        by=by,
+        by=actor.user,
         reason=reason.strip(),
     )
     session.add(event)
     session.flush()
+    audit.record(
+        session, actor=actor, action="period.reopen", subject=f"month:{month}", branch_id=owner.id,
+        detail={"branch": branch, "reason": reason.strip()}, now=now,
+    )  # fmt: skip
     return event
 
 

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from sqlmodel import Session
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, TooLarge
 from ledger.statements.document import verification_code
 from ledger.statements.issue import recompute
 from pdf_templates.render import ATTACHMENT, render_pdf
@@ -48,10 +48,14 @@ class Verdict:
     issued_on: str | None = None
     checks: list[Check] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    document: dict[str, Any] | None = None  # the attached figures, for the ledger check
 
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+
+MAX_PAGES = 2_000  # a year of a commune's guardian slips is a few hundred pages
 
 
 def read_statement(pdf: bytes) -> tuple[dict[str, Any] | None, str]:
@@ -62,6 +66,25 @@ def read_statement(pdf: bytes) -> tuple[dict[str, Any] | None, str]:
     if not attached:
         return None, text
     return json.loads(attached[0]), text
+
+
+def attached_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> dict[str, Any] | None:
+    """The statement attached to ``pdf`` without reading its pages (refused beyond ``max_pages``)."""
+    count_pages(pdf, max_pages)
+    attached = PdfReader(io.BytesIO(pdf)).attachments.get(ATTACHMENT)
+    found = json.loads(attached[0]) if attached else None
+    return found if isinstance(found, dict) else None
+
+
+def count_pages(pdf: bytes, max_pages: int) -> int:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    if pages > max_pages:
+        raise TooLarge(f"this file has {pages:,} pages", f"{max_pages:,} pages for a statement to check")
+    return pages
 
 
 def page_text(pdf: bytes) -> str:
@@ -77,10 +100,18 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def verify_statement(session: Session, pdf: bytes) -> Verdict:
+def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
+    """Checks 1 to 3, which read only the file: all the PDF parsing and rendering happens here.
+
+    It needs no database, so the server runs it in a separate process where a crash in a PDF
+    library cannot take the service down.
+    """
     verdict = Verdict()
     try:
+        count_pages(pdf, max_pages)
         attached, text = read_statement(pdf)
+    except TooLarge:
+        raise
     except (PdfReadError, pdfium.PdfiumError, ValueError, KeyError, OSError) as exc:
         verdict.checks.append(Check("statement", False, f"this file cannot be read as a PDF ({exc})"))
         return verdict
@@ -88,6 +119,7 @@ def verify_statement(session: Session, pdf: bytes) -> Verdict:
         verdict.checks.append(Check("statement", False, "this PDF carries no godmother statement"))
         return verdict
     document, lang = attached["document"], attached.get("lang", "vi")
+    verdict.document = document
     verdict.code, verdict.request = attached.get("code"), document.get("request")
     verdict.issued_on = document.get("issued_on")
     kind = KIND_NAMES.get(str(document.get("kind")), "a statement")
@@ -117,9 +149,15 @@ def verify_statement(session: Session, pdf: bytes) -> Verdict:
             else "the text on the pages differs from the statement's figures: the file was edited"
         )
     verdict.checks.append(Check("pages", same_text, text_detail))
+    return verdict
 
+
+def compare_with_ledger(session: Session, verdict: Verdict) -> Verdict:
+    """Check 4: gathering the same statement today gives the same figures."""
+    if verdict.document is None:
+        return verdict
     try:
-        _, problems = recompute(session, document)
+        _, problems = recompute(session, verdict.document)
     except (LedgerError, KeyError, ValueError) as exc:
         problems = [f"the statement cannot be gathered again: {exc}"]
     verdict.differences = problems
@@ -133,3 +171,8 @@ def verify_statement(session: Session, pdf: bytes) -> Verdict:
         )
     )
     return verdict
+
+
+def verify_statement(session: Session, pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
+    """All four checks in this process (the CLI's way; the server isolates ``inspect_statement``)."""
+    return compare_with_ledger(session, inspect_statement(pdf, max_pages))

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, create_branch, open_account
 from ledger.balances import balance
 from ledger.db import run_in_transaction
@@ -83,3 +84,8 @@ def transfer(
 def balance_of(engine: Engine, branch: str, account: str, as_of: date | None = None) -> int:
     with Session(engine) as session:
         return balance(session, AccountKey(branch, account), as_of=as_of)
+
+
+def admin(name: str = "test") -> Actor:
+    """Someone at the server (the CLI, a test's set-up): an administrator of every branch."""
+    return Actor.local_administrator(name, door="cli")

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
-from ledger.access.scope import Scope
+from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Account, LedgerTransaction, Posting
 from ledger.months import Month
@@ -55,7 +55,7 @@ async def import_bank_statement(
         result = await in_own_transaction(
             request,
             db,
-            lambda s: import_statement(s, path=path, account=bank.code, by=scope.user, format=format, mapping=map),
+            lambda s: import_statement(s, path=path, account=bank.code, actor=scope, format=format, mapping=map),
         )
     return schemas.BankImportOut(
         statement=result.statement_id,
@@ -73,7 +73,7 @@ async def import_bank_statement(
 async def auto_match(code: Code, request: Request, db: SessionDep, scope: CurrentUser) -> schemas.AutoMatchOut:
     """Match by reference, amount and date, batches; create payments named by reference; park the rest."""
     bank = scoping.writable_bank_account(db, scope, code)
-    result = await in_own_transaction(request, db, lambda s: reconcile.auto_match(s, account=bank.code, by=scope.user))
+    result = await in_own_transaction(request, db, lambda s: reconcile.auto_match(s, account=bank.code, actor=scope))
     return schemas.AutoMatchOut(
         matched_lines=result.matched_lines,
         rules=dict(result.rules),
@@ -109,7 +109,7 @@ async def bank_lines(
     ]
 
 
-def _writable(scope: Scope, branch_id: int | None, missing: str) -> None:
+def _writable(scope: Actor, branch_id: int | None, missing: str) -> None:
     """Out of sight is "does not exist" (404), like what does not exist; in sight but read-only is 403."""
     if branch_id is None or not scope.sees_branch(branch_id):
         raise NotFound(missing)
@@ -141,7 +141,7 @@ async def make_match(
             lines=[(p.id, p.amount) for p in body.lines],
             entries=[(p.id, p.amount) for p in body.entries],
             reason=body.reason,
-            by=scope.user,
+            actor=scope,
         )
         return match_out(found)
 
@@ -156,7 +156,7 @@ async def undo_match(
     bank = db.get(BankAccount, found.bank_account_id) if found is not None else None
     _writable(scope, bank.branch_id if bank else None, f"match {match_id} does not exist")
     return await in_own_transaction(
-        request, db, lambda s: match_out(reconcile.unmatch(s, match_id=match_id, reason=body.reason, by=scope.user))
+        request, db, lambda s: match_out(reconcile.unmatch(s, match_id=match_id, reason=body.reason, actor=scope))
     )
 
 
@@ -172,7 +172,7 @@ async def book_line(
         request,
         db,
         lambda s: match_out(
-            reconcile.book_line(s, line_id=line_id, account=body.account, description=body.description, by=scope.user)
+            reconcile.book_line(s, line_id=line_id, account=body.account, description=body.description, actor=scope)
         ),
     )
 
@@ -208,7 +208,7 @@ async def clear_suspense(
         lambda s: reconcile.clear_suspense(
             s,
             transaction_id=transaction_id,
-            by=scope.user,
+            actor=scope,
             reason=body.reason,
             sponsor=body.sponsor,
             pledge=body.pledge,

@@ -9,11 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlmodel import Session
 
-from api import problems, schemas, scoping
+from api import problems, schemas
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
-from ledger.access import audit
 from ledger.errors import InvalidEntry
 from ledger.export_beancount import export_beancount
 from ledger.register import importing, queries
@@ -51,23 +49,9 @@ async def import_spreadsheet(
         path = FilePath(folder) / f"{kind}{suffix}"
         path.write_bytes(content)
         try:
-            outside = scoping.rows_outside_scope(db, scope, kind, path)
-            if outside:
-                raise importing.ImportRejected(kind, outside)
-
-            def work(session: Session) -> importing.ImportReport:
-                report = importing.import_file(session, kind, path)
-                audit.record(
-                    session,
-                    actor=scope.user,
-                    action="import",
-                    subject=f"import:{kind}",
-                    branch_id=scope.home_branch_id,
-                    detail={"file": file.filename or "", "rows": report.rows, "created": report.created},
-                )
-                return report
-
-            report = await in_own_transaction(request, db, work)
+            report = await in_own_transaction(
+                request, db, lambda session: importing.import_file(session, kind, path, actor=scope)
+            )
         except importing.ImportRejected as rejected:
             errors = [
                 problems.FieldError(field=f"row {e.row}, {e.column}", message=e.vi if lang == "vi" else e.en)
@@ -100,15 +84,11 @@ async def export_ledger(db: SessionDep, scope: CurrentUser) -> StreamingResponse
 
 
 @router.get("/exports/{kind}", response_class=StreamingResponse, responses={200: {"content": {XLSX: {}}}})
-async def export_register(kind: ExportKind, db: SessionDep, scope: CurrentUser) -> StreamingResponse:
+async def export_register(kind: ExportKind, request: Request, db: SessionDep, scope: CurrentUser) -> StreamingResponse:
     """The register's sponsors, children or pledges of your branches, in the import format (.xlsx)."""
-    scope.require_staff()
-    if kind == "children":
-        audit.record(db, actor=scope.user, action="child.export", subject="children", branch_id=scope.home_branch_id)
-        db.commit()
     with tempfile.TemporaryDirectory() as folder:
         path = FilePath(folder) / f"{kind}.xlsx"
-        await off_the_loop(db, queries.export_xlsx, db, kind, path, branch_ids=scope.branch_ids)
+        await in_own_transaction(request, db, lambda session: queries.export_xlsx(session, kind, path, actor=scope))
         data = path.read_bytes()
     return StreamingResponse(
         iter([data]), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'}

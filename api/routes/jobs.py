@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction
-from ledger.access.scope import Scope
+from ledger.access.actor import Actor
 from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.schedule.executions import history
@@ -26,7 +26,7 @@ log = logging.getLogger("godmother.jobs")
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _visible(db: Session, scope: Scope, spec: JobSpec) -> bool:
+def _visible(db: Session, scope: Actor, spec: JobSpec) -> bool:
     branch_id = db.scalar(select(Branch.id).where(Branch.code == spec.branch))
     return scope.sees_branch(branch_id)
 

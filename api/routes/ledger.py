@@ -14,9 +14,8 @@ from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction, off_the_loop
-from ledger import balances, periods, posting
-from ledger.access import audit
-from ledger.access.scope import Scope
+from ledger import balances, journal, periods, posting
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
 from ledger.errors import InvalidEntry, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
@@ -175,7 +174,7 @@ def transaction_out(db: Session, txn: LedgerTransaction) -> schemas.TransactionO
     )
 
 
-def _touches_scope(scope: Scope) -> Any:
+def _touches_scope(scope: Actor) -> Any:
     """SQL: the transaction has a posting on an account of a branch in the scope."""
     return exists(
         select(Posting.transaction_id)
@@ -184,7 +183,7 @@ def _touches_scope(scope: Scope) -> Any:
     )
 
 
-def visible_transaction(db: Session, scope: Scope, transaction_id: int) -> LedgerTransaction:
+def visible_transaction(db: Session, scope: Actor, transaction_id: int) -> LedgerTransaction:
     scope.require_staff()
     query = select(LedgerTransaction).where(LedgerTransaction.id == transaction_id)
     if not scope.is_admin:
@@ -195,7 +194,7 @@ def visible_transaction(db: Session, scope: Scope, transaction_id: int) -> Ledge
     return txn
 
 
-def _answer(posted: posting.Posted, response: Response, db: Session, scope: Scope) -> schemas.TransactionOut:
+def _answer(posted: posting.Posted, response: Response, db: Session, scope: Actor) -> schemas.TransactionOut:
     """The transaction as stored: 201 when this request posted it, 200 for an idempotent replay."""
     if not posted.created:
         response.status_code = status.HTTP_200_OK
@@ -218,32 +217,16 @@ async def create_transaction(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.TransactionOut:
     """Post a balanced transaction (postings sum to zero) on accounts of branches you may write to."""
-    scope.require_writer()
-    for leg in body.postings:
-        scoping.writable_branch(db, scope, leg.branch)
     entry = posting.Entry(
         effective_date=body.effective_date,
         description=body.description,
         legs=tuple(posting.Leg(AccountKey(leg.branch, leg.account), leg.amount) for leg in body.postings),
         posted_by=scope.user,
-        idempotency_key=idempotency_key,
+        idempotency_key=journal.scoped_key(scope, idempotency_key, "api"),
         metadata=body.metadata,
     )
-
-    def work(session: Session) -> posting.Posted:
-        posted = posting.post(session, entry)
-        if posted.created:
-            audit.record(
-                session,
-                actor=scope.user,
-                action="transaction.create",
-                subject=f"transaction:{posted.id}",
-                branch_id=scoping.branch(session, scope, body.postings[0].branch).id,
-                detail={"description": body.description},
-            )
-        return posted
-
-    return _answer(await in_own_transaction(request, db, work), response, db, scope)
+    posted = await in_own_transaction(request, db, lambda s: journal.post_by_hand(s, entry, actor=scope))
+    return _answer(posted, response, db, scope)
 
 
 @router.get("/transactions", response_model=schemas.TransactionPage)
@@ -336,36 +319,16 @@ async def reverse_transaction(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.TransactionOut:
     """Correct a mistake: post the mirror image of a transaction, linked to it."""
-    original = visible_transaction(db, scope, transaction_id)
-    scope.require_writer()
-    if not scope.is_admin:
-        branches = db.scalars(
-            select(Account.branch_id)
-            .join(Posting, Posting.account_id == Account.id)
-            .where(Posting.transaction_id == original.id)
-        )
-        if not all(scope.may_write(b) for b in branches):
-            raise TransactionNotFound(transaction_id)
 
     def work(session: Session) -> posting.Posted:
-        posted = posting.reverse(
+        return journal.reverse_by_hand(
             session,
             transaction_id,
-            posted_by=scope.user,
+            actor=scope,
+            reason=body.reason,
             effective_date=body.effective_date,
-            description=f"Reversal of transaction {transaction_id}: {body.reason}",
-            idempotency_key=idempotency_key,
+            idempotency_key=journal.scoped_key(scope, idempotency_key, "api"),
         )
-        if posted.created:
-            audit.record(
-                session,
-                actor=scope.user,
-                action="transaction.reverse",
-                subject=f"transaction:{transaction_id}",
-                branch_id=scope.home_branch_id,
-                detail={"reversal": posted.id, "reason": body.reason},
-            )
-        return posted
 
     return _answer(await in_own_transaction(request, db, work), response, db, scope)
 
@@ -417,19 +380,9 @@ async def close_month(
     code: str, month: MonthPath, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.PeriodEventOut:
     """Close a month (and every month before it): nothing can be posted into it afterwards."""
-    owner = scoping.writable_branch(db, scope, code)
 
     def work(session: Session) -> Any:
-        event = periods.close_month(session, branch=code, month=Month.parse(month), by=scope.user)
-        audit.record(
-            session,
-            actor=scope.user,
-            action="period.close",
-            subject=f"branch:{code}",
-            branch_id=owner.id,
-            detail={"month": month},
-        )
-        return event
+        return periods.close_month(session, branch=code, month=Month.parse(month), actor=scope)
 
     return _event_out(await in_own_transaction(request, db, work))
 
@@ -439,21 +392,10 @@ async def reopen_month(
     code: str, month: MonthPath, body: schemas.ReopenIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.PeriodEventOut:
     """Reopen a closed month and every later one: administrators only, with a reason."""
-    owner = scoping.branch(db, scope, code)
+    scoping.branch(db, scope, code)
     scope.require_admin()
 
     def work(session: Session) -> Any:
-        event = periods.reopen_month(
-            session, branch=code, month=Month.parse(month), by=scope.user, reason=body.reason, as_admin=True
-        )
-        audit.record(
-            session,
-            actor=scope.user,
-            action="period.reopen",
-            subject=f"branch:{code}",
-            branch_id=owner.id,
-            detail={"month": month, "reason": body.reason},
-        )
-        return event
+        return periods.reopen_month(session, branch=code, month=Month.parse(month), actor=scope, reason=body.reason)
 
     return _event_out(await in_own_transaction(request, db, work))

@@ -12,9 +12,9 @@ from sqlmodel import Session
 from api import schemas, scoping
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction
 from api.routes.ledger import IdempotencyKey
-from ledger import branch_settings
+from ledger import branch_settings, journal
 from ledger.access import audit
-from ledger.access.scope import Scope
+from ledger.access.actor import Actor
 from ledger.eligibility.decide import GODMOTHER, age_on
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
@@ -73,16 +73,7 @@ async def set_branch_setting(
 ) -> schemas.BranchOut:
     """Change a branch setting (administrators); branches below inherit it. E.g. four-eyes on."""
     branch = scoping.branch(db, scope, code)
-    scope.require_admin()
-    branch_settings.set_branch_setting(db, branch=code, name=name, value=body.value, by=scope.user)
-    audit.record(
-        db,
-        actor=scope.user,
-        action="branch.setting",
-        subject=f"branch:{code}",
-        branch_id=branch.id,
-        detail={name: body.value},
-    )
+    branch_settings.set_branch_setting(db, branch=code, name=name, value=body.value, actor=scope)
     db.commit()
     return branch_out(db, branch)
 
@@ -104,7 +95,7 @@ def sponsor_out(db: Session, sponsor: Sponsor) -> schemas.SponsorOut:
     )
 
 
-def _in_scope(column: Any, scope: Scope) -> Any:
+def _in_scope(column: Any, scope: Actor) -> Any:
     return column.in_(scope.branch_ids or ()) if not scope.is_admin else True
 
 
@@ -284,7 +275,7 @@ async def get_child(code: Code, db: SessionDep, scope: CurrentUser) -> schemas.C
     child = scoping.child(db, scope, code)
     if scope.is_sponsor:
         return child_for_sponsor(db, child)
-    audit.record(db, actor=scope.user, action="child.read", subject=f"child:{code}", branch_id=child.branch_id)
+    audit.record(db, actor=scope, action="child.read", subject=f"child:{code}", branch_id=child.branch_id)
     out = child_out(db, child)
     db.commit()
     return out
@@ -394,19 +385,11 @@ async def withdraw_consent(
 ) -> schemas.ChildOut:
     """Consent withdrawn: the child's and guardian's personal fields are anonymised; the money
     history (funds, decisions, disbursements) is kept."""
-    scoping.writable_child(db, scope, code)
 
     def work(session: Session) -> Child:
-        record = consent.withdraw_consent(session, child=code, on=body.on or today_in_vietnam())
-        audit.record(
-            session,
-            actor=scope.user,
-            action="consent.withdraw",
-            subject=f"child:{code}",
-            branch_id=record.branch_id,
-            detail={"reason": body.reason},
+        return consent.withdraw_consent(
+            session, child=code, on=body.on or today_in_vietnam(), actor=scope, reason=body.reason
         )
-        return record
 
     record = await in_own_transaction(request, db, work)
     db.expire_all()
@@ -484,14 +467,6 @@ async def change_pledge(
     code: Code, body: schemas.PledgeChangeIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.PledgeChangeOut:
     """Pause, change the amount, move to another child or end a pledge from a month on; the past never changes."""
-    pledge = scoping.pledge(db, scope, code)
-    scope.require_writer()
-    child = db.get(Child, pledge.child_id)
-    assert child is not None
-    if not scope.may_write(child.branch_id):
-        raise NotFound(f"pledge {code!r} does not exist")
-    if body.child is not None:
-        scoping.child(db, scope, body.child)
     kind = {"change-amount": "amount"}.get(body.kind, body.kind)
 
     def work(session: Session) -> PledgeChange:
@@ -504,15 +479,7 @@ async def change_pledge(
             amount=body.amount,
             child=body.child,
             reason=body.reason,
-            recorded_by=scope.user,
-        )
-        audit.record(
-            session,
-            actor=scope.user,
-            action="pledge.change",
-            subject=f"pledge:{code}",
-            branch_id=child.branch_id,
-            detail=body.model_dump(),
+            actor=scope,
         )
         return change
 
@@ -542,7 +509,7 @@ def payment_out(db: Session, payment: Payment) -> schemas.PaymentOut:
     )
 
 
-def visible_payment(db: Session, scope: Scope, payment_id: int) -> Payment:
+def visible_payment(db: Session, scope: Actor, payment_id: int) -> Payment:
     payment = db.get(Payment, payment_id)
     if payment is not None:
         sponsor = db.get(Sponsor, payment.sponsor_id)
@@ -578,15 +545,8 @@ async def create_payment(
     idempotency_key: IdempotencyKey = None,
 ) -> schemas.PaymentOut:
     """Record a sponsor payment: posted, then allocated to the named pledge or the sponsor's oldest unpaid months."""
-    scope.require_writer()
-    sponsor = scoping.sponsor(db, scope, body.sponsor)
-    if body.bank_account is not None:
-        scoping.writable_bank_account(db, scope, body.bank_account)
-    elif not scope.may_write(sponsor.branch_id):
-        raise NotFound(f"sponsor {body.sponsor!r} is not in the register")
-    if body.pledge is not None:
-        scoping.pledge(db, scope, body.pledge)
-    replayed = idempotency_key is not None and _payment_with_key(db, idempotency_key) is not None
+    key = journal.scoped_key(scope, idempotency_key, "api-payment")
+    replayed = key is not None and _payment_with_key(db, key) is not None
 
     def work(session: Session) -> int:
         payment = record_payment(
@@ -599,19 +559,10 @@ async def create_payment(
             pledge=body.pledge,
             reference=body.reference,
             payer=body.payer,
-            recorded_by=scope.user,
-            idempotency_key=f"api-payment:{idempotency_key}" if idempotency_key else None,
+            actor=scope,
+            idempotency_key=key,
         )
         assert payment.id is not None
-        if not replayed:
-            audit.record(
-                session,
-                actor=scope.user,
-                action="payment.record",
-                subject=f"payment:{payment.id}",
-                branch_id=sponsor.branch_id,
-                detail={"sponsor": body.sponsor, "amount": body.amount},
-            )
         return payment.id
 
     payment_id = await in_own_transaction(request, db, work)
@@ -625,5 +576,5 @@ def _payment_with_key(db: Session, key: str) -> int | None:
     return db.scalar(
         select(Payment.id)
         .join(LedgerTransaction, LedgerTransaction.id == Payment.transaction_id)
-        .where(LedgerTransaction.idempotency_key == f"api-payment:{key}")
+        .where(LedgerTransaction.idempotency_key == key)
     )

@@ -6,21 +6,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
-from pypdf.errors import PdfReadError
-from pypdfium2 import PdfiumError
 from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
 from ledger.access import audit
-from ledger.access.scope import Scope
+from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants
-from ledger.errors import BranchNotFound, InvalidEntry
+from ledger.errors import BranchNotFound, InvalidEntry, TooLarge
 from ledger.months import Month, today_in_vietnam
 from ledger.statements.document import Document, Period, StatementRequest, verification_code
 from ledger.statements.issue import gather
 from pdf_templates.render import render_pdf
-from pdf_templates.verify import read_statement, verify_statement
+from pdf_templates.verify import MAX_PAGES, compare_with_ledger, inspect_statement
 
 router = APIRouter(tags=["statements"])
 PDF = {200: {"content": {"application/pdf": {}}, "description": "the statement as a PDF"}}
@@ -38,7 +36,7 @@ def _period(month: str | None, year: int | None) -> Period:
     return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
 
 
-def _whole_subtree(db: Session, scope: Scope, code: str) -> None:
+def _whole_subtree(db: Session, scope: Actor, code: str) -> None:
     """Branch statements cover the branches below: the reader must see every one of them."""
     root = scoping.branch(db, scope, code)
     scope.require_staff()
@@ -47,7 +45,7 @@ def _whole_subtree(db: Session, scope: Scope, code: str) -> None:
 
 
 async def issue_pdf(
-    request: Request, db: Session, scope: Scope, statement: StatementRequest, lang: str, branch_id: int | None
+    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str, branch_id: int | None
 ) -> Response:
     """Gather, render and stream a statement, and log its issue with its code (the API's and the web's)."""
     document: Document = await off_the_loop(db, gather, db, statement, issued_on=today_in_vietnam())
@@ -57,7 +55,7 @@ async def issue_pdf(
     def log(session: Session) -> None:
         audit.record(
             session,
-            actor=scope.user,
+            actor=scope,
             action="statement.issue",
             subject=f"statement:{statement.kind}:{statement.subject}",
             branch_id=branch_id,
@@ -143,18 +141,21 @@ async def audit_pack(
 
 
 @router.post("/statements/verify", response_model=schemas.StatementVerdictOut)
-async def verify(file: UploadFile, db: SessionDep, scope: CurrentUser) -> schemas.StatementVerdictOut:
-    """Does this statement PDF still match the ledger? (Only statements about what the caller may see.)"""
+async def verify(
+    file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser
+) -> schemas.StatementVerdictOut:
+    """Does this statement PDF still match the ledger? (Only statements about what the caller may see.)
+
+    The file is read in a separate, supervised process with limits on pages and time; today's
+    figures are compared only once the statement is known to be one the caller may see.
+    """
     content = await file.read(MAX_PDF + 1)
     if len(content) > MAX_PDF:
-        raise InvalidEntry(f"a statement may be at most {MAX_PDF // (1024 * 1024)} MB")
-    try:
-        attached, _ = read_statement(content)
-    except (PdfReadError, PdfiumError, ValueError, KeyError, OSError):
-        attached = None  # the verdict says the file cannot be read
-    if attached is not None and isinstance(attached.get("document"), dict):
-        _may_see(db, scope, attached["document"])
-    verdict = await off_the_loop(db, verify_statement, db, content)
+        raise TooLarge("this file is too large to be a statement", f"{MAX_PDF // (1024 * 1024)} MB")
+    verdict = await request.app.state.isolated.run(inspect_statement, content, MAX_PAGES)
+    if verdict.document is not None:
+        _may_see(db, scope, verdict.document)
+    verdict = await off_the_loop(db, compare_with_ledger, db, verdict)
     return schemas.StatementVerdictOut(
         valid=verdict.ok,
         code=verdict.code,
@@ -165,7 +166,7 @@ async def verify(file: UploadFile, db: SessionDep, scope: CurrentUser) -> schema
     )
 
 
-def _may_see(db: Session, scope: Scope, document: Document) -> None:
+def _may_see(db: Session, scope: Actor, document: Document) -> None:
     """Checking a statement shows today's figures: only for those who could issue it."""
     try:
         statement = StatementRequest.from_json(document["request"])

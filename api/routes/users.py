@@ -50,7 +50,7 @@ async def add_user(body: schemas.UserCreate, db: SessionDep, scope: CurrentUser)
         include_below=body.include_below,
         sponsor=body.sponsor,
     )
-    audit.record(db, actor=scope.user, action="user.add", subject=f"user:{user.name}", detail={"role": user.role})
+    audit.record(db, actor=scope, action="user.add", subject=f"user:{user.name}", detail={"role": user.role})
     db.commit()
     return user_out(db, user)
 
@@ -63,7 +63,7 @@ async def change_password(
     if name != scope.user:
         scope.require_admin()
     users.set_password(db, name=name, password=body.password)
-    audit.record(db, actor=scope.user, action="user.passwd", subject=f"user:{name}")
+    audit.record(db, actor=scope, action="user.passwd", subject=f"user:{name}")
     db.commit()
     signed_in_users(request).forget(user=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -73,7 +73,7 @@ async def change_password(
 async def disable_user(name: UserName, request: Request, db: SessionDep, scope: CurrentUser) -> schemas.UserOut:
     scope.require_admin()
     user = users.disable_user(db, name=name)
-    audit.record(db, actor=scope.user, action="user.disable", subject=f"user:{name}")
+    audit.record(db, actor=scope, action="user.disable", subject=f"user:{name}")
     db.commit()
     signed_in_users(request).forget(user=name)
     return user_out(db, user)

@@ -60,7 +60,7 @@ async def add_user(
         added = users.add_user(
             session, name=name, role=role, password=password, branch=branch or None, sponsor=sponsor or None
         )
-        audit.record(session, actor=user.scope.user, action="user.add", subject=f"user:{added.name}",
+        audit.record(session, actor=user.scope, action="user.add", subject=f"user:{added.name}",
                      detail={"role": role, "via": "web"})  # fmt: skip
         return added.name
 
@@ -77,7 +77,7 @@ async def disable_user(
 
     def work(session: Session) -> None:
         users.disable_user(session, name=name)
-        audit.record(session, actor=user.scope.user, action="user.disable", subject=f"user:{name}")
+        audit.record(session, actor=user.scope, action="user.disable", subject=f"user:{name}")
 
     await in_own_transaction(request, db, work)
     signed_in_users(request).forget(user=name)
@@ -97,9 +97,7 @@ async def set_setting(
     user.scope.require_admin()
 
     def work(session: Session) -> None:
-        row = set_branch_setting(session, branch=branch, name=name, value=value, by=user.scope.user)
-        audit.record(session, actor=user.scope.user, action="branch.setting", subject=f"branch:{branch}",
-                     branch_id=row.branch_id, detail={"name": name, "value": row.value})  # fmt: skip
+        set_branch_setting(session, branch=branch, name=name, value=value, actor=user.scope)
 
     await in_own_transaction(request, db, work)
     return _back("/admin", f"{branch}: {name} = {value}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -28,7 +29,7 @@ from api.web.session import (
     secure,
     web_user,
 )
-from ledger.access import audit, users
+from ledger.access import audit, rights, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.balances import account_history, trial_balance
@@ -235,7 +236,7 @@ async def treasurer_page(
     return page(
         request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
         notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),
-        due=due, may_write=user.scope.may_write(home.id),
+        due=due, may_write=user.scope.may_write(home.id), form_nonce=secrets.token_urlsafe(16),
     )  # fmt: skip
 
 
@@ -250,34 +251,30 @@ async def treasurer_payment(
     csrf: Annotated[str, Form(max_length=64)],
     bank_account: Annotated[str, Form(max_length=64)] = "",
     reference: Annotated[str, Form(max_length=200)] = "",
+    form_nonce: Annotated[str, Form(min_length=8, max_length=64)] = "",
 ) -> Response:
+    """Record a payment; the form's one-time nonce makes a double click record it once, and
+    two real receipts alike (same sponsor, amount and day) are two forms, so two payments."""
     user = web_user(request)
     lang = reader_lang(request)
     if not csrf_ok(csrf, user.token):
         return page(request, "message.html", lang, 400, user=user, message="bad_form")
-    payer = scoping.sponsor(db, user.scope, sponsor.strip())
-    if not user.scope.may_write(payer.branch_id):
-        raise Forbidden("a reader may not record payments")
     digits = amount.replace(".", "").replace(",", "").replace(" ", "")
     if not digits.isdigit() or int(digits) <= 0:
         raise InvalidEntry("the amount is a whole number of đồng, e.g. 500.000")
+    nonce = form_nonce or secrets.token_urlsafe(16)  # a form from before nonces: never a replay
 
-    def work(session: Session) -> int:
+    def work(session: Session) -> tuple[int, str]:
         payment = record_payment(
-            session, sponsor=payer.code, amount=int(digits), paid_on=paid_on, method=method,
-            recorded_by=user.scope.user, bank_account=bank_account or None if method == "bank" else None,
-            reference=reference,
-            idempotency_key=f"web:{user.scope.user}:{csrf}:{payer.code}:{digits}:{paid_on}",
+            session, sponsor=sponsor.strip(), amount=int(digits), paid_on=paid_on, method=method,
+            actor=user.scope, bank_account=bank_account or None if method == "bank" else None,
+            reference=reference, idempotency_key=f"web-payment:{user.scope.user}:{nonce}",
         )  # fmt: skip
-        audit.record(
-            session, actor=user.scope.user, action="payment", subject=f"sponsor:{payer.code}",
-            branch_id=payer.branch_id, detail={"amount": int(digits), "via": "web"},
-        )  # fmt: skip
-        return payment.amount
+        return payment.amount, rights.sponsor(session, user.scope, sponsor.strip()).name
 
-    paid = await in_own_transaction(request, db, work)
-    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer.name}" if lang == "vi"
-            else f"Recorded {format_vnd(paid, 'en')} from {payer.name}")  # fmt: skip
+    paid, payer = await in_own_transaction(request, db, work)
+    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer}" if lang == "vi"
+            else f"Recorded {format_vnd(paid, 'en')} from {payer}")  # fmt: skip
     return RedirectResponse(f"/treasurer?done={quote(done)}", status_code=303)
 
 
@@ -302,7 +299,7 @@ async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_l
             select(Sponsor).where(or_(Sponsor.code.ilike(like), Sponsor.name.ilike(like)), in_scope(Sponsor.branch_id))  # type: ignore[attr-defined]
             .order_by(Sponsor.code).limit(50)
         ).all()  # fmt: skip
-        audit.record(db, actor=user.scope.user, action="child.search", subject=f"search:{q.strip()[:50]}",
+        audit.record(db, actor=user.scope, action="child.search", subject=f"search:{q.strip()[:50]}",
                      branch_id=user.scope.home_branch_id, detail={"found": len(children)})  # fmt: skip
         db.commit()
     branches = {b.id: b.name for b in db.scalars(select(Branch))}

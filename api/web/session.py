@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.deps import signed_in_users
 from api.i18n import language
 from api.web.text import TEXT
-from ledger.access.scope import NotSignedIn, Scope
+from ledger.access.actor import Actor, NotSignedIn
 from ledger.money import format_vnd
 from pdf_templates.render import day_text, month_text, qr_svg
 
@@ -33,7 +33,7 @@ class SignInRequired(Exception):
 
 @dataclass(frozen=True, slots=True)
 class WebUser:
-    scope: Scope
+    scope: Actor
     token: str
 
     @property
@@ -60,7 +60,7 @@ def web_user(request: Request) -> WebUser:
     if not token:
         raise SignInRequired()
     try:
-        return WebUser(signed_in_users(request).scope(token), token)
+        return WebUser(signed_in_users(request).scope(token).via("web"), token)
     except NotSignedIn:
         raise SignInRequired() from None
 

@@ -17,7 +17,6 @@ from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.web.pages import _home_branch, _staff
 from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
-from ledger.access import audit
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.errors import InvalidEntry, NotFound
@@ -102,23 +101,9 @@ async def import_spreadsheet(
     with tempfile.TemporaryDirectory() as folder:
         path = await _saved(file, folder, (".csv", ".xlsx"))
         try:
-            outside = scoping.rows_outside_scope(db, user.scope, kind, path)
-            if outside:
-                raise importing.ImportRejected(kind, outside)
-
-            def work(session: Session) -> importing.ImportReport:
-                report = importing.import_file(session, kind, path)
-                audit.record(
-                    session,
-                    actor=user.scope.user,
-                    action="import",
-                    subject=f"import:{kind}",
-                    branch_id=user.scope.home_branch_id,
-                    detail={"file": path.name, "rows": report.rows},
-                )
-                return report
-
-            report = await in_own_transaction(request, db, work)
+            report = await in_own_transaction(
+                request, db, lambda session: importing.import_file(session, kind, path, actor=user.scope)
+            )
         except importing.ImportRejected as rejected:
             errors = [(e.row, e.column, e.vi if lang == "vi" else e.en) for e in rejected.errors]
             return page(
@@ -153,7 +138,7 @@ async def run_preview(
     home = _home_branch(db, user, None)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
     preview = await off_the_loop(
-        db, run.run_month, request.app.state.engine, wanted, by=user.scope.user, branch=home.code, dry_run=True
+        db, run.run_month, request.app.state.engine, wanted, actor=user.scope, branch=home.code, dry_run=True
     )
     return page(
         request, "run.html", reader_lang(request), user=user, branch=home, the_month=str(wanted),
@@ -169,11 +154,7 @@ async def run_start(
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
     user, home = _writer_at_home(request, db, csrf)
-    audit.record(db, actor=user.scope.user, action="run.start", subject=f"month:{month}", branch_id=home.id)
-    db.commit()
-    job = request.app.state.run_jobs.start(
-        month=Month.parse(month), by=user.scope.user, branch=home.code, dry_run=False
-    )
+    job = request.app.state.run_jobs.start(month=Month.parse(month), actor=user.scope, branch=home.code, dry_run=False)
     return RedirectResponse(f"/treasurer/run/{job.id}", status_code=303)
 
 
@@ -210,11 +191,9 @@ async def handovers(
 
     def work(session: Session) -> int:
         done = record_handovers(
-            session, month=Month.parse(month), on=today_in_vietnam(), by=user.scope.user, branch=home.code,
+            session, month=Month.parse(month), on=today_in_vietnam(), actor=user.scope, branch=home.code,
             method=method, bank_account=bank_account or None if method == "bank" else None,
         )  # fmt: skip
-        audit.record(session, actor=user.scope.user, action="handover", subject=f"month:{month}", branch_id=home.id,
-                     detail={"guardians": len(done), "via": "web"})  # fmt: skip
         return len(done)
 
     count = await in_own_transaction(request, db, work)
@@ -236,7 +215,7 @@ async def handover_one(
 ) -> Response:
     """One guardian received the month's money and signed the slip (its photo kept as evidence)."""
     user = _writer(request, csrf)
-    found = scoping.writable_child(db, user.scope, child.strip())
+    code = child.strip()
     content = await evidence.read(MAX_UPLOAD + 1) if evidence is not None and evidence.filename else b""
     if len(content) > MAX_UPLOAD:
         raise InvalidEntry("a photo may be at most 20 MB")
@@ -244,23 +223,14 @@ async def handover_one(
 
     def work(session: Session) -> None:
         record_handovers(
-            session, month=Month.parse(month), on=today_in_vietnam(), by=user.scope.user, children=[found.code],
+            session, month=Month.parse(month), on=today_in_vietnam(), actor=user.scope, children=[code],
             method=method, bank_account=bank_account or None if method == "bank" else None,
             received_by=received_by.strip(), evidence=slip,
         )  # fmt: skip
-        detail = {"month": month, "via": "web", "evidence": bool(slip)}
-        audit.record(
-            session,
-            actor=user.scope.user,
-            action="handover",
-            subject=f"child:{found.code}",
-            branch_id=found.branch_id,
-            detail=detail,
-        )
 
     await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return _back("/treasurer", f"{found.code}: đã giao" if lang == "vi" else f"{found.code}: handed over")
+    return _back("/treasurer", f"{code}: đã giao" if lang == "vi" else f"{code}: handed over")
 
 
 @router.get("/treasurer/bank", response_class=HTMLResponse)
@@ -302,8 +272,8 @@ async def bank_statement(
         path = await _saved(file, folder, (".csv", ".xlsx", ".xml"))
 
         def work(session: Session) -> tuple[int, int]:
-            imported = import_statement(session, path=path, account=bank.code, by=user.scope.user)
-            matched = reconcile.auto_match(session, account=bank.code, by=user.scope.user)
+            imported = import_statement(session, path=path, account=bank.code, actor=user.scope)
+            matched = reconcile.auto_match(session, account=bank.code, actor=user.scope)
             return imported.new_lines, matched.matched_lines
 
         new, matched = await in_own_transaction(request, db, work)
@@ -335,11 +305,11 @@ async def bank_line(
 
     def work(session: Session) -> None:
         if action == "book":
-            reconcile.book_line(session, line_id=line_id, account=account, description=reason, by=user.scope.user)
+            reconcile.book_line(session, line_id=line_id, account=account, description=reason, actor=user.scope)
         else:
             reconcile.match(
                 session, account=bank.code, lines=[(line_id, None)], entries=[(int(transaction), None)],
-                reason=reason, by=user.scope.user,
+                reason=reason, actor=user.scope,
             )  # fmt: skip
 
     await in_own_transaction(request, db, work)
@@ -359,8 +329,7 @@ async def close(
     user, home = _writer_at_home(request, db, csrf)
 
     def work(session: Session) -> date:
-        event = close_month(session, branch=home.code, month=Month.parse(month), by=user.scope.user)
-        audit.record(session, actor=user.scope.user, action="period.close", subject=f"month:{month}", branch_id=home.id)
+        event = close_month(session, branch=home.code, month=Month.parse(month), actor=user.scope)
         return event.closed_through  # type: ignore[return-value]
 
     through = await in_own_transaction(request, db, work)

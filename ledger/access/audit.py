@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from ledger.access.actor import Actor
 from ledger.access.models import AuditEvent
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -17,7 +18,7 @@ AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 def record(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     action: str,
     subject: str,
     branch_id: int | None = None,
@@ -28,7 +29,8 @@ def record(
     session.execute(
         insert(AUDIT).values(
             at=now or datetime.now(UTC),
-            actor=actor,
+            actor=actor.user,
+            door=actor.door,
             action=action,
             subject=subject[:200],
             branch_id=branch_id,

@@ -68,7 +68,7 @@ class AuditEvent(SQLModel, table=True):
     """Who did or read what, and when; never edited or deleted."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_subject", "subject"),)
+    __table_args__ = (Index("ix_audit_event_subject", "subject"), Index("ix_audit_event_action_at", "action", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)
@@ -76,4 +76,5 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(sa_type=String(64), description="e.g. child.read, transaction.create, consent.withdraw")
     subject: str = Field(sa_type=String(200), description="what it concerns, e.g. child:C-000123")
     branch_id: int | None = Field(default=None, foreign_key="branch.id", description="for scoping reads of the log")
+    door: str = Field(default="", sa_type=String(8), description="web, api, cli or job")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

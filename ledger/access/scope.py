@@ -18,59 +18,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
+from ledger.access.actor import ADMIN, AUDITOR, SPONSOR, TREASURER, Actor, Forbidden, NotSignedIn
 from ledger.access.models import AccessToken, User
 from ledger.access.users import digest
 from ledger.accounts import branch_and_descendants
-from ledger.errors import LedgerError
+from ledger.errors import NotFound
 from ledger.models import Branch
 
-ADMIN, TREASURER, AUDITOR, SPONSOR = "admin", "treasurer", "auditor", "sponsor"
-
-
-class NotSignedIn(LedgerError):
-    def __init__(self) -> None:
-        super().__init__("sign in first: the token is missing, expired or revoked")
-
-
-class Forbidden(LedgerError):
-    """The thing is in the user's scope, but the role may not do this to it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    user: str
-    role: str
-    branch_ids: frozenset[int] | None  # None: every branch
-    sponsor_id: int | None = None
-    home_branch_id: int | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ADMIN
-
-    @property
-    def is_sponsor(self) -> bool:
-        return self.role == SPONSOR
-
-    def sees_branch(self, branch_id: int | None) -> bool:
-        if self.role == SPONSOR:
-            return False
-        return self.branch_ids is None or branch_id in self.branch_ids
-
-    def may_write(self, branch_id: int | None) -> bool:
-        return self.role in (ADMIN, TREASURER) and self.sees_branch(branch_id)
-
-    def require_staff(self) -> None:
-        if self.role == SPONSOR:
-            raise Forbidden("sponsors see only their own pledges, payments and statements")
-
-    def require_writer(self) -> None:
-        if self.role not in (ADMIN, TREASURER):
-            raise Forbidden(f"a user with role {self.role} may read but not change anything")
-
-    def require_admin(self) -> None:
-        if self.role != ADMIN:
-            raise Forbidden("only an administrator may do this")
+__all__ = ["ADMIN", "AUDITOR", "SPONSOR", "TREASURER", "Actor", "Forbidden", "NotSignedIn", "SignedIn", "scope_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +67,28 @@ def subtree(session: Session, branch_id: int, include_below: bool) -> frozenset[
     return frozenset(b.id for b in branch_and_descendants(session, code) if b.id is not None)
 
 
-def scope_of(session: Session, user: SignedIn) -> Scope:
+def scope_of(session: Session, user: SignedIn, door: str = "api") -> Actor:
+    """The actor ``user`` is when acting through ``door``."""
     if user.role == ADMIN:
-        return Scope(user.name, ADMIN, None)
+        return Actor(user.name, ADMIN, None, door=door)
     if user.role == SPONSOR:
-        return Scope(user.name, SPONSOR, frozenset(), sponsor_id=user.sponsor_id)
+        return Actor(user.name, SPONSOR, frozenset(), sponsor_id=user.sponsor_id, door=door)
     assert user.branch_id is not None
     # Auditors read everything below their branch; treasurers only if given.
     below = True if user.role == AUDITOR else user.include_below
-    return Scope(user.name, user.role, subtree(session, user.branch_id, below), home_branch_id=user.branch_id)
+    return Actor(
+        user.name, user.role, subtree(session, user.branch_id, below), home_branch_id=user.branch_id, door=door
+    )
+
+
+def actor_named(session: Session, name: str, door: str) -> Actor:
+    """The actor an enabled user ``name`` is (for a door that names users rather than signing them in)."""
+    row = session.execute(
+        select(User.id, User.name, User.role, User.branch_id, User.include_below, User.sponsor_id).where(
+            User.name == name,
+            User.disabled_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"there is no enabled user {name!r}")
+    return scope_of(session, SignedIn(*row), door=door)

@@ -8,7 +8,6 @@ its SHA-256 goes into the transaction's metadata, so the hash chain vouches for 
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,6 +15,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import exists, select
 from sqlmodel import Session
 
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.disbursement.models import Evidence, Handover
 from ledger.errors import InvalidEntry, LedgerError, NotFound
@@ -26,6 +27,23 @@ from ledger.register.models import BankAccount, Child
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/tiff", "application/pdf")
+
+
+def content_type_of(content: bytes) -> str | None:
+    """What a file is, from its first bytes (its name says only what someone called it)."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    if content[4:8] == b"ftyp" and content[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "image/heic"
+    if content[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
 
 
 class AlreadyHandedOver(LedgerError):
@@ -53,7 +71,7 @@ def keep_evidence(session: Session, evidence: EvidenceFile, *, by: str, now: dat
         raise InvalidEntry(f"{evidence.filename} is empty")
     if size > MAX_EVIDENCE_BYTES:
         raise InvalidEntry(f"{evidence.filename} is {size // 1024 // 1024} MB: evidence may be at most 20 MB")
-    content_type = mimetypes.guess_type(evidence.filename)[0] or "application/octet-stream"
+    content_type = content_type_of(evidence.content)
     if content_type not in EVIDENCE_TYPES:
         raise InvalidEntry(f"{evidence.filename} is not a photo or a PDF scan (JPEG, PNG, WebP, HEIC, TIFF or PDF)")
     digest = hashlib.sha256(evidence.content).hexdigest()
@@ -79,7 +97,7 @@ def record_handovers(
     *,
     month: Month,
     on: date,
-    by: str,
+    actor: Actor,
     children: Sequence[str] = (),
     branch: str | None = None,
     method: str = "cash",
@@ -99,6 +117,11 @@ def record_handovers(
         raise InvalidEntry("name the children, or a branch for all of its children, not both")
     if evidence is not None and len(children) != 1:
         raise InvalidEntry("a slip is evidence for one child: name that child")
+    where = rights.writable_branch(session, actor, branch).id if branch is not None else None
+    for code in children:
+        where = rights.writable_child(session, actor, code).branch_id
+    if method == "bank" and bank_account:
+        rights.writable_bank_account(session, actor, bank_account)
     source = _source(session, method, bank_account)
     owed = _owed(session, month, children, branch)
     done = dict(
@@ -112,7 +135,7 @@ def record_handovers(
         if owed[code][0].id in done:
             raise AlreadyHandedOver(code, month, done[owed[code][0].id])
     waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
-    kept = keep_evidence(session, evidence, by=by, now=now) if evidence is not None else None
+    kept = keep_evidence(session, evidence, by=actor.user, now=now) if evidence is not None else None
     codes = {b.id: b.code for b in session.scalars(select(Branch))}
     entries = []
     for code, child, amount in waiting:
@@ -129,7 +152,7 @@ def record_handovers(
                     Leg(AccountKey(branch_code, f"liabilities:payable:guardian:{code}"), amount),
                     Leg(paid_from, -amount),
                 ),
-                posted_by=by,
+                posted_by=actor.user,
                 idempotency_key=f"handover:{code}:{month}",
                 kind="handover",
                 metadata={
@@ -156,6 +179,14 @@ def record_handovers(
     ]
     session.add_all(handovers)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="handover",
+        subject=f"child:{children[0]}" if len(children) == 1 else f"branch:{branch or ','.join(children)[:150]}",
+        branch_id=where,
+        detail={"month": str(month), "method": method, "guardians": len(handovers), "evidence": kept is not None},
+    )
     return handovers
 
 

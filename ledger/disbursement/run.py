@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import Engine, exists, insert, select, text
 from sqlmodel import Session
 
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, setting_in_force
 from ledger.db import is_sqlite
@@ -95,7 +97,7 @@ def run_month(
     engine: Engine,
     month: Month,
     *,
-    by: str,
+    actor: Actor,
     branch: str | None = None,
     dry_run: bool = False,
     on: date | None = None,
@@ -113,8 +115,10 @@ def run_month(
     if chunk < 1:
         raise RunError("a run posts at least one decision per database transaction")
     on = on or today_in_vietnam(now)
-    if not by.strip():
+    if not actor.user.strip():
         raise RunError("say who runs the month (--by): the run records it")
+    _may_run(engine, actor, branch, dry_run)
+    by = actor.user
     if month.first_day > on and not dry_run:
         raise RunError(f"{month} has not begun; its run can start from {month.first_day:%d/%m/%Y}")
     if dry_run:
@@ -126,6 +130,10 @@ def run_month(
             _post(engine, run_id, progress, now, chunk)
         with Session(engine, expire_on_commit=False) as session:
             result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
+            audit.record(
+                session, actor=actor, action="run.start", subject=f"month:{month}",
+                branch_id=_branch_id(session, branch), detail={"run": result.run_id, "status": result.status}, now=now,
+            )  # fmt: skip
             session.commit()
         result.resumed = resumed
         if result.status == "approved":
@@ -136,14 +144,16 @@ def run_month(
 
 
 def approve_run(
-    engine: Engine, run_id: int, *, by: str, progress: Progress | None = None, now: datetime | None = None
+    engine: Engine, run_id: int, *, actor: Actor, progress: Progress | None = None, now: datetime | None = None
 ) -> RunResult:
     """Approve a prepared run (four eyes: not by its preparer) and post it."""
+    by = actor.user
     with exclusive_run(engine), _fewer_collections():
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(Run, run_id)
-            if run is None:
+            if run is None or not (actor.is_admin if run.branch_id is None else actor.sees_branch(run.branch_id)):
                 raise RunNotFound(run_id)
+            actor.require_writer()
             if not by.strip():
                 raise FourEyesRefused("say who approves the run (--by): the approval records it")
             if run.status != "prepared":
@@ -157,6 +167,9 @@ def approve_run(
                 raise RunOutdated(run_id, differences)
             run.status, run.approved_by, run.approved_at = "approved", by, now or datetime.now(UTC)
             session.add(run)
+            audit.record(
+                session, actor=actor, action="run.approve", subject=f"run:{run_id}", branch_id=run.branch_id, now=now
+            )
             session.commit()
             month, summary = Month.of(run.month), _summary_of(run)
         _post(engine, run_id, progress, now)
@@ -164,6 +177,22 @@ def approve_run(
 
 
 # --- preparing --------------------------------------------------------------------------
+
+
+def _may_run(engine: Engine, actor: Actor, branch: str | None, dry_run: bool) -> None:
+    """Running (or previewing) a month is for the branch's writers (readers may preview theirs)."""
+    if branch is None:
+        rights.whole_ledger(actor, "running the month")
+        return
+    with Session(engine) as session:
+        if dry_run:
+            rights.branch(session, actor, branch)
+        else:
+            rights.writable_branch(session, actor, branch)
+
+
+def _branch_id(session: Session, branch: str | None) -> int | None:
+    return get_branch(session, branch).id if branch is not None else None
 
 
 def scope_of(session: Session, branch: str | None) -> tuple[int | None, set[int] | None]:

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from ledger.access import audit
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, NotFound
 from ledger.money import format_vnd
 from ledger.reconciliation.formats import ParsedLine, ParsedStatement, read_statement
@@ -78,12 +79,13 @@ def import_statement(
     *,
     path: Path,
     account: str,
-    by: str,
+    actor: Actor,
     format: str | None = None,
     mapping: str | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
     """Read ``path`` and keep its new lines for the bank account ``account``."""
+    rights.writable_bank_account(session, actor, account)
     target = bank_account(session, account, lock=True)
     parsed = read_statement(path, format, mapping)
     if not parsed.lines and parsed.opening is None:
@@ -121,7 +123,7 @@ def import_statement(
         lines=len(parsed.lines),
         new_lines=len(fresh),
         imported_at=now or datetime.now(UTC),
-        imported_by=by,
+        imported_by=actor.user,
     )
     session.add(statement)
     session.flush()
@@ -145,7 +147,7 @@ def import_statement(
         )
     audit.record(
         session,
-        actor=by,
+        actor=actor,
         action="bank.import",
         subject=f"bank-account:{target.code}",
         branch_id=target.branch_id,

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlmodel import Session
 
-from ledger.access import audit
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
 from ledger.db import is_sqlite
 from ledger.errors import InvalidEntry, LedgerError, NotFound
@@ -116,20 +117,29 @@ def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
     return found
 
 
-def reference_finder(session: Session) -> ReferenceFinder:
-    codes = dict(session.execute(select(Sponsor.code, Sponsor.code)).all())
-    codes.update(
-        session.execute(select(Pledge.code, Sponsor.code).join(Sponsor, Sponsor.id == Pledge.sponsor_id)).all()
-    )
+def reference_finder(session: Session, actor: Actor) -> ReferenceFinder:
+    """The sponsor and pledge codes a line may name: those of sponsors the actor may record payments for.
+
+    Money naming a sponsor outside the actor's branches waits in suspense for someone who may.
+    """
+    sponsors = select(Sponsor.code, Sponsor.code)
+    pledges = select(Pledge.code, Sponsor.code).join(Sponsor, Sponsor.id == Pledge.sponsor_id)
+    if actor.branch_ids is not None:
+        writable = [b for b in actor.branch_ids if actor.may_write(b)]
+        sponsors = sponsors.where(Sponsor.branch_id.in_(writable))  # type: ignore[attr-defined]
+        pledges = pledges.where(Sponsor.branch_id.in_(writable))  # type: ignore[attr-defined]
+    codes = dict(session.execute(sponsors).all())
+    codes.update(session.execute(pledges).all())
     return ReferenceFinder(codes)
 
 
-def auto_match(session: Session, *, account: str, by: str, now: datetime | None = None) -> AutoMatchResult:
+def auto_match(session: Session, *, account: str, actor: Actor, now: datetime | None = None) -> AutoMatchResult:
     """Match what the rules can (``matching``), creating payments and suspense entries as they say."""
+    rights.writable_bank_account(session, actor, account)
     bank = bank_account(session, account, lock=True)  # two people matching at once would match twice
     now = now or datetime.now(UTC)
     lines = open_lines(session, bank)
-    proposals = plan(lines, open_entries(session, bank), reference_finder(session))
+    proposals = plan(lines, open_entries(session, bank), reference_finder(session, actor))
     day_of = {line.id: line for line in lines}
     key = _ledger_key(session, bank)
     result = AutoMatchResult()
@@ -147,7 +157,7 @@ def auto_match(session: Session, *, account: str, by: str, now: datetime | None 
                 method="bank",
                 bank_account=bank.code,
                 reference=line.description[:200],
-                recorded_by=by,
+                actor=actor,
                 idempotency_key=f"bank-line:{line.id}",
                 metadata={"bank_line": line.id},
             )
@@ -166,7 +176,7 @@ def auto_match(session: Session, *, account: str, by: str, now: datetime | None 
                     day_of[p.lines[0][0]].booked_on,
                     f"Chưa xác định / unidentified: {day_of[p.lines[0][0]].description}"[:500],
                     (Leg(key, p.lines[0][1]), Leg(AccountKey(key.branch, SUSPENSE), -p.lines[0][1])),
-                    posted_by=by,
+                    posted_by=actor.user,
                     idempotency_key=f"bank-suspense:{p.lines[0][0]}",
                     metadata={"bank_line": p.lines[0][0]},
                     kind="suspense",
@@ -177,14 +187,14 @@ def auto_match(session: Session, *, account: str, by: str, now: datetime | None 
         )
         made.extend(Proposal(p.rule, p.lines, ((t.id, p.lines[0][1]),)) for p, t in zip(chunk, posted, strict=True))
         result.to_suspense += len(chunk)
-    _store(session, bank, made, kind="auto", by=by, now=now)
+    _store(session, bank, made, kind="auto", by=actor.user, now=now)
     for proposal in made:
         result.rules[proposal.rule] += 1
         result.matched_lines += len(proposal.lines)
     result.unmatched_lines = len(lines) - result.matched_lines
     audit.record(
         session,
-        actor=by,
+        actor=actor,
         action="bank.auto-match",
         subject=f"bank-account:{bank.code}",
         branch_id=bank.branch_id,
@@ -266,7 +276,7 @@ def match(
     lines: Sequence[tuple[int, int | None]],
     entries: Sequence[tuple[int, int | None]],
     reason: str,
-    by: str,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Match:
     """Match lines (or parts of them) with transactions (or parts); the two sides must be equal.
@@ -278,6 +288,7 @@ def match(
         raise InvalidEntry("say why these are the same money: the reason is kept with the match")
     if not lines and not entries:
         raise InvalidEntry("name at least one bank line or transaction")
+    rights.writable_bank_account(session, actor, account)
     bank = bank_account(session, account, lock=True)  # two people matching at once would match twice
     open_by_line = {line.id: line for line in open_lines(session, bank)}
     open_by_txn = {entry.transaction_id: entry for entry in open_entries(session, bank)}
@@ -296,17 +307,24 @@ def match(
             "a match must balance (match part of a line to split it)"
         )
     proposal = Proposal("manual", tuple(line_parts), tuple(entry_parts))
-    (match_id,) = _store(session, bank, [proposal], kind="manual", by=by, now=now or datetime.now(UTC), reason=reason)
+    (match_id,) = _store(
+        session, bank, [proposal], kind="manual", by=actor.user, now=now or datetime.now(UTC), reason=reason
+    )
     found = session.get(Match, match_id)
     assert found is not None
-    _record(session, by, "bank.match", bank, {"match": match_id, "lines": line_parts, "entries": entry_parts,
+    _record(session, actor, "bank.match", bank, {"match": match_id, "lines": line_parts, "entries": entry_parts,
                                               "reason": reason})  # fmt: skip
     return found
 
 
-def _record(session: Session, by: str, action: str, bank: BankAccount, detail: dict[str, object]) -> None:
+def _record(session: Session, actor: Actor, action: str, bank: BankAccount, detail: dict[str, object]) -> None:
     audit.record(
-        session, actor=by, action=action, subject=f"bank-account:{bank.code}", branch_id=bank.branch_id, detail=detail
+        session,
+        actor=actor,
+        action=action,
+        subject=f"bank-account:{bank.code}",
+        branch_id=bank.branch_id,
+        detail=detail,
     )
 
 
@@ -319,30 +337,39 @@ def _part(what: str, key: int, wanted: int | None, left: int) -> int:
     return amount
 
 
-def unmatch(session: Session, *, match_id: int, reason: str, by: str, now: datetime | None = None) -> Match:
+def _require_writer_of(actor: Actor, bank: BankAccount | None, what: str) -> None:
+    """Out of sight is "does not exist"; in sight but read-only is ``Forbidden``."""
+    if bank is None or not actor.sees_branch(bank.branch_id):
+        raise NotFound(f"{what} does not exist")
+    actor.require_writer()
+
+
+def unmatch(session: Session, *, match_id: int, reason: str, actor: Actor, now: datetime | None = None) -> Match:
     """Undo a match (it stays in the record, marked undone); its lines and transactions are open again."""
     if not reason.strip():
         raise InvalidEntry("say why the match is undone: the reason is kept")
     found = session.get(Match, match_id)
     if found is None:
         raise NotFound(f"match {match_id} does not exist")
-    session.get(BankAccount, found.bank_account_id, with_for_update=True)
+    _require_writer_of(
+        actor, session.get(BankAccount, found.bank_account_id, with_for_update=True), f"match {match_id}"
+    )
     if found.undone_at is not None:
         raise MatchRefused(f"match {match_id} was already undone on {found.undone_at:%d/%m/%Y} by {found.undone_by}")
     session.execute(
         update(Match)
         .where(Match.id == match_id, _active())
-        .values(undone_at=now or datetime.now(UTC), undone_by=by, undo_reason=reason)
+        .values(undone_at=now or datetime.now(UTC), undone_by=actor.user, undo_reason=reason)
     )
     session.refresh(found)
     bank = session.get(BankAccount, found.bank_account_id)
     assert bank is not None
-    _record(session, by, "bank.unmatch", bank, {"match": match_id, "reason": reason})
+    _record(session, actor, "bank.unmatch", bank, {"match": match_id, "reason": reason})
     return found
 
 
 def book_line(
-    session: Session, *, line_id: int, account: str, description: str, by: str, now: datetime | None = None
+    session: Session, *, line_id: int, account: str, description: str, actor: Actor, now: datetime | None = None
 ) -> Match:
     """Post what is left of a bank line against ``account`` (a fee, interest) and match the two."""
     line = session.get(BankLine, line_id)
@@ -350,6 +377,7 @@ def book_line(
         raise NotFound(f"bank line {line_id} does not exist")
     bank = session.get(BankAccount, line.bank_account_id, with_for_update=True)
     assert bank is not None
+    _require_writer_of(actor, bank, f"bank line {line_id}")
     left = next((o.amount for o in open_lines(session, bank) if o.id == line_id), 0)
     if left == 0:
         raise MatchRefused(f"bank line {line_id} is already matched in full")
@@ -362,7 +390,7 @@ def book_line(
             line.booked_on,
             description.strip(),
             (Leg(key, left), Leg(AccountKey(key.branch, account), -left)),
-            posted_by=by,
+            posted_by=actor.user,
             idempotency_key=f"bank-book:{line_id}:{left}",
             metadata={"bank_line": line_id},
             kind="bank",
@@ -371,11 +399,11 @@ def book_line(
     )
     proposal = Proposal("booked", ((line_id, left),), ((posted.id, left),))
     (match_id,) = _store(
-        session, bank, [proposal], kind="manual", by=by, now=now or datetime.now(UTC), reason=description
+        session, bank, [proposal], kind="manual", by=actor.user, now=now or datetime.now(UTC), reason=description
     )
     found = session.get(Match, match_id)
     assert found is not None
-    _record(session, by, "bank.book", bank, {"line": line_id, "account": account, "transaction": posted.id})
+    _record(session, actor, "bank.book", bank, {"line": line_id, "account": account, "transaction": posted.id})
     return found
 
 
@@ -427,7 +455,7 @@ def clear_suspense(
     session: Session,
     *,
     transaction_id: int,
-    by: str,
+    actor: Actor,
     reason: str,
     sponsor: str | None = None,
     pledge: str | None = None,
@@ -442,8 +470,9 @@ def clear_suspense(
     if not reason.strip():
         raise InvalidEntry("say how the money was identified: the reason is kept")
     item = next((i for i in suspense_items(session) if i.transaction_id == transaction_id), None)
-    if item is None:
+    if item is None or not actor.sees_branch(session.scalar(select(Branch.id).where(Branch.code == item.branch))):
         raise NotFound(f"transaction {transaction_id} has nothing waiting in suspense")
+    actor.require_writer()
     amount = item.amount if amount is None else amount
     if not 0 < amount <= item.amount:
         raise InvalidEntry(
@@ -466,11 +495,11 @@ def clear_suspense(
             method="bank" if bank is not None else "cash",
             bank_account=bank.code if bank is not None else None,
             reference=item.description[:200],
-            recorded_by=by,
+            actor=actor,
             received_into=held,
             metadata=note,
         )
-        _record_clearing(session, by, item, payment.transaction_id, reason)
+        _record_clearing(session, actor, item, payment.transaction_id, reason)
         return payment.transaction_id
     posted = post(
         session,
@@ -478,21 +507,21 @@ def clear_suspense(
             item.day,
             f"Xác định khoản tạm thu / identified: {reason}"[:500],
             (Leg(held, amount), Leg(AccountKey(item.branch, account or ""), -amount)),
-            posted_by=by,
+            posted_by=actor.user,
             metadata=note,
             kind="suspense-cleared",
         ),
         now=now,
     )
-    _record_clearing(session, by, item, posted.id, reason)
+    _record_clearing(session, actor, item, posted.id, reason)
     return posted.id
 
 
-def _record_clearing(session: Session, by: str, item: SuspenseItem, transaction_id: int, reason: str) -> None:
+def _record_clearing(session: Session, actor: Actor, item: SuspenseItem, transaction_id: int, reason: str) -> None:
     branch_id = session.scalar(select(Branch.id).where(Branch.code == item.branch))
     audit.record(
         session,
-        actor=by,
+        actor=actor,
         action="bank.suspense-cleared",
         subject=f"transaction:{item.transaction_id}",
         branch_id=branch_id,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.errors import LedgerError
 from ledger.register.models import Child
-from ledger.register.queries import ChildNotFound
 
 ANONYMISED_NAME = "(ẩn danh)"
 
@@ -28,11 +28,9 @@ class ConsentAlreadyWithdrawn(LedgerError):
         super().__init__(f"consent for child {code!r} was already withdrawn on {on:%d/%m/%Y}")
 
 
-def withdraw_consent(session: Session, *, child: str, on: date) -> Child:
+def withdraw_consent(session: Session, *, child: str, on: date, actor: Actor, reason: str = "") -> Child:
     """Anonymise the child's personal fields as of ``on``; money and decisions are kept."""
-    record = session.scalar(select(Child).where(Child.code == child))
-    if record is None:
-        raise ChildNotFound(child)
+    record = rights.writable_child(session, actor, child)
     if record.consent_withdrawn_on is not None:
         raise ConsentAlreadyWithdrawn(child, record.consent_withdrawn_on)
     record.full_name = ANONYMISED_NAME
@@ -45,4 +43,12 @@ def withdraw_consent(session: Session, *, child: str, on: date) -> Child:
     record.consent_withdrawn_on = on
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="consent.withdraw",
+        subject=f"child:{child}",
+        branch_id=record.branch_id,
+        detail={"on": on.isoformat(), "reason": reason},
+    )
     return record

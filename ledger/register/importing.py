@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.access import audit
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, create_branch, get_account, open_account
 from ledger.eligibility.decide import age_on
 from ledger.eligibility.parameters import load as load_parameters
@@ -28,6 +30,7 @@ from ledger.models import Branch, BranchLevel, LedgerTransaction
 from ledger.money import parse_date
 from ledger.months import today_in_vietnam
 from ledger.posting import Entry, Leg, post
+from ledger.register.import_rights import rows_outside
 from ledger.register.models import BankAccount, BudgetReceipt, Child, Enrolment, Pledge, Sponsor
 from ledger.register.payments import receiving_account, record_payment
 from ledger.register.spreadsheets import Row, header_key, parse_amount, parse_month, read_rows
@@ -261,12 +264,20 @@ class _Checker:
         return text
 
 
-def import_file(session: Session, kind: str, path: Path, *, today: date | None = None) -> ImportReport:
-    """Import ``path`` as ``kind`` in the caller's transaction; ``ImportRejected`` if any row is bad."""
+def import_file(session: Session, kind: str, path: Path, *, actor: Actor, today: date | None = None) -> ImportReport:
+    """Import ``path`` as ``kind`` in the caller's transaction; ``ImportRejected`` if any row is bad.
+
+    Every row is checked against the actor's rights first: a row naming anything outside the
+    branches they may change is refused by row and column, and nothing is written.
+    """
     if kind not in KINDS:
         raise LedgerError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
+    actor.require_writer()
     columns = COLUMNS[kind]
     header, rows = read_rows(Path(path), {c.name: c.aliases for c in columns})
+    refused = rows_outside(session, actor, kind, rows)
+    if refused:
+        raise ImportRejected(kind, [_outside_error(number, column, code) for number, column, code in refused])
     check = _Checker()
     missing = [c.name for c in columns if c.required and c.name not in header]
     if missing:
@@ -290,7 +301,7 @@ def import_file(session: Session, kind: str, path: Path, *, today: date | None =
         )
     report = ImportReport(kind, rows=len(rows))
     writer = _WRITERS[kind]
-    plans = writer(session, rows, check, today or today_in_vietnam())
+    plans = writer(session, rows, check, today or today_in_vietnam(), actor)
     if check.errors:
         raise ImportRejected(kind, check.errors)
     for row_number, apply in plans:
@@ -302,7 +313,26 @@ def import_file(session: Session, kind: str, path: Path, *, today: date | None =
             raise ImportRejected(kind, [RowError(row_number, "", str(refused), str(refused))]) from None
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        subject=f"import:{kind}",
+        branch_id=actor.home_branch_id,
+        detail={"file": Path(path).name, "rows": report.rows, "created": report.created, "updated": report.updated},
+    )
     return report
+
+
+def _outside_error(number: int, column: str, code: str) -> RowError:
+    if not code:
+        return RowError(number, column, "only an administrator adds a province", "chỉ quản trị viên được thêm tỉnh")
+    return RowError(
+        number,
+        column,
+        f"{code!r} is outside the branches you may change",
+        f"{code!r} không thuộc các chi hội bạn được quản lý",
+    )
 
 
 Plan = tuple[int, Callable[[], str]]  # a row number, and what applies it: "created", "updated" or "unchanged"
@@ -334,7 +364,7 @@ def _update(record: Any, values: dict[str, Any], session: Session) -> str:
     return "updated"
 
 
-def _branches(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _branches(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(rows, check, lambda r: r.cells.get("code"))
     existing = _branches_by_code(session)
     in_file = {r.cells.get("code") for r in rows}
@@ -391,7 +421,7 @@ def open_standard_accounts(session: Session, branch: str, opened_on: date = date
         open_account(session, branch=branch, code=code, name=name, opened_on=opened_on, may_go_negative=may_go_negative)
 
 
-def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(rows, check, lambda r: r.cells.get("code"))
     branches = _branches_by_code(session)
     existing = {a.code: a for a in session.scalars(select(BankAccount))}
@@ -439,7 +469,7 @@ def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: da
     return plans
 
 
-def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(rows, check, lambda r: r.cells.get("code"))
     branches = _branches_by_code(session)
     plans: list[Plan] = []
@@ -475,7 +505,7 @@ def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date) -
     return plans
 
 
-def _children(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _children(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(rows, check, lambda r: r.cells.get("code"))
     branches = _branches_by_code(session)
     existing = {c.code: c for c in session.scalars(select(Child))}
@@ -574,7 +604,7 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date) -
     return plans
 
 
-def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _pledges(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(rows, check, lambda r: r.cells.get("code"))
     sponsors = {s.code: s for s in session.scalars(select(Sponsor))}
     children = {c.code: c for c in session.scalars(select(Child))}
@@ -625,7 +655,7 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date) ->
     return plans
 
 
-def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     _duplicates(
         rows,
         check,
@@ -705,7 +735,7 @@ def _idempotency_key(kind: str, row: Row, columns: tuple[str, ...]) -> str:
     return f"import:{kind}:" + hashlib.sha256(content.encode()).hexdigest()[:40]
 
 
-def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _payments(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     sponsors = {s.code: s for s in session.scalars(select(Sponsor))}
     pledges = {p.code: p for p in session.scalars(select(Pledge))}
     bank_accounts = {a.code: a for a in session.scalars(select(BankAccount))}
@@ -753,7 +783,7 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
                 pledge=pledge_code or None,
                 reference=row.cells.get("reference", ""),
                 payer=row.cells.get("payer", ""),
-                recorded_by="import",
+                actor=actor,
                 idempotency_key=key,
             )
             return "created"
@@ -762,7 +792,7 @@ def _payments(session: Session, rows: list[Row], check: _Checker, today: date) -
     return plans
 
 
-def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> list[Plan]:
+def _budget(session: Session, rows: list[Row], check: _Checker, today: date, actor: Actor) -> list[Plan]:
     branches = _branches_by_code(session)
     bank_accounts = {a.code: a for a in session.scalars(select(BankAccount))}
     plans: list[Plan] = []
@@ -802,7 +832,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
                     effective_date=received,
                     description=f"Nhận kinh phí {program} {row.cells.get('reference', '')}".strip(),
                     legs=(Leg(debit, amount), Leg(fund, -amount)),
-                    posted_by="import",
+                    posted_by=actor.user,
                     idempotency_key=key,
                     kind="budget",
                     metadata={"program": program, "reference": row.cells.get("reference", "")},
@@ -827,7 +857,7 @@ def _budget(session: Session, rows: list[Row], check: _Checker, today: date) -> 
     return plans
 
 
-_WRITERS: dict[str, Callable[[Session, list[Row], _Checker, date], list[Plan]]] = {
+_WRITERS: dict[str, Callable[[Session, list[Row], _Checker, date, Actor], list[Plan]]] = {
     "branches": _branches,
     "bank-accounts": _bank_accounts,
     "sponsors": _sponsors,

@@ -15,11 +15,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Branch, LedgerTransaction
 from ledger.posting import Entry, Leg, post
-from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, Sponsor
+from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge
 from ledger.register.pledges import allocate
 
 
@@ -39,7 +41,7 @@ def record_payment(
     amount: int,
     paid_on: date,
     method: str,
-    recorded_by: str,
+    actor: Actor,
     bank_account: str | None = None,
     pledge: str | None = None,
     reference: str = "",
@@ -48,30 +50,24 @@ def record_payment(
     received_into: AccountKey | None = None,
     metadata: dict[str, object] | None = None,
 ) -> Payment:
-    """Post a payment and allocate it; returns the payment (the existing one for a replayed key)."""
+    """Post a payment and allocate it; returns the payment (the existing one for a replayed key).
+
+    The actor must be able to change the sponsor, the bank account the money arrived in and
+    the pledge it names; the payment and its audit event are written together, once.
+    """
     if type(amount) is not int or amount <= 0:
         raise InvalidEntry(f"a payment is a positive whole number of đồng, not {amount!r}")
-    payer_sponsor = session.scalar(select(Sponsor).where(Sponsor.code == sponsor))
-    if payer_sponsor is None:
-        raise NotFound(f"sponsor {sponsor!r} is not in the register")
     if method not in ("bank", "cash"):
         raise InvalidEntry(f"a payment is made by bank or cash, not {method!r}")
+    payer_sponsor = rights.writable_sponsor(session, actor, sponsor)
     source = None
     if method == "bank":
-        source = session.scalar(select(BankAccount).where(BankAccount.code == (bank_account or "")))
-        if source is None:
-            raise NotFound(
-                f"bank account {bank_account!r} is not in the register"
-                if bank_account
-                else "a bank payment needs the bank account it arrived in"
-            )
+        if not bank_account:
+            raise NotFound("a bank payment needs the bank account it arrived in")
+        source = rights.writable_bank_account(session, actor, bank_account)
     elif bank_account:
         raise InvalidEntry("a cash payment has no bank account")
-    named = None
-    if pledge:
-        named = session.scalar(select(Pledge).where(Pledge.code == pledge))
-        if named is None:
-            raise NotFound(f"pledge {pledge!r} is not in the register")
+    named = rights.writable_pledge(session, actor, pledge) if pledge else None
     if idempotency_key is not None:
         existing = session.scalar(
             select(Payment)
@@ -110,7 +106,7 @@ def record_payment(
             effective_date=paid_on,
             description=f"{payer_sponsor.name}{by_whom} nộp tiền {reference}".strip(),
             legs=(Leg(debit, amount), *(Leg(k, -v) for k, v in credits.items())),
-            posted_by=recorded_by,
+            posted_by=actor.user,
             idempotency_key=idempotency_key,
             kind="receipt",
             metadata={
@@ -141,4 +137,12 @@ def record_payment(
             )  # type: ignore[arg-type]
         )
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="payment.record",
+        subject=f"payment:{payment.id}",
+        branch_id=payer_sponsor.branch_id,
+        detail={"sponsor": payer_sponsor.code, "amount": amount, "transaction": posted.id, "method": method},
+    )
     return payment

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
 from ledger.eligibility.decide import age_on, birthday, status_date
 from ledger.eligibility.parameters import in_force, load
 from ledger.errors import InvalidEntry, NotFound
@@ -218,16 +220,14 @@ def change_pledge(
     pledge: str,
     kind: str,
     from_month: Month,
-    recorded_by: str,
+    actor: Actor,
     reason: str = "",
     until_month: Month | None = None,
     amount: int | None = None,
     child: str | None = None,
 ) -> PledgeChange:
     """Record a change from ``from_month`` on; refused if it would reach back into a paid month."""
-    record = session.scalar(select(Pledge).where(Pledge.code == pledge))
-    if record is None:
-        raise NotFound(f"pledge {pledge!r} does not exist")
+    record = rights.writable_pledge(session, actor, pledge)
     if kind not in CHANGE_KINDS:
         raise InvalidEntry(f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
     last_paid = session.scalar(select(func.max(Allocation.month)).where(Allocation.pledge_id == record.id))
@@ -248,10 +248,7 @@ def change_pledge(
                 f"the new monthly amount must be {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫"
             )
     if kind == "move":
-        target = session.scalar(select(Child).where(Child.code == (child or "")))
-        if target is None:
-            raise NotFound(f"child {child!r} is not in the register")
-        new_child_id = target.id
+        new_child_id = rights.writable_child(session, actor, child or "").id
     if kind in ("end", "move", "pause") and not reason.strip():
         raise InvalidEntry(f"say why the pledge is {'ended' if kind == 'end' else kind + 'd'}: the reason is kept")
     change = PledgeChange(
@@ -262,10 +259,18 @@ def change_pledge(
         amount=amount if kind == "amount" else None,
         child_id=new_child_id,
         reason=reason.strip(),
-        recorded_by=recorded_by,
+        recorded_by=actor.user,
     )
     session.add(change)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="pledge.change",
+        subject=f"pledge:{pledge}",
+        branch_id=session.scalar(select(Child.branch_id).where(Child.id == record.child_id)),
+        detail={"kind": kind, "from": str(from_month), "reason": reason.strip(), "amount": amount, "child": child},
+    )
     return change
 
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger.access import audit
+from ledger.access.actor import Actor
 from ledger.eligibility import decide
-from ledger.errors import NotFound
+from ledger.errors import ChildNotFound, NotFound
 from ledger.models import Branch
 from ledger.months import Month
 from ledger.register.models import Child, Enrolment, Pledge, Sponsor
 from ledger.register.pledges import pledges_paying
 from ledger.register.policy import BranchPolicies
-
-
-class ChildNotFound(NotFound):
-    def __init__(self, code: str) -> None:
-        self.code = code
-        super().__init__(f"child {code!r} is not in the register")
 
 
 def child_facts(session: Session, code: str) -> tuple[decide.Child, Child]:
@@ -93,35 +91,41 @@ EXPORT_COLUMNS = {
 }
 
 
-def export_xlsx(session: Session, kind: str, path: Path, *, branch_ids: Collection[int] | None = None) -> int:
+def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int:
     """Write the register's ``kind`` in the import format (so the file imports back unchanged).
 
-    ``branch_ids`` limits it to the sponsors and children of those branches (and their pledges).
+    Only the sponsors and children of the actor's branches (and their pledges) are written.
+    Text is always written as text: a name typed as ``=HYPERLINK(…)`` is never a live formula.
     """
     from openpyxl import Workbook
 
     if kind not in EXPORT_COLUMNS:
         raise NotFound(f"cannot export {kind!r}: choose one of {', '.join(EXPORT_COLUMNS)}")
+    actor.require_staff()
+    branch_ids = actor.branch_ids
+    if kind == "children":  # a list of children's personal data leaving the system
+        audit.record(session, actor=actor, action="child.export", subject="children", branch_id=actor.home_branch_id)
     branches = {b.id: b.code for b in session.scalars(select(Branch))}
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = kind
-    sheet.append(list(EXPORT_COLUMNS[kind]))
+    append = functools.partial(append_as_text, sheet)
+    append(list(EXPORT_COLUMNS[kind]))
     count = 0
     if kind == "sponsors":
         query = select(Sponsor).order_by(Sponsor.code)
         if branch_ids is not None:
             query = query.where(Sponsor.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
         for s in session.scalars(query):
-            sheet.append([s.code, s.name, s.kind, s.phone, s.email, s.language, branches[s.branch_id]])
+            append([s.code, s.name, s.kind, s.phone, s.email, s.language, branches[s.branch_id]])
             count += 1
     elif kind == "children":
         query_children = select(Child).order_by(Child.code)
         if branch_ids is not None:
             query_children = query_children.where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
         for c in session.scalars(query_children):
-            sheet.append(
+            append(
                 [
                     c.code,
                     c.full_name,
@@ -148,7 +152,7 @@ def export_xlsx(session: Session, kind: str, path: Path, *, branch_ids: Collecti
             in_scope = select(Child.id).where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
             query_pledges = query_pledges.where(Pledge.child_id.in_(in_scope))  # type: ignore[attr-defined]
         for p in session.scalars(query_pledges):
-            sheet.append(
+            append(
                 [
                     p.code,
                     sponsors[p.sponsor_id],
@@ -162,6 +166,17 @@ def export_xlsx(session: Session, kind: str, path: Path, *, branch_ids: Collecti
             count += 1
     workbook.save(path)
     return count
+
+
+def append_as_text(sheet: Any, values: Sequence[object]) -> None:
+    """Append a row; strings stay strings, even those a spreadsheet would read as a formula."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value[:1] in FORMULA_STARTS:
+            cell.data_type = "s"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(day: object) -> str:

@@ -33,6 +33,7 @@ from ledger.statements.document import Period, StatementRequest, verification_co
 from ledger.statements.issue import gather
 from pdf_templates import render_pdf
 from tests.conftest import TestDatabase, make_test_database
+from tests.factories import admin
 
 PASSWORD = "mat-khau-thu-nghiem"
 IN, OUT = "hp-an-lao", "hp-tien-lang"
@@ -132,14 +133,14 @@ def _reconcile_a_little(database: TestDatabase, codes: Codes, side: str, folder:
     )
 
     def work(session: Session) -> None:
-        import_statement(session, path=path, account=bank, by="test")
-        reconcile.auto_match(session, account=bank, by="test")
+        import_statement(session, path=path, account=bank, actor=admin("test"))
+        reconcile.auto_match(session, account=bank, actor=admin("test"))
         fee = session.scalar(select(BankLine).where(BankLine.bank_reference == "F1", BankLine.description == "PHI SMS")
                              .order_by(BankLine.id.desc()))  # fmt: skip
         assert fee is not None
         codes.bank[side], codes.bank_line[side] = bank, fee.id  # type: ignore[assignment]
         codes.match[side] = reconcile.book_line(  # type: ignore[assignment]
-            session, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", by="test"
+            session, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", actor=admin("test")
         ).id
         waiting = [i for i in reconcile.suspense_items(session) if i.branch == side and i.amount == 250_000]
         codes.suspense[side] = waiting[-1].transaction_id

@@ -18,7 +18,7 @@ from ledger.models import LedgerTransaction
 from ledger.months import Month
 from ledger.verify import verify
 from tests.disbursement.test_monthly_run import BRANCH, money_in_january_and_february, payable, run
-from tests.factories import balance_of, transfer
+from tests.factories import admin, balance_of, transfer
 
 JANUARY = Month(2026, 1)
 SLIP = EvidenceFile("bien-nhan-C-1.jpg", b"\xff\xd8\xff\xe0 signed slip of Tran Thi Binh")
@@ -26,7 +26,7 @@ SLIP = EvidenceFile("bien-nhan-C-1.jpg", b"\xff\xd8\xff\xe0 signed slip of Tran 
 
 def hand_over(engine, **options):
     return run_in_transaction(
-        engine, lambda s: record_handovers(s, month=JANUARY, on=date(2026, 1, 10), by="thu-quy", **options)
+        engine, lambda s: record_handovers(s, month=JANUARY, on=date(2026, 1, 10), actor=admin("thu-quy"), **options)
     )
 
 
@@ -66,7 +66,10 @@ def test_a_whole_branch_is_handed_over_by_bank_in_one_go_and_only_once(january):
 def test_refusals_say_what_to_do(january):
     with pytest.raises(NothingToHandOver, match="run the month first"):
         run_in_transaction(
-            january, lambda s: record_handovers(s, month=Month(2026, 2), on=date(2026, 2, 10), by="x", children=["C-1"])
+            january,
+            lambda s: record_handovers(
+                s, month=Month(2026, 2), on=date(2026, 2, 10), actor=admin("x"), children=["C-1"]
+            ),
         )
     with pytest.raises(InvalidEntry, match="not a photo or a PDF"):
         hand_over(january, children=["C-1"], evidence=EvidenceFile("slip.exe", b"MZ"))

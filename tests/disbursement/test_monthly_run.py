@@ -36,7 +36,7 @@ from ledger.register.importing import import_file
 from ledger.register.payments import record_payment
 from ledger.register.pledges import change_pledge
 from ledger.verify import verify
-from tests.factories import balance_of
+from tests.factories import admin, balance_of
 from tests.register.test_import import write
 
 BRANCHES = """code,name,parent,level,province
@@ -70,7 +70,7 @@ def at(day: date) -> datetime:
 
 def imported(engine, tmp_path, kind: str, text: str) -> None:
     path = write(tmp_path, f"{kind}.csv", text)
-    run_in_transaction(engine, lambda s: import_file(s, kind, path, today=date(2025, 12, 15)))
+    run_in_transaction(engine, lambda s: import_file(s, kind, path, actor=admin(), today=date(2025, 12, 15)))
 
 
 def pay(engine, sponsor: str, amount: int, on: date, pledge: str | None = None) -> None:
@@ -84,7 +84,7 @@ def pay(engine, sponsor: str, amount: int, on: date, pledge: str | None = None) 
             method="bank",
             bank_account="vcb-main",
             pledge=pledge,
-            recorded_by=BY,
+            actor=admin(BY),
         ),
     )
 
@@ -103,7 +103,7 @@ def run(engine, month: str, **options):
     return run_month(
         engine,
         m,
-        by=options.pop("by", BY),
+        actor=options.pop("actor", admin(BY)),
         on=m.first_day.replace(day=5),
         now=at(m.first_day.replace(day=5)),
         **options,
@@ -130,7 +130,7 @@ def register(engine, tmp_path):
             from_month=Month(2026, 4),
             until_month=Month(2026, 5),
             reason="nhà tài trợ đi công tác",
-            recorded_by=BY,
+            actor=admin(BY),
         ),
     )
     return engine
@@ -247,39 +247,43 @@ def test_a_dry_run_shows_the_plan_and_posts_nothing(register, tmp_path):
 
 def test_a_month_that_has_not_begun_cannot_be_run(register):
     with pytest.raises(LedgerError, match="has not begun"):
-        run_month(register, Month(2026, 2), by=BY, on=date(2026, 1, 31))
+        run_month(register, Month(2026, 2), actor=admin(BY), on=date(2026, 1, 31))
 
 
 def test_four_eyes_a_run_waits_for_a_second_person_and_its_preparer_cannot_approve_it(register, tmp_path):
     engine = register
     money_in_january_and_february(engine, tmp_path)
-    run_in_transaction(engine, lambda s: set_branch_setting(s, branch="hp", name="four-eyes", value="on", by="admin"))
+    run_in_transaction(
+        engine, lambda s: set_branch_setting(s, branch="hp", name="four-eyes", value="on", actor=admin("admin"))
+    )
     count = transactions(engine)
-    prepared = run(engine, "2026-01", by="thu-quy")
+    prepared = run(engine, "2026-01", actor=admin("thu-quy"))
     assert prepared.status == "prepared" and prepared.four_eyes
     assert transactions(engine) == count  # nothing posted before approval
     with pytest.raises(FourEyesRefused, match="another person"):
-        approve_run(engine, prepared.run_id, by="thu-quy", now=at(date(2026, 1, 5)))
+        approve_run(engine, prepared.run_id, actor=admin("thu-quy"), now=at(date(2026, 1, 5)))
     assert transactions(engine) == count
-    approved = approve_run(engine, prepared.run_id, by="ke-toan", now=at(date(2026, 1, 6)))
+    approved = approve_run(engine, prepared.run_id, actor=admin("ke-toan"), now=at(date(2026, 1, 6)))
     assert approved.status == "done"
     assert transactions(engine) == count + 3
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Disbursement)) == 3
     with pytest.raises(FourEyesRefused, match="not waiting for approval"):
-        approve_run(engine, prepared.run_id, by="ke-toan")
+        approve_run(engine, prepared.run_id, actor=admin("ke-toan"))
 
 
 def test_an_approval_is_refused_when_the_ledger_changed_since_preparation(register, tmp_path):
     engine = register
     budget(engine, tmp_path, 2_000_000, date(2026, 1, 5))
-    run_in_transaction(engine, lambda s: set_branch_setting(s, branch=BRANCH, name="four-eyes", value="on", by="admin"))
+    run_in_transaction(
+        engine, lambda s: set_branch_setting(s, branch=BRANCH, name="four-eyes", value="on", actor=admin("admin"))
+    )
     prepared = run(engine, "2026-01")  # C-1 and C-2 have empty funds: shortfalls
     pay(engine, "S-1", 500_000, date(2026, 1, 5))
     with pytest.raises(RunOutdated, match="C-1 godmother: prepared paid 0 of 500,000, now paid 500,000"):
-        approve_run(engine, prepared.run_id, by="ke-toan")
+        approve_run(engine, prepared.run_id, actor=admin("ke-toan"))
     again = run(engine, "2026-01")  # preparing again supersedes the stale run
-    assert approve_run(engine, again.run_id, by="ke-toan").summary.paid_total == 500_000 + 1_050_000
+    assert approve_run(engine, again.run_id, actor=admin("ke-toan")).summary.paid_total == 500_000 + 1_050_000
 
 
 def test_check_re_derives_decisions_and_reports_what_changed_since(register, tmp_path):

@@ -18,6 +18,7 @@ from ledger.months import VIETNAM, Month, today_in_vietnam
 from ledger.register.models import Sponsor
 from ledger.schedule.models import JobExecution, Notice, StoredStatement
 from ledger.schedule.plans import JobSpec
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 
@@ -25,7 +26,8 @@ from tests.statements.conftest import load_small_demo
 def small(database):
     load_small_demo(database, children=12, sponsors=10, months=2)
     run_in_transaction(
-        database.engine, lambda s: set_branch_setting(s, branch="hp", name="monthly-run", value="on", by="admin")
+        database.engine,
+        lambda s: set_branch_setting(s, branch="hp", name="monthly-run", value="on", actor=admin("admin")),
     )
     return database
 

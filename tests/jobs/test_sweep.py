@@ -14,6 +14,7 @@ from ledger.register.pledges import change_pledge
 from ledger.register.policy import BranchPolicies
 from ledger.schedule.models import Notice
 from ledger.schedule.sweep import sweep
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 
@@ -43,7 +44,7 @@ def test_ageing_out_school_cards_and_ending_pledges(database):
     )
     run_in_transaction(
         database.engine,
-        lambda s: change_pledge(s, pledge=pledge.code, kind="end", from_month=this.next(), recorded_by="t",
+        lambda s: change_pledge(s, pledge=pledge.code, kind="end", from_month=this.next(), actor=admin("t"),
                                 reason="chuyển công tác"),
     )  # fmt: skip
     counts = run_in_transaction(database.engine, lambda s: sweep(s, branch="hp", today=today))

@@ -15,6 +15,7 @@ from ledger.disbursement.models import Run
 from ledger.months import Month, today_in_vietnam
 from ledger.schedule.models import JobExecution
 from tests.cli.test_cli import GODMOTHER
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 
@@ -22,7 +23,8 @@ from tests.statements.conftest import load_small_demo
 def test_two_workers_run_the_missed_month_once(database, tmp_path):
     load_small_demo(database, children=12, sponsors=10, months=2)
     run_in_transaction(
-        database.engine, lambda s: set_branch_setting(s, branch="hp", name="monthly-run", value="on", by="admin")
+        database.engine,
+        lambda s: set_branch_setting(s, branch="hp", name="monthly-run", value="on", actor=admin("admin")),
     )
     env = {**database.env(), "SMTP_HOST": ""}
     workers = [

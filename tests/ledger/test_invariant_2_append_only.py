@@ -12,7 +12,7 @@ from ledger.db import run_in_transaction
 from ledger.months import Month
 from ledger.periods import close_month
 from ledger.posting import DisbursementKey, Entry, Leg, post
-from tests.factories import BANK, commune, fund, payable, transfer
+from tests.factories import BANK, admin, commune, fund, payable, transfer
 from tests.ledger.raw import refused, scalar
 
 
@@ -31,7 +31,9 @@ def posted(database):
         disbursement=DisbursementKey("C-000123", "godmother", Month(2025, 5)),
     )
     run_in_transaction(database.engine, lambda s: post(s, entry))
-    run_in_transaction(database.engine, lambda s: close_month(s, branch="an-lao", month=Month(2025, 1), by="thu-quy"))
+    run_in_transaction(
+        database.engine, lambda s: close_month(s, branch="an-lao", month=Month(2025, 1), actor=admin("thu-quy"))
+    )
     return database
 
 

@@ -5,28 +5,27 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
+from ledger.access.actor import TREASURER, Actor
 from ledger.db import run_in_transaction
 from ledger.errors import NotPermitted, PeriodClosed, PeriodError
 from ledger.months import Month
 from ledger.periods import close_month, period_history, reopen_month
 from ledger.posting import reverse
-from tests.factories import BANK, balance_of, commune, fund, transfer
+from tests.factories import BANK, admin, balance_of, commune, fund, transfer
 
 LATER = datetime(2025, 7, 10, tzinfo=UTC)
 
 
 def close(engine, branch: str, month: str, now: datetime = LATER):
     return run_in_transaction(
-        engine, lambda s: close_month(s, branch=branch, month=Month.parse(month), by="thu-quy", now=now)
+        engine, lambda s: close_month(s, branch=branch, month=Month.parse(month), actor=admin("thu-quy"), now=now)
     )
 
 
 def reopen(engine, branch: str, month: str, *, reason: str = "sai sót", as_admin: bool = True):
+    actor = admin("quan-tri") if as_admin else Actor("thu-quy", TREASURER, None, door="cli")
     return run_in_transaction(
-        engine,
-        lambda s: reopen_month(
-            s, branch=branch, month=Month.parse(month), by="quan-tri", reason=reason, as_admin=as_admin
-        ),
+        engine, lambda s: reopen_month(s, branch=branch, month=Month.parse(month), actor=actor, reason=reason)
     )
 
 

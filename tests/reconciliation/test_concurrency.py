@@ -13,6 +13,7 @@ from ledger.demo import write_statement
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import BankLine, Match, MatchLine
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 
@@ -29,7 +30,7 @@ def test_concurrent_auto_matches_and_imports_do_not_double_up(database, tmp_path
         except Exception as exc:  # noqa: BLE001  (reported below)
             errors.append(exc)
 
-    imports = [lambda s: import_statement(s, path=path, account="vcb-hp-an-lao", by="t")] * 4
+    imports = [lambda s: import_statement(s, path=path, account="vcb-hp-an-lao", actor=admin("t"))] * 4
     threads = [threading.Thread(target=work, args=(job,)) for job in imports]
     [t.start() for t in threads]
     [t.join() for t in threads]
@@ -37,7 +38,7 @@ def test_concurrent_auto_matches_and_imports_do_not_double_up(database, tmp_path
     with Session(database.engine) as session:
         lines = session.scalar(select(func.count()).select_from(BankLine))
 
-    matchers = [lambda s: reconcile.auto_match(s, account="vcb-hp-an-lao", by="t")] * 4
+    matchers = [lambda s: reconcile.auto_match(s, account="vcb-hp-an-lao", actor=admin("t"))] * 4
     threads = [threading.Thread(target=work, args=(job,)) for job in matchers]
     [t.start() for t in threads]
     [t.join() for t in threads]

@@ -21,6 +21,7 @@ from ledger.reconciliation.models import BankLine
 from ledger.reconciliation.report import reconciliation_report
 from ledger.register.models import Allocation, Payment, Pledge, Sponsor
 from ledger.verify import verify
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 BANK = "vcb-hp-an-lao"
@@ -61,18 +62,18 @@ def report(database, month):
 def test_a_statement_from_the_bank_matches_the_ledger_to_the_last_dong(small, tmp_path):
     database, month = small
     path = write_statement(database.engine, "hp-an-lao", BANK, month, tmp_path)
-    first = do(database, lambda s: import_statement(s, path=path, account=BANK, by="thu-quy"))
+    first = do(database, lambda s: import_statement(s, path=path, account=BANK, actor=admin("thu-quy")))
     assert first.new_lines == first.lines > 0
-    again = do(database, lambda s: import_statement(s, path=path, account=BANK, by="thu-quy"))
+    again = do(database, lambda s: import_statement(s, path=path, account=BANK, actor=admin("thu-quy")))
     assert again.new_lines == 0  # the same file twice: no line twice
     before = report(database, month)
     assert before.status == "differences" and before.unexplained == 0  # every difference is listed
-    result = do(database, lambda s: reconcile.auto_match(s, account=BANK, by="thu-quy"))
+    result = do(database, lambda s: reconcile.auto_match(s, account=BANK, actor=admin("thu-quy")))
     assert result.unmatched_lines == 0 and result.to_suspense == 0 and result.payments_created == 0
     after = report(database, month)
     assert after.reconciled and after.difference == 0 and after.matched_in > 0 and after.matched_out < 0
     # Matching again finds nothing more to do, and posts nothing.
-    assert do(database, lambda s: reconcile.auto_match(s, account=BANK, by="thu-quy")).matched_lines == 0
+    assert do(database, lambda s: reconcile.auto_match(s, account=BANK, actor=admin("thu-quy"))).matched_lines == 0
 
 
 def test_overlapping_statements_never_duplicate_a_line(small, tmp_path):
@@ -80,8 +81,14 @@ def test_overlapping_statements_never_duplicate_a_line(small, tmp_path):
     start = month.first_day
     rows = [(start + timedelta(days=d), 100_000 * (d + 1), f"NOP TIEN {d}") for d in range(6)]
     rows.append((start + timedelta(days=2), 300_000, "NOP TIEN 2"))  # the same again, a real second transfer
-    do(database, lambda s: import_statement(s, path=vcb(tmp_path / "a.csv", 0, rows[:4]), account=BANK, by="t"))
-    do(database, lambda s: import_statement(s, path=vcb(tmp_path / "b.csv", 0, rows[2:]), account=BANK, by="t"))
+    do(
+        database,
+        lambda s: import_statement(s, path=vcb(tmp_path / "a.csv", 0, rows[:4]), account=BANK, actor=admin("t")),
+    )
+    do(
+        database,
+        lambda s: import_statement(s, path=vcb(tmp_path / "b.csv", 0, rows[2:]), account=BANK, actor=admin("t")),
+    )
     with Session(database.engine) as session:
         assert session.scalar(select(func.count()).select_from(BankLine)) == 7
 
@@ -91,7 +98,7 @@ def test_a_file_that_does_not_add_up_is_refused_whole(small, tmp_path):
     path = vcb(tmp_path / "bad.csv", 1_000_000, [(month.first_day, 500_000, "X")])
     path.write_text(path.read_text(encoding="utf-8-sig").replace('"1,500,000",Số dư cuối', '"1,600,000",Số dư cuối'))
     with pytest.raises(InvalidEntry, match="closing balance"):
-        do(database, lambda s: import_statement(s, path=path, account=BANK, by="t"))
+        do(database, lambda s: import_statement(s, path=path, account=BANK, actor=admin("t")))
     with Session(database.engine) as session:
         assert session.scalar(select(func.count()).select_from(BankLine)) == 0
 
@@ -112,8 +119,8 @@ def test_a_named_payment_is_created_an_unknown_one_waits_in_suspense(small, tmp_
         (day, 250_000, "CHUYEN TIEN UNG HO"),
         (day + timedelta(days=1), -5_500, "PHI SMS BANKING"),
     ]
-    do(database, lambda s: import_statement(s, path=vcb(tmp_path / "s.csv", 0, rows), account=BANK, by="t"))
-    result = do(database, lambda s: reconcile.auto_match(s, account=BANK, by="thu-quy"))
+    do(database, lambda s: import_statement(s, path=vcb(tmp_path / "s.csv", 0, rows), account=BANK, actor=admin("t")))
+    result = do(database, lambda s: reconcile.auto_match(s, account=BANK, actor=admin("thu-quy")))
     assert (result.payments_created, result.to_suspense, result.unmatched_lines) == (1, 1, 1)
     with Session(database.engine) as session:
         created = session.scalar(select(Payment).order_by(Payment.id.desc()))
@@ -128,10 +135,12 @@ def test_a_named_payment_is_created_an_unknown_one_waits_in_suspense(small, tmp_
     # The fee: booked from the line. The 250.000: identified as the sponsor's, out of suspense.
     do(
         database,
-        lambda s: reconcile.book_line(s, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", by="t"),
+        lambda s: reconcile.book_line(
+            s, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", actor=admin("t")
+        ),
     )
     do(database, lambda s: reconcile.clear_suspense(
-        s, transaction_id=waiting[0].transaction_id, sponsor=sponsor.code, reason="chị gọi điện xác nhận", by="t"))  # fmt: skip
+        s, transaction_id=waiting[0].transaction_id, sponsor=sponsor.code, reason="chị gọi điện xác nhận", actor=admin("t")))  # fmt: skip
     with Session(database.engine) as session:
         assert not [i for i in reconcile.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
         assert verify(session).ok
@@ -151,7 +160,7 @@ def test_match_by_hand_split_and_undo_with_reasons(small, tmp_path):
     do(
         database,
         lambda s: import_statement(
-            s, path=vcb(tmp_path / "s.csv", 0, [(day, -900_000, "CK LO")]), account=BANK, by="t"
+            s, path=vcb(tmp_path / "s.csv", 0, [(day, -900_000, "CK LO")]), account=BANK, actor=admin("t")
         ),
     )
     with Session(database.engine) as session:
@@ -170,23 +179,23 @@ def test_match_by_hand_split_and_undo_with_reasons(small, tmp_path):
         do(
             database,
             lambda s: reconcile.match(
-                s, account=BANK, lines=[(line.id, None)], entries=[(a, None)], reason="x", by="t"
+                s, account=BANK, lines=[(line.id, None)], entries=[(a, None)], reason="x", actor=admin("t")
             ),
         )
     first = do(database, lambda s: reconcile.match(s, account=BANK, lines=[(line.id, -400_000)], entries=[(a, None)],
-                                                   reason="lô 1", by="t"))  # fmt: skip
+                                                   reason="lô 1", actor=admin("t")))  # fmt: skip
     second = do(database, lambda s: reconcile.match(s, account=BANK, lines=[(line.id, -500_000)], entries=[(b, None)],
-                                                    reason="lô 2", by="t"))  # fmt: skip
+                                                    reason="lô 2", actor=admin("t")))  # fmt: skip
     with pytest.raises(reconcile.MatchRefused, match="nothing left"):
         do(
             database,
             lambda s: reconcile.match(
-                s, account=BANK, lines=[(line.id, None)], entries=[(b, None)], reason="x", by="t"
+                s, account=BANK, lines=[(line.id, None)], entries=[(b, None)], reason="x", actor=admin("t")
             ),
         )
     with pytest.raises(InvalidEntry, match="why"):
-        do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason=" ", by="t"))
-    undone = do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason="nhầm", by="ke-toan"))
+        do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason=" ", actor=admin("t")))
+    undone = do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason="nhầm", actor=admin("ke-toan")))
     assert (undone.undone_by, undone.undo_reason) == ("ke-toan", "nhầm")
     with Session(database.engine) as session:
         bank = session.scalar(select(reconcile.BankAccount).where(reconcile.BankAccount.code == BANK))
@@ -203,24 +212,30 @@ def test_a_branch_that_asks_for_it_closes_a_month_only_when_reconciled(small, tm
     database, month = small
     do(
         database,
-        lambda s: set_branch_setting(s, branch="hp-an-lao", name="reconciled-before-close", value="on", by="admin"),
+        lambda s: set_branch_setting(
+            s, branch="hp-an-lao", name="reconciled-before-close", value="on", actor=admin("admin")
+        ),
     )
     with pytest.raises(PeriodError, match="no bank statement"):
-        do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, by="t"))
+        do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, actor=admin("t")))
     path = write_statement(database.engine, "hp-an-lao", BANK, month, tmp_path)
-    do(database, lambda s: import_statement(s, path=path, account=BANK, by="t"))
+    do(database, lambda s: import_statement(s, path=path, account=BANK, actor=admin("t")))
     with pytest.raises(PeriodError, match="unmatched"):
-        do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, by="t"))
-    do(database, lambda s: reconcile.auto_match(s, account=BANK, by="t"))
+        do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, actor=admin("t")))
+    do(database, lambda s: reconcile.auto_match(s, account=BANK, actor=admin("t")))
     # The months before the statement are not reconciled either: close them first without the rule.
     do(
         database,
-        lambda s: set_branch_setting(s, branch="hp-an-lao", name="reconciled-before-close", value="off", by="admin"),
+        lambda s: set_branch_setting(
+            s, branch="hp-an-lao", name="reconciled-before-close", value="off", actor=admin("admin")
+        ),
     )
-    do(database, lambda s: close_month(s, branch="hp-an-lao", month=month.previous(), by="t"))
+    do(database, lambda s: close_month(s, branch="hp-an-lao", month=month.previous(), actor=admin("t")))
     do(
         database,
-        lambda s: set_branch_setting(s, branch="hp-an-lao", name="reconciled-before-close", value="on", by="admin"),
+        lambda s: set_branch_setting(
+            s, branch="hp-an-lao", name="reconciled-before-close", value="on", actor=admin("admin")
+        ),
     )
-    event = do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, by="t"))
+    event = do(database, lambda s: close_month(s, branch="hp-an-lao", month=month, actor=admin("t")))
     assert event.closed_through == month.last_day

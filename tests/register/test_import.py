@@ -12,6 +12,7 @@ from ledger.accounts import AccountKey, get_account
 from ledger.db import run_in_transaction
 from ledger.register.importing import ImportRejected, import_file
 from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
+from tests.factories import admin
 
 TODAY = date(2025, 6, 15)
 
@@ -46,7 +47,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def load(engine, kind: str, path: Path):
-    return run_in_transaction(engine, lambda s: import_file(s, kind, path, today=TODAY))
+    return run_in_transaction(engine, lambda s: import_file(s, kind, path, actor=admin(), today=TODAY))
 
 
 REGISTER = [

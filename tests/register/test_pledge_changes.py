@@ -13,6 +13,7 @@ from ledger.months import Month
 from ledger.register.models import Child, Pledge, PledgeChange
 from ledger.register.pledges import arrears, change_pledge, schedules
 from ledger.register.queries import explain
+from tests.factories import admin
 from tests.register.test_import import load, load_register, write
 from tests.register.test_payments import BANKS
 
@@ -21,7 +22,7 @@ def change(engine, kind: str, start: str, **details):
     return run_in_transaction(
         engine,
         lambda s: change_pledge(
-            s, pledge="P-0001", kind=kind, from_month=Month.parse(start), recorded_by="thu-quy", **details
+            s, pledge="P-0001", kind=kind, from_month=Month.parse(start), actor=admin("thu-quy"), **details
         ),
     )
 

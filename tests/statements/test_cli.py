@@ -12,6 +12,7 @@ from ledger.db import run_in_transaction
 from ledger.register.models import Sponsor
 from ledger.register.payments import record_payment
 from tests.cli.test_cli import run
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo, pages_text
 
 
@@ -37,7 +38,7 @@ def test_issue_verify_and_catch_a_later_change(database, tmp_path):
             amount=500_000,
             paid_on=month.first_day + timedelta(days=1),
             method="cash",
-            recorded_by="test",
+            actor=admin("test"),
         ),
     )
     checked = run(database, "statement", "verify", str(out))

@@ -23,6 +23,7 @@ from ledger.statements.document import verification_code
 from pdf_templates import ATTACHMENT, render_html
 from pdf_templates.render import STATIC, OwnAssetsOnly
 from pdf_templates.verify import verify_statement
+from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
 
@@ -70,7 +71,7 @@ def test_a_payment_posted_back_into_the_period_is_reported(small):
             amount=300_000,
             paid_on=month.first_day + timedelta(days=9),
             method="cash",
-            recorded_by="test",
+            actor=admin("test"),
         ),
     )
     verdict = _verify(database, pdf)

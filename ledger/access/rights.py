@@ -1,0 +1,147 @@
+"""Finding a branch's things for an actor: what they may see, and what they may change.
+
+Every domain operation looks up what it acts on through these, whichever door the request
+came in by. Anything outside the actor's scope raises the same ``NotFound`` as something that
+does not exist, so the answer never tells an outsider what is there; a reader asking to change
+something they can see gets ``Forbidden``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.access.actor import Actor, Forbidden
+from ledger.errors import BranchNotFound, ChildNotFound, NotFound, TransactionNotFound
+from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.register.models import BankAccount, Child, Pledge, Sponsor
+
+
+def branch(db: Session, actor: Actor, code: str) -> Branch:
+    found = db.scalar(select(Branch).where(Branch.code == code))
+    if found is None or not actor.sees_branch(found.id):
+        raise BranchNotFound(code)
+    return found
+
+
+def writable_branch(db: Session, actor: Actor, code: str) -> Branch:
+    found = branch(db, actor, code)
+    actor.require_writer()
+    return found
+
+
+def whole_ledger(actor: Actor, what: str) -> None:
+    """Acting on every branch at once is an administrator's."""
+    if not actor.is_admin:
+        raise Forbidden(f"{what} for every branch at once is for administrators: name your branch")
+
+
+def sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
+    found = db.scalar(select(Sponsor).where(Sponsor.code == code))
+    if found is None or not (actor.sees_branch(found.branch_id) or found.id == actor.sponsor_id):
+        raise NotFound(f"sponsor {code!r} is not in the register")
+    return found
+
+
+def writable_sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
+    found = sponsor(db, actor, code)
+    actor.require_writer()
+    if not actor.may_write(found.branch_id):
+        raise NotFound(f"sponsor {code!r} is not in the register")
+    return found
+
+
+def sponsors_child(db: Session, actor: Actor, child: Child) -> bool:
+    """Whether the signed-in sponsor has (or had) a pledge to ``child``."""
+    if actor.sponsor_id is None:
+        return False
+    return (
+        db.scalar(select(Pledge.id).where(Pledge.child_id == child.id, Pledge.sponsor_id == actor.sponsor_id).limit(1))
+        is not None
+    )
+
+
+def child(db: Session, actor: Actor, code: str) -> Child:
+    """A child the actor may see: in the branch scope, or sponsored by the signed-in sponsor."""
+    found = db.scalar(select(Child).where(Child.code == code))
+    if found is None or not (actor.sees_branch(found.branch_id) or sponsors_child(db, actor, found)):
+        raise ChildNotFound(code)
+    return found
+
+
+def writable_child(db: Session, actor: Actor, code: str) -> Child:
+    """A child whose records the actor may change (treasurers of its branch, administrators)."""
+    found = child(db, actor, code)
+    actor.require_writer()
+    if not actor.may_write(found.branch_id):
+        raise ChildNotFound(code)
+    return found
+
+
+def bank_account(db: Session, actor: Actor, code: str) -> BankAccount:
+    found = db.scalar(select(BankAccount).where(BankAccount.code == code))
+    if found is None or not actor.sees_branch(found.branch_id):
+        raise NotFound(f"bank account {code!r} is not in the register")
+    return found
+
+
+def writable_bank_account(db: Session, actor: Actor, code: str) -> BankAccount:
+    found = bank_account(db, actor, code)
+    actor.require_writer()
+    return found
+
+
+def pledge(db: Session, actor: Actor, code: str) -> Pledge:
+    """A pledge the actor may see: their own, or one whose sponsor or child is in their scope."""
+    found = db.scalar(select(Pledge).where(Pledge.code == code))
+    if found is not None and (
+        found.sponsor_id == actor.sponsor_id or any(actor.sees_branch(b) for b in _pledge_branches(db, found))
+    ):
+        return found
+    raise NotFound(f"pledge {code!r} does not exist")
+
+
+def writable_pledge(db: Session, actor: Actor, code: str) -> Pledge:
+    """A pledge the actor may change or pay into: the branch of its child (whose fund it fills) is theirs."""
+    found = pledge(db, actor, code)
+    actor.require_writer()
+    if not actor.may_write(db.scalar(select(Child.branch_id).where(Child.id == found.child_id))):
+        raise NotFound(f"pledge {code!r} does not exist")
+    return found
+
+
+def _pledge_branches(db: Session, found: Pledge) -> list[int]:
+    owner = db.scalar(select(Sponsor.branch_id).where(Sponsor.id == found.sponsor_id))
+    child_branch = db.scalar(select(Child.branch_id).where(Child.id == found.child_id))
+    return [b for b in (owner, child_branch) if b is not None]
+
+
+def branches_of_transaction(db: Session, transaction_id: int) -> set[int]:
+    return set(
+        db.scalars(
+            select(Account.branch_id)
+            .join(Posting, Posting.account_id == Account.id)
+            .where(Posting.transaction_id == transaction_id)
+        )
+    )
+
+
+def writable_transaction(db: Session, actor: Actor, transaction_id: int) -> LedgerTransaction:
+    """A transaction the actor may correct: every branch it touches is theirs to change."""
+    found = db.get(LedgerTransaction, transaction_id)
+    touched = branches_of_transaction(db, transaction_id) if found is not None else set()
+    if found is None or not any(actor.sees_branch(b) for b in touched):
+        raise TransactionNotFound(transaction_id)
+    actor.require_writer()
+    if not all(actor.may_write(b) for b in touched):
+        raise Forbidden(f"transaction {transaction_id} also moves another branch's money: ask an administrator")
+    return found
+
+
+def require_writes(actor: Actor, branch_ids: Iterable[int], what: str) -> None:
+    """Refuse unless the actor may change every one of ``branch_ids``."""
+    actor.require_writer()
+    if not all(actor.may_write(b) for b in branch_ids):
+        raise NotFound(f"{what} does not exist")

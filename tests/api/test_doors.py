@@ -1,0 +1,316 @@
+"""The same rights at every door: the API, the web forms, spreadsheet imports and the CLI.
+
+Each attack of the review is tried through every door that offers it, by a treasurer of An Lão
+(IN) against Tiên Lãng (OUT), and the whole database is compared before and after: a refused
+act writes nothing, not even half. The same acts inside the treasurer's own branch succeed and
+leave one audit event that names the door.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from ledger.access.models import AuditEvent
+from ledger.models import Branch
+from ledger.register.models import BankAccount, Sponsor
+from tests.api.conftest import IN, OUT, PASSWORD, World
+
+GODMOTHER = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "godmother"
+TREASURER = "thu-quy-an-lao"
+GROUP_TREASURER = "thu-quy-xa-an-lao"  # An Lão's commune only, not its village groups
+TABLES = (
+    "branch", "sponsor", "child", "pledge", "payment", "allocation", "ledger_transaction", "posting",
+    "handover", "bank_account", "bank_match", "audit_event", "app_user",
+)  # fmt: skip
+
+
+def snapshot(world: World) -> dict[str, Any]:
+    """Everything an attack could change: row counts, every balance, sponsors' and branches' fields."""
+    with Session(world.database.engine) as session:
+        counts = {t: session.scalar(text(f"SELECT count(*) FROM {t}")) for t in TABLES}  # noqa: S608
+        balances = session.execute(text("SELECT id, balance FROM account ORDER BY id")).all()
+        sponsors = session.execute(select(Sponsor.code, Sponsor.branch_id, Sponsor.email, Sponsor.name)).all()
+        branches = session.execute(select(Branch.code, Branch.name, Branch.parent_id)).all()
+    return {"counts": counts, "balances": balances, "sponsors": sorted(sponsors), "branches": sorted(branches)}
+
+
+def unchanged(world: World, attempt: Callable[[], Any]) -> Any:
+    before = snapshot(world)
+    outcome = attempt()
+    assert snapshot(world) == before
+    return outcome
+
+
+def bank_of(world: World, side: str) -> str:
+    return world.codes.bank[side]
+
+
+def csv_file(folder: Path, name: str, content: str) -> Path:
+    path = folder / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+# --- the doors ----------------------------------------------------------------------------
+
+
+def web_sign_in(world: World, name: str) -> str:
+    """Sign in through the form; returns the form token of the treasurer's page."""
+    world.client.cookies.clear()
+    form = world.client.get("/sign-in")
+    pre = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]  # type: ignore[index]
+    signed = world.client.post(
+        "/sign-in", data={"name": name, "password": PASSWORD, "csrf": pre}, follow_redirects=False
+    )
+    assert signed.status_code == 303, signed.text
+    page = world.client.get("/treasurer")
+    return re.search(r'name="csrf" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+
+
+def api_import(world: World, user: str, kind: str, path: Path) -> int:
+    with path.open("rb") as handle:
+        answer = world.client.post(
+            f"/api/v1/imports/{kind}", headers=world.login(user), files={"file": (path.name, handle, "text/csv")}
+        )
+    return answer.status_code
+
+
+def web_import(world: World, user: str, kind: str, path: Path) -> int:
+    csrf = web_sign_in(world, user)
+    with path.open("rb") as handle:
+        answer = world.client.post(
+            "/treasurer/import",
+            data={"kind": kind, "csrf": csrf},
+            files={"file": (path.name, handle, "text/csv")},
+            follow_redirects=False,
+        )
+    world.client.cookies.clear()
+    return answer.status_code
+
+
+def cli(world: World, *args: str, user: str | None = TREASURER) -> subprocess.CompletedProcess[str]:
+    acting = ["--as", user] if user else []
+    return subprocess.run(
+        [str(GODMOTHER), *acting, *args], capture_output=True, text=True, env=world.database.env(), timeout=600
+    )
+
+
+def cli_import(world: World, user: str, kind: str, path: Path) -> int:
+    return cli(world, "import", kind, str(path), user=user).returncode
+
+
+IMPORT_DOORS = {"api": api_import, "web": web_import, "cli": cli_import}
+
+
+# --- imports ------------------------------------------------------------------------------
+
+
+def attacks(world: World) -> dict[str, tuple[str, str]]:
+    """Import files that each reach into Tiên Lãng, by the kind they are."""
+    codes = world.codes
+    with Session(world.database.engine) as session:
+        out_sponsor = session.scalar(select(Sponsor).where(Sponsor.code == codes.sponsor[OUT]))
+        assert out_sponsor is not None
+    return {
+        "sponsor moved in and its e-mail overwritten": (
+            "sponsors",
+            f"code,name,kind,email,branch\n{out_sponsor.code},{out_sponsor.name},individual,ke-gian@example.com,{IN}\n",
+        ),
+        "another commune renamed": ("branches", f"code,name,parent,level\n{OUT},Đã đổi tên,hp,commune\n"),
+        "the province renamed": ("branches", "code,name,level\nhp,Tỉnh đổi tên,province\n"),
+        "a branch created under another commune": (
+            "branches",
+            f"code,name,parent,level\n{OUT}-moi,Chi hội mới,{OUT},group\n",
+        ),
+        "another commune's pledge paid": (
+            "payments",
+            f"date,sponsor,pledge,amount,method,reference\n2030-01-05,{codes.sponsor[IN]},{codes.pledge[OUT]},"
+            "500000,cash,X\n",
+        ),
+        "money into another commune's bank account": (
+            "payments",
+            f"date,sponsor,amount,method,bank_account,reference\n2030-01-05,{codes.sponsor[IN]},500000,bank,"
+            f"{bank_of(world, OUT)},X\n",
+        ),
+    }
+
+
+@pytest.mark.parametrize("door", sorted(IMPORT_DOORS))
+@pytest.mark.parametrize("user", [TREASURER, GROUP_TREASURER])
+def test_an_import_naming_another_communes_things_is_refused_and_writes_nothing(world, tmp_path, door, user):
+    for name, (kind, content) in attacks(world).items():
+        path = csv_file(tmp_path, f"{kind}.csv", content)
+        status = unchanged(world, lambda k=kind, p=path: IMPORT_DOORS[door](world, user, k, p))
+        assert status in (422, 1), (name, door, status)
+
+
+def test_the_refusal_names_the_row_and_the_column(world, tmp_path):
+    kind, content = attacks(world)["another commune's pledge paid"]
+    path = csv_file(tmp_path, "payments.csv", content)
+    with path.open("rb") as handle:
+        answer = world.client.post(
+            "/api/v1/imports/payments",
+            headers={**world.login(TREASURER), "Accept-Language": "en"},
+            files={"file": (path.name, handle, "text/csv")},
+        )
+    assert answer.status_code == 422
+    fields = {(e["field"], e["message"]) for e in answer.json()["errors"]}
+    assert ("row 2, pledge", f"{world.codes.pledge[OUT]!r} is outside the branches you may change") in fields
+    refused = cli(world, "import", "payments", str(path))
+    assert refused.returncode == 1 and "dòng 2, cột pledge" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_village_group_treasurer_cannot_touch_the_communes_own_sponsor(world, tmp_path):
+    """A treasurer limited to the commune itself still reaches only what the commune holds."""
+    with Session(world.database.engine) as session:
+        sponsor = session.scalar(
+            select(Sponsor).join(Branch, Branch.id == Sponsor.branch_id).where(Branch.code.like(f"{IN}-%"))
+        )
+    if sponsor is None:
+        pytest.skip("the demo put no sponsor in a village group")
+    path = csv_file(
+        tmp_path, "sponsors.csv", f"code,name,kind,email,branch\n{sponsor.code},{sponsor.name},individual,x@y.vn,{IN}\n"
+    )
+    assert unchanged(world, lambda: api_import(world, GROUP_TREASURER, "sponsors", path)) == 422
+
+
+# --- web forms ------------------------------------------------------------------------------
+
+
+def test_web_forms_refuse_another_communes_bank_account(world):
+    out_bank = bank_of(world, OUT)
+    csrf = web_sign_in(world, TREASURER)
+    payment = unchanged(
+        world,
+        lambda: world.client.post(
+            "/treasurer/payments",
+            data={"sponsor": world.codes.sponsor[IN], "amount": "100.000", "paid_on": "2030-01-05", "method": "bank",
+                  "bank_account": out_bank, "csrf": csrf, "form_nonce": "n" * 16},
+        ),
+    )  # fmt: skip
+    assert payment.status_code == 404
+    to_all = unchanged(
+        world,
+        lambda: world.client.post(
+            "/treasurer/handovers", data={"month": "2030-01", "method": "bank", "bank_account": out_bank, "csrf": csrf}
+        ),
+    )
+    assert to_all.status_code == 404
+    one = unchanged(
+        world,
+        lambda: world.client.post(
+            "/treasurer/handover",
+            data={"child": world.codes.child[IN], "received_by": "Bà", "month": "2030-01", "method": "bank",
+                  "bank_account": out_bank, "csrf": csrf},
+        ),
+    )  # fmt: skip
+    assert one.status_code == 404
+    world.client.cookies.clear()
+
+
+def test_suspense_cannot_be_cleared_into_a_sponsor_or_pledge_out_of_sight(world):
+    waiting = world.codes.suspense[IN]
+    for body in (
+        {"sponsor": world.codes.sponsor[OUT], "reason": "gọi điện"},
+        {"sponsor": world.codes.sponsor[IN], "pledge": world.codes.pledge[OUT], "reason": "gọi điện"},
+    ):
+        answer = unchanged(
+            world,
+            lambda b=body: world.client.post(
+                f"/api/v1/suspense/{waiting}/clearing", headers=world.login(TREASURER), json=b
+            ),
+        )
+        assert answer.status_code == 404, answer.text
+    refused = unchanged(
+        world, lambda: cli(world, "bank", "clear", str(waiting), "--reason", "x", "--sponsor", world.codes.sponsor[OUT])
+    )
+    assert refused.returncode == 1 and "is not in the register" in refused.stderr
+
+
+# --- the CLI as a named user --------------------------------------------------------------
+
+
+def test_the_cli_as_a_treasurer_has_the_treasurers_rights(world):
+    out = world.codes
+    for args in (
+        ("payment", "record", "--sponsor", out.sponsor[OUT], "--amount", "100.000", "--method", "cash",
+         "--date", "2030-01-05"),
+        ("handover", "--month", "2030-01", "--branch", OUT),
+        ("period", "close", OUT, "2029-12"),
+        ("pledge", "pause", out.pledge[OUT], "--from", "2031-01", "--to", "2031-02", "--reason", "x"),
+        ("bank", "match", "--account", bank_of(world, OUT)),
+        ("run-month", "2030-01", "--branch", OUT),
+    ):  # fmt: skip
+        refused = unchanged(world, lambda a=args: cli(world, *a))
+        assert refused.returncode == 1, (args, refused.stdout, refused.stderr)
+        assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
+    auditor = unchanged(
+        world,
+        lambda: cli(world, "payment", "record", "--sponsor", out.sponsor[IN], "--amount", "100.000", "--method",
+                    "cash", "--date", "2030-01-05", user="kiem-toan-an-lao"),
+    )  # fmt: skip
+    assert auditor.returncode == 1 and "may read but not change" in auditor.stderr
+    nobody = cli(world, "payment", "record", "--sponsor", out.sponsor[IN], "--amount", "1", "--method", "cash",
+                 "--date", "2030-01-05", user="khong-co-ai")  # fmt: skip
+    assert nobody.returncode == 1 and "no enabled user 'khong-co-ai'" in nobody.stderr
+
+
+def test_each_door_leaves_one_audit_event_that_names_it(world):
+    def events() -> list[tuple[str, str, str]]:
+        with Session(world.database.engine) as session:
+            return [
+                (e.actor, e.action, e.door)
+                for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "payment.record"))
+            ]
+
+    before = events()
+    done = cli(world, "payment", "record", "--sponsor", world.codes.sponsor[IN], "--amount", "100.000",
+               "--method", "cash", "--date", "2030-01-05")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = world.client.post(
+        "/api/v1/payments",
+        headers={**world.login(TREASURER), "Idempotency-Key": "cua-api-1"},
+        json={"sponsor": world.codes.sponsor[IN], "amount": 100_000, "paid_on": "2030-01-06", "method": "cash"},
+    )
+    assert answer.status_code == 201, answer.text
+    csrf = web_sign_in(world, TREASURER)
+    form = {"sponsor": world.codes.sponsor[IN], "amount": "100.000", "paid_on": "2030-01-07", "method": "cash",
+            "csrf": csrf, "form_nonce": "mot-lan-thoi-1"}  # fmt: skip
+    assert world.client.post("/treasurer/payments", data=form, follow_redirects=False).status_code == 303
+    world.client.cookies.clear()
+    assert events()[len(before) :] == [
+        (TREASURER, "payment.record", "cli"),
+        (TREASURER, "payment.record", "api"),
+        (TREASURER, "payment.record", "web"),
+    ]
+
+
+def test_two_real_receipts_alike_are_two_payments_and_a_double_click_is_one(world):
+    with Session(world.database.engine) as session:
+        count = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record"))
+    csrf = web_sign_in(world, TREASURER)
+    same = {"sponsor": world.codes.sponsor[IN], "amount": "50.000", "paid_on": "2030-01-08", "method": "cash",
+            "csrf": csrf}  # fmt: skip
+    for nonce in ("bien-lai-so-1", "bien-lai-so-1", "bien-lai-so-2"):  # a double click, then a second receipt
+        assert world.client.post("/treasurer/payments", data={**same, "form_nonce": nonce}).status_code == 200
+    world.client.cookies.clear()
+    with Session(world.database.engine) as session:
+        after = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record"))
+    assert after == count + 2
+
+
+def test_bank_accounts_of_the_scope_are_the_only_ones_the_payment_form_offers(world):
+    csrf = web_sign_in(world, TREASURER)
+    page = world.client.get("/treasurer").text
+    world.client.cookies.clear()
+    assert csrf and bank_of(world, IN) in page and bank_of(world, OUT) not in page
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(BankAccount.id).where(BankAccount.code == bank_of(world, OUT))) is not None
