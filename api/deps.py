@@ -22,9 +22,11 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from api.i18n import language
+from ledger.access import users
 from ledger.access.scope import Actor, NotSignedIn, SignedIn, scope_of, signed_in
 from ledger.access.users import digest
 from ledger.db import reading, run_in_transaction
+from ledger.errors import LedgerError
 
 T = TypeVar("T")
 
@@ -164,3 +166,15 @@ async def off_the_loop(db: Session, work: Callable[..., T], *args: Any, **kwargs
     has let go of its transaction (see ``in_own_transaction``)."""
     db.commit()
     return await run_in_threadpool(work, *args, **kwargs)
+
+
+async def signing_in(request: Request, db: Session, name: str, password: str) -> users.IssuedToken:
+    """Check a password in the thread pool (argon2 takes tens of milliseconds of CPU) and keep the
+    attempt, refused or not: the recorded failures are what slow guessing down."""
+    client = request.client.host if request.client else ""
+    outcome = await in_own_transaction(
+        request, db, lambda s: users.sign_in_attempt(s, name=name, password=password, client=client)
+    )
+    if isinstance(outcome, LedgerError):
+        raise outcome
+    return outcome

@@ -50,6 +50,9 @@ class UserCreate(Strict):
 
 class PasswordChange(Strict):
     password: str = Field(min_length=10, max_length=200)
+    current_password: str | None = Field(
+        default=None, max_length=200, description="needed to change your own password (not for an admin's reset)"
+    )
 
 
 class UserOut(BaseModel):
@@ -515,6 +518,7 @@ class AuditEventOut(BaseModel):
     actor: str
     action: str
     subject: str
+    door: str = Field(description="web, api, cli or job: the door the act came in by")
     detail: dict[str, Any]
 
 

@@ -149,7 +149,7 @@ def post_under_load(token: str, admin: str, folder: str, seconds: int, database_
     with make_engine(database_url).connect() as connection:
         in_ledger = connection.execute(
             select(func.count(), func.count(func.distinct(LedgerTransaction.idempotency_key))).where(
-                LedgerTransaction.idempotency_key.like(f"bench-{run}-%")  # type: ignore[union-attr]
+                LedgerTransaction.idempotency_key.like(f"api:%:bench-{run}-%")  # type: ignore[union-attr]
             )
         ).one()
     report = httpx.get("http://127.0.0.1:8302/api/v1/verify", headers={"Authorization": f"Bearer {admin}"}, timeout=600)

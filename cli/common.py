@@ -11,6 +11,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
@@ -44,7 +45,7 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         except ValueError as exc:
             raise fail(str(exc), 2) from None
         except OperationalError as exc:
-            raise fail(f"cannot use the database ({Settings().database_url}): {exc.orig}") from None
+            raise fail(f"cannot use the database ({masked(Settings().database_url)}): {exc.orig}") from None
         except DBAPIError as exc:
             raise fail(f"the database refused the operation: {exc.orig}") from None
         except BrokenPipeError:  # the reader (e.g. `| head`) has had enough: stop quietly
@@ -60,6 +61,14 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             ) from None
 
     return wrapper
+
+
+def masked(url: str) -> str:
+    """A database URL fit to print: its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: say nothing of it
+        return "DATABASE_URL"
 
 
 def engine(*, migrate: bool = True) -> Engine:

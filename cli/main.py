@@ -780,6 +780,40 @@ def payment_record(
     typer.echo(f"payment recorded: {format_vnd(value)}, {len(shares)} month(s) paid")
 
 
+@app.command("audit-log")
+@friendly
+def audit_log_command(
+    branch: Annotated[str | None, typer.Option(help="only what concerns this branch and those below it")] = None,
+    since: Annotated[str | None, typer.Option(help="only events from this day on, YYYY-MM-DD")] = None,
+    action: Annotated[str | None, typer.Option(help="only this action, e.g. payment.record, import, run.start")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 100,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    by: By = None,
+) -> None:
+    """Who did or read what, when, and through which door (web, api, cli, job), newest first."""
+    from datetime import UTC, datetime
+
+    from ledger.access import audit
+    from ledger.accounts import branch_and_descendants
+
+    reader = acting(by)
+    start = datetime.combine(parse_date(since), datetime.min.time(), tzinfo=UTC) if since else None
+    with Session(engine()) as session:
+        ids = {b.id for b in branch_and_descendants(session, branch) if b.id is not None} if branch else None
+        found = audit.events(session, reader=reader, branch_ids=ids, action=action, since=start, limit=limit)
+    rows = [
+        {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "door": e.door, "action": e.action,
+         "subject": e.subject, "detail": e.detail}
+        for e in found
+    ]  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['at'][:19]}  {row['door'] or '-':<4} {row['actor']:<20} {row['action']:<22} {row['subject']}")
+    typer.echo(f"{len(rows)} event(s)")
+
+
 @app.command("arrears")
 @friendly
 def arrears_command(
@@ -868,17 +902,20 @@ def user_add(
         bool, typer.Option("--include-below/--only-branch", help="a treasurer's scope: also the branches below")
     ] = True,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    by: By = None,
 ) -> None:
-    """Add a user; the password (10 characters at least) is stored only as an argon2 hash."""
+    """Add a user; the password (10 characters at least, hard to guess) is stored only as an argon2 hash."""
     from ledger.access import users
 
     password = _read_password(password_stdin)
+    actor = acting(by)
     db.run_in_transaction(
         engine(),
         lambda s: users.add_user(
-            s, name=name, role=role, password=password, branch=branch, sponsor=sponsor, include_below=below
+            s, name=name, role=role, password=password, branch=branch, sponsor=sponsor, include_below=below,
+            actor=actor,
         ),
-    )
+    )  # fmt: skip
     where = f" of {branch}" if branch else f" for sponsor {sponsor}" if sponsor else ""
     typer.echo(f"user {name} added: {role}{where}")
 
@@ -888,22 +925,25 @@ def user_add(
 def user_passwd(
     name: str,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    by: By = None,
 ) -> None:
-    """Set a user's password; their open sessions end."""
+    """Reset a user's password (as an administrator, audited); their open sessions end."""
     from ledger.access import users
 
     password = _read_password(password_stdin)
-    db.run_in_transaction(engine(), lambda s: users.set_password(s, name=name, password=password))
+    actor = acting(by or "cli-admin")
+    db.run_in_transaction(engine(), lambda s: users.set_password(s, name=name, password=password, actor=actor))
     typer.echo(f"password of {name} changed; their tokens are revoked")
 
 
 @user_app.command("disable")
 @friendly
-def user_disable(name: str) -> None:
+def user_disable(name: str, by: By = None) -> None:
     """Stop a user from signing in; their tokens stop working at once."""
     from ledger.access import users
 
-    db.run_in_transaction(engine(), lambda s: users.disable_user(s, name=name))
+    actor = acting(by)
+    db.run_in_transaction(engine(), lambda s: users.disable_user(s, name=name, actor=actor))
     typer.echo(f"user {name} disabled")
 
 

@@ -10,12 +10,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from sqlmodel import Session
 
-from cli.common import engine, fail, friendly
+from cli.common import acting, engine, fail, friendly
+from ledger.access import rights
 from ledger.accounts import branch_and_descendants
-from ledger.db import reading
+from ledger.db import reading, run_in_transaction
 from ledger.months import Month, today_in_vietnam
 from ledger.statements.document import Document, Period, StatementRequest, verification_code
-from ledger.statements.issue import gather
+from ledger.statements.issue import gather_for, record_issue
 from ledger.statements.sponsor import sponsor_statements
 from pdf_templates.batch import Job, default_workers, render_all, render_job
 from pdf_templates.verify import verify_statement
@@ -45,8 +46,14 @@ def _lang(lang: str | None, default: str = "vi") -> str:
 
 
 def _issue(request: StatementRequest, lang: str | None, output: Path | None) -> None:
-    with Session(reading(engine())) as session:
-        document = gather(session, request, issued_on=today_in_vietnam())
+    actor = acting()
+
+    def work(session: Session) -> Document:
+        document = gather_for(session, request, actor=actor, issued_on=today_in_vietnam())
+        record_issue(session, actor=actor, request=request, document=document)
+        return document
+
+    document = run_in_transaction(engine(), work)
     default = document["body"]["sponsor"]["language"] if request.kind == "sponsor" else "vi"
     _write(document, _lang(lang, default), output or Path(request.filename))
 
@@ -83,8 +90,14 @@ def sponsors(
 ) -> None:
     """Every sponsor's statement for the period, rendered in parallel, one PDF each."""
     period = _period(month, year)
+    actor = acting()
+    actor.require_staff()
     with Session(reading(engine())) as session:
+        if branch:
+            rights.branch(session, actor, branch)
         branch_ids = [b.id for b in branch_and_descendants(session, branch)] if branch else None
+        if actor.branch_ids is not None:  # --as someone: only the sponsors of their branches
+            branch_ids = [b for b in (branch_ids or actor.branch_ids) if actor.sees_branch(b)]
         documents = sponsor_statements(session, period=period, issued_on=today_in_vietnam(), branch_ids=branch_ids)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [

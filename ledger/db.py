@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, Select, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from ledger.errors import DatabaseNotReady
@@ -92,16 +92,25 @@ class DirectQuery:
     def rows(self, engine: Engine, **params: Any) -> list[tuple[Any, ...]]:
         sql, order = self._compile(engine)
         args: Any = tuple(params[name] for name in order) if order is not None else params
-        connection = self._connection(engine)
-        try:
-            cursor = connection.cursor()
-            cursor.execute(sql, args)
-            rows = [tuple(row) for row in cursor.fetchall()]
-            cursor.close()
-            return rows
-        except Exception:
-            self._drop(engine)
-            raise
+        for attempt in (1, 2):
+            connection = self._connection(engine)
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, args)
+                rows = [tuple(row) for row in cursor.fetchall()]
+                cursor.close()
+                return rows
+            except engine.dialect.loaded_dbapi.Error as exc:
+                self._drop(engine)
+                lost = bool(getattr(connection, "broken", False) or getattr(connection, "closed", False))
+                if not lost:
+                    raise
+                if attempt == 2:  # the database is down: a SQLAlchemy error, which the API answers with 503
+                    raise OperationalError(sql, args, exc, connection_invalidated=True) from exc
+            except Exception:
+                self._drop(engine)
+                raise
+        raise AssertionError("unreachable")
 
     def _compile(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
         compiled = self._compiled.get(engine.dialect.name)

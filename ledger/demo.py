@@ -348,9 +348,11 @@ def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
         for name, role, branch, sponsor_code in wanted:
             password = secrets.token_urlsafe(9)
             if session.scalar(select(User.id).where(User.name == name)) is None:
-                add_user(session, name=name, role=role, password=password, branch=branch, sponsor=sponsor_code)
+                add_user(
+                    session, name=name, role=role, password=password, branch=branch, sponsor=sponsor_code, actor=DEMO
+                )
             else:
-                set_password(session, name=name, password=password)
+                set_password(session, name=name, password=password, actor=DEMO)
             logins.append((name, f"{role} {branch or sponsor_code or ''}".strip(), password))
         return logins
 

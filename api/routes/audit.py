@@ -26,14 +26,10 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.AuditEventOut]:
     """Who changed or read what, newest first: every write, and every read of a child's full record."""
-    if scope.role not in ("admin", "auditor"):
-        scope.require_admin()
-    found = audit.events(
-        db, branch_ids=scope.branch_ids, before_id=before, limit=limit, action=action, subject=subject, actor=actor
-    )
+    found = audit.events(db, reader=scope, before_id=before, limit=limit, action=action, subject=subject, actor=actor)
     return [
         schemas.AuditEventOut(
-            id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject, detail=dict(e.detail)
+            id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject, door=e.door, detail=dict(e.detail)
         )  # type: ignore[arg-type]
         for e in found
     ]

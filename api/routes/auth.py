@@ -10,9 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
 from api import schemas
-from api.deps import CurrentUser, SessionDep, TokenDep, signed_in_users
+from api.deps import CurrentUser, SessionDep, TokenDep, signed_in_users, signing_in
 from ledger.access import users
-from ledger.errors import LedgerError
 from ledger.models import Branch
 from ledger.register.models import Sponsor
 
@@ -25,16 +24,10 @@ async def sign_in(
 ) -> schemas.TokenOut:
     """OAuth2 password flow: a bearer token valid for 30 minutes.
 
-    After 5 failed attempts on one name within 15 minutes, sign-in is refused (429) until
-    the window has passed, whatever the password.
+    After 5 failed attempts on one name (or 30 from one address) within 15 minutes, sign-in is
+    refused (429) until the window has passed, whatever the password.
     """
-    client = request.client.host if request.client else ""
-    try:
-        issued = users.sign_in(db, name=form.username, password=form.password, client=client)
-    except LedgerError:
-        db.commit()  # the failed attempt must be kept: it is what slows guessing down
-        raise
-    db.commit()
+    issued = await signing_in(request, db, form.username, form.password)
     return schemas.TokenOut(
         access_token=issued.token,
         expires_at=issued.expires_at,

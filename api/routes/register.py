@@ -546,9 +546,11 @@ async def create_payment(
 ) -> schemas.PaymentOut:
     """Record a sponsor payment: posted, then allocated to the named pledge or the sponsor's oldest unpaid months."""
     key = journal.scoped_key(scope, idempotency_key, "api-payment")
-    replayed = key is not None and _payment_with_key(db, key) is not None
 
-    def work(session: Session) -> int:
+    def work(session: Session) -> tuple[int, bool]:
+        # Asked inside the transaction: a request that lost a race for the key is retried, and
+        # then finds the winner's payment and answers as a replay.
+        replayed = key is not None and _payment_with_key(session, key) is not None
         payment = record_payment(
             session,
             sponsor=body.sponsor,
@@ -563,9 +565,9 @@ async def create_payment(
             idempotency_key=key,
         )
         assert payment.id is not None
-        return payment.id
+        return payment.id, replayed
 
-    payment_id = await in_own_transaction(request, db, work)
+    payment_id, replayed = await in_own_transaction(request, db, work)
     if replayed:
         response.status_code = status.HTTP_200_OK
     db.expire_all()

@@ -118,7 +118,7 @@ async def run_job(
     return job_out(job)
 
 
-def run_out(db: Session, r: Run) -> schemas.RunOut:
+def run_out(db: Session, r: Run, scope: Actor) -> schemas.RunOut:
     branch = db.get(Branch, r.branch_id) if r.branch_id else None
     assert r.id is not None
     return schemas.RunOut(
@@ -132,7 +132,7 @@ def run_out(db: Session, r: Run) -> schemas.RunOut:
         approved_by=r.approved_by,
         approved_at=r.approved_at,
         finished_at=r.finished_at,
-        summary=dict(r.summary),
+        summary=run.summary_seen_by(db, r, scope),
     )
 
 
@@ -152,7 +152,7 @@ async def list_runs(
     """Runs newest first: those over every branch, and those of your branches."""
     scope.require_staff()
     found = run.runs(db, Month.parse(month) if month else None)
-    return [run_out(db, r) for r in found if r.branch_id is None or scope.sees_branch(r.branch_id)]
+    return [run_out(db, r, scope) for r in found if r.branch_id is None or scope.sees_branch(r.branch_id)]
 
 
 @router.get("/runs/check", response_model=schemas.CheckOut)
@@ -175,7 +175,7 @@ async def check_run(
 
 @router.get("/runs/{run_id}", response_model=schemas.RunOut)
 async def get_run(run_id: RunId, db: SessionDep, scope: CurrentUser) -> schemas.RunOut:
-    return run_out(db, visible_run(db, scope, run_id))
+    return run_out(db, visible_run(db, scope, run_id), scope)
 
 
 @router.get("/runs/{run_id}/decisions", response_model=list[schemas.DecisionOut])

@@ -8,15 +8,13 @@ from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from api import schemas, scoping
+from api import schemas
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
-from ledger.access import audit
 from ledger.access.actor import Actor
-from ledger.accounts import branch_and_descendants
-from ledger.errors import BranchNotFound, InvalidEntry, TooLarge
+from ledger.errors import InvalidEntry, TooLarge
 from ledger.months import Month, today_in_vietnam
-from ledger.statements.document import Document, Period, StatementRequest, verification_code
-from ledger.statements.issue import gather
+from ledger.statements.document import Document, Period, StatementRequest
+from ledger.statements.issue import gather_for, may_issue, record_issue
 from pdf_templates.render import render_pdf
 from pdf_templates.verify import MAX_PAGES, compare_with_ledger, inspect_statement
 
@@ -36,33 +34,17 @@ def _period(month: str | None, year: int | None) -> Period:
     return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
 
 
-def _whole_subtree(db: Session, scope: Actor, code: str) -> None:
-    """Branch statements cover the branches below: the reader must see every one of them."""
-    root = scoping.branch(db, scope, code)
-    scope.require_staff()
-    if any(not scope.sees_branch(b.id) for b in branch_and_descendants(db, root.code)):
-        raise BranchNotFound(code)
-
-
 async def issue_pdf(
-    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str, branch_id: int | None
+    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str | None
 ) -> Response:
-    """Gather, render and stream a statement, and log its issue with its code (the API's and the web's)."""
-    document: Document = await off_the_loop(db, gather, db, statement, issued_on=today_in_vietnam())
-    pdf = await off_the_loop(db, render_pdf, document, lang)
-    code = verification_code(document)
-
-    def log(session: Session) -> None:
-        audit.record(
-            session,
-            actor=scope,
-            action="statement.issue",
-            subject=f"statement:{statement.kind}:{statement.subject}",
-            branch_id=branch_id,
-            detail={"period": str(statement.period), "child": statement.child, "code": code},
-        )
-
-    await in_own_transaction(request, db, log)
+    """Gather (for a reader who may have it), render and stream a statement, and log its issue with
+    its code (the API's and the web's). ``lang`` None: the sponsor's own language, else Vietnamese."""
+    document: Document = await off_the_loop(db, gather_for, db, statement, actor=scope, issued_on=today_in_vietnam())
+    chosen = lang or (document["body"]["sponsor"]["language"] if statement.kind == "sponsor" else "vi")
+    pdf = await off_the_loop(db, render_pdf, document, chosen)
+    code = await in_own_transaction(
+        request, db, lambda s: record_issue(s, actor=scope, request=statement, document=document)
+    )
     return Response(
         pdf,
         media_type="application/pdf",
@@ -85,9 +67,8 @@ async def sponsor_statement(
     lang: LangQuery = None,
 ) -> Response:
     """A sponsor's statement for a month or a year, with the VietQR code for the next instalment."""
-    sponsor = scoping.sponsor(db, scope, code)
-    statement = StatementRequest("sponsor", sponsor.code, _period(month, year))
-    return await issue_pdf(request, db, scope, statement, lang or reader, sponsor.branch_id)
+    statement = StatementRequest("sponsor", code, _period(month, year))
+    return await issue_pdf(request, db, scope, statement, lang or reader)
 
 
 @router.get("/statements/guardian/{branch}", response_class=Response, responses=PDF)
@@ -102,9 +83,8 @@ async def guardian_slips(
     lang: LangQuery = None,
 ) -> Response:
     """Guardians' slips for a month (one page per child), to sign at a cash handover."""
-    _whole_subtree(db, scope, branch)
     statement = StatementRequest("guardian", branch, Period.month(Month.parse(month)), child)
-    return await issue_pdf(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader)
 
 
 @router.get("/statements/treasurer/{branch}", response_class=Response, responses=PDF)
@@ -118,9 +98,8 @@ async def treasurer_report(
     lang: LangQuery = None,
 ) -> Response:
     """The treasurer's monthly report for the branch and the branches below it."""
-    _whole_subtree(db, scope, branch)
     statement = StatementRequest("treasurer", branch, Period.month(Month.parse(month)))
-    return await issue_pdf(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader)
 
 
 @router.get("/statements/audit/{branch}", response_class=Response, responses=PDF)
@@ -135,15 +114,12 @@ async def audit_pack(
     lang: LangQuery = None,
 ) -> Response:
     """The auditor pack for a branch subtree and a period of months."""
-    _whole_subtree(db, scope, branch)
     statement = StatementRequest("audit", branch, Period(Month.parse(start), Month.parse(end)))
-    return await issue_pdf(request, db, scope, statement, lang or reader, None)
+    return await issue_pdf(request, db, scope, statement, lang or reader)
 
 
 @router.post("/statements/verify", response_model=schemas.StatementVerdictOut)
-async def verify(
-    file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser
-) -> schemas.StatementVerdictOut:
+async def verify(file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser) -> schemas.StatementVerdictOut:
     """Does this statement PDF still match the ledger? (Only statements about what the caller may see.)
 
     The file is read in a separate, supervised process with limits on pages and time; today's
@@ -172,7 +148,4 @@ def _may_see(db: Session, scope: Actor, document: Document) -> None:
         statement = StatementRequest.from_json(document["request"])
     except (KeyError, TypeError, ValueError, InvalidEntry):
         return  # a malformed statement is reported as such by the verdict
-    if statement.kind == "sponsor":
-        scoping.sponsor(db, scope, statement.subject)
-    else:
-        _whole_subtree(db, scope, statement.subject)
+    may_issue(db, scope, statement)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api import schemas
-from api.deps import CurrentUser, SessionDep, signed_in_users
-from ledger.access import audit, users
+from api.deps import CurrentUser, SessionDep, in_own_transaction, signed_in_users
+from ledger.access import users
 from ledger.access.models import User
 from ledger.models import Branch
 from ledger.register.models import Sponsor
@@ -49,8 +49,8 @@ async def add_user(body: schemas.UserCreate, db: SessionDep, scope: CurrentUser)
         branch=body.branch,
         include_below=body.include_below,
         sponsor=body.sponsor,
+        actor=scope,
     )
-    audit.record(db, actor=scope, action="user.add", subject=f"user:{user.name}", detail={"role": user.role})
     db.commit()
     return user_out(db, user)
 
@@ -59,21 +59,20 @@ async def add_user(body: schemas.UserCreate, db: SessionDep, scope: CurrentUser)
 async def change_password(
     name: UserName, body: schemas.PasswordChange, request: Request, db: SessionDep, scope: CurrentUser
 ) -> Response:
-    """Administrators set anyone's password; anyone may set their own. Every token of the user is revoked."""
-    if name != scope.user:
-        scope.require_admin()
-    users.set_password(db, name=name, password=body.password)
-    audit.record(db, actor=scope, action="user.passwd", subject=f"user:{name}")
-    db.commit()
+    """Anyone may change their own password, giving the current one; administrators reset anyone
+    else's. Every token of the user is revoked."""
+    await in_own_transaction(
+        request,
+        db,
+        lambda s: users.set_password(s, name=name, password=body.password, current=body.current_password, actor=scope),
+    )
     signed_in_users(request).forget(user=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{name}/disable", response_model=schemas.UserOut)
 async def disable_user(name: UserName, request: Request, db: SessionDep, scope: CurrentUser) -> schemas.UserOut:
-    scope.require_admin()
-    user = users.disable_user(db, name=name)
-    audit.record(db, actor=scope, action="user.disable", subject=f"user:{name}")
+    user = users.disable_user(db, name=name, actor=scope)
     db.commit()
     signed_in_users(request).forget(user=name)
     return user_out(db, user)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.deps import SessionDep, in_own_transaction, signed_in_users
 from api.web.session import page, reader_lang, web_user
 from api.web.work import _back, _writer
-from ledger.access import audit, users
+from ledger.access import users
 from ledger.access.models import User
 from ledger.branch_settings import SETTINGS, set_branch_setting, setting_in_force
 from ledger.eligibility.parameters import load
@@ -58,10 +58,9 @@ async def add_user(
 
     def work(session: Session) -> str:
         added = users.add_user(
-            session, name=name, role=role, password=password, branch=branch or None, sponsor=sponsor or None
-        )
-        audit.record(session, actor=user.scope, action="user.add", subject=f"user:{added.name}",
-                     detail={"role": role, "via": "web"})  # fmt: skip
+            session, name=name, role=role, password=password, branch=branch or None, sponsor=sponsor or None,
+            actor=user.scope,
+        )  # fmt: skip
         return added.name
 
     added = await in_own_transaction(request, db, work)
@@ -76,8 +75,7 @@ async def disable_user(
     user.scope.require_admin()
 
     def work(session: Session) -> None:
-        users.disable_user(session, name=name)
-        audit.record(session, actor=user.scope, action="user.disable", subject=f"user:{name}")
+        users.disable_user(session, name=name, actor=user.scope)
 
     await in_own_transaction(request, db, work)
     signed_in_users(request).forget(user=name)

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from api import scoping
-from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users
+from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users, signing_in
 from api.routes.statements import issue_pdf
 from api.web.session import (
     COOKIE,
@@ -91,16 +91,12 @@ async def sign_in(
     secret = request.cookies.get(PRE_CSRF_COOKIE, "")
     if not secret or not csrf_ok(csrf, secret):
         return page(request, "sign_in.html", lang, 400, error="bad_form", csrf=csrf_for(secret or "x"), next=next)
-    client = request.client.host if request.client else ""
     try:
-        issued = users.sign_in(db, name=name, password=password, client=client)
+        issued = await signing_in(request, db, name, password)
     except users.TooManyAttempts:
-        db.commit()
         return page(request, "sign_in.html", lang, 429, error="too_many", csrf=csrf_for(secret), next=next)
     except LedgerError:
-        db.commit()  # the failed attempt is kept: it is what slows guessing down
         return page(request, "sign_in.html", lang, 401, error="bad_sign_in", csrf=csrf_for(secret), next=next)
-    db.commit()
     response = RedirectResponse(_safe_next(next) if next != "/" else "/", status_code=303)
     response.set_cookie(COOKIE, issued.token, httponly=True, samesite="lax", secure=secure(request), max_age=1800)
     response.delete_cookie(PRE_CSRF_COOKIE)
@@ -109,11 +105,13 @@ async def sign_in(
 
 @router.post("/sign-out")
 async def sign_out(request: Request, db: SessionDep, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    user = web_user(request)
-    if csrf_ok(csrf, user.token):
-        users.sign_out(db, user.token)
+    # Always revoked, form token or not: ending a session is never harmful, and a session left
+    # alive behind a deleted cookie is.
+    token = request.cookies.get(COOKIE)
+    if token:
+        users.sign_out(db, token)
         db.commit()
-        signed_in_users(request).forget(token=user.token)
+        signed_in_users(request).forget(token=token)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(COOKIE)
     return response
@@ -160,17 +158,17 @@ async def sponsor_statement(
     sponsor = db.get(Sponsor, user.scope.sponsor_id)
     assert sponsor is not None
     period = Period.year(year) if year else Period.month(Month.parse(month or str(Month.of(today_in_vietnam()))))
-    return await _pdf(request, db, user, StatementRequest("sponsor", sponsor.code, period), sponsor.branch_id)
+    return await _pdf(request, db, user, StatementRequest("sponsor", sponsor.code, period))
 
 
-async def _pdf(
-    request: Request, db: Session, user: WebUser, wanted: StatementRequest, branch_id: int | None
-) -> Response:
-    return await issue_pdf(request, db, user.scope, wanted, reader_lang(request), branch_id)
+async def _pdf(request: Request, db: Session, user: WebUser, wanted: StatementRequest) -> Response:
+    return await issue_pdf(request, db, user.scope, wanted, reader_lang(request))
 
 
 @router.get("/sponsor/stored/{statement_id}.pdf")
-async def stored_statement(statement_id: int, request: Request, db: SessionDep) -> Response:
+async def stored_statement(
+    statement_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, db: SessionDep
+) -> Response:
     """A statement the scheduler issued and kept, exactly as it was sent."""
     user = web_user(request)
     found = db.get(StoredStatement, statement_id)
@@ -365,7 +363,7 @@ async def staff_sponsor_statement(
     _staff(user)
     found = scoping.sponsor(db, user.scope, sponsor.strip())
     wanted = StatementRequest("sponsor", found.code, Period.month(Month.parse(month)))
-    return await _pdf(request, db, user, wanted, found.branch_id)
+    return await _pdf(request, db, user, wanted)
 
 
 @router.get("/statements/{kind}.pdf")
@@ -385,4 +383,4 @@ async def branch_statement(
     period = (
         Period(Month.parse(start), Month.parse(end or start)) if kind == "audit" else Period.month(Month.parse(start))
     )
-    return await _pdf(request, db, user, StatementRequest(kind, found.code, period), found.id)
+    return await _pdf(request, db, user, StatementRequest(kind, found.code, period))

@@ -9,6 +9,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlmodel import Session
@@ -284,7 +285,7 @@ async def bank_statement(
 
 @router.post("/treasurer/bank/lines/{line_id}")
 async def bank_line(
-    line_id: int,
+    line_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
     request: Request,
     db: SessionDep,
     action: Annotated[str, Form(pattern="^(book|match)$")],
@@ -300,7 +301,7 @@ async def bank_line(
     bank = db.get(BankAccount, line.bank_account_id) if line is not None else None
     if bank is None or not user.scope.may_write(bank.branch_id):
         raise NotFound(f"bank line {line_id} does not exist")
-    if action == "match" and not transaction.strip().isdigit():
+    if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
         raise InvalidEntry("give the ledger transaction's number to match the line with")
 
     def work(session: Session) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from ledger.access.actor import Actor
+from ledger.access.actor import AUDITOR, Actor
 from ledger.access.models import AuditEvent
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -42,17 +42,25 @@ def record(
 def events(
     session: Session,
     *,
-    branch_ids: Collection[int] | None,
+    reader: Actor,
+    branch_ids: Collection[int] | None = None,
     before_id: int | None = None,
     limit: int = 100,
     action: str | None = None,
     subject: str | None = None,
     actor: str | None = None,
+    since: datetime | None = None,
 ) -> list[AuditEvent]:
-    """Newest first; ``branch_ids`` None means every event (administrators)."""
+    """Newest first, of what the reader may read: administrators all of it, auditors what concerns
+    their branches; ``branch_ids`` narrows it further (a branch and those below it)."""
+    if reader.role != AUDITOR:
+        reader.require_admin()
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
-    if branch_ids is not None:
-        query = query.where(AuditEvent.branch_id.in_(branch_ids))  # type: ignore[union-attr]
+    for ids in (reader.branch_ids, branch_ids):
+        if ids is not None:
+            query = query.where(AuditEvent.branch_id.in_(ids))  # type: ignore[union-attr]
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)  # type: ignore[operator]
     if action:

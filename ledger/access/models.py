@@ -55,7 +55,10 @@ class SignInAttempt(SQLModel, table=True):
     """One sign-in attempt, kept to slow down password guessing."""
 
     __tablename__ = "sign_in_attempt"
-    __table_args__ = (Index("ix_sign_in_attempt_name_at", "name", "at"),)
+    __table_args__ = (
+        Index("ix_sign_in_attempt_name_at", "name", "at"),
+        Index("ix_sign_in_attempt_client_at", "client", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(100))

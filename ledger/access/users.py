@@ -13,12 +13,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
+from zxcvbn import zxcvbn
 
+from ledger.access import audit
+from ledger.access.actor import Actor
 from ledger.access.models import AccessToken, SignInAttempt, User
 from ledger.accounts import get_branch
 from ledger.errors import InvalidEntry, LedgerError, NotFound
@@ -27,7 +31,9 @@ from ledger.register.models import Sponsor
 ROLES = ("admin", "treasurer", "auditor", "sponsor")
 STAFF_ROLES = ("treasurer", "auditor")
 MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn: "safely unguessable: moderate protection from offline slow-hash attacks"
 MAX_FAILURES = 5
+MAX_CLIENT_FAILURES = 30  # one address guessing many names
 FAILURE_WINDOW = timedelta(minutes=15)
 TOKEN_LIFETIME = timedelta(minutes=30)
 
@@ -63,9 +69,16 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+def check_password(password: str, *, name: str) -> None:
+    """Long enough, and not guessable: not a common password, a keyboard walk, a repetition or the
+    user's own name (zxcvbn's estimate, with the name and its parts as known words)."""
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
         raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    known = [name, *name.replace("_", "-").replace(".", "-").split("-"), "godmother", "hoi phu nu", "me do dau"]
+    estimate = zxcvbn(password[:100], user_inputs=known)
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        hint = estimate["feedback"]["warning"] or "it is too easy to guess"
+        raise UserError(f"choose a harder password: {hint.rstrip('.')} (a few unrelated words work well)")
 
 
 def add_user(
@@ -77,9 +90,11 @@ def add_user(
     branch: str | None = None,
     include_below: bool = True,
     sponsor: str | None = None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> User:
-    """A new user; treasurers and auditors work for a branch, a sponsor user is one sponsor."""
+    """A new user (administrators); treasurers and auditors work for a branch, a sponsor user is one sponsor."""
+    actor.require_admin()
     name = name.strip()
     if not name or len(name) > 100 or any(c.isspace() for c in name):
         raise UserError("a user name is one word of at most 100 characters")
@@ -95,7 +110,7 @@ def add_user(
         raise UserError("only a user with role sponsor has --sponsor")
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise UserError(f"user {name!r} already exists; change the password with 'godmother user passwd'")
-    _check_password(password)
+    check_password(password, name=name)
     sponsor_id = None
     if sponsor:
         sponsor_id = session.scalar(select(Sponsor.id).where(Sponsor.code == sponsor))
@@ -112,6 +127,8 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    audit.record(session, actor=actor, action="user.add", subject=f"user:{name}", branch_id=user.branch_id,
+                 detail={"role": role}, now=now)  # fmt: skip
     return user
 
 
@@ -122,23 +139,52 @@ def get_user(session: Session, name: str) -> User:
     return user
 
 
-def set_password(session: Session, *, name: str, password: str, now: datetime | None = None) -> User:
-    """A new password; every token the user holds stops working."""
+def set_password(
+    session: Session,
+    *,
+    name: str,
+    password: str,
+    actor: Actor,
+    current: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """A new password; every token the user holds stops working.
+
+    Changing one's own password needs the current one (a stolen session must not be enough to
+    take the account); an administrator resetting someone else's does not, and it is audited.
+    """
     user = get_user(session, name)
-    _check_password(password)
+    resetting = actor.user != name
+    if resetting:
+        actor.require_admin()
+    elif current is None or not _matches(user, current):
+        raise UserError("give your current password to change it")
+    check_password(password, name=name)
     user.password_hash = _hasher.hash(password)
     session.add(user)
     _revoke_all(session, user, now)
+    audit.record(session, actor=actor, action="user.password-reset" if resetting else "user.passwd",
+                 subject=f"user:{name}", branch_id=user.branch_id, now=now)  # fmt: skip
     return user
 
 
-def disable_user(session: Session, *, name: str, now: datetime | None = None) -> User:
-    """The user can no longer sign in, and their tokens stop working at once."""
+def _matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def disable_user(session: Session, *, name: str, actor: Actor, now: datetime | None = None) -> User:
+    """The user can no longer sign in, and their tokens stop working at once (administrators)."""
+    actor.require_admin()
     user = get_user(session, name)
     if user.disabled_at is None:
         user.disabled_at = _now(now)
         session.add(user)
     _revoke_all(session, user, now)
+    audit.record(session, actor=actor, action="user.disable", subject=f"user:{name}", branch_id=user.branch_id,
+                 now=now)  # fmt: skip
     return user
 
 
@@ -169,26 +215,18 @@ def sign_in(
     The caller commits even when this raises: the recorded failure is what slows guessing.
     """
     now = _now(now)
-    name = name.strip()[:100]
-    recent_failures = (
-        SignInAttempt.name == name,
-        SignInAttempt.at > now - FAILURE_WINDOW,
-        SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
-    )
-    failures = session.scalar(select(func.count()).select_from(SignInAttempt).where(*recent_failures)) or 0
-    if failures >= MAX_FAILURES:
-        first = session.scalar(select(SignInAttempt.at).where(*recent_failures).order_by(SignInAttempt.at).limit(1))
-        raise TooManyAttempts(name, int(((first or now) + FAILURE_WINDOW - now).total_seconds()))
+    name, client = name.strip()[:100], client[:64]
+    _one_attempt_at_a_time(session, name, client)
+    _refuse_after_failures(session, SignInAttempt.name == name, MAX_FAILURES, name, now)
+    if client:
+        _refuse_after_failures(session, SignInAttempt.client == client, MAX_CLIENT_FAILURES, name, now)
     user = session.scalar(select(User).where(User.name == name))
     ok = False
     if user is not None and user.disabled_at is None:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
+        ok = _matches(user, password)
     else:
         _hasher.hash(password)  # the same work either way: timing does not tell which names exist
-    session.add(SignInAttempt(name=name, client=client[:64], at=now, succeeded=ok))
+    session.add(SignInAttempt(name=name, client=client, at=now, succeeded=ok))
     if not ok or user is None:
         session.flush()
         raise SignInRefused()
@@ -197,6 +235,43 @@ def sign_in(
     session.add(AccessToken(digest=digest(token), user_id=user.id, issued_at=now, expires_at=expires))  # type: ignore[arg-type]
     session.flush()
     return IssuedToken(token, expires, user)
+
+
+def sign_in_attempt(
+    session: Session, *, name: str, password: str, client: str = "", now: datetime | None = None
+) -> IssuedToken | SignInRefused | TooManyAttempts:
+    """``sign_in``, with a refusal returned rather than raised, so that the caller's transaction
+    commits the recorded attempt with it."""
+    try:
+        return sign_in(session, name=name, password=password, client=client, now=now)
+    except (SignInRefused, TooManyAttempts) as refused:
+        return refused
+
+
+def _one_attempt_at_a_time(session: Session, name: str, client: str) -> None:
+    """Attempts on one name (and from one client) are counted and recorded one at a time, so that
+    parallel guesses cannot all read the same count before any is recorded (PostgreSQL; SQLite
+    writes one transaction at a time anyway). Name before client: always the same order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"sign-in:name:{name}", f"sign-in:client:{client}" if client else None):
+        if key is not None:
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def _refuse_after_failures(session: Session, whose: Any, limit: int, name: str, now: datetime) -> None:
+    recent_failures = (
+        whose,
+        SignInAttempt.at > now - FAILURE_WINDOW,
+        SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+    )
+    failures = session.scalar(select(func.count()).select_from(SignInAttempt).where(*recent_failures)) or 0
+    if failures >= limit:
+        oldest_that_counts = failures - limit
+        first = session.scalar(
+            select(SignInAttempt.at).where(*recent_failures).order_by(SignInAttempt.at).offset(oldest_that_counts)
+        )
+        raise TooManyAttempts(name, int(((first or now) + FAILURE_WINDOW - now).total_seconds()))
 
 
 def sign_out(session: Session, token: str, *, now: datetime | None = None) -> None:

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, exists, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ledger.access import audit, rights
@@ -39,7 +40,7 @@ from ledger.errors import LedgerError, NotFound
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.posting import DisbursementKey, Entry, Leg, copy_rows, post_many
-from ledger.register.models import Child
+from ledger.register.models import Child, Pledge
 
 Progress = Callable[[str, int, int], None]
 """Told (stage, done, total) as a run advances: stages are "prepare" and "post"."""
@@ -124,10 +125,10 @@ def run_month(
     if dry_run:
         with Session(engine) as session, _fewer_collections():
             return _prepare(session, month, branch, by, on, progress, show, now, store=False)
-    with exclusive_run(engine), _fewer_collections():
+    with exclusive_run(engine) as lock, _fewer_collections():
         resumed = _unfinished(engine)
         for run_id in resumed:
-            _post(engine, run_id, progress, now, chunk)
+            _post(engine, run_id, lock, progress, now, chunk)
         with Session(engine, expire_on_commit=False) as session:
             result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
             audit.record(
@@ -138,7 +139,7 @@ def run_month(
         result.resumed = resumed
         if result.status == "approved":
             assert result.run_id is not None
-            _post(engine, result.run_id, progress, now, chunk)
+            _post(engine, result.run_id, lock, progress, now, chunk)
             result.status = "done"
         return result
 
@@ -148,7 +149,7 @@ def approve_run(
 ) -> RunResult:
     """Approve a prepared run (four eyes: not by its preparer) and post it."""
     by = actor.user
-    with exclusive_run(engine), _fewer_collections():
+    with exclusive_run(engine) as lock, _fewer_collections():
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(Run, run_id)
             if run is None or not (actor.is_admin if run.branch_id is None else actor.sees_branch(run.branch_id)):
@@ -172,7 +173,7 @@ def approve_run(
             )
             session.commit()
             month, summary = Month.of(run.month), _summary_of(run)
-        _post(engine, run_id, progress, now)
+        _post(engine, run_id, lock, progress, now)
         return RunResult(month, "done", run_id, summary, four_eyes=True)
 
 
@@ -423,8 +424,31 @@ def _entry(run: Run, row: Any) -> Entry:
     )
 
 
-def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime | None, chunk: int = CHUNK) -> None:
-    """Post every decision of an approved run not yet paid, a chunk per database transaction."""
+CONNECTION_ATTEMPTS = 3
+
+
+def _post(
+    engine: Engine, run_id: int, lock: RunLock, progress: Progress | None, now: datetime | None, chunk: int = CHUNK
+) -> None:
+    """Post every decision of an approved run not yet paid, a chunk per database transaction.
+
+    A connection lost on the way (a database restart, a terminated backend) costs at most the
+    chunk it was posting: what is still unpaid is read again and posted, as long as the run
+    still holds its lock.
+    """
+    for attempt in range(1, CONNECTION_ATTEMPTS + 1):
+        lock.check()
+        try:
+            _post_pending(engine, run_id, lock, progress, now, chunk)
+            return
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or attempt == CONNECTION_ATTEMPTS:
+                raise
+
+
+def _post_pending(
+    engine: Engine, run_id: int, lock: RunLock, progress: Progress | None, now: datetime | None, chunk: int
+) -> None:
     with Session(engine, expire_on_commit=False) as session:
         run = session.get(Run, run_id)
         if run is None:
@@ -432,6 +456,7 @@ def _post(engine: Engine, run_id: int, progress: Progress | None, now: datetime 
         pending = _pending(session, run_id)
     total = len(pending)
     for start in range(0, total, chunk):
+        lock.check()
         with Session(engine) as session:
             post_many(session, [_entry(run, row) for row in pending[start : start + chunk]], now=now)
             session.commit()
@@ -543,8 +568,33 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+class RunLockLost(RunError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the run lost its lock on the database (its connection ended), so it stopped: what it posted "
+            "stays, nothing is half-posted; run the month again to finish it"
+        )
+
+
+@dataclass(slots=True)
+class RunLock:
+    """The monthly-run lock as held: ``check`` before each chunk, so that a lock lost with its
+    connection stops the run instead of letting a second run start beside it unseen."""
+
+    connection: Any = None  # PostgreSQL: the session holding the advisory lock
+
+    def check(self) -> None:
+        if self.connection is None:
+            return  # SQLite: a file lock lives as long as this process
+        try:
+            self.connection.scalar(text("SELECT 1"))
+            self.connection.commit()
+        except DBAPIError:
+            raise RunLockLost() from None
+
+
 @contextmanager
-def exclusive_run(engine: Engine) -> Iterator[None]:
+def exclusive_run(engine: Engine) -> Iterator[RunLock]:
     """Hold the database's monthly-run lock, or raise ``RunInProgress`` at once.
 
     The lock dies with its holder (a killed process releases it): PostgreSQL ends the
@@ -558,7 +608,7 @@ def exclusive_run(engine: Engine) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise RunInProgress() from None
-            yield
+            yield RunLock()
         finally:
             os.close(handle)
         return
@@ -569,11 +619,16 @@ def exclusive_run(engine: Engine) -> Iterator[None]:
             connection.rollback()
             raise RunInProgress()
         connection.commit()
+        lock = RunLock(connection)
         try:
-            yield
+            yield lock
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
-            connection.commit()
+            if not connection.invalidated:
+                try:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+                    connection.commit()
+                except DBAPIError:
+                    pass  # the connection is gone, and the lock with it
 
 
 # --- reading runs -----------------------------------------------------------------------
@@ -618,6 +673,36 @@ class StoredDecision:
             "transaction": self.transaction_id,
             "reasons": self.reasons,
         }
+
+
+def summary_seen_by(session: Session, found: Run, actor: Actor) -> dict[str, Any]:
+    """A run's summary as the actor may read it. A run wider than their branches (the province's,
+    or every branch's) shows its totals, but names only the children and pledges of their own."""
+    summary = dict(found.summary)
+    if actor.branch_ids is None:
+        return summary
+    covered = (
+        {b.id for b in branch_and_descendants(session, get_branch_by_id(session, found.branch_id).code)}
+        if found.branch_id is not None
+        else set(session.scalars(select(Branch.id)))
+    )
+    if covered <= actor.branch_ids:
+        return summary
+    children = set(session.scalars(select(Child.code).where(Child.branch_id.in_(actor.branch_ids))))  # type: ignore[attr-defined]
+    pledges = set(
+        session.scalars(
+            select(Pledge.code).join(Child, Child.id == Pledge.child_id).where(Child.branch_id.in_(actor.branch_ids))
+        )  # type: ignore[attr-defined]
+    )
+    summary["aged_out"] = [c for c in summary.get("aged_out", []) if c in children]
+    summary["pledges_ended"] = [p for p in summary.get("pledges_ended", []) if p in pledges]
+    return summary
+
+
+def get_branch_by_id(session: Session, branch_id: int) -> Branch:
+    found = session.get(Branch, branch_id)
+    assert found is not None
+    return found
 
 
 def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> list[StoredDecision]:

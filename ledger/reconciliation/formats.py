@@ -10,8 +10,6 @@ fraction of a đồng is refused, VND has none.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from defusedxml.common import DefusedXmlException
 
 from ledger.errors import InvalidEntry
 from ledger.references import as_banks_write
+from ledger.register.spreadsheets import UnreadableFile, csv_table
 
 FORMATS = ("vietcombank", "bidv", "techcombank", "csv", "camt053")
 ALIASES = {"vcb": "vietcombank", "tcb": "techcombank", "generic": "csv", "camt.053": "camt053", "camt": "camt053",
@@ -151,7 +150,10 @@ def read_table(path: Path) -> list[list[object]]:
         raise UnreadableStatement(f"{path.name} is not UTF-8 text: export the statement as CSV (UTF-8) or XLSX")
     sample = text[:4096]
     delimiter = max((",", ";", "\t"), key=sample.count)
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return csv_table(text, delimiter, path.name)
+    except UnreadableFile as exc:
+        raise UnreadableStatement(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ledger.errors import TooLarge
 from ledger.months import Month
+
+MAX_ROWS = 200_000  # a province's register fits; a file beyond it is a mistake or an attack
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,20 @@ def _read_csv(path: Path) -> list[list[str]]:
         raise UnreadableFile(f"{path.name} is not UTF-8 text: save the CSV as 'CSV UTF-8'") from None
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return csv_table(text, delimiter, path.name)
+
+
+def csv_table(text: str, delimiter: str, name: str) -> list[list[str]]:
+    """The rows of a CSV text, within the limits one import may ask (rows, and bytes in a field)."""
+    table = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            table.append(row)
+            if len(table) > MAX_ROWS:
+                raise TooLarge(f"{name} has more than {MAX_ROWS:,} rows", f"{MAX_ROWS:,} rows a file: split it")
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit (128 KB)
+        raise UnreadableFile(f"{name} is not a CSV file the importer can read ({exc})") from None
+    return table
 
 
 def _read_xlsx(path: Path) -> list[list[str]]:
@@ -73,7 +89,12 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UnreadableFile(f"{path.name} cannot be read as an Excel workbook ({exc})") from None
     sheet = workbook.worksheets[0]
-    table = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    table = []
+    for row in sheet.iter_rows(values_only=True):
+        table.append([_cell_text(value) for value in row])
+        if len(table) > MAX_ROWS:
+            workbook.close()
+            raise TooLarge(f"{path.name} has more than {MAX_ROWS:,} rows", f"{MAX_ROWS:,} rows a file: split it")
     workbook.close()
     return table
 

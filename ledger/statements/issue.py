@@ -7,12 +7,48 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ledger.errors import InvalidEntry
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
+from ledger.accounts import branch_and_descendants
+from ledger.errors import BranchNotFound, InvalidEntry
 from ledger.statements.audit import audit_pack
-from ledger.statements.document import Document, StatementRequest, differences, hash_at
+from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
 from ledger.statements.guardian import guardian_slips
 from ledger.statements.sponsor import sponsor_statements
 from ledger.statements.treasurer import treasurer_report
+
+
+def may_issue(session: Session, actor: Actor, request: StatementRequest) -> int | None:
+    """Refuse unless the actor may see everything the statement covers: a sponsor their own
+    statement, staff a sponsor or branch they see (a branch statement covers the branches below
+    it, so all of those). Returns the branch the issue is filed under in the audit log."""
+    if request.kind == "sponsor":
+        return rights.sponsor(session, actor, request.subject).branch_id
+    root = rights.branch(session, actor, request.subject)
+    actor.require_staff()
+    if any(not actor.sees_branch(b.id) for b in branch_and_descendants(session, root.code)):
+        raise BranchNotFound(request.subject)
+    return root.id
+
+
+def gather_for(session: Session, request: StatementRequest, *, actor: Actor, issued_on: date) -> Document:
+    """The document for ``request``, for an actor who may have it (``may_issue``)."""
+    may_issue(session, actor, request)
+    return gather(session, request, issued_on=issued_on)
+
+
+def record_issue(session: Session, *, actor: Actor, request: StatementRequest, document: Document) -> str:
+    """File the issue of a gathered statement in the audit log, with its verification code."""
+    code = verification_code(document)
+    audit.record(
+        session,
+        actor=actor,
+        action="statement.issue",
+        subject=f"statement:{request.kind}:{request.subject}",
+        branch_id=may_issue(session, actor, request),
+        detail={"period": str(request.period), "child": request.child, "code": code},
+    )
+    return code
 
 
 def gather(session: Session, request: StatementRequest, *, issued_on: date) -> Document:

@@ -178,8 +178,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
         def setup(session: Session) -> Codes:
             codes = _codes(session)
             for name, (role, branch, below) in USERS.items():
-                add_user(session, name=name, role=role, password=PASSWORD, branch=branch, include_below=below)
-            add_user(session, name="nha-tai-tro", role="sponsor", password=PASSWORD, sponsor=codes.sponsor[IN])
+                add_user(session, name=name, role=role, password=PASSWORD, branch=branch, include_below=below,
+                         actor=admin())  # fmt: skip
+            add_user(session, name="nha-tai-tro", role="sponsor", password=PASSWORD, sponsor=codes.sponsor[IN],
+                     actor=admin())  # fmt: skip
             return codes
 
         codes = run_in_transaction(database.engine, setup)

@@ -8,6 +8,7 @@ leave one audit event that names the door.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -295,7 +296,9 @@ def test_each_door_leaves_one_audit_event_that_names_it(world):
 
 def test_two_real_receipts_alike_are_two_payments_and_a_double_click_is_one(world):
     with Session(world.database.engine) as session:
-        count = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record"))
+        count = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record")
+        )
     csrf = web_sign_in(world, TREASURER)
     same = {"sponsor": world.codes.sponsor[IN], "amount": "50.000", "paid_on": "2030-01-08", "method": "cash",
             "csrf": csrf}  # fmt: skip
@@ -303,7 +306,9 @@ def test_two_real_receipts_alike_are_two_payments_and_a_double_click_is_one(worl
         assert world.client.post("/treasurer/payments", data={**same, "form_nonce": nonce}).status_code == 200
     world.client.cookies.clear()
     with Session(world.database.engine) as session:
-        after = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record"))
+        after = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "payment.record")
+        )
     assert after == count + 2
 
 
@@ -314,3 +319,101 @@ def test_bank_accounts_of_the_scope_are_the_only_ones_the_payment_form_offers(wo
     assert csrf and bank_of(world, IN) in page and bank_of(world, OUT) not in page
     with Session(world.database.engine) as session:
         assert session.scalar(select(BankAccount.id).where(BankAccount.code == bank_of(world, OUT))) is not None
+
+
+def test_the_audit_log_reads_the_same_from_the_cli_with_the_readers_rights(world):
+    done = cli(world, "payment", "record", "--sponsor", world.codes.sponsor[IN], "--amount", "70.000",
+               "--method", "cash", "--date", "2030-01-09")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    read = cli(world, "audit-log", "--action", "payment.record", "--branch", IN, "--json", "--limit", "1", user=None)
+    assert read.returncode == 0, read.stderr
+    (latest,) = json.loads(read.stdout)
+    assert (latest["actor"], latest["door"], latest["detail"]["amount"]) == (TREASURER, "cli", 70_000)
+    auditor = cli(world, "audit-log", "--json", user="kiem-toan-an-lao")
+    assert auditor.returncode == 0 and all(e["action"] for e in json.loads(auditor.stdout))
+    refused = cli(world, "audit-log")
+    assert refused.returncode == 1 and "only an administrator" in refused.stderr
+
+
+def web_forms(world: World, side: str) -> dict[str, tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Every form of the web application that changes something, aimed at ``side``'s things."""
+    codes, bank = world.codes, bank_of(world, side)
+    sheet = f"code,name,kind,branch\nMDD-WEB-{side},Người thử,individual,{side}\n".encode()
+    statement = b"Ngay giao dich,So tien ghi co,Mo ta\n05/01/2030,1000,X\n"
+    return {
+        "payment": ("/treasurer/payments", {"sponsor": codes.sponsor[side], "amount": "100.000",
+                    "paid_on": "2030-01-05", "method": "bank", "bank_account": bank, "form_nonce": f"n-{side}-1"}, {}),
+        "import": ("/treasurer/import", {"kind": "sponsors"}, {"file": ("s.csv", sheet, "text/csv")}),
+        "run": ("/treasurer/run", {"month": "2026-10"}, {}),
+        "handovers": ("/treasurer/handovers", {"month": "2026-10", "method": "bank", "bank_account": bank}, {}),
+        "handover": ("/treasurer/handover", {"child": codes.child[side], "received_by": "Bà", "month": "2026-10"}, {}),
+        "bank statement": ("/treasurer/bank/statement", {"account": bank, "month": "2030-01"},
+                           {"file": ("s.csv", statement, "text/csv")}),
+        "bank line": (f"/treasurer/bank/lines/{codes.bank_line[side]}", {"action": "book", "month": "2030-01",
+                      "account": "expenses:bank-fees", "reason": "phí"}, {}),
+        "close": ("/treasurer/close", {"month": "2026-09"}, {}),
+        "add user": ("/admin/users", {"name": f"moi-{side}", "role": "auditor", "password": "mot cau rat dai day",
+                     "branch": side}, {}),
+        "disable user": ("/admin/users/du-phong/disable", {}, {}),
+        "setting": ("/admin/settings", {"branch": side, "name": "four-eyes", "value": "on"}, {}),
+    }  # fmt: skip
+
+
+def web_post(world: World, user: str, path: str, data: dict[str, Any], files: dict[str, Any]) -> int:
+    from api.web.session import csrf_for
+
+    web_sign_in_only(world, user)
+    token = world.client.cookies.get("godmother_session")
+    answer = world.client.post(path, data={**data, "csrf": csrf_for(token)}, files=files or None,
+                               follow_redirects=False)  # fmt: skip
+    world.client.cookies.clear()
+    return answer.status_code
+
+
+def web_sign_in_only(world: World, name: str) -> None:
+    world.client.cookies.clear()
+    form = world.client.get("/sign-in")
+    pre = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]  # type: ignore[index]
+    signed = world.client.post("/sign-in", data={"name": name, "password": PASSWORD, "csrf": pre},
+                               follow_redirects=False)  # fmt: skip
+    assert signed.status_code == 303, signed.text
+
+
+@pytest.mark.parametrize(
+    ("user", "side"), [("kiem-toan-an-lao", IN), ("nha-tai-tro", IN), (TREASURER, OUT), (GROUP_TREASURER, OUT)]
+)
+def test_every_web_form_refuses_who_may_not_and_writes_nothing(world, user, side):
+    """Readers and sponsors change nothing anywhere; a treasurer nothing of another commune."""
+    for name, (path, data, files) in web_forms(world, side).items():
+        if user in (TREASURER, GROUP_TREASURER) and name in ("run", "close"):
+            continue  # these act on the treasurer's own branch, whatever the form says: tried below
+        status = unchanged(world, lambda p=path, d=data, f=files: web_post(world, user, p, d, f))
+        assert status in (400, 403, 404, 422), (user, name, status)
+
+
+CLI_ACTS = {
+    "payment": ("payment", "record", "--sponsor", "{sponsor}", "--amount", "100.000", "--method", "cash",
+                "--date", "2030-01-05"),
+    "handover": ("handover", "--month", "2026-10", "--branch", "{branch}"),
+    "close": ("period", "close", "{branch}", "2026-09"),
+    "reopen": ("period", "reopen", "{branch}", "2020-01", "--reason", "x"),
+    "pause": ("pledge", "pause", "{pledge}", "--from", "2031-01", "--to", "2031-02", "--reason", "x"),
+    "bank match": ("bank", "match", "--account", "{bank}"),
+    "bank book": ("bank", "book", "{line}", "--to", "expenses:bank-fees", "--description", "phí"),
+    "run": ("run-month", "2026-10", "--branch", "{branch}"),
+    "setting": ("branch", "set", "{branch}", "four-eyes", "on"),
+    "consent": ("user", "disable", "du-phong"),
+    "reverse": ("reverse", "{transaction}", "--by", "x", "--reason", "x"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "side"), [("kiem-toan-an-lao", IN), (TREASURER, OUT)])
+def test_every_cli_act_refuses_who_may_not_and_writes_nothing(world, user, side):
+    codes = world.codes
+    values = {"sponsor": codes.sponsor[side], "branch": side, "pledge": codes.pledge[side], "bank": bank_of(world, side),
+              "line": str(codes.bank_line[side]), "transaction": str(codes.payment_transaction[side])}  # fmt: skip
+    for name, template in CLI_ACTS.items():
+        args = [part.format(**values) for part in template]
+        refused = unchanged(world, lambda a=args: cli(world, *a, user=user))
+        assert refused.returncode == 1, (user, name, refused.stdout, refused.stderr)
+        assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1, (name, refused.stderr)

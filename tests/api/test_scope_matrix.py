@@ -47,12 +47,15 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/users"): Row("admin", lambda c, s: {"url": "/api/v1/users"}, sided=False),
     ("POST", "/api/v1/users"): Row(
         "admin",
-        lambda c, s: {"url": "/api/v1/users", "json": {"name": "moi", "role": "admin", "password": "x" * 12}},
+        lambda c, s: {
+            "url": "/api/v1/users",
+            "json": {"name": "moi", "role": "admin", "password": "ba con meo tren mai nha"},
+        },
         sided=False,
     ),
     ("POST", "/api/v1/users/{name}/password"): Row(
         "admin",
-        lambda c, s: {"url": "/api/v1/users/du-phong/password", "json": {"password": "y" * 12}},
+        lambda c, s: {"url": "/api/v1/users/du-phong/password", "json": {"password": "mot mat khau moi hoan toan"}},
         sided=False,
     ),
     ("POST", "/api/v1/users/{name}/disable"): Row(
