@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -232,6 +232,15 @@ def _is_retryable(exc: DBAPIError) -> bool:
         return True
     # Two requests with the same idempotency key raced; the retry finds the winner's row.
     return isinstance(exc, IntegrityError) and any(name in message for name in IDEMPOTENCY_CONSTRAINTS)
+
+
+def hold_key(session: Session, key: str) -> None:
+    """Hold ``key`` until the transaction ends, so that work keyed by it goes one at a time.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite writes one transaction at a time anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 30) -> T:

@@ -1,5 +1,8 @@
 """Posting and reversing by hand: the acts of a person on the journal, with their rights and trail.
 
+Reversing a sponsor's payment reverses how it was allocated too, so its months are owed again
+in arrears, coverage, statements, reminders and the next run.
+
 ``posting`` is the engine and trusts its caller; these are what the API, the web and the CLI
 call when someone posts a transaction or corrects one. The actor must be able to change every
 branch the transaction touches, and the act is recorded in the audit log in the same database
@@ -16,6 +19,7 @@ from sqlmodel import Session
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.posting import Entry, Posted, post, reverse
+from ledger.register.payments import reverse_allocations
 
 
 def scoped_key(actor: Actor, key: str | None, what: str) -> str | None:
@@ -65,6 +69,7 @@ def reverse_by_hand(
         now=now,
     )
     if posted.created:
+        reverse_allocations(session, original_id=transaction_id, reversal_id=posted.id, on=posted.effective_date)
         home = actor.home_branch_id if actor.home_branch_id in touched else min(touched, default=None)
         audit.record(
             session,

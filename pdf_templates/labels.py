@@ -48,6 +48,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sponsor.owed_before": ("Còn nợ các tháng trước kỳ", "Owed from before the period"),
     "sponsor.no_months": ("Không có tháng nào phải nộp trong kỳ.", "Nothing was due in the period."),
     "sponsor.payments": ("Các khoản đã nộp", "Payments"),
+    "sponsor.reversed": ("đã hoàn lại ngày", "reversed on"),
+    "sponsor.reversal": (
+        "Hoàn lại khoản nộp (chuyển khoản bị trả về hoặc ghi nhầm)",
+        "Payment reversed (returned or recorded by mistake)",
+    ),
     "sponsor.method": ("Hình thức", "Method"),
     "sponsor.reference": ("Nội dung", "Reference"),
     "sponsor.received": ("Số tiền đã đến với các cháu", "What reached the children"),

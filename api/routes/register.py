@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from api import schemas, scoping
@@ -15,13 +15,14 @@ from api.routes.ledger import IdempotencyKey
 from ledger import branch_settings, journal
 from ledger.access import audit
 from ledger.access.actor import Actor
+from ledger.disbursement.received import received
 from ledger.eligibility.decide import GODMOTHER, age_on
 from ledger.errors import InvalidEntry, NotFound
-from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
+from ledger.models import Account, Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.register import consent, pledges, queries
 from ledger.register.models import BankAccount, Child, Enrolment, Payment, Pledge, PledgeChange, Sponsor
-from ledger.register.payments import record_payment
+from ledger.register.payments import record_payment_once
 
 router = APIRouter(tags=["register"])
 
@@ -291,22 +292,19 @@ async def child_received(
 ) -> schemas.ChildReceivedOut:
     """What was disbursed to the child, month by month (sponsors: the Godmother program only)."""
     child = scoping.child(db, scope, code)
-    query = (
-        select(Disbursement.month, Disbursement.program, -func.sum(Posting.amount))
-        .join(Posting, Posting.transaction_id == Disbursement.transaction_id)
-        .where(Disbursement.child_code == child.code, Posting.account_id == child.payable_account_id)
-        .group_by(Disbursement.month, Disbursement.program)
-        .order_by(Disbursement.month, Disbursement.program)
+    found = received(
+        db,
+        children=[child.code],
+        programs=[GODMOTHER] if scope.is_sponsor else None,
+        start=Month.parse(start).first_day if start else None,
+        end=Month.parse(end).first_day if end else None,
     )
-    if scope.is_sponsor:
-        query = query.where(Disbursement.program == GODMOTHER)
-    if start:
-        query = query.where(Disbursement.month >= Month.parse(start).first_day)
-    if end:
-        query = query.where(Disbursement.month <= Month.parse(end).first_day)
     return schemas.ChildReceivedOut(
         child=child.code,
-        months=[schemas.DisbursedMonth(month=f"{m:%Y-%m}", program=p, paid=int(a)) for m, p, a in db.execute(query)],
+        months=[
+            schemas.DisbursedMonth(month=str(month), program=program, paid=amount)
+            for (_, month, program), amount in sorted(found.items(), key=lambda item: (item[0][1], item[0][2]))
+        ],
     )
 
 
@@ -548,10 +546,7 @@ async def create_payment(
     key = journal.scoped_key(scope, idempotency_key, "api-payment")
 
     def work(session: Session) -> tuple[int, bool]:
-        # Asked inside the transaction: a request that lost a race for the key is retried, and
-        # then finds the winner's payment and answers as a replay.
-        replayed = key is not None and _payment_with_key(session, key) is not None
-        payment = record_payment(
+        payment, created = record_payment_once(
             session,
             sponsor=body.sponsor,
             amount=body.amount,
@@ -565,18 +560,10 @@ async def create_payment(
             idempotency_key=key,
         )
         assert payment.id is not None
-        return payment.id, replayed
+        return payment.id, not created
 
     payment_id, replayed = await in_own_transaction(request, db, work)
     if replayed:
         response.status_code = status.HTTP_200_OK
     db.expire_all()
     return payment_out(db, visible_payment(db, scope, payment_id))
-
-
-def _payment_with_key(db: Session, key: str) -> int | None:
-    return db.scalar(
-        select(Payment.id)
-        .join(LedgerTransaction, LedgerTransaction.id == Payment.transaction_id)
-        .where(LedgerTransaction.idempotency_key == key)
-    )

@@ -143,10 +143,17 @@ class Payment(SQLModel, table=True):
 
 
 class Allocation(SQLModel, table=True):
-    """The part of a payment that pays a pledge's month; arrears = scheduled − allocated."""
+    """The part of a payment that pays a pledge's month; arrears = scheduled − allocated.
+
+    Append-only: when the payment is reversed, each of its rows gets a negative twin carrying the
+    reversal's transaction, dated by the reversal, so the month is owed again from that day on.
+    """
 
     __table_args__ = (
-        CheckConstraint("amount > 0", name="ck_allocation_amount_positive"),
+        CheckConstraint(
+            "(amount > 0 AND reversal_transaction_id IS NULL) OR (amount < 0 AND reversal_transaction_id IS NOT NULL)",
+            name="ck_allocation_amount_sign",
+        ),
         Index("ix_allocation_pledge_month", "pledge_id", "month"),
     )
 
@@ -154,7 +161,11 @@ class Allocation(SQLModel, table=True):
     payment_id: int = Field(foreign_key="payment.id", index=True)
     pledge_id: int = Field(foreign_key="pledge.id")
     month: date = Field(description="first day of the month paid for")
-    amount: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=BigInteger, description="positive; negative on a reversal's row")
+    effective_on: date = Field(description="the day it counts from: the payment's, or its reversal's")
+    reversal_transaction_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="ledger_transaction.id", description="set on a reversal's row"
+    )
 
 
 class BudgetReceipt(SQLModel, table=True):

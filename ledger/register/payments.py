@@ -11,6 +11,7 @@ own that names the pledge it pays.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from sqlmodel import Session
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
+from ledger.db import hold_key
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Branch, LedgerTransaction
 from ledger.posting import Entry, Leg, post
@@ -34,7 +36,13 @@ def receiving_account(session: Session, bank_account: BankAccount | None, cash_b
     return AccountKey(branch.code, f"assets:bank:{bank_account.code}")
 
 
-def record_payment(
+def record_payment(session: Session, **request: Any) -> Payment:
+    """Post a payment and allocate it; returns the payment (the existing one for a replayed key).
+    See ``record_payment_once`` for the arguments."""
+    return record_payment_once(session, **request)[0]
+
+
+def record_payment_once(
     session: Session,
     *,
     sponsor: str,
@@ -49,8 +57,9 @@ def record_payment(
     idempotency_key: str | None = None,
     received_into: AccountKey | None = None,
     metadata: dict[str, object] | None = None,
-) -> Payment:
-    """Post a payment and allocate it; returns the payment (the existing one for a replayed key).
+) -> tuple[Payment, bool]:
+    """Post a payment and allocate it; returns the payment and whether it is new (False: the
+    existing one of a replayed key, answered as it was).
 
     The actor must be able to change the sponsor, the bank account the money arrived in and
     the pledge it names; the payment and its audit event are written together, once.
@@ -69,13 +78,16 @@ def record_payment(
         raise InvalidEntry("a cash payment has no bank account")
     named = rights.writable_pledge(session, actor, pledge) if pledge else None
     if idempotency_key is not None:
+        # Replays racing each other would allocate against different arrears and so post different
+        # entries under one key; one at a time, the later ones find the first's payment.
+        hold_key(session, f"payment:{idempotency_key}")
         existing = session.scalar(
             select(Payment)
             .join(LedgerTransaction, LedgerTransaction.id == Payment.transaction_id)
             .where(LedgerTransaction.idempotency_key == idempotency_key)
         )
         if existing is not None:
-            return existing
+            return existing, False
     targets = (
         [named]
         if named is not None
@@ -133,7 +145,11 @@ def record_payment(
     for share in shares:
         session.add(
             Allocation(
-                payment_id=payment.id, pledge_id=share.pledge.id, month=share.month.first_day, amount=share.amount
+                payment_id=payment.id,
+                pledge_id=share.pledge.id,
+                month=share.month.first_day,
+                amount=share.amount,
+                effective_on=paid_on,
             )  # type: ignore[arg-type]
         )
     session.flush()
@@ -145,4 +161,32 @@ def record_payment(
         branch_id=payer_sponsor.branch_id,
         detail={"sponsor": payer_sponsor.code, "amount": amount, "transaction": posted.id, "method": method},
     )
-    return payment
+    return payment, True
+
+
+def reverse_allocations(session: Session, *, original_id: int, reversal_id: int, on: date) -> int:
+    """A reversed payment's months are owed again: each allocation of the payment posted as
+    ``original_id`` gets its negative twin, dated ``on``. Returns the đồng taken back (0 when
+    the transaction was not a payment)."""
+    payment = session.scalar(select(Payment).where(Payment.transaction_id == original_id))
+    if payment is None:
+        return 0
+    rows = session.execute(
+        select(Allocation.pledge_id, Allocation.month, Allocation.amount).where(
+            Allocation.payment_id == payment.id,
+            Allocation.reversal_transaction_id.is_(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    session.add_all(
+        Allocation(
+            payment_id=payment.id,  # type: ignore[arg-type]
+            pledge_id=pledge_id,
+            month=month,
+            amount=-amount,
+            effective_on=on,
+            reversal_transaction_id=reversal_id,
+        )
+        for pledge_id, month, amount in rows
+    )
+    session.flush()
+    return sum(amount for _, _, amount in rows)

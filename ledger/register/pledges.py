@@ -230,7 +230,14 @@ def change_pledge(
     record = rights.writable_pledge(session, actor, pledge)
     if kind not in CHANGE_KINDS:
         raise InvalidEntry(f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
-    last_paid = session.scalar(select(func.max(Allocation.month)).where(Allocation.pledge_id == record.id))
+    paid_months = (
+        select(Allocation.month)
+        .where(Allocation.pledge_id == record.id)
+        .group_by(Allocation.month)
+        .having(func.sum(Allocation.amount) > 0)
+        .subquery()
+    )
+    last_paid = session.scalar(select(func.max(paid_months.c.month)))
     if last_paid is not None and from_month <= Month.of(last_paid):
         raise InvalidEntry(
             f"pledge {pledge} is paid through {Month.of(last_paid)}: a change can take effect from "
@@ -275,13 +282,15 @@ def change_pledge(
 
 
 def allocation_of(session: Session, payment_id: int) -> list[tuple[str, str, int]]:
-    """How a payment was allocated: (pledge code, month, amount), oldest first."""
+    """How a payment is allocated: (pledge code, month, amount), oldest first; nothing once reversed."""
     return [
-        (code, str(Month.of(month)), amount)
+        (code, str(Month.of(month)), int(amount))
         for code, month, amount in session.execute(
-            select(Pledge.code, Allocation.month, Allocation.amount)
+            select(Pledge.code, Allocation.month, func.sum(Allocation.amount))
             .join(Pledge, Pledge.id == Allocation.pledge_id)
             .where(Allocation.payment_id == payment_id)
+            .group_by(Pledge.code, Allocation.month)
+            .having(func.sum(Allocation.amount) != 0)
             .order_by(Allocation.month, Pledge.code)
         )
     ]

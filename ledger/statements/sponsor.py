@@ -21,7 +21,7 @@ from sqlmodel import Session
 from ledger.disbursement.received import received
 from ledger.eligibility.decide import GODMOTHER, age_on
 from ledger.errors import NotFound
-from ledger.models import Branch
+from ledger.models import Branch, LedgerTransaction
 from ledger.months import Month
 from ledger.references import payment_reference
 from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, PledgeChange, Sponsor
@@ -88,18 +88,27 @@ class _Facts:
             (pledge_id, Month.of(month)): int(amount)
             for pledge_id, month, amount in session.execute(
                 select(Allocation.pledge_id, Allocation.month, func.sum(Allocation.amount))
-                .join(Payment, Payment.id == Allocation.payment_id)
-                .where(Allocation.pledge_id.in_(pledge_ids), Payment.paid_on <= period.end)  # type: ignore[attr-defined]
+                .where(Allocation.pledge_id.in_(pledge_ids), Allocation.effective_on <= period.end)  # type: ignore[attr-defined]
                 .group_by(Allocation.pledge_id, Allocation.month)
             )
         }
         self.payments: dict[int, list[Payment]] = defaultdict(list)
-        for payment in session.scalars(
-            select(Payment)
-            .where(Payment.sponsor_id.in_(chosen), Payment.paid_on >= period.start, Payment.paid_on <= period.end)  # type: ignore[attr-defined]
-            .order_by(Payment.paid_on, Payment.id)
-        ):
+        in_period = (
+            Payment.sponsor_id.in_(chosen),  # type: ignore[attr-defined]
+            Payment.paid_on >= period.start,
+            Payment.paid_on <= period.end,
+        )
+        for payment in session.scalars(select(Payment).where(*in_period).order_by(Payment.paid_on, Payment.id)):
             self.payments[payment.sponsor_id].append(payment)
+        # Payments reversed by the period's end (a transfer returned, a receipt recorded by mistake).
+        self.reversed_on: dict[int, date] = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(LedgerTransaction.reverses_id, LedgerTransaction.effective_date).where(
+                    LedgerTransaction.reverses_id.in_(select(Payment.transaction_id).where(*in_period)),  # type: ignore[union-attr]
+                    LedgerTransaction.effective_date <= period.end,
+                )
+            ).all()
+        )
         codes = [c.code for c in self.children.values()]
         self.received = received(
             session,
@@ -139,10 +148,7 @@ class _Facts:
             )
             arrears_total += owed_now
             next_amount += coming
-        payments = [
-            {"paid_on": p.paid_on.isoformat(), "amount": p.amount, "method": p.method, "reference": p.reference}
-            for p in self.payments.get(sponsor.id, [])  # type: ignore[arg-type]
-        ]
+        payments = [self._payment(p) for p in self.payments.get(sponsor.id, [])]  # type: ignore[arg-type]
         children = sorted((self.children[i] for i in reached), key=lambda c: c.code)
         reached_rows = []
         for child in children:
@@ -161,11 +167,19 @@ class _Facts:
                 "scheduled": sum(p["scheduled"] for p in pledges),
                 "paid": sum(p["paid"] for p in pledges),
                 "arrears": arrears_total,
-                "payments": sum(p["amount"] for p in payments),
+                "payments": sum(p["amount"] for p in payments if "reversed_on" not in p),
                 "received": sum(r["total"] for r in reached_rows),
             },
             "next": self._next(sponsor, following, arrears_total + next_amount),
         }
+
+    def _payment(self, payment: Payment) -> dict[str, Any]:
+        shown: dict[str, Any] = {"paid_on": payment.paid_on.isoformat(), "amount": payment.amount,
+                                 "method": payment.method, "reference": payment.reference}  # fmt: skip
+        reversed_on = self.reversed_on.get(payment.transaction_id)
+        if reversed_on is not None:  # only then: statements issued before reversals existed still verify
+            shown["reversed_on"] = reversed_on.isoformat()
+        return shown
 
     def _owed(self, pledge: Pledge, scheduled: ScheduledMonth) -> int:
         return max(0, scheduled.amount - self.paid.get((pledge.id, scheduled.month), 0))  # type: ignore[arg-type]

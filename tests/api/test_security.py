@@ -254,3 +254,20 @@ def test_a_statement_with_too_many_pages_is_refused_by_count(world, monkeypatch)
         from pdf_templates.verify import inspect_statement
 
         inspect_statement(issued.content, max_pages=0)
+
+
+@pytest.mark.postgres_only
+def test_parallel_guesses_check_no_more_passwords_than_the_limit(world):
+    from ledger.access.models import SignInAttempt
+    from ledger.access.users import MAX_FAILURES
+
+    def guess(n: int) -> int:
+        with TestClient(world.app) as client:
+            return client.post("/api/v1/auth/token", data={"username": "du-doan", "password": f"sai-{n}"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(guess, range(16)))
+    assert sorted(set(answers)) == [401, 429]
+    with Session(world.database.engine) as session:
+        checked = session.scalar(select(func.count()).select_from(SignInAttempt).where(SignInAttempt.name == "du-doan"))
+    assert checked == MAX_FAILURES == answers.count(401)
