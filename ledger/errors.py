@@ -12,6 +12,7 @@ LedgerError
  ├── PeriodClosed              the effective date lies in a closed month of a branch
  ├── IdempotencyConflict       the same idempotency key was used for different content
  ├── AlreadyReversed           a transaction can be reversed once
+ ├── ReversalRefused           a reversal would take money an account no longer holds
  ├── DuplicateDisbursement     a (child, program, month) was already disbursed
  ├── PeriodError               closing/reopening a month in the wrong order
  ├── NotPermitted              an operation reserved for administrators
@@ -109,6 +110,20 @@ class AlreadyReversed(LedgerError):
     def __init__(self, transaction_id: int, reversal_id: int) -> None:
         self.transaction_id, self.reversal_id = transaction_id, reversal_id
         super().__init__(f"transaction {transaction_id} was already reversed by transaction {reversal_id}")
+
+
+class ReversalRefused(LedgerError):
+    """A reversal would take money an account no longer holds: what it paid for has been paid on."""
+
+    def __init__(self, transaction_id: int, branch: str, account: str, balance: int, change: int) -> None:
+        self.transaction_id, self.branch, self.account, self.balance, self.change = (
+            transaction_id, branch, account, balance, change,
+        )  # fmt: skip
+        super().__init__(
+            f"transaction {transaction_id} cannot be reversed: it would take {-change:,} ₫ from {account!r} of "
+            f"{branch!r}, which holds {balance:,} ₫ now (the money has been paid on since). Reverse what paid it "
+            "on first (the month's disbursement, the handover), or record a refund"
+        )
 
 
 class DuplicateDisbursement(LedgerError):

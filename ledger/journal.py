@@ -1,7 +1,11 @@
 """Posting and reversing by hand: the acts of a person on the journal, with their rights and trail.
 
-Reversing a sponsor's payment reverses how it was allocated too, so its months are owed again
-in arrears, coverage, statements, reminders and the next run.
+A correction reaches every figure: reversing a sponsor's payment reverses how it was allocated,
+so its months are owed again (arrears, statements, reminders, the next run); reversing a
+disbursement makes its month owed again to the child (the next run catches it up from the fund
+the money went back to); a reversed handover is no handover (the guardian can be paid again); a
+reversed bank booking or suspense clearing gives back its bank line or its suspense. A reversal
+that would take money a fund no longer holds is refused, naming what to reverse first.
 
 ``posting`` is the engine and trusts its caller; these are what the API, the web and the CLI
 call when someone posts a transaction or corrects one. The actor must be able to change every
@@ -18,7 +22,9 @@ from sqlmodel import Session
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
+from ledger.errors import InsufficientFunds, ReversalRefused
 from ledger.posting import Entry, Posted, post, reverse
+from ledger.reconciliation.reconcile import undo_matches_of
 from ledger.register.payments import reverse_allocations
 
 
@@ -59,17 +65,21 @@ def reverse_by_hand(
     """Post the mirror image of a transaction the actor may correct (every branch it touches is theirs)."""
     original = rights.writable_transaction(session, actor, transaction_id)
     touched = rights.branches_of_transaction(session, transaction_id)
-    posted = reverse(
-        session,
-        transaction_id,
-        posted_by=actor.user,
-        effective_date=effective_date,
-        description=f"Reversal of transaction {transaction_id}: {reason or original.description}",
-        idempotency_key=idempotency_key,
-        now=now,
-    )
+    try:
+        posted = reverse(
+            session,
+            transaction_id,
+            posted_by=actor.user,
+            effective_date=effective_date,
+            description=f"Reversal of transaction {transaction_id}: {reason or original.description}",
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    except InsufficientFunds as short:
+        raise ReversalRefused(transaction_id, short.branch, short.account, short.balance, short.change) from None
     if posted.created:
         reverse_allocations(session, original_id=transaction_id, reversal_id=posted.id, on=posted.effective_date)
+        undo_matches_of(session, transaction_id, actor=actor, reason=reason)
         home = actor.home_branch_id if actor.home_branch_id in touched else min(touched, default=None)
         audit.record(
             session,

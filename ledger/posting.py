@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, tuple_
+from sqlalchemy import bindparam, exists, func, insert, select, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from ledger import chain
@@ -196,6 +197,12 @@ def reverse(
         reverses_id=transaction_id,
     )
     return post(session, entry, now=now)
+
+
+def standing(transaction_id: Any) -> Any:
+    """A condition: the transaction in ``transaction_id`` (a column) has not been reversed."""
+    reversal = aliased(LedgerTransaction)
+    return ~exists().where(reversal.reverses_id == transaction_id)
 
 
 # --- validation -------------------------------------------------------------------------

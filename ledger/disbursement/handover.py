@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ledger.access import audit, rights
@@ -20,9 +20,9 @@ from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.disbursement.models import Evidence, Handover
 from ledger.errors import InvalidEntry, LedgerError, NotFound
-from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
+from ledger.models import Account, Branch, Disbursement, Posting
 from ledger.months import Month
-from ledger.posting import Entry, Leg, post_many
+from ledger.posting import Entry, Leg, post_many, standing
 from ledger.register.models import BankAccount, Child
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -126,7 +126,9 @@ def record_handovers(
     owed = _owed(session, month, children, branch)
     done = dict(
         session.execute(
-            select(Handover.child_id, Handover.transaction_id).where(Handover.month == month.first_day)
+            select(Handover.child_id, Handover.transaction_id).where(
+                Handover.month == month.first_day, standing(Handover.transaction_id)
+            )
         ).all()
     )
     for code in children:
@@ -135,6 +137,13 @@ def record_handovers(
         if owed[code][0].id in done:
             raise AlreadyHandedOver(code, month, done[owed[code][0].id])
     waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
+    rounds = dict(  # how many handovers of the month each child had, all reversed: this one comes after them
+        session.execute(
+            select(Handover.child_id, func.count())
+            .where(Handover.month == month.first_day, Handover.child_id.in_([c.id for _, c, _ in waiting]))  # type: ignore[attr-defined]
+            .group_by(Handover.child_id)
+        ).all()
+    )
     kept = keep_evidence(session, evidence, by=actor.user, now=now) if evidence is not None else None
     codes = {b.id: b.code for b in session.scalars(select(Branch))}
     entries = []
@@ -153,7 +162,7 @@ def record_handovers(
                     Leg(paid_from, -amount),
                 ),
                 posted_by=actor.user,
-                idempotency_key=f"handover:{code}:{month}",
+                idempotency_key=f"handover:{code}:{month}" + (f":{rounds[child.id]}" if child.id in rounds else ""),
                 kind="handover",
                 metadata={
                     "child": code,
@@ -174,6 +183,7 @@ def record_handovers(
             method=method,
             received_by=received_by,
             evidence_id=kept.id if kept else None,
+            round=rounds.get(child.id, 0),
         )
         for p, (_, child, amount) in zip(posted, waiting, strict=True)
     ]
@@ -214,7 +224,7 @@ def _owed(session: Session, month: Month, children: Sequence[str], branch: str |
         .join(Account, (Account.id == Posting.account_id) & (Account.id == Child.payable_account_id))
         .where(
             Disbursement.month == month.first_day,
-            ~exists().where(LedgerTransaction.reverses_id == Disbursement.transaction_id),  # reversed: nothing owed
+            standing(Disbursement.transaction_id),  # reversed: nothing owed
         )
     )
     if children:

@@ -111,7 +111,7 @@ class Handover(SQLModel, table=True):
     """A guardian received a child's money for a month (payable → cash or bank)."""
 
     __table_args__ = (
-        UniqueConstraint("child_id", "month", name="uq_handover_child_id_month"),
+        UniqueConstraint("child_id", "month", "round", name="uq_handover_child_id_month_round"),
         CheckConstraint("method IN ('cash', 'bank')", name="ck_handover_method"),
     )
 
@@ -122,6 +122,9 @@ class Handover(SQLModel, table=True):
     method: str = Field(sa_type=String(8))
     received_by: str = Field(default="", sa_type=String(200), description="who signed for it (the guardian)")
     evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+    round: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="0, or how many handovers before were reversed"
+    )
 
 
 class BranchSetting(SQLModel, table=True):

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from ledger.accounts import AccountKey
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.eligibility import decide
 from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE, Decision, Reason
-from ledger.models import Account, Branch
+from ledger.models import Account, Branch, Disbursement, LedgerTransaction
 from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.register.models import BudgetReceipt, Child, Enrolment, Pledge, PledgeChange, Sponsor
@@ -293,27 +293,51 @@ class _Owed:
     amount: int
 
 
+def reversed_decisions() -> Any:
+    """The ids of decisions whose disbursement was reversed: their money went back to the fund."""
+    return (
+        select(RunDecision.id)
+        .join(Child, Child.id == RunDecision.child_id)
+        .join(
+            Disbursement,
+            (Disbursement.child_code == Child.code)
+            & (Disbursement.program == RunDecision.program)
+            & (Disbursement.month == RunDecision.month),
+        )
+        .join(LedgerTransaction, LedgerTransaction.reverses_id == Disbursement.transaction_id)
+    )
+
+
 def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
-    """Shortfalls of months before ``before`` not yet paid, from runs that stand."""
+    """What months before ``before`` are still owed, from runs that stand: each decision's shortfall,
+    or, when its disbursement was reversed, all it was due, less what later decisions settled of it
+    (a settlement paid by a reversed disbursement settles nothing)."""
+    undone = reversed_decisions()
     paying = (
         select(ShortfallSettlement.shortfall_id, func.sum(ShortfallSettlement.amount).label("settled"))
         .join(RunDecision, RunDecision.id == ShortfallSettlement.decision_id)
         .join(Run, Run.id == RunDecision.run_id)
-        .where(Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+        .where(Run.status.in_(POSTED_RUN), ShortfallSettlement.decision_id.not_in(undone))  # type: ignore[attr-defined]
         .group_by(ShortfallSettlement.shortfall_id)
         .subquery()
     )
+    was_reversed = RunDecision.id.in_(undone)  # type: ignore[union-attr]
+    owed = case((was_reversed, RunDecision.due), else_=RunDecision.shortfall)
     rows = session.execute(
         select(
             RunDecision.id,
             RunDecision.child_id,
             RunDecision.program,
             RunDecision.month,
-            RunDecision.shortfall - func.coalesce(paying.c.settled, 0),
+            owed - func.coalesce(paying.c.settled, 0),
         )
         .join(Run, Run.id == RunDecision.run_id)
         .outerjoin(paying, paying.c.shortfall_id == RunDecision.id)
-        .where(RunDecision.shortfall > 0, RunDecision.month < before.first_day, Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+        .where(
+            or_(RunDecision.shortfall > 0, was_reversed),
+            RunDecision.month < before.first_day,
+            Run.status.in_(POSTED_RUN),  # type: ignore[attr-defined]
+        )
     )
     return [_Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
 

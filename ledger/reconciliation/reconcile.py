@@ -25,7 +25,7 @@ from ledger.db import is_sqlite
 from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.money import format_vnd
-from ledger.posting import Entry, Leg, post, post_many
+from ledger.posting import Entry, Leg, post, post_many, standing
 from ledger.reconciliation.importing import bank_account
 from ledger.reconciliation.matching import OpenEntry, OpenLine, Proposal, ReferenceFinder, plan
 from ledger.reconciliation.models import BankLine, Match, MatchEntry, MatchLine
@@ -368,6 +368,28 @@ def unmatch(session: Session, *, match_id: int, reason: str, actor: Actor, now: 
     return found
 
 
+def undo_matches_of(session: Session, transaction_id: int, *, actor: Actor, reason: str) -> list[int]:
+    """A reversed transaction is no longer money the bank saw: the matches that took it are undone
+    (kept, marked with who, when and why), so its bank line is open again and the transaction and
+    its reversal can cancel each other."""
+    found = list(
+        session.scalars(
+            select(Match)
+            .join(MatchEntry, MatchEntry.match_id == Match.id)
+            .where(MatchEntry.transaction_id == transaction_id, _active())
+        )
+    )
+    for match in found:
+        match.undone_at, match.undone_by = datetime.now(UTC), actor.user
+        match.undo_reason = f"transaction {transaction_id} reversed: {reason}"[:500]
+        session.add(match)
+        bank = session.get(BankAccount, match.bank_account_id)
+        assert bank is not None
+        _record(session, actor, "bank.unmatch", bank, {"match": match.id, "reason": match.undo_reason})
+    session.flush()
+    return [m.id for m in found]  # type: ignore[misc]
+
+
 def book_line(
     session: Session, *, line_id: int, account: str, description: str, actor: Actor, now: datetime | None = None
 ) -> Match:
@@ -423,7 +445,9 @@ def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) ->
         select(LedgerTransaction.meta, Posting.amount)
         .join(Posting, Posting.transaction_id == LedgerTransaction.id)
         .join(Account, Account.id == Posting.account_id)
-        .where(Account.code == SUSPENSE, Posting.amount > 0)
+        .where(
+            Account.code == SUSPENSE, Posting.amount > 0, standing(LedgerTransaction.id)
+        )  # a reversed clearing: back
     ):
         if isinstance(meta, dict) and isinstance(meta.get("clears"), int):
             cleared[meta["clears"]] += int(amount)
@@ -438,7 +462,12 @@ def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) ->
         .join(Posting, Posting.transaction_id == LedgerTransaction.id)
         .join(Account, Account.id == Posting.account_id)
         .join(Branch, Branch.id == Account.branch_id)
-        .where(Account.code == SUSPENSE, Posting.amount < 0)
+        .where(
+            Account.code == SUSPENSE,
+            Posting.amount < 0,
+            LedgerTransaction.reverses_id.is_(None),  # type: ignore[union-attr]  (a reversal puts back, not in)
+            standing(LedgerTransaction.id),  # a receipt reversed was never money to identify
+        )
         .order_by(LedgerTransaction.effective_date, LedgerTransaction.id)
     )
     if branch_ids is not None:

@@ -18,6 +18,7 @@ from ledger.disbursement.received import received
 from ledger.errors import NotFound
 from ledger.models import LedgerTransaction
 from ledger.months import Month
+from ledger.posting import standing
 from ledger.register.models import Child
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
 
@@ -55,6 +56,7 @@ def guardian_slips(
             .where(
                 Handover.month == month.first_day,
                 Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined,union-attr]
+                standing(Handover.transaction_id),  # a reversed handover did not happen
             )
         )
     }

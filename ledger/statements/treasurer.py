@@ -20,6 +20,7 @@ from ledger.disbursement.models import Handover, Run, RunDecision
 from ledger.disbursement.received import received
 from ledger.models import Account, LedgerTransaction, Posting
 from ledger.months import Month
+from ledger.posting import standing
 from ledger.reconciliation.report import report_for
 from ledger.register.models import BankAccount, Child
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
@@ -90,6 +91,7 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
             select(Handover.child_id).where(
                 Handover.month == month.first_day,
                 Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined]
+                standing(Handover.transaction_id),  # a reversed handover did not happen
             )
         )
     )

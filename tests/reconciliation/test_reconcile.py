@@ -14,10 +14,11 @@ from ledger.branch_settings import set_branch_setting
 from ledger.db import run_in_transaction
 from ledger.demo import write_statement
 from ledger.errors import InvalidEntry, PeriodError
+from ledger.journal import reverse_by_hand
 from ledger.periods import close_month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
-from ledger.reconciliation.models import BankLine
+from ledger.reconciliation.models import BankLine, Match, MatchEntry
 from ledger.reconciliation.report import reconciliation_report
 from ledger.register.models import Allocation, Payment, Pledge, Sponsor
 from ledger.verify import verify
@@ -133,24 +134,36 @@ def test_a_named_payment_is_created_an_unknown_one_waits_in_suspense(small, tmp_
         fee = session.scalar(select(BankLine).where(BankLine.amount == -5_500))
 
     # The fee: booked from the line. The 250.000: identified as the sponsor's, out of suspense.
-    do(
+    booked = do(
         database,
         lambda s: reconcile.book_line(
             s, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", actor=admin("t")
         ),
     )
-    do(database, lambda s: reconcile.clear_suspense(
+    cleared = do(database, lambda s: reconcile.clear_suspense(
         s, transaction_id=waiting[0].transaction_id, sponsor=sponsor.code, reason="chị gọi điện xác nhận", actor=admin("t")))  # fmt: skip
     with Session(database.engine) as session:
         assert not [i for i in reconcile.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
         assert verify(session).ok
-        assert {e.action for e in events(session, branch_ids=None)} >= {
+        assert {e.action for e in events(session, reader=admin())} >= {
             "bank.import",
             "bank.auto-match",
             "bank.book",
             "bank.suspense-cleared",
         }
     assert not report(database, following).unmatched_lines
+
+    # Both were mistakes: reversed, the fee's line is open again and the 250.000 waits in suspense.
+    with Session(database.engine) as session:
+        booking = session.scalar(select(MatchEntry.transaction_id).where(MatchEntry.match_id == booked.id))
+    do(database, lambda s: reverse_by_hand(s, booking, actor=admin("t"), reason="phí đã ghi ở tháng trước"))
+    do(database, lambda s: reverse_by_hand(s, cleared, actor=admin("t"), reason="nhầm người nộp"))
+    with Session(database.engine) as session:
+        back = [i.amount for i in reconcile.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
+        assert back == [250_000]
+        assert session.get(Match, booked.id).undone_at is not None
+        assert verify(session).ok
+    assert [i.line_id for i in report(database, following).unmatched_lines] == [fee.id]
 
 
 def test_match_by_hand_split_and_undo_with_reasons(small, tmp_path):
@@ -200,7 +213,7 @@ def test_match_by_hand_split_and_undo_with_reasons(small, tmp_path):
     with Session(database.engine) as session:
         bank = session.scalar(select(reconcile.BankAccount).where(reconcile.BankAccount.code == BANK))
         assert {o.id: o.amount for o in reconcile.open_lines(session, bank)} == {line.id: -400_000}
-        assert [e.action for e in events(session, branch_ids=None) if e.action.startswith("bank.")][:3][::-1] == [
+        assert [e.action for e in events(session, reader=admin()) if e.action.startswith("bank.")][:3][::-1] == [
             "bank.match",
             "bank.match",
             "bank.unmatch",

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
-from ledger.disbursement.run import decisions_of
-from ledger.errors import AlreadyReversed, TransactionNotFound
+from ledger.disbursement.handover import AlreadyHandedOver, record_handovers
+from ledger.disbursement.received import received
+from ledger.disbursement.run import check_month, decisions_of
+from ledger.errors import AlreadyReversed, ReversalRefused, TransactionNotFound
 from ledger.journal import reverse_by_hand
 from ledger.months import Month
 from ledger.register.models import Payment
@@ -112,3 +114,63 @@ def test_reversing_twice_or_nothing_is_one_clear_refusal_that_changes_nothing(re
         assert arrears_report(session, through=Month(2026, 2), sponsor="S-3") == [("S-3", "P-3", "2026-02", 700_000)]
     with pytest.raises(TransactionNotFound):
         reverse(engine, 987_654_321, date(2026, 2, 4))
+
+
+def test_a_reversed_disbursement_is_owed_again_and_the_next_run_catches_it_up(register):  # noqa: F811  (the fixture imported above)
+    """January's 700,000 to C-2 is reversed on 20/01 (paid to the wrong guardian's account, say):
+    it goes back to C-2's fund, January reads 0 received, and February's run pays February's
+    700,000 and catches up January's from the fund: 1,400,000."""
+    engine = register
+    pay(engine, "S-3", 700_000, date(2026, 1, 2))
+    january = run(engine, "2026-01")
+    with Session(engine) as session:
+        (paid,) = decisions_of(session, january.run_id, child="C-2")
+    reverse(engine, paid.transaction_id, date(2026, 1, 20))
+    assert balance_of(engine, BRANCH, FUND) == -700_000  # back in the fund (a liability: a credit)
+    pay(engine, "S-3", 700_000, date(2026, 2, 2))
+    february = run(engine, "2026-02")
+    with Session(engine) as session:
+        (decision,) = decisions_of(session, february.run_id, child="C-2")
+        got = received(session, children=["C-2"])
+        assert check_month(session, Month(2026, 1))[1] == []
+    assert (decision.due, decision.catch_up, decision.paid, decision.shortfall) == (700_000, 700_000, 1_400_000, 0)
+    assert got == {("C-2", Month(2026, 1), "godmother"): 0, ("C-2", Month(2026, 2), "godmother"): 1_400_000}
+
+
+def test_a_reversed_handover_did_not_happen(register):  # noqa: F811  (the fixture imported above)
+    engine = register
+    pay(engine, "S-3", 700_000, date(2026, 1, 2))
+    run(engine, "2026-01")
+
+    def hand_over():
+        return run_in_transaction(engine, lambda s: record_handovers(
+            s, month=Month(2026, 1), on=date(2026, 1, 10), actor=admin("thu-quy"), children=["C-2"], method="bank",
+            bank_account="vcb-main"))  # fmt: skip
+
+    def slip() -> dict:
+        with Session(engine) as session:
+            request = StatementRequest("guardian", BRANCH, Period.month(Month(2026, 1)), "C-2")
+            return gather(session, request, issued_on=date(2026, 1, 31))["body"]["slips"][0]
+
+    (first,) = hand_over()
+    assert slip()["handed_over"] is not None
+    with pytest.raises(AlreadyHandedOver):
+        hand_over()
+    reverse(engine, first.transaction_id, date(2026, 1, 11))
+    assert slip()["handed_over"] is None  # the slip has its lines to sign again
+    (again,) = hand_over()
+    assert again.amount == 700_000 and slip()["handed_over"] is not None
+    with pytest.raises(AlreadyHandedOver):
+        hand_over()
+
+
+def test_a_payment_already_paid_on_cannot_be_reversed_and_says_what_to_reverse_first(register):  # noqa: F811  (the fixture imported above)
+    engine = register
+    pay(engine, "S-3", 700_000, date(2026, 1, 2))
+    run(engine, "2026-01")  # the 700,000 went on to C-2's guardian
+    with Session(engine) as session:
+        payment = session.scalar(select(Payment).where(Payment.paid_on == date(2026, 1, 2)))
+    with pytest.raises(ReversalRefused, match="fund:child:C-2.*Reverse what paid it on first"):
+        reverse(engine, payment.transaction_id, date(2026, 1, 20))
+    with Session(engine) as session:
+        assert arrears_report(session, through=Month(2026, 1), sponsor="S-3") == []

@@ -1,5 +1,9 @@
-"""Allocations can be reversed, append-only: a reversed payment's allocations get negative rows,
-dated by the reversal, so arrears, coverage and statements see its months as unpaid again.
+"""Corrections that reach every figure.
+
+Allocations can be reversed, append-only: a reversed payment's allocations get negative rows,
+dated by the reversal, so arrears, coverage and statements see its months as unpaid again. A
+handover that was reversed can be made again: handovers of a child and month are numbered
+(``round``), one standing at a time.
 
 Revision ID: 0010
 Revises: 0009
@@ -35,9 +39,17 @@ def upgrade() -> None:
             ["reversal_transaction_id"],
             ["id"],
         )
+    with op.batch_alter_table("handover") as table:
+        table.add_column(sa.Column("round", sa.Integer(), nullable=False, server_default="0"))
+        table.drop_constraint("uq_handover_child_id_month", type_="unique")
+        table.create_unique_constraint("uq_handover_child_id_month_round", ["child_id", "month", "round"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("handover") as table:
+        table.drop_constraint("uq_handover_child_id_month_round", type_="unique")
+        table.create_unique_constraint("uq_handover_child_id_month", ["child_id", "month"])
+        table.drop_column("round")
     op.execute("DELETE FROM allocation WHERE amount < 0")
     with op.batch_alter_table("allocation") as table:
         table.drop_constraint("fk_allocation_reversal_transaction_id_ledger_transaction", type_="foreignkey")
