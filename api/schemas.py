@@ -443,6 +443,9 @@ class RunSummaryOut(BaseModel):
     shortfalls: int
     shortfall_total: Dong
     aged_out: list[str]
+    left_school: list[str] = Field(
+        default_factory=list, description="children whose allowance stopped on leaving school"
+    )
     pledges_ended: list[str]
 
 

@@ -490,6 +490,8 @@ def _print_summary(result: run.RunResult, lang: str) -> None:
         ),
         (f"Trẻ hết tuổi hưởng: {len(s.aged_out)}" if vi else f"Children who aged out: {len(s.aged_out)}")
         + (f" ({', '.join(s.aged_out[:10])}{', …' if len(s.aged_out) > 10 else ''})" if s.aged_out else ""),
+        (f"Trẻ thôi học: {len(s.left_school)}" if vi else f"Children who left school: {len(s.left_school)}")
+        + (f" ({', '.join(s.left_school[:10])}{', …' if len(s.left_school) > 10 else ''})" if s.left_school else ""),
         (f"Cam kết đã kết thúc: {len(s.pledges_ended)}" if vi else f"Pledges that ended: {len(s.pledges_ended)}")
         + (
             f" ({', '.join(s.pledges_ended[:10])}{', …' if len(s.pledges_ended) > 10 else ''})"
@@ -567,7 +569,7 @@ def run_month_command(
                     "reasons": [r.text(lang) for r in planned.reasons],
                 }
             )
-        elif planned.paid or planned.shortfall or planned.aged_out:
+        elif planned.paid or planned.shortfall or planned.aged_out or planned.left_school:
             short = "thiếu" if lang == "vi" else "short"
             note = f"  {short} {format_vnd(planned.shortfall, lang)}" if planned.shortfall else ""
             typer.echo(f"{planned.child:<12} {planned.program:<17} {format_vnd(planned.paid, lang):>14}{note}")

@@ -38,6 +38,7 @@ def summary_out(summary: run.Summary) -> schemas.RunSummaryOut:
         shortfalls=summary.shortfalls,
         shortfall_total=summary.shortfall_total,
         aged_out=list(summary.aged_out),
+        left_school=list(summary.left_school),
         pledges_ended=list(summary.pledges_ended),
     )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -31,6 +31,7 @@ from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE, Decision, Rea
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction
 from ledger.money import format_vnd
 from ledger.months import Month
+from ledger.register.categories import categories_on
 from ledger.register.models import BudgetReceipt, Child, Enrolment, Pledge, PledgeChange, Sponsor
 from ledger.register.pledges import Terms
 from ledger.register.policy import BranchPolicies
@@ -75,6 +76,7 @@ class Planned:
     fund_account_id: int | None
     reasons: tuple[Reason, ...]
     aged_out: bool = False
+    left_school: bool = False
 
     @property
     def catch_up(self) -> int:
@@ -115,6 +117,7 @@ class Summary:
     shortfalls: int = 0
     shortfall_total: int = 0
     aged_out: list[str] = field(default_factory=list)
+    left_school: list[str] = field(default_factory=list)
     pledges_ended: list[str] = field(default_factory=list)
     by_program: dict[str, dict[str, int]] = field(default_factory=dict)
     _paid_children: set[str] = field(default_factory=set, repr=False)
@@ -135,6 +138,8 @@ class Summary:
             program["shortfall"] += planned.shortfall
         if planned.aged_out and planned.child not in self.aged_out:
             self.aged_out.append(planned.child)
+        if planned.left_school and planned.child not in self.left_school:
+            self.left_school.append(planned.child)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -145,6 +150,7 @@ class Summary:
             "shortfalls": self.shortfalls,
             "shortfall_total": self.shortfall_total,
             "aged_out": sorted(self.aged_out),
+            "left_school": sorted(self.left_school),
             "pledges_ended": sorted(self.pledges_ended),
             "by_program": self.by_program,
         }
@@ -180,7 +186,14 @@ class MonthFacts:
                 Child.fund_account_id,
             )
         )
-        return {row[0]: _ChildRow(row[0], row[1], row[2], row[3], frozenset(row[4]), *row[5:]) for row in rows}
+        # Categories as they stood on the day the month is decided on (the last day of the month before),
+        # and for the month before (to tell a child who stopped qualifying from one who never did).
+        dated = categories_on(self.session, self.month.previous().last_day)
+        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day)
+        return {
+            row[0]: _ChildRow(row[0], row[1], row[2], row[3], dated.get(row[0], frozenset(row[4])), *row[5:])
+            for row in rows
+        }
 
     def _pledge_months(
         self,
@@ -440,12 +453,15 @@ class Planner:
         decision = self.facts.decide(child, program, month)
         settlements = self.settled.get((child.id, program), ())
         owes = bool(self.owed.get((child.id, program)))
-        aged_out = False
+        aged_out = left_school = False
         if not decision.eligible and not owes:
-            before = self.facts.decide(child, program, month.previous())
+            earlier = self.facts.categories_before.get(child.id)
+            as_before = child if earlier is None else replace(child, categories=earlier)
+            before = self.facts.decide(as_before, program, month.previous())
             if not before.eligible:
                 return None  # nothing this month, nothing last month: not a decision worth keeping
             aged_out = any(reason.rule == "age.over_limit" for reason in decision.reasons)
+            left_school = any(reason.rule == "school.left" for reason in decision.reasons)
         pool = self.pool(child, program)
         due = decision.amount if decision.eligible else 0
         paid_now = min(due, pool.available)
@@ -467,6 +483,7 @@ class Planner:
             fund_account_id=pool.account_id,
             reasons=reasons,
             aged_out=aged_out,
+            left_school=left_school,
         )
 
 

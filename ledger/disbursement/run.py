@@ -695,6 +695,8 @@ def summary_seen_by(session: Session, found: Run, actor: Actor) -> dict[str, Any
         )  # type: ignore[attr-defined]
     )
     summary["aged_out"] = [c for c in summary.get("aged_out", []) if c in children]
+    if "left_school" in summary:
+        summary["left_school"] = [c for c in summary["left_school"] if c in children]
     summary["pledges_ended"] = [p for p in summary.get("pledges_ended", []) if p in pledges]
     return summary
 

@@ -171,6 +171,14 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
         extension = in_force(p.study_extension_max_age, first, "study extension age")
         covered_before = enrolment.decision_date < birthday(child.date_of_birth, limit.value)
         in_school = child.in_school_until is not None and child.in_school_until >= on
+        if covered_before and age < extension.value and child.in_school_until is not None and not in_school:
+            why.add(
+                "school.left",
+                f"thôi học ngày {_d(child.in_school_until)}, khi {age} tuổi: dừng chi từ tháng sau tháng thôi học",
+                f"left school on {_en_d(child.in_school_until)}, aged {age}: payments stop from the month after",
+                f"{extension.source}; {p.stop_rule_source}",
+            )
+            return refuse()
         if not (covered_before and in_school and age < extension.value):
             detail_vi = (
                 f"đủ {age} tuổi ngày {_d(on)}"
@@ -212,6 +220,16 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
     why.add("category", f"diện {held[0]}", f"category {held[0]}", category.source)
 
     coefficient = p.coefficient(first, age)
+    merged = p.succession(child.province, first)
+    if merged is not None:
+        why.add(
+            "province.merged",
+            f"tỉnh {child.province} hợp nhất vào {merged.value} từ {_d(merged.start)}: "
+            f"áp dụng quy định của {merged.value} (và của {child.province} còn hiệu lực)",
+            f"province {child.province} merged into {merged.value} from {_en_d(merged.start)}: "
+            f"{merged.value}'s rules apply (and {child.province}'s still in force)",
+            merged.source,
+        )
     national, provincial = p.standard_level(first, child.province)
     level = national
     why.add(

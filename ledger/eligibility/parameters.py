@@ -70,11 +70,24 @@ class Parameters:
     godmother_max_amount: int
     branch_age_limit: dict[str, list[Dated[int]]]
     branch_categories: dict[str, list[Dated[frozenset[str]]]]
+    province_successions: dict[str, list[Dated[str]]]  # former province → its successor, from a date
+
+    def succession(self, province: str | None, day: date) -> Dated[str] | None:
+        """The province ``province`` was merged into, if that merger is in force on ``day``."""
+        return _latest(self.province_successions.get(province or "", []), day)
+
+    def provinces(self, province: str | None, day: date) -> list[str]:
+        """Whose provincial rules apply on ``day``: the branch's province and, once it has merged,
+        its successor's too (the former province's own resolutions run out on their own dates)."""
+        merged = self.succession(province, day)
+        return [p for p in (province, merged.value if merged else None) if p]
 
     def standard_level(self, day: date, province: str | None) -> tuple[Dated[int], Dated[int] | None]:
         """The national level and, where a province sets one, the provincial level on ``day``."""
         national = in_force(self.national_level, day, "national standard level")
-        provincial = [v for v in self.provincial_level.get(province or "", []) if v.in_force_on(day)]
+        provincial = [
+            v for p in self.provinces(province, day) for v in self.provincial_level.get(p, []) if v.in_force_on(day)
+        ]
         return national, max(provincial, key=lambda v: v.start) if provincial else None
 
     def coefficient(self, day: date, age: int) -> Dated[Coefficient]:
@@ -95,7 +108,8 @@ class Parameters:
     def allowance_categories(self, day: date, province: str | None) -> dict[str, Dated[str]]:
         """Categories that qualify for the social allowance on ``day``: national plus the province's."""
         found = [c for c in self.national_categories if c.in_force_on(day)]
-        found += [c for c in self.provincial_categories.get(province or "", []) if c.in_force_on(day)]
+        for code in self.provinces(province, day):
+            found += [c for c in self.provincial_categories.get(code, []) if c.in_force_on(day)]
         return {c.value: c for c in found}
 
 
@@ -145,7 +159,17 @@ def parse(document: dict[str, Any]) -> Parameters:
             for b, policy in (document.get("branch_policy") or {}).items()
             if "godmother_categories" in policy
         },
+        province_successions=_successions(document.get("province_successions") or []),
     )
+
+
+def _successions(entries: list[dict[str, Any]]) -> dict[str, list[Dated[str]]]:
+    found: dict[str, list[Dated[str]]] = {}
+    for entry in entries:
+        found.setdefault(entry["former"], []).append(
+            Dated(entry["successor"], entry["from"], entry.get("to"), entry.get("source", ""))
+        )
+    return found
 
 
 @cache

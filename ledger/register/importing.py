@@ -30,6 +30,7 @@ from ledger.models import Branch, BranchLevel, LedgerTransaction
 from ledger.money import parse_date
 from ledger.months import today_in_vietnam
 from ledger.posting import Entry, Leg, post
+from ledger.register.categories import record_change
 from ledger.register.import_rights import rows_outside
 from ledger.register.models import BankAccount, BudgetReceipt, Child, Enrolment, Pledge, Sponsor
 from ledger.register.payments import receiving_account, record_payment
@@ -125,7 +126,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("gender", True, ("giới tính",)),
         Column("branch", True, ("chi hội", "đơn vị")),
         Column("categories", False, ("diện", "đối tượng")),
+        Column("categories_from", False, ("diện từ ngày", "đối tượng từ ngày")),
         Column("in_school_until", False, ("đi học đến",)),
+        Column("health_card_valid_until", False, ("hạn thẻ BHYT", "hạn thẻ bảo hiểm y tế")),
         Column("guardian_name", True, ("người giám hộ", "họ tên người giám hộ")),
         Column("guardian_relation", False, ("quan hệ",)),
         Column("guardian_phone", False, ("điện thoại người giám hộ",)),
@@ -567,10 +570,16 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date, a
             "consent_guardian_on": consent_guardian,
             "consent_child_on": consent_child,
         }
+        categories_from = check.value(row, "categories_from", parse_date) or today
+        if categories_from > today:
+            check.bad(row, "categories_from", "a change takes effect at the latest today", "không được sau hôm nay")
+        if "health_card_valid_until" in row.cells:  # a file without the column leaves the card as it is
+            values["health_card_valid_until"] = check.value(row, "health_card_valid_until", parse_date)
         if not values["full_name"]:
             check.bad(row, "full_name", "is required", "bắt buộc phải có")
 
-        def apply(code: Any = code, branch: str = branch, values: dict[str, Any] = values) -> str:
+        def apply(code: Any = code, branch: str = branch, values: dict[str, Any] = values,
+                  since: date = categories_from) -> str:  # fmt: skip
             record = session.scalar(select(Child).where(Child.code == code))
             if record is None:
                 opened = values["date_of_birth"]
@@ -598,7 +607,10 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date, a
                     )
                 )
                 return "created"
-            return _update(record, values, session)
+            # Categories are dated facts: a change is kept with the day it holds from (today by default).
+            changed = record_change(session, record, values["categories"], from_date=since, by=actor.user, today=today)
+            outcome = _update(record, {k: v for k, v in values.items() if k != "categories"}, session)
+            return "updated" if changed else outcome
 
         plans.append((row.number, apply))
     return plans

@@ -142,6 +142,23 @@ class Payment(SQLModel, table=True):
     transaction_id: int = Field(sa_type=BigInteger, foreign_key="ledger_transaction.id", unique=True)
 
 
+class CategoryChange(SQLModel, table=True):
+    """A child's categories from a day on: the dated facts eligibility is decided on.
+
+    A child without rows has had the categories on its record all along; the first change also
+    keeps what the record said before it (from 1900-01-01), so any past month can be re-derived.
+    """
+
+    __tablename__ = "child_category_change"
+    __table_args__ = (Index("ix_child_category_change_child_from", "child_id", "from_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="child.id")
+    from_date: date = Field(description="the first day the categories hold")
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    recorded_by: str = Field(sa_type=String(100))
+
+
 class Allocation(SQLModel, table=True):
     """The part of a payment that pays a pledge's month; arrears = scheduled − allocated.
 

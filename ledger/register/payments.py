@@ -25,6 +25,7 @@ from ledger.models import Branch, LedgerTransaction
 from ledger.posting import Entry, Leg, post
 from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge
 from ledger.register.pledges import allocate
+from ledger.register.unplaced import tell_treasurer
 
 
 def receiving_account(session: Session, bank_account: BankAccount | None, cash_branch: str) -> AccountKey:
@@ -153,6 +154,9 @@ def record_payment_once(
             )  # type: ignore[arg-type]
         )
     session.flush()
+    if left and named is None:
+        tell_treasurer(session, sponsor=payer_sponsor, pledges=targets, left=left, paid_on=paid_on,
+                       transaction_id=posted.id)  # fmt: skip
     audit.record(
         session,
         actor=actor,

@@ -16,16 +16,21 @@ from ledger.eligibility import decide
 from ledger.errors import ChildNotFound, NotFound
 from ledger.models import Branch
 from ledger.months import Month
+from ledger.register.categories import categories_on
 from ledger.register.models import Child, Enrolment, Pledge, Sponsor
 from ledger.register.pledges import pledges_paying
 from ledger.register.policy import BranchPolicies
 
 
-def child_facts(session: Session, code: str) -> tuple[decide.Child, Child]:
-    """What eligibility needs to know about a child, from the register."""
+def child_facts(session: Session, code: str, month: Month | None = None) -> tuple[decide.Child, Child]:
+    """What eligibility needs to know about a child, from the register (its categories as they stood
+    for ``month``, when given)."""
     child = session.scalar(select(Child).where(Child.code == code))
     if child is None:
         raise ChildNotFound(code)
+    categories = frozenset(child.categories)
+    if month is not None and child.id is not None:
+        categories = categories_on(session, month.previous().last_day, [child.id]).get(child.id, categories)
     branch = session.get(Branch, child.branch_id)
     enrolments = tuple(
         decide.Enrolment(e.program, e.decision_number, e.decision_date, e.end_date)
@@ -34,7 +39,7 @@ def child_facts(session: Session, code: str) -> tuple[decide.Child, Child]:
     facts = decide.Child(
         code=child.code,
         date_of_birth=child.date_of_birth,
-        categories=frozenset(child.categories),
+        categories=categories,
         province=branch.province if branch else None,
         in_school_until=child.in_school_until,
         enrolments=enrolments,
@@ -54,7 +59,7 @@ def pledges_in_month(session: Session, child: Child, month: Month) -> list[decid
 
 def explain(session: Session, code: str, month: Month, program: str) -> decide.Decision:
     """The decision for a child in the register, a program and a month."""
-    facts, child = child_facts(session, code)
+    facts, child = child_facts(session, code, month)
     if program == decide.SOCIAL_ALLOWANCE:
         return decide.decide_social_allowance(facts, month)
     if program == decide.GODMOTHER:
@@ -86,6 +91,7 @@ EXPORT_COLUMNS = {
         "guardian_bank",
         "consent_guardian_on",
         "consent_child_on",
+        "health_card_valid_until",
     ),
     "pledges": ("code", "sponsor", "child", "monthly_amount", "start_month", "end_month", "frequency"),
 }
@@ -141,6 +147,7 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
                     c.guardian_bank,
                     c.consent_guardian_on.isoformat(),
                     _iso(c.consent_child_on),
+                    _iso(c.health_card_valid_until),
                 ]
             )
             count += 1

@@ -25,6 +25,11 @@ def child(born: date, *, categories=("orphan_both",), province=None, school=None
     return Child("C-000123", born, frozenset(categories), province, school, tuple(enrolments))
 
 
+def decide_social_allowance_reasons(c: Child, month: str) -> dict[str, str]:
+    """rule → the English reason, for one month's decision."""
+    return {r.rule: r.en for r in decide_social_allowance(c, Month.parse(month)).reasons}
+
+
 def allowance(c: Child, month: str) -> int:
     decision = decide_social_allowance(c, Month.parse(month))
     return decision.amount if decision.eligible else 0
@@ -47,8 +52,11 @@ def allowance(c: Child, month: str) -> int:
         ("provincial level higher than national", date(2017, 5, 10), "hai-duong", "2024-08", 825_000),
         # 2.5 × 550,000
         ("provincial level, under 4", date(2022, 1, 15), "hai-duong", "2025-03", 1_375_000),
-        # Hải Dương's level ended 31/12/2025: national 500,000 × 1.5
-        ("provincial level expired", date(2017, 5, 10), "hai-duong", "2026-01", 750_000),
+        # Hải Dương merged into Hải Phòng on 01/07/2025 (Resolution 202/2025/QH15); its own 550,000 ran
+        # to 31/12/2025 (provinces.md): 1.5 × 550,000 in September 2025 ...
+        ("a former province's own level, after the merger", date(2017, 5, 10), "hai-duong", "2025-09", 825_000),
+        # ... and from 2026 Hải Phòng's 700,000 covers the former Hải Dương: 1.5 × 700,000
+        ("a former province takes its successor's level", date(2017, 5, 10), "hai-duong", "2026-01", 1_050_000),
         # Hải Phòng 700,000 from 01/01/2026: 1.5 × 700,000
         ("Hải Phòng level from 2026", date(2017, 5, 10), "hai-phong", "2026-01", 1_050_000),
         # Hà Nội 650,000 from 01/01/2026: 2.5 × 650,000
@@ -63,6 +71,22 @@ def allowance(c: Child, month: str) -> int:
 )
 def test_social_allowance_amounts(rule, born, province, month, expected):
     assert allowance(child(born, province=province), month) == expected, rule
+
+
+def test_a_decision_for_a_former_province_says_it_merged():
+    merged = decide_social_allowance_reasons(child(date(2017, 5, 10), province="hai-duong"), "2026-01")
+    assert "province.merged" in merged and "hai-phong" in merged["province.merged"]
+    before = decide_social_allowance_reasons(child(date(2017, 5, 10), province="hai-duong"), "2025-06")
+    assert "province.merged" not in before
+
+
+def test_a_child_who_leaves_school_at_17_left_school_and_did_not_age_out():
+    c = child(date(2008, 1, 10), school=date(2025, 5, 30))
+    stopped = decide_social_allowance_reasons(c, "2025-06")
+    assert "school.left" in stopped and "age.over_limit" not in stopped
+    assert stopped["school.left"].startswith("left school on 30 May 2025, aged 17")
+    out_of_school_at_16 = decide_social_allowance_reasons(child(date(2009, 6, 1)), "2025-07")
+    assert "age.over_limit" in out_of_school_at_16 and "school.left" not in out_of_school_at_16
 
 
 @pytest.mark.parametrize(

@@ -169,3 +169,15 @@ def test_a_pledge_is_never_changed_by_re_import(engine, tmp_path):
     changed = write(tmp_path, "p.csv", PLEDGES.replace("500.000 ₫", "700.000 ₫"))
     with pytest.raises(ImportRejected, match="other terms"):
         load(engine, "pledges", changed)
+
+
+def test_the_health_card_comes_in_under_its_vietnamese_name_and_stays_when_the_column_is_absent(engine, tmp_path):
+    for kind, text in REGISTER[:3]:
+        load(engine, kind, write(tmp_path, f"{kind}.csv", text))
+    lines = CHILDREN.splitlines()
+    with_card = "\n".join([lines[0] + ",Hạn thẻ BHYT", lines[1] + ",31/12/2026", lines[2] + ","]) + "\n"
+    assert load(engine, "children", write(tmp_path, "the.csv", with_card)).updated == 1
+    load(engine, "children", write(tmp_path, "children.csv", CHILDREN))  # no card column: cards unchanged
+    with Session(engine) as session:
+        cards = dict(session.execute(select(Child.code, Child.health_card_valid_until)).all())
+    assert cards == {"C-000123": date(2026, 12, 31), "C-000124": None}

@@ -1,0 +1,55 @@
+"""A child's categories as dated facts: what they were on any day, and recording a change.
+
+Eligibility reads a month's categories as they stood on the day it is decided on (the last day
+of the month before), so a category lost on 15 January still pays January and stops from
+February, and ``run-month --check`` re-derives a past month from the facts of that month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.errors import InvalidEntry
+from ledger.register.models import CategoryChange, Child
+
+BEFORE_ANY_RECORD = date(1900, 1, 1)
+
+
+def categories_on(session: Session, day: date, child_ids: Collection[int] | None = None) -> dict[int, frozenset[str]]:
+    """The categories on ``day`` of the children that have a history (the others: their record)."""
+    query = (
+        select(CategoryChange.child_id, CategoryChange.categories)
+        .where(CategoryChange.from_date <= day)
+        .order_by(CategoryChange.child_id, CategoryChange.from_date, CategoryChange.id)
+    )
+    if child_ids is not None:
+        query = query.where(CategoryChange.child_id.in_(list(child_ids)))  # type: ignore[attr-defined]
+    found: dict[int, frozenset[str]] = {}
+    for child_id, categories in session.execute(query):
+        found[child_id] = frozenset(categories)  # the latest from_date wins
+    return found
+
+
+def record_change(session: Session, child: Child, categories: Iterable[str], *, from_date: date, by: str,
+                  today: date) -> bool:  # fmt: skip
+    """Record that ``child`` has ``categories`` from ``from_date`` on; False when nothing changes."""
+    new = sorted(set(categories))
+    if from_date > today:
+        raise InvalidEntry(f"a change of categories takes effect at the latest today, not on {from_date:%d/%m/%Y}")
+    if new == sorted(child.categories):
+        return False
+    assert child.id is not None
+    if session.scalar(select(CategoryChange.id).where(CategoryChange.child_id == child.id).limit(1)) is None:
+        session.add(CategoryChange(child_id=child.id, from_date=BEFORE_ANY_RECORD, categories=sorted(child.categories),
+                                   recorded_by=by))  # fmt: skip
+    session.add(CategoryChange(child_id=child.id, from_date=from_date, categories=new, recorded_by=by))
+    session.flush()
+    current = categories_on(session, today, [child.id])  # a back-dated change may not be the latest
+    child.categories = sorted(current.get(child.id, frozenset(new)))
+    session.add(child)
+    session.flush()
+    return True
