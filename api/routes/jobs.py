@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from api import schemas, scoping
@@ -18,7 +18,8 @@ from ledger.access.actor import Actor
 from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.schedule.executions import history
-from ledger.schedule.models import Notice, StoredStatement
+from ledger.schedule.models import StoredStatement
+from ledger.schedule.notices import dismiss, notices_for
 from ledger.schedule.plans import JobSpec, job_specs, spec_of
 
 router = APIRouter(tags=["scheduled jobs"])
@@ -95,12 +96,6 @@ async def notices(
     db: SessionDep, scope: CurrentUser, include_dismissed: Annotated[bool, Query()] = False
 ) -> list[schemas.NoticeOut]:
     """What the caller's branches should act on: children ageing out, cards expiring, pledges ending, failures."""
-    scope.require_staff()
-    query = select(Notice, Branch.code).join(Branch, Branch.id == Notice.branch_id).order_by(Notice.due_on, Notice.id)
-    if scope.branch_ids is not None:
-        query = query.where(Notice.branch_id.in_(sorted(scope.branch_ids)))  # type: ignore[attr-defined]
-    if not include_dismissed:
-        query = query.where(Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
     return [
         schemas.NoticeOut(
             id=n.id,
@@ -112,25 +107,13 @@ async def notices(
             message_en=n.message_en,
             dismissed=n.dismissed_at is not None,
         )  # type: ignore[arg-type]  # fmt: skip
-        for n, code in db.execute(query.limit(1000))
+        for n, code in notices_for(db, scope, include_dismissed=include_dismissed)
     ]
 
 
 @router.post("/notices/{notice_id}/dismissal", status_code=204)
 async def dismiss_notice(notice_id: Id, request: Request, db: SessionDep, scope: CurrentUser) -> Response:
-    found = db.get(Notice, notice_id)
-    if found is None or not scope.sees_branch(found.branch_id):
-        raise NotFound(f"notice {notice_id} does not exist")
-    scope.require_writer()
-    await in_own_transaction(
-        request,
-        db,
-        lambda s: s.execute(
-            update(Notice)
-            .where(Notice.id == notice_id, Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
-            .values(dismissed_at=datetime.now(UTC), dismissed_by=scope.user)
-        ),
-    )
+    await in_own_transaction(request, db, lambda s: dismiss(s, scope, notice_id))
     return Response(status_code=204)
 
 

@@ -37,12 +37,13 @@ from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Branch
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
-from ledger.register.models import BankAccount, Child, Sponsor
+from ledger.register.models import Child, Sponsor
 from ledger.register.payments import record_payment
-from ledger.schedule.models import Notice, StoredStatement
+from ledger.register.pledges import pledged_in_month
+from ledger.schedule.models import StoredStatement
+from ledger.schedule.notices import notices_for
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
-from ledger.statements.sponsor import sponsor_statements
 from ledger.verify import verify
 
 router = APIRouter(include_in_schema=False)
@@ -218,19 +219,9 @@ async def treasurer_page(
         db, gather, db, StatementRequest("treasurer", home.code, Period.month(wanted)), issued_on=today_in_vietnam()
     )
     scope_ids = [b.id for b in branch_and_descendants(db, home.code)]
-    notices = db.scalars(
-        select(Notice)
-        .where(Notice.branch_id.in_(scope_ids), Notice.dismissed_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        .order_by(Notice.due_on)
-        .limit(50)
-    ).all()
-    accounts = db.scalars(
-        select(BankAccount).where(BankAccount.branch_id.in_(scope_ids)).order_by(BankAccount.code)
-    ).all()  # type: ignore[attr-defined]
-    pledged = await off_the_loop(
-        db, sponsor_statements, db, period=Period.month(wanted), issued_on=today_in_vietnam(), branch_ids=scope_ids
-    )
-    due = sum(d["body"]["totals"]["scheduled"] for d in pledged)  # what sponsors pledged for the month
+    notices = [notice for notice, _ in notices_for(db, user.scope, branch_ids=scope_ids, limit=50)]
+    accounts = rights.bank_accounts_seen_by(db, user.scope, scope_ids)
+    due = await off_the_loop(db, pledged_in_month, db, wanted, sponsor_branch_ids=scope_ids)
     return page(
         request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
         notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),

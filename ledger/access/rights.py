@@ -145,3 +145,13 @@ def require_writes(actor: Actor, branch_ids: Iterable[int], what: str) -> None:
     actor.require_writer()
     if not all(actor.may_write(b) for b in branch_ids):
         raise NotFound(f"{what} does not exist")
+
+
+def bank_accounts_seen_by(db: Session, actor: Actor, branch_ids: Iterable[int] | None = None) -> list[BankAccount]:
+    """The bank accounts of the actor's branches (narrowed to ``branch_ids``), by code."""
+    wanted = set(branch_ids) if branch_ids is not None else None
+    return [
+        account
+        for account in db.scalars(select(BankAccount).order_by(BankAccount.code))
+        if actor.sees_branch(account.branch_id) and (wanted is None or account.branch_id in wanted)
+    ]

@@ -338,3 +338,16 @@ def coverage(session: Session, child: str, start: Month, end: Month) -> list[tup
         months.append((month, items))
         month = month.next()
     return months
+
+
+def pledged_in_month(session: Session, month: Month, *, sponsor_branch_ids: Sequence[int] | None = None) -> int:
+    """What sponsors (of these branches) pledged for ``month``: the sum of its scheduled amounts."""
+    from ledger.register.models import Sponsor
+
+    query = select(Pledge)
+    if sponsor_branch_ids is not None:
+        query = query.join(Sponsor, Sponsor.id == Pledge.sponsor_id).where(
+            Sponsor.branch_id.in_(list(sponsor_branch_ids))  # type: ignore[attr-defined]
+        )
+    found = list(session.scalars(query.where(Pledge.start_month <= month.first_day)))
+    return sum(s.amount for months in schedules(session, found).values() for s in months if s.month == month)

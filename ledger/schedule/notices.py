@@ -1,0 +1,50 @@
+"""What a treasurer should act on: reading the notices of one's branches, and dismissing one."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from ledger.access import audit
+from ledger.access.actor import Actor
+from ledger.errors import NotFound
+from ledger.models import Branch
+from ledger.schedule.models import Notice
+
+
+def notices_for(
+    session: Session,
+    actor: Actor,
+    *,
+    branch_ids: Collection[int] | None = None,
+    include_dismissed: bool = False,
+    limit: int = 1000,
+) -> list[tuple[Notice, str]]:
+    """(notice, branch code) of the actor's branches (narrowed to ``branch_ids``), the soonest first."""
+    actor.require_staff()
+    query = select(Notice, Branch.code).join(Branch, Branch.id == Notice.branch_id).order_by(Notice.due_on, Notice.id)
+    for ids in (actor.branch_ids, branch_ids):
+        if ids is not None:
+            query = query.where(Notice.branch_id.in_(sorted(ids)))  # type: ignore[attr-defined]
+    if not include_dismissed:
+        query = query.where(Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
+    return [(notice, code) for notice, code in session.execute(query.limit(limit))]
+
+
+def dismiss(session: Session, actor: Actor, notice_id: int) -> None:
+    """Mark a notice dealt with (it stays, with who and when)."""
+    found = session.get(Notice, notice_id)
+    if found is None or not actor.sees_branch(found.branch_id):
+        raise NotFound(f"notice {notice_id} does not exist")
+    actor.require_writer()
+    done = session.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
+        .values(dismissed_at=datetime.now(UTC), dismissed_by=actor.user)
+    )
+    if done.rowcount:  # type: ignore[attr-defined]
+        audit.record(session, actor=actor, action="notice.dismiss", subject=f"notice:{notice_id}",
+                     branch_id=found.branch_id, detail={"kind": found.kind, "about": found.subject})  # fmt: skip
