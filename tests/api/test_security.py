@@ -130,9 +130,9 @@ def test_concurrent_replays_of_one_payment_answer_alike_with_one_audit_event(wor
     headers = {**world.login("thu-quy-an-lao"), "Idempotency-Key": "cung-mot-lan-nop"}
 
     def post(_: int) -> tuple[int, int]:
-        with TestClient(world.app) as client:
-            answer = client.post("/api/v1/payments", headers=headers, json=body)
-            return answer.status_code, answer.json().get("id", -1)
+        # A client of its own per thread, without the app's lifespan (whose end disposes the engine).
+        answer = TestClient(world.app).post("/api/v1/payments", headers=headers, json=body)
+        return answer.status_code, answer.json().get("id", -1)
 
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(post, range(6)))
@@ -262,8 +262,11 @@ def test_parallel_guesses_check_no_more_passwords_than_the_limit(world):
     from ledger.access.users import MAX_FAILURES
 
     def guess(n: int) -> int:
-        with TestClient(world.app) as client:
-            return client.post("/api/v1/auth/token", data={"username": "du-doan", "password": f"sai-{n}"}).status_code
+        return (
+            TestClient(world.app)
+            .post("/api/v1/auth/token", data={"username": "du-doan", "password": f"sai-{n}"})
+            .status_code
+        )
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(guess, range(16)))
