@@ -31,6 +31,7 @@ from ledger.schedule.models import ArrearsReminder, StoredStatement
 from ledger.schedule.plans import JobSpec
 from ledger.schedule.sweep import sweep
 from ledger.statements.document import Period, StatementRequest, verification_code
+from ledger.statements.issue import record_issue
 from ledger.statements.sponsor import nearest_bank_account, paying_in_accounts, sponsor_statements
 from ledger.vietqr import PaymentRequest, payload
 from pdf_templates.batch import Job, render_all
@@ -98,7 +99,14 @@ def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: M
             )  # fmt: skip
             for job in jobs
         ]
-    run_in_transaction(engine, lambda s: s.add_all(rows))
+    issued_now = [(StatementRequest.from_json(job.document["request"]), job.document) for job in jobs]
+
+    def store(session: Session) -> None:
+        session.add_all(rows)
+        for request, document in issued_now:  # each issue in the audit log, like one issued by hand
+            record_issue(session, actor=SCHEDULER, request=request, document=document)
+
+    run_in_transaction(engine, store)
     emailed = _email_statements(engine, period, emails, mailer)
     return {"statements": len(rows), "already_stored": len(done), "emailed": emailed}
 

@@ -417,3 +417,60 @@ def test_every_cli_act_refuses_who_may_not_and_writes_nothing(world, user, side)
         refused = unchanged(world, lambda a=args: cli(world, *a, user=user))
         assert refused.returncode == 1, (user, name, refused.stdout, refused.stderr)
         assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1, (name, refused.stderr)
+
+
+def test_every_api_act_that_changes_something_leaves_exactly_one_event_of_its_kind(world, tmp_path):
+    """Walked as an administrator through the API: each act succeeds and its audit event says
+    who, what and "api", written with the change (the domain writes it, not the route)."""
+    codes, admin_headers = world.codes, world.login("admin")
+    fee = {"effective_date": "2030-01-03", "description": "phí", "postings": [
+        {"branch": IN, "account": "expenses:bank-fees", "amount": 1_000},
+        {"branch": IN, "account": f"assets:bank:{bank_of(world, IN)}", "amount": -1_000}]}  # fmt: skip
+    sheet = csv_file(tmp_path, "sponsors.csv", f"code,name,kind,branch\nMDD-DI-BO,Người đi bộ,individual,{IN}\n")
+    with Session(world.database.engine) as session:
+        from ledger.schedule.models import Notice
+
+        notice = session.scalar(select(Notice.id).where(Notice.branch_id == Branch.id, Branch.code == IN).limit(1))
+
+    acts: list[tuple[str, Callable[[], Any]]] = [
+        ("transaction.create", lambda: world.client.post("/api/v1/transactions", headers=admin_headers, json=fee)),
+        ("branch.setting", lambda: world.client.put(f"/api/v1/branches/{IN}/settings/four-eyes",
+                                                    headers=admin_headers, json={"value": "off"})),
+        ("user.add", lambda: world.client.post("/api/v1/users", headers=admin_headers, json={
+            "name": "di-bo", "role": "auditor", "password": "mot buoi sang di bo", "branch": IN})),
+        ("user.password-reset", lambda: world.client.post("/api/v1/users/di-bo/password", headers=admin_headers,
+                                                          json={"password": "mot buoi chieu di bo"})),
+        ("user.disable", lambda: world.client.post("/api/v1/users/di-bo/disable", headers=admin_headers)),
+        ("pledge.change", lambda: world.client.post(f"/api/v1/pledges/{codes.pledge[IN]}/changes", headers=admin_headers,
+                                                    json={"kind": "pause", "from_month": "2031-01",
+                                                          "until_month": "2031-02", "reason": "đi xa"})),
+        ("notice.dismiss", lambda: world.client.post(f"/api/v1/notices/{notice}/dismissal", headers=admin_headers)),
+        ("bank.unmatch", lambda: world.client.post(f"/api/v1/bank-matches/{codes.match[IN]}/undo",
+                                                   headers=admin_headers, json={"reason": "nhầm"})),
+        ("bank.suspense-cleared", lambda: world.client.post(f"/api/v1/suspense/{codes.suspense[IN]}/clearing",
+                                                            headers=admin_headers,
+                                                            json={"reason": "ủng hộ chung",
+                                                                  "account": "income:donations:general"})),
+        ("import", lambda: world.client.post("/api/v1/imports/sponsors", headers=admin_headers,
+                                             files={"file": ("s.csv", sheet.read_bytes(), "text/csv")})),
+        ("consent.withdraw", lambda: world.client.post(f"/api/v1/children/{codes.child[IN]}/consent-withdrawal",
+                                                       headers=admin_headers, json={"reason": "gia đình rút"})),
+    ]  # fmt: skip
+    for action, act in acts:
+        with Session(world.database.engine) as session:
+            last = session.scalar(select(func.max(AuditEvent.id))) or 0
+        answer = act()
+        assert answer.status_code in (200, 201, 204), (action, answer.text)
+        with Session(world.database.engine) as session:
+            new = session.execute(
+                select(AuditEvent.action, AuditEvent.actor, AuditEvent.door).where(AuditEvent.id > last)
+            ).all()
+        assert [(a, who, door) for a, who, door in new if a == action] == [(action, "admin", "api")], (action, new)
+    created = world.client.post("/api/v1/transactions", headers=admin_headers, json=fee).json()["id"]
+    with Session(world.database.engine) as session:
+        last = session.scalar(select(func.max(AuditEvent.id))) or 0
+    reversed_ = world.client.post(f"/api/v1/transactions/{created}/reversal", headers=admin_headers,
+                                  json={"reason": "ghi hai lần"})  # fmt: skip
+    assert reversed_.status_code == 201, reversed_.text
+    with Session(world.database.engine) as session:
+        assert session.scalars(select(AuditEvent.action).where(AuditEvent.id > last)).all() == ["transaction.reverse"]

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from jobs import runner
 from jobs.mail import Mailer
+from ledger.access.models import AuditEvent
 from ledger.db import run_in_transaction
 from ledger.months import Month, today_in_vietnam
 from ledger.register.models import Child, Pledge, Sponsor
@@ -73,6 +74,10 @@ def test_statements_are_stored_and_emailed_once(database, smtp):
         assert verify_statement(session, pdf).ok
         stored = session.scalars(select(StoredStatement).where(StoredStatement.period == period)).all()
         assert all(s.emailed_at is not None for s in stored if s.subject in codes)
+        issued = session.execute(
+            select(AuditEvent.subject, AuditEvent.actor, AuditEvent.door).where(AuditEvent.action == "statement.issue")
+        ).all()
+        assert sorted(issued) == sorted((f"statement:sponsor:{s.subject}", "scheduler", "job") for s in stored)
     # The same period again (a retry, a second worker): nothing stored or sent twice.
     again = runner.run_now(database.engine, spec.id, period=period, mailer=mailer)
     assert again.status == "skipped" and len(inbox.messages) == outcome.counts["emailed"]
