@@ -377,6 +377,7 @@ class PaymentOut(BaseModel):
     transaction: int | None
     allocation: list[AllocationOut]
     unallocated: Dong
+    reversed_by: int | None = Field(default=None, description="the transaction that reversed the payment, if any")
 
 
 class ArrearsLine(BaseModel):

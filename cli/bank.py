@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from sqlmodel import Session
 
 from cli.common import By, acting, engine, fail, friendly
+from ledger.access import rights
 from ledger.db import reading, run_in_transaction
 from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.formats import FORMATS
-from ledger.reconciliation.importing import bank_account, import_statement
-from ledger.reconciliation.models import BankLine
+from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.report import Report, reconciliation_report
 
 bank_app = typer.Typer(
@@ -199,14 +198,10 @@ def lines_command(
 ) -> None:
     """The bank lines of an account, with what of each is not matched yet."""
     with Session(reading(engine())) as session:
-        bank = bank_account(session, account)
-        left = {o.id: o.amount for o in reconcile.open_lines(session, bank)}
-        for line in session.scalars(
-            select(BankLine).where(BankLine.bank_account_id == bank.id).order_by(BankLine.booked_on, BankLine.id)
-        ):
-            if open_only and line.id not in left:
-                continue
-            state = f"open {format_vnd(left[line.id])}" if line.id in left else "matched"
+        bank = rights.bank_account(session, acting(), account)
+        for shown in reconcile.lines_of(session, bank, open_only=open_only):
+            line = shown.line
+            state = f"open {format_vnd(shown.open)}" if shown.open else "matched"
             amount = format_vnd(line.amount)
             typer.echo(f"{line.id:>7}  {line.booked_on:%d/%m/%Y}  {amount:>15}  {state:<20}  {line.description}")
 

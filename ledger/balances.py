@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, Engine, bindparam, cast, func, select
 from sqlmodel import Session
 
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_account, get_branch
+from ledger.db import DirectQuery
+from ledger.errors import AccountNotFound, InvalidEntry
 from ledger.models import Account, AccountType, Branch, LedgerTransaction, Posting, total
 
 
@@ -142,3 +145,41 @@ def trial_balance(
         )
         rows = [(b, a, t, sums.get(account_id, 0), account_id) for b, a, t, _, account_id in rows]
     return TrialBalance(as_of, [TrialBalanceLine(b, a, AccountType(t), amount) for b, a, t, amount, _ in rows])
+
+
+# --- an account in the reader's sight, by code ------------------------------------------------
+
+
+class FoundAccount(NamedTuple):
+    branch_id: int
+    branch: str
+    id: int
+    type: str
+    balance: int
+
+
+# Reading a balance is the API's most frequent request: its lookup runs on the driver directly.
+_WITH_CODE = (
+    select(Branch.id, Branch.code, Account.id, Account.type, Account.balance)
+    .join(Branch, Branch.id == Account.branch_id)
+    .where(Account.code == bindparam("code"))
+)
+_ACCOUNTS_WITH_CODE = DirectQuery(_WITH_CODE)
+_ACCOUNT_OF_BRANCH = DirectQuery(_WITH_CODE.where(Branch.code == bindparam("branch")))
+
+
+def account_in_sight(engine: Engine, scope: Actor, code: str, branch_code: str | None) -> FoundAccount:
+    """The account ``code`` of ``branch_code``, or the only one with that code in the scope."""
+    if branch_code is None:
+        found = _ACCOUNTS_WITH_CODE.rows(engine, code=code)
+    else:
+        found = _ACCOUNT_OF_BRANCH.rows(engine, code=code, branch=branch_code)
+    rows = [FoundAccount(*row) for row in found if scope.sees_branch(row[0])]
+    if not rows:
+        raise AccountNotFound(branch_code or "(any branch in your scope)", code)
+    if len(rows) > 1:
+        raise InvalidEntry(
+            f"account {code!r} exists in {len(rows)} branches ({', '.join(r.branch for r in rows[:5])}): "
+            "say which with ?branch=CODE"
+        )
+    return rows[0]

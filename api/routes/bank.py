@@ -7,21 +7,17 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
-from sqlalchemy import select
 from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
-from ledger.access.actor import Actor
-from ledger.errors import InvalidEntry, NotFound
-from ledger.models import Account, LedgerTransaction, Posting
+from ledger.errors import InvalidEntry
 from ledger.months import Month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.formats import FORMATS
 from ledger.reconciliation.importing import import_statement
-from ledger.reconciliation.models import BankLine, Match
+from ledger.reconciliation.models import Match
 from ledger.reconciliation.report import report_for
-from ledger.register.models import BankAccount
 
 router = APIRouter(tags=["bank reconciliation"])
 Code = Annotated[str, Path(min_length=1, max_length=64)]
@@ -91,29 +87,17 @@ async def bank_lines(
     open_only: Annotated[bool, Query(alias="open", description="only lines not fully matched")] = False,
 ) -> list[schemas.BankLineOut]:
     bank = scoping.bank_account(db, scope, code)
-    left = {o.id: o.amount for o in reconcile.open_lines(db, bank)}
-    lines = db.scalars(
-        select(BankLine).where(BankLine.bank_account_id == bank.id).order_by(BankLine.booked_on, BankLine.id)
-    )
     return [
         schemas.BankLineOut(
-            id=line.id,  # type: ignore[arg-type]
-            booked_on=line.booked_on,
-            amount=line.amount,
-            description=line.description,
-            bank_reference=line.bank_reference,
-            open=left.get(line.id, 0),  # type: ignore[arg-type]
+            id=shown.line.id,  # type: ignore[arg-type]
+            booked_on=shown.line.booked_on,
+            amount=shown.line.amount,
+            description=shown.line.description,
+            bank_reference=shown.line.bank_reference,
+            open=shown.open,
         )
-        for line in lines
-        if not open_only or line.id in left
+        for shown in reconcile.lines_of(db, bank, open_only=open_only)
     ]
-
-
-def _writable(scope: Actor, branch_id: int | None, missing: str) -> None:
-    """Out of sight is "does not exist" (404), like what does not exist; in sight but read-only is 403."""
-    if branch_id is None or not scope.sees_branch(branch_id):
-        raise NotFound(missing)
-    scope.require_writer()
 
 
 def match_out(found: Match) -> schemas.MatchOut:
@@ -152,9 +136,6 @@ async def make_match(
 async def undo_match(
     match_id: Id, body: schemas.ReasonIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.MatchOut:
-    found = db.get(Match, match_id)
-    bank = db.get(BankAccount, found.bank_account_id) if found is not None else None
-    _writable(scope, bank.branch_id if bank else None, f"match {match_id} does not exist")
     return await in_own_transaction(
         request, db, lambda s: match_out(reconcile.unmatch(s, match_id=match_id, reason=body.reason, actor=scope))
     )
@@ -165,9 +146,6 @@ async def book_line(
     line_id: Id, body: schemas.BookingIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.MatchOut:
     """Post a line the ledger does not have (a bank fee, interest) against an account, and match it."""
-    line = db.get(BankLine, line_id)
-    bank = db.get(BankAccount, line.bank_account_id) if line is not None else None
-    _writable(scope, bank.branch_id if bank else None, f"bank line {line_id} does not exist")
     return await in_own_transaction(
         request,
         db,
@@ -195,13 +173,6 @@ async def clear_suspense(
     transaction_id: Id, body: schemas.ClearingIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.TransactionRef:
     """Move identified money out of suspense: a sponsor's payment, or to an account of the branch."""
-    branch_id = db.scalar(
-        select(Account.branch_id)
-        .join(Posting, Posting.account_id == Account.id)
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(LedgerTransaction.id == transaction_id, Account.code == reconcile.SUSPENSE)
-    )
-    _writable(scope, branch_id, f"transaction {transaction_id} has nothing waiting in suspense")
     txn = await in_own_transaction(
         request,
         db,

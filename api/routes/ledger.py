@@ -9,16 +9,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from api import schemas, scoping
 from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction, off_the_loop
-from ledger import balances, journal, periods, posting
+from ledger import balances, journal, periods, posting, transactions
+from ledger.access import rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
-from ledger.errors import InvalidEntry, TransactionNotFound
-from ledger.models import Account, Branch, LedgerTransaction, Posting
+from ledger.errors import InvalidEntry
+from ledger.models import Branch, LedgerTransaction
 from ledger.months import Month
 from ledger.verify import verify
 
@@ -90,7 +90,7 @@ async def account_history(
 async def branch_accounts(code: str, db: SessionDep, scope: CurrentUser) -> list[schemas.AccountOut]:
     """The branch's accounts with their balances now."""
     owner = scoping.branch(db, scope, code)
-    accounts = db.scalars(select(Account).where(Account.branch_id == owner.id).order_by(Account.code))
+    accounts = transactions.accounts_of(db, owner.id)  # type: ignore[arg-type]
     return [
         schemas.AccountOut(
             branch=owner.code, account=a.code, name=a.name, type=a.type, is_open=a.is_open, balance=a.balance
@@ -121,7 +121,7 @@ async def trial_balance(
     tb = await off_the_loop(db, _trial_balance, db, branch, as_of, include_below)
     lines = [line for line in tb.lines if zero or line.balance != 0]
     if not scope.is_admin:
-        visible = {b.code for b in db.scalars(select(Branch).where(Branch.id.in_(scope.branch_ids or ())))}  # type: ignore[union-attr]
+        visible = rights.branch_codes_seen_by(db, scope)
         lines = [line for line in lines if line.branch in visible]
     return schemas.TrialBalanceOut(
         branch=branch,
@@ -150,48 +150,30 @@ def _trial_balance(db: Session, branch: str | None, as_of: date | None, below: b
 
 
 def transaction_out(db: Session, txn: LedgerTransaction) -> schemas.TransactionOut:
-    rows = db.execute(
-        select(Posting.line, Branch.code, Account.code, Posting.amount)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
-        .where(Posting.transaction_id == txn.id)
-        .order_by(Posting.line)
-    ).all()
-    reversed_by = db.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == txn.id))
+    return _shown_out(transactions.view(db, txn))
+
+
+def _shown_out(shown: transactions.TransactionView) -> schemas.TransactionOut:
     return schemas.TransactionOut(
-        id=txn.id,
-        seq=txn.seq,
-        effective_date=txn.effective_date,
-        recorded_at=txn.recorded_at,
-        description=txn.description,
-        kind=txn.kind,
-        posted_by=txn.posted_by,
-        reverses=txn.reverses_id,
-        reversed_by=reversed_by,
-        metadata=dict(txn.meta),
-        hash=txn.hash,
-        postings=[schemas.PostingOut(line=line, branch=b, account=a, amount=amt) for line, b, a, amt in rows],
-    )
-
-
-def _touches_scope(scope: Actor) -> Any:
-    """SQL: the transaction has a posting on an account of a branch in the scope."""
-    return exists(
-        select(Posting.transaction_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id.in_(scope.branch_ids or ()))  # type: ignore[attr-defined]
+        id=shown.id,
+        seq=shown.seq,
+        effective_date=shown.effective_date,
+        recorded_at=shown.recorded_at,
+        description=shown.description,
+        kind=shown.kind,
+        posted_by=shown.posted_by,
+        reverses=shown.reverses,
+        reversed_by=shown.reversed_by,
+        metadata=shown.metadata,
+        hash=shown.hash,
+        postings=[
+            schemas.PostingOut(line=p.line, branch=p.branch, account=p.account, amount=p.amount) for p in shown.postings
+        ],
     )
 
 
 def visible_transaction(db: Session, scope: Actor, transaction_id: int) -> LedgerTransaction:
-    scope.require_staff()
-    query = select(LedgerTransaction).where(LedgerTransaction.id == transaction_id)
-    if not scope.is_admin:
-        query = query.where(_touches_scope(scope))
-    txn = db.scalar(query)
-    if txn is None:
-        raise TransactionNotFound(transaction_id)
-    return txn
+    return transactions.visible(db, scope, transaction_id)
 
 
 def _answer(posted: posting.Posted, response: Response, db: Session, scope: Actor) -> schemas.TransactionOut:
@@ -245,41 +227,15 @@ async def list_transactions(
     cursor: Annotated[str | None, Query(max_length=40)] = None,
 ) -> schemas.TransactionPage:
     """Transactions newest first, filtered; follow ``next_cursor`` for older pages."""
-    scope.require_staff()
-    query = select(LedgerTransaction).order_by(LedgerTransaction.seq.desc()).limit(limit + 1)  # type: ignore[attr-defined]
-    if not scope.is_admin:
-        query = query.where(_touches_scope(scope))
-    if account is not None:
-        found = scoping.account(engine_of(request), scope, account, branch)
-        query = query.where(
-            exists(
-                select(Posting.line).where(
-                    Posting.transaction_id == LedgerTransaction.id, Posting.account_id == found.id
-                )
-            )
-        )
-    elif branch is not None:
-        owner = scoping.branch(db, scope, branch)
-        query = query.where(
-            exists(
-                select(Posting.line)
-                .join(Account, Account.id == Posting.account_id)
-                .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id == owner.id)
-            )
-        )
-    if start is not None:
-        query = query.where(LedgerTransaction.effective_date >= start)
-    if end is not None:
-        query = query.where(LedgerTransaction.effective_date <= end)
-    if kind is not None:
-        query = query.where(LedgerTransaction.kind == kind)
-    if cursor is not None:
-        query = query.where(LedgerTransaction.seq < _decode_cursor(cursor))
-    found_rows = list(db.scalars(query))
-    page, more = found_rows[:limit], len(found_rows) > limit
+    account_id = scoping.account(engine_of(request), scope, account, branch).id if account is not None else None
+    branch_id = scoping.branch(db, scope, branch).id if branch is not None and account is None else None
+    shown, more = transactions.page(
+        db, scope, account_id=account_id, branch_id=branch_id, start=start, end=end, kind=kind, limit=limit,
+        before_seq=_decode_cursor(cursor) if cursor is not None else None,
+    )  # fmt: skip
     return schemas.TransactionPage(
-        items=[transaction_out(db, txn) for txn in page],
-        next_cursor=_encode_cursor(page[-1].seq) if more and page else None,
+        items=[_shown_out(t) for t in shown],
+        next_cursor=_encode_cursor(shown[-1].seq) if more and shown else None,
     )
 
 

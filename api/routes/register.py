@@ -13,16 +13,16 @@ from api import schemas, scoping
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction
 from api.routes.ledger import IdempotencyKey
 from ledger import branch_settings, journal
-from ledger.access import audit
+from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.disbursement.received import received
 from ledger.eligibility.decide import GODMOTHER, age_on
-from ledger.errors import InvalidEntry, NotFound
-from ledger.models import Account, Branch
+from ledger.errors import InvalidEntry
+from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.register import consent, pledges, queries
-from ledger.register.models import BankAccount, Child, Enrolment, Payment, Pledge, PledgeChange, Sponsor
-from ledger.register.payments import record_payment_once
+from ledger.register.models import Child, Enrolment, Payment, Pledge, PledgeChange, Sponsor
+from ledger.register.payments import payment_view, payments_of, record_payment_once
 
 router = APIRouter(tags=["register"])
 
@@ -148,14 +148,7 @@ async def sponsor_payments(
     code: Code, db: SessionDep, scope: CurrentUser, limit: Limit = 100, offset: Offset = 0
 ) -> list[schemas.PaymentOut]:
     sponsor = scoping.sponsor(db, scope, code)
-    found = db.scalars(
-        select(Payment)
-        .where(Payment.sponsor_id == sponsor.id)
-        .order_by(Payment.paid_on.desc(), Payment.id.desc())  # type: ignore[attr-defined,union-attr]
-        .limit(limit)
-        .offset(offset)
-    )
-    return [payment_out(db, p) for p in found]
+    return [payment_out(db, p) for p in payments_of(db, sponsor.id, limit=limit, offset=offset)]  # type: ignore[arg-type]
 
 
 @router.get("/sponsors/{code}/arrears", response_model=list[schemas.ArrearsLine])
@@ -219,8 +212,8 @@ def child_for_sponsor(db: Session, child: Child) -> schemas.ChildForSponsor:
 
 def child_out(db: Session, child: Child) -> schemas.ChildOut:
     branch = db.get(Branch, child.branch_id)
-    fund, payable = db.get(Account, child.fund_account_id), db.get(Account, child.payable_account_id)
-    assert branch is not None and fund is not None and payable is not None
+    fund, payable = queries.child_balances(db, child)
+    assert branch is not None
     return schemas.ChildOut(
         code=child.code,
         full_name=child.full_name,
@@ -239,8 +232,8 @@ def child_out(db: Session, child: Child) -> schemas.ChildOut:
         consent_withdrawn_on=child.consent_withdrawn_on,
         health_card_valid_until=child.health_card_valid_until,
         died_on=child.died_on,
-        fund_balance=fund.balance,
-        payable_balance=payable.balance,
+        fund_balance=fund,
+        payable_balance=payable,
     )
 
 
@@ -489,13 +482,12 @@ async def change_pledge(
 
 
 def payment_out(db: Session, payment: Payment) -> schemas.PaymentOut:
-    sponsor = db.get(Sponsor, payment.sponsor_id)
-    assert sponsor is not None and payment.id is not None
-    shares = pledges.allocation_of(db, payment.id)
-    allocated = sum(a for _, _, a in shares)
+    shown = payment_view(db, payment)
+    shares = shown.allocation
+    assert payment.id is not None
     return schemas.PaymentOut(
         id=payment.id,
-        sponsor=sponsor.code,
+        sponsor=shown.sponsor,
         amount=payment.amount,
         paid_on=payment.paid_on,
         method=payment.method,
@@ -503,21 +495,13 @@ def payment_out(db: Session, payment: Payment) -> schemas.PaymentOut:
         payer=payment.payer,
         transaction=payment.transaction_id,
         allocation=[schemas.AllocationOut(pledge=p, month=m, amount=a) for p, m, a in shares],
-        unallocated=payment.amount - allocated,
+        unallocated=shown.unallocated,
+        reversed_by=shown.reversed_by,
     )
 
 
 def visible_payment(db: Session, scope: Actor, payment_id: int) -> Payment:
-    payment = db.get(Payment, payment_id)
-    if payment is not None:
-        sponsor = db.get(Sponsor, payment.sponsor_id)
-        bank = db.get(BankAccount, payment.bank_account_id) if payment.bank_account_id else None
-        if payment.sponsor_id == scope.sponsor_id or (
-            sponsor is not None
-            and (scope.sees_branch(sponsor.branch_id) or (bank is not None and scope.sees_branch(bank.branch_id)))
-        ):
-            return payment
-    raise NotFound(f"payment {payment_id} does not exist")
+    return rights.payment(db, scope, payment_id)
 
 
 @router.get("/payments/{payment_id}", response_model=schemas.PaymentOut)

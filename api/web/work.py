@@ -11,25 +11,23 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlmodel import Session
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.web.pages import _home_branch, _staff
 from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
+from ledger.access import rights
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
-from ledger.errors import InvalidEntry, NotFound
+from ledger.errors import InvalidEntry
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import close_month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
-from ledger.reconciliation.models import BankLine
 from ledger.reconciliation.report import report_for
 from ledger.register import importing
-from ledger.register.models import BankAccount
 from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(include_in_schema=False)
@@ -245,9 +243,7 @@ async def bank_page(
     """A bank account's month: the report, and every line or transaction still unmatched."""
     user = web_user(request)
     _staff(user)
-    accounts = [
-        a for a in db.scalars(select(BankAccount).order_by(BankAccount.code)) if user.scope.sees_branch(a.branch_id)
-    ]
+    accounts = rights.bank_accounts_seen_by(db, user.scope)
     chosen = scoping.bank_account(db, user.scope, account) if account else (accounts[0] if accounts else None)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam()).previous()
     report = await off_the_loop(db, report_for, db, chosen, wanted) if chosen is not None else None
@@ -297,10 +293,7 @@ async def bank_line(
 ) -> Response:
     """One bank line by hand: book it (a fee, interest) or match it with a ledger transaction."""
     user = _writer(request, csrf)
-    line = db.get(BankLine, line_id)
-    bank = db.get(BankAccount, line.bank_account_id) if line is not None else None
-    if bank is None or not user.scope.may_write(bank.branch_id):
-        raise NotFound(f"bank line {line_id} does not exist")
+    bank = reconcile.account_of_line(db, user.scope, line_id)
     if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
         raise InvalidEntry("give the ledger transaction's number to match the line with")
 

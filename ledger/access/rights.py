@@ -16,7 +16,7 @@ from sqlmodel import Session
 from ledger.access.actor import Actor, Forbidden
 from ledger.errors import BranchNotFound, ChildNotFound, NotFound, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
-from ledger.register.models import BankAccount, Child, Pledge, Sponsor
+from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
 
 
 def branch(db: Session, actor: Actor, code: str) -> Branch:
@@ -155,3 +155,24 @@ def bank_accounts_seen_by(db: Session, actor: Actor, branch_ids: Iterable[int] |
         for account in db.scalars(select(BankAccount).order_by(BankAccount.code))
         if actor.sees_branch(account.branch_id) and (wanted is None or account.branch_id in wanted)
     ]
+
+
+def branch_codes_seen_by(db: Session, actor: Actor) -> set[str]:
+    """The codes of the branches the actor sees."""
+    query = select(Branch.code)
+    if actor.branch_ids is not None:
+        query = query.where(Branch.id.in_(actor.branch_ids))  # type: ignore[union-attr]
+    return set(db.scalars(query))
+
+
+def payment(db: Session, actor: Actor, payment_id: int) -> Payment:
+    """A payment the actor may see: their own (a sponsor), or one of a sponsor or bank account in sight."""
+    found = db.get(Payment, payment_id)
+    if found is not None:
+        if found.sponsor_id == actor.sponsor_id and actor.sponsor_id is not None:
+            return found
+        owner = db.scalar(select(Sponsor.branch_id).where(Sponsor.id == found.sponsor_id))
+        bank = db.scalar(select(BankAccount.branch_id).where(BankAccount.id == found.bank_account_id))
+        if actor.sees_branch(owner) or (bank is not None and actor.sees_branch(bank)):
+            return found
+    raise NotFound(f"payment {payment_id} does not exist")

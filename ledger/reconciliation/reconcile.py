@@ -85,6 +85,21 @@ def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line: BankLine
+    open: int  # what of the line no active match has taken yet
+
+
+def lines_of(session: Session, bank: BankAccount, *, open_only: bool = False) -> list[LineView]:
+    """The account's statement lines by day, each with what of it is still unmatched."""
+    left = {o.id: o.amount for o in open_lines(session, bank)}
+    lines = session.scalars(
+        select(BankLine).where(BankLine.bank_account_id == bank.id).order_by(BankLine.booked_on, BankLine.id)
+    )
+    return [LineView(line, left.get(line.id, 0)) for line in lines if not open_only or line.id in left]  # type: ignore[arg-type]
+
+
 def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
     """The ledger's transactions on the account with what of each is not matched yet."""
     taken = _taken(session, bank, MatchEntry.transaction_id, MatchEntry.amount, MatchEntry.match_id)
@@ -335,6 +350,15 @@ def _part(what: str, key: int, wanted: int | None, left: int) -> int:
     if amount == 0 or (amount > 0) != (left > 0) or abs(amount) > abs(left):
         raise MatchRefused(f"{what} {key} has {format_vnd(left)} left to match, not {format_vnd(amount)}")
     return amount
+
+
+def account_of_line(session: Session, actor: Actor, line_id: int) -> BankAccount:
+    """The bank account a line belongs to, if the actor sees it (else the line does not exist)."""
+    line = session.get(BankLine, line_id)
+    bank = session.get(BankAccount, line.bank_account_id) if line is not None else None
+    if bank is None or not actor.sees_branch(bank.branch_id):
+        raise NotFound(f"bank line {line_id} does not exist")
+    return bank
 
 
 def _require_writer_of(actor: Actor, bank: BankAccount | None, what: str) -> None:

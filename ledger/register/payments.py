@@ -10,6 +10,7 @@ own that names the pledge it pays.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,8 +24,8 @@ from ledger.db import hold_key
 from ledger.errors import InvalidEntry, NotFound
 from ledger.models import Branch, LedgerTransaction
 from ledger.posting import Entry, Leg, post
-from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge
-from ledger.register.pledges import allocate
+from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, Sponsor
+from ledger.register.pledges import allocate, allocation_of
 from ledger.register.unplaced import tell_treasurer
 
 
@@ -194,3 +195,38 @@ def reverse_allocations(session: Session, *, original_id: int, reversal_id: int,
     )
     session.flush()
     return sum(amount for _, _, amount in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """A payment as a reader sees it: how it is allocated now, and the reversal that undid it, if any."""
+
+    payment: Payment
+    sponsor: str
+    allocation: list[tuple[str, str, int]]  # (pledge, month, amount)
+    unallocated: int
+    reversed_by: int | None
+
+
+def payments_of(session: Session, sponsor_id: int, *, limit: int = 100, offset: int = 0) -> list[Payment]:
+    """A sponsor's payments, newest first."""
+    return list(
+        session.scalars(
+            select(Payment)
+            .where(Payment.sponsor_id == sponsor_id)
+            .order_by(Payment.paid_on.desc(), Payment.id.desc())  # type: ignore[attr-defined,union-attr]
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def payment_view(session: Session, payment: Payment) -> PaymentView:
+    assert payment.id is not None
+    sponsor = session.scalar(select(Sponsor.code).where(Sponsor.id == payment.sponsor_id))
+    shares = allocation_of(session, payment.id)
+    reversed_by = session.scalar(
+        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == payment.transaction_id)
+    )
+    unallocated = 0 if reversed_by is not None else payment.amount - sum(a for _, _, a in shares)
+    return PaymentView(payment, sponsor or "", shares, unallocated, reversed_by)

@@ -14,7 +14,7 @@ from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.eligibility import decide
 from ledger.errors import ChildNotFound, NotFound
-from ledger.models import Branch
+from ledger.models import Account, Branch
 from ledger.months import Month
 from ledger.register.categories import categories_on
 from ledger.register.models import Child, Enrolment, Pledge, Sponsor
@@ -46,6 +46,18 @@ def child_facts(session: Session, code: str, month: Month | None = None) -> tupl
         died_on=child.died_on,
     )
     return facts, child
+
+
+def child_balances(session: Session, child: Child) -> tuple[int, int]:
+    """What the child's fund holds and what is owed to the guardian now (liabilities: credits, negative)."""
+    found = dict(
+        session.execute(
+            select(Account.id, Account.balance).where(
+                Account.id.in_([child.fund_account_id, child.payable_account_id])  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
+    return found[child.fund_account_id], found[child.payable_account_id]
 
 
 def pledges_in_month(session: Session, child: Child, month: Month) -> list[decide.PledgeMonth]:
