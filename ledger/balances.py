@@ -170,6 +170,8 @@ _ACCOUNT_OF_BRANCH = DirectQuery(_WITH_CODE.where(Branch.code == bindparam("bran
 
 def account_in_sight(engine: Engine, scope: Actor, code: str, branch_code: str | None) -> FoundAccount:
     """The account ``code`` of ``branch_code``, or the only one with that code in the scope."""
+    if any(ord(c) < 32 for c in code + (branch_code or "")):
+        raise InvalidEntry("an account or branch code has no control characters")
     if branch_code is None:
         found = _ACCOUNTS_WITH_CODE.rows(engine, code=code)
     else:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, Select, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from ledger.errors import DatabaseNotReady
@@ -101,12 +101,14 @@ class DirectQuery:
                 cursor.close()
                 return rows
             except engine.dialect.loaded_dbapi.Error as exc:
-                self._drop(engine)
                 lost = bool(getattr(connection, "broken", False) or getattr(connection, "closed", False))
-                if not lost:
-                    raise
-                if attempt == 2:  # the database is down: a SQLAlchemy error, which the API answers with 503
-                    raise OperationalError(sql, args, exc, connection_invalidated=True) from exc
+                self._drop(engine)
+                if lost and attempt == 1:
+                    continue  # a database restart, a terminated backend: once more on a new connection
+                # As SQLAlchemy would raise it (DataError, OperationalError, …), so callers answer alike.
+                raise DBAPIError.instance(
+                    sql, args, exc, engine.dialect.loaded_dbapi.Error, connection_invalidated=lost
+                ) from exc
             except Exception:
                 self._drop(engine)
                 raise

@@ -201,8 +201,10 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
             return refuse()
         why.add(
             "age.study_extension",
-            f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; tiếp tục hưởng đến {extension.value} tuổi",  # type: ignore[arg-type]
-            f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; covered until {extension.value}",  # type: ignore[arg-type]
+            f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; "  # type: ignore[arg-type]
+            f"tiếp tục hưởng đến {extension.value} tuổi",
+            f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; "  # type: ignore[arg-type]
+            f"covered until {extension.value}",
             extension.source,
         )
 
@@ -243,7 +245,8 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
         why.add(
             "level.provincial",
             f"mức chuẩn của tỉnh {format_vnd(provincial.value)} từ {_d(provincial.start)} cao hơn, được áp dụng",
-            f"provincial level {format_vnd(provincial.value, 'en')} from {_en_d(provincial.start)} is higher and applies",
+            f"provincial level {format_vnd(provincial.value, 'en')} from {_en_d(provincial.start)} "
+            "is higher and applies",
             provincial.source,
         )
     why.add(
@@ -347,14 +350,17 @@ def _enrolment_for(child: Child, program: str, month: Month, why: _Explanation) 
         why.add(
             "enrolment.ended",
             f"quyết định {enrolment.decision_number} chấm dứt ngày {_d(enrolment.end_date)}: dừng chi từ tháng sau",
-            f"decision {enrolment.decision_number} ended on {_en_d(enrolment.end_date)}: payments stop from the month after",
+            f"decision {enrolment.decision_number} ended on {_en_d(enrolment.end_date)}: "
+            "payments stop from the month after",
             "Decree 20/2021/NĐ-CP Art. 8(2)",
         )
         return None
     why.add(
         "enrolment",
-        f"quyết định {enrolment.decision_number} ký ngày {_d(enrolment.decision_date)}: hưởng từ tháng {enrolment.decision_date.month}/{enrolment.decision_date.year}",
-        f"decision {enrolment.decision_number} signed on {_en_d(enrolment.decision_date)}: paid from {Month.of(enrolment.decision_date)}",
+        f"quyết định {enrolment.decision_number} ký ngày {_d(enrolment.decision_date)}: "
+        f"hưởng từ tháng {enrolment.decision_date.month}/{enrolment.decision_date.year}",
+        f"decision {enrolment.decision_number} signed on {_en_d(enrolment.decision_date)}: "
+        f"paid from {Month.of(enrolment.decision_date)}",
         "Decree 20/2021/NĐ-CP Art. 8(1)",
     )
     return enrolment
