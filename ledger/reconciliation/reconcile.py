@@ -430,6 +430,15 @@ def book_line(
     if not description.strip():
         raise InvalidEntry("describe the transaction (e.g. 'phí chuyển tiền tháng 10')")
     key = _ledger_key(session, bank)
+    # A line booked before and corrected since (the booking reversed) is booked anew, under a new key.
+    again = session.scalar(
+        select(func.count())
+        .select_from(LedgerTransaction)
+        .where(
+            LedgerTransaction.idempotency_key.like(f"bank-book:{line_id}:%"),  # type: ignore[union-attr]
+            ~standing(LedgerTransaction.id),
+        )
+    )
     posted = post(
         session,
         Entry(
@@ -437,7 +446,7 @@ def book_line(
             description.strip(),
             (Leg(key, left), Leg(AccountKey(key.branch, account), -left)),
             posted_by=actor.user,
-            idempotency_key=f"bank-book:{line_id}:{left}",
+            idempotency_key=f"bank-book:{line_id}:{left}" + (f":{again}" if again else ""),
             metadata={"bank_line": line_id},
             kind="bank",
         ),

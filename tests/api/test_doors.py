@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from ledger.access.models import AuditEvent
 from ledger.models import Branch
+from ledger.reconciliation.models import MatchEntry
 from ledger.register.models import BankAccount, Sponsor
 from tests.api.conftest import IN, OUT, PASSWORD, World
 
@@ -474,3 +475,32 @@ def test_every_api_act_that_changes_something_leaves_exactly_one_event_of_its_ki
     assert reversed_.status_code == 201, reversed_.text
     with Session(world.database.engine) as session:
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.id > last)).all() == ["transaction.reverse"]
+
+
+def test_every_cli_act_that_changes_something_leaves_an_event_that_names_the_cli(world):
+    """The same acts through the command line: each leaves its event, with the person and "cli"."""
+    codes = world.codes
+    with Session(world.database.engine) as session:
+        booked = session.scalar(select(MatchEntry.transaction_id).where(MatchEntry.match_id == codes.match[OUT]))
+    acts = [
+        ("pledge.change", ("pledge", "pause", codes.pledge[OUT], "--from", "2032-01", "--to", "2032-02",
+                           "--reason", "đi xa")),
+        ("branch.setting", ("branch", "set", OUT, "four-eyes", "off")),
+        # The fee was booked to the wrong account: the booking reversed (its match undone), the line booked again.
+        ("transaction.reverse", ("reverse", str(booked), "--by", "ke-toan", "--reason", "sai tài khoản")),
+        ("bank.book", ("bank", "book", str(codes.bank_line[OUT]), "--to", "expenses:bank-fees",
+                       "--description", "phí SMS tháng 1")),
+        ("transaction.reverse", ("reverse", str(codes.payment_transaction[OUT]), "--by", "ke-toan",
+                                 "--reason", "chuyển khoản bị trả về")),
+        ("period.close", ("period", "close", OUT, "2026-10")),
+    ]  # fmt: skip
+    for action, args in acts:
+        with Session(world.database.engine) as session:
+            last = session.scalar(select(func.max(AuditEvent.id))) or 0
+        done = cli(world, *args, user=None)
+        assert done.returncode == 0, (action, done.stderr)
+        with Session(world.database.engine) as session:
+            new = session.execute(
+                select(AuditEvent.action, AuditEvent.door).where(AuditEvent.id > last, AuditEvent.action == action)
+            ).all()
+        assert new == [(action, "cli")], (action, new)
