@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from jobs import runner
 from jobs.mail import Mailer
+from ledger.access.models import AuditEvent
 from ledger.branch_settings import set_branch_setting
 from ledger.db import run_in_transaction
 from ledger.disbursement.models import Run
@@ -48,6 +49,12 @@ def test_catch_up_runs_what_was_missed_once(small):
             session.scalar(select(func.count()).select_from(Run).where(Run.month == Month.parse(this_month).first_day))
             == 1
         )
+        started = session.execute(
+            select(AuditEvent.actor, AuditEvent.door).where(
+                AuditEvent.action == "run.start", AuditEvent.subject == f"month:{this_month}"
+            )
+        ).all()
+        assert started == [("scheduler", "job")]  # the job's act, in the same trail as the demo's own runs
     assert runner.catch_up(small.engine) == []  # a restart runs nothing again
     assert runner.run_now(small.engine, "monthly-run:hp").status == "skipped"
 
