@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -116,6 +117,19 @@ def correct(engine, transaction_id: int, on: date) -> None:
 
 
 @pytest.mark.slow
+def on_sponsor_page(database, sponsor: str) -> int:
+    """The arrears the sponsor reads on their own web page, signed in as themselves."""
+    browser = TestClient(create_app(database.engine))
+    form = browser.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]  # type: ignore[index]
+    browser.post("/sign-in", data={"name": f"nha-tai-tro-{sponsor}", "password": PASSWORD, "csrf": csrf})
+    page = browser.get("/sponsor")
+    assert page.status_code == 200, page.text
+    shown = re.search(r"<p>[^<:]+: <strong class=\"[^\"]*\">([^<]+)</strong></p>", page.text)
+    assert shown is not None, page.text
+    return int(re.sub(r"\D", "", shown[1]) or 0)
+
+
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])  # fmt: skip
 @given(months=st.lists(month_events, min_size=1, max_size=3))
@@ -126,8 +140,14 @@ def test_every_door_gives_the_same_figures_after_any_corrections(months, tmp_pat
     try:
         ran = build(database, folder, months)
         last = ran[-1]
-        run_in_transaction(database.engine, lambda s: add_user(s, name="quan-tri", role="admin", password=PASSWORD,
-                                                               actor=admin()))  # fmt: skip
+
+        def users(session: Session) -> None:
+            add_user(session, name="quan-tri", role="admin", password=PASSWORD, actor=admin())
+            for code in SPONSOR_CODES:
+                add_user(session, name=f"nha-tai-tro-{code}", role="sponsor", password=PASSWORD, sponsor=code,
+                         actor=admin())  # fmt: skip
+
+        run_in_transaction(database.engine, users)
         client = TestClient(create_app(database.engine), raise_server_exceptions=False)
         token = client.post("/api/v1/auth/token", data={"username": "quan-tri", "password": PASSWORD})
         api = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -136,6 +156,12 @@ def test_every_door_gives_the_same_figures_after_any_corrections(months, tmp_pat
         for row in cli(database, "arrears", "--through", str(last), "--json"):  # type: ignore[union-attr]
             by_cli[row["sponsor"]] = by_cli.get(row["sponsor"], 0) + row["arrears"]
         tb_cli = cli(database, "trial-balance", "--branch", BRANCH, "--json")
+        owed_now: dict[str, int] = {}  # through this month, as the sponsor's own page counts it
+        for row in cli(database, "arrears", "--json"):  # type: ignore[union-attr]
+            owed_now[row["sponsor"]] = owed_now.get(row["sponsor"], 0) + row["arrears"]
+        for sponsor in SPONSOR_CODES:
+            now = client.get(f"/api/v1/sponsors/{sponsor}/arrears", headers=api).json()
+            assert owed_now.get(sponsor, 0) == sum(x["amount"] for x in now) == on_sponsor_page(database, sponsor)
         with Session(reading(database.engine)) as session:  # a reader: the API's requests go on beside it
             for sponsor in SPONSOR_CODES:
                 answer = client.get(f"/api/v1/sponsors/{sponsor}/arrears?through={last}", headers=api)
