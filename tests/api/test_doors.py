@@ -428,10 +428,21 @@ def test_every_api_act_that_changes_something_leaves_exactly_one_event_of_its_ki
         {"branch": IN, "account": "expenses:bank-fees", "amount": 1_000},
         {"branch": IN, "account": f"assets:bank:{bank_of(world, IN)}", "amount": -1_000}]}  # fmt: skip
     sheet = csv_file(tmp_path, "sponsors.csv", f"code,name,kind,branch\nMDD-DI-BO,Người đi bộ,individual,{IN}\n")
+    bank = bank_of(world, IN)
+    statement = (
+        "SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT\n"
+        "Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Mô tả\n"
+        "05/01/2030,F9,2.200,,,PHI SMS THANG 12\n"
+    ).encode()
     with Session(world.database.engine) as session:
         from ledger.schedule.models import Notice
 
         notice = session.scalar(select(Notice.id).where(Notice.branch_id == Branch.id, Branch.code == IN).limit(1))
+        booked = session.scalar(select(MatchEntry.transaction_id).where(MatchEntry.match_id == codes.match[IN]))
+
+    def new_fee() -> int:
+        lines = world.client.get(f"/api/v1/bank-accounts/{bank}/lines?open=true", headers=admin_headers).json()
+        return next(line["id"] for line in lines if line["amount"] == -2_200)
 
     acts: list[tuple[str, Callable[[], Any]]] = [
         ("transaction.create", lambda: world.client.post("/api/v1/transactions", headers=admin_headers, json=fee)),
@@ -456,6 +467,21 @@ def test_every_api_act_that_changes_something_leaves_exactly_one_event_of_its_ki
                                              files={"file": ("s.csv", sheet.read_bytes(), "text/csv")})),
         ("consent.withdraw", lambda: world.client.post(f"/api/v1/children/{codes.child[IN]}/consent-withdrawal",
                                                        headers=admin_headers, json={"reason": "gia đình rút"})),
+        ("bank.match", lambda: world.client.post(f"/api/v1/bank-accounts/{bank}/matches", headers=admin_headers,
+                                                 json={"lines": [{"id": codes.bank_line[IN]}],
+                                                       "entries": [{"id": booked}], "reason": "đúng khoản phí"})),
+        ("bank.import", lambda: world.client.post(f"/api/v1/bank-accounts/{bank}/statements", headers=admin_headers,
+                                                  files={"file": ("s.csv", statement, "text/csv")})),
+        ("bank.auto-match", lambda: world.client.post(f"/api/v1/bank-accounts/{bank}/auto-match",
+                                                      headers=admin_headers)),
+        ("bank.book", lambda: world.client.post(f"/api/v1/bank-lines/{new_fee()}/booking", headers=admin_headers,
+                                                json={"account": "expenses:bank-fees", "description": "phí SMS"})),
+        ("period.close", lambda: world.client.post(f"/api/v1/branches/{IN}/periods/2026-10/close",
+                                                   headers=admin_headers)),
+        ("period.reopen", lambda: world.client.post(f"/api/v1/branches/{IN}/periods/2026-10/reopen",
+                                                    headers=admin_headers, json={"reason": "sao kê thiếu"})),
+        ("statement.issue", lambda: world.client.get(f"/api/v1/statements/sponsor/{codes.sponsor[IN]}?month=2026-10",
+                                                     headers=admin_headers)),
     ]  # fmt: skip
     for action, act in acts:
         with Session(world.database.engine) as session:
