@@ -18,30 +18,20 @@ import io
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
 import httpx
 
+from bench.api_bench import serve as serve_on_port
+
 PORT = 8311
 BASE = f"http://127.0.0.1:{PORT}"
 
 
 def serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.main:app", "--port", str(PORT), "--log-level", "warning",
-         "--no-access-log"],
-        env=env,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            httpx.get(f"{BASE}/api/v1/docs", timeout=0.5)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    return serve_on_port(["--factory", "api.main:app"], PORT, env)
 
 
 def children_file(rows: int) -> bytes:

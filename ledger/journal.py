@@ -63,8 +63,7 @@ def reverse_by_hand(
     now: datetime | None = None,
 ) -> Posted:
     """Post the mirror image of a transaction the actor may correct (every branch it touches is theirs)."""
-    original = rights.writable_transaction(session, actor, transaction_id)
-    touched = rights.branches_of_transaction(session, transaction_id)
+    original, touched = rights.writable_transaction(session, actor, transaction_id)
     try:
         posted = reverse(
             session,

@@ -128,8 +128,8 @@ def branches_of_transaction(db: Session, transaction_id: int) -> set[int]:
     )
 
 
-def writable_transaction(db: Session, actor: Actor, transaction_id: int) -> LedgerTransaction:
-    """A transaction the actor may correct: every branch it touches is theirs to change."""
+def writable_transaction(db: Session, actor: Actor, transaction_id: int) -> tuple[LedgerTransaction, set[int]]:
+    """A transaction the actor may correct (every branch it touches is theirs to change), and those branches."""
     found = db.get(LedgerTransaction, transaction_id)
     touched = branches_of_transaction(db, transaction_id) if found is not None else set()
     if found is None or not any(actor.sees_branch(b) for b in touched):
@@ -137,14 +137,7 @@ def writable_transaction(db: Session, actor: Actor, transaction_id: int) -> Ledg
     actor.require_writer()
     if not all(actor.may_write(b) for b in touched):
         raise Forbidden(f"transaction {transaction_id} also moves another branch's money: ask an administrator")
-    return found
-
-
-def require_writes(actor: Actor, branch_ids: Iterable[int], what: str) -> None:
-    """Refuse unless the actor may change every one of ``branch_ids``."""
-    actor.require_writer()
-    if not all(actor.may_write(b) for b in branch_ids):
-        raise NotFound(f"{what} does not exist")
+    return found, touched
 
 
 def bank_accounts_seen_by(db: Session, actor: Actor, branch_ids: Iterable[int] | None = None) -> list[BankAccount]:
