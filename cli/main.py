@@ -18,6 +18,7 @@ import typer
 from sqlalchemy import select
 from sqlmodel import Session
 
+from cli.backup import backup_app, restore_command
 from cli.bank import bank_app
 from cli.common import By, act_as, acting, as_date, engine, fail, friendly
 from cli.jobs import jobs_app, worker
@@ -70,6 +71,8 @@ app.add_typer(pledge_app, name="pledge")
 app.add_typer(statement_app, name="statement")
 app.add_typer(bank_app, name="bank")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(backup_app, name="backup")
+app.command("restore")(restore_command)
 app.command("worker")(worker)
 
 

@@ -19,11 +19,14 @@ from sqlmodel import Session
 
 from jobs.mail import Mailer
 from jobs.tasks import TASKS
+from ledger.backup.status import notice_if_stale
+from ledger.db import run_in_transaction
 from ledger.errors import LedgerError
 from ledger.schedule import executions
 from ledger.schedule.models import JobExecution
 from ledger.schedule.plans import JobSpec, job_specs, missed, spec_of
-from ledger.schedule.timetable import period_of
+from ledger.schedule.timetable import parse_when, period_of
+from ledger.settings import Settings
 
 log = logging.getLogger("godmother.jobs")
 _engine: Engine | None = None  # the engine of this process's scheduler (job store entries hold only ids)
@@ -124,6 +127,8 @@ def tick(job: str) -> None:
 
 
 def housekeeping() -> None:
-    """Every half minute: retries whose time has come."""
+    """Every half minute: retries whose time has come; a notice when the last good backup is too old."""
     assert _engine is not None
     retry_due(_engine, mailer=Mailer.from_settings())
+    if parse_when(Settings().backup_schedule, "day", "02:00") is not None:
+        run_in_transaction(_engine, notice_if_stale)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from jobs.mail import Attachment, Mailer
 from ledger.access.actor import Actor
 from ledger.accounts import get_branch
+from ledger.backup.take import default_folder, take_backup
 from ledger.db import reading, run_in_transaction
 from ledger.disbursement.run import run_month
 from ledger.money import format_vnd
@@ -30,6 +31,7 @@ from ledger.register.pledges import outstanding
 from ledger.schedule.models import ArrearsReminder, StoredStatement
 from ledger.schedule.plans import JobSpec
 from ledger.schedule.sweep import sweep
+from ledger.settings import Settings
 from ledger.statements.document import Period, StatementRequest, verification_code
 from ledger.statements.issue import record_issue
 from ledger.statements.sponsor import nearest_bank_account, paying_in_accounts, sponsor_statements
@@ -210,9 +212,30 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
     return {"in_arrears": len(owing), "emailed": sent, "no_email": skipped, "already_reminded": reminded}
 
 
+def backup(engine: Engine, spec: JobSpec, period: str, mailer: Mailer | None) -> dict[str, Any]:
+    """The day's copy of the database, proved whole, into the backup folder (and the second one)."""
+    settings = Settings()
+    url = engine.url.render_as_string(hide_password=False)
+    taken = take_backup(
+        engine,
+        folder=Path(settings.backup_dir) if settings.backup_dir else default_folder(url),
+        keep=settings.backup_keep,
+        also_to=Path(settings.backup_copy_to) if settings.backup_copy_to else None,
+        actor=SCHEDULER,
+    )
+    return {
+        "copy": taken.path.name,
+        "bytes": taken.manifest.copy.size if taken.manifest.copy else 0,
+        "chain_seq": taken.manifest.ledger.chain_seq,
+        "removed": len(taken.removed),
+        "second_copy": str(taken.second_copy) if taken.second_copy else "",
+    }
+
+
 TASKS = {
     "monthly-run": monthly_run,
     "sponsor-statements": sponsor_statements_job,
     "arrears-reminders": arrears_reminders,
     "eligibility-sweep": eligibility_sweep,
+    "backup": backup,
 }

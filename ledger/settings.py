@@ -25,6 +25,18 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
 
+    backup_schedule: str = "02:00"
+    """When the scheduled backup runs each day ('HH:MM', Vietnam time), or off."""
+
+    backup_dir: str = ""
+    """Where copies go; empty: ``backups/`` beside the SQLite file (or in the working directory)."""
+
+    backup_keep: int = 14
+    """How many copies to keep in each folder; older ones go once a new one is proved whole."""
+
+    backup_copy_to: str = ""
+    """A second folder for each copy (a USB disk, a mounted share); empty: none."""
+
     def pool_options(self) -> dict[str, int]:
         if self.database_url.startswith("sqlite"):
             return {}

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from ledger.db import make_engine, upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+os.environ.setdefault("BACKUP_SCHEDULE", "off")  # tests that back up say so (tests/backup)
 
 
 @dataclass

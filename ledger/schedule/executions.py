@@ -24,6 +24,7 @@ from sqlmodel import Session
 from ledger.db import is_sqlite, run_in_transaction
 from ledger.models import Branch
 from ledger.schedule.models import JobExecution, Notice
+from ledger.schedule.notices import deployment_notice
 
 RETRY_DELAYS = (60.0, 300.0, 1500.0)  # seconds: 1, 5 and 25 minutes
 
@@ -147,22 +148,20 @@ def fail(engine: Engine, claim: Claim, error: BaseException, *, branch: str | No
             .where(JobExecution.id == claim.execution_id)
             .values(status=status, finished_at=now, error=text, next_retry_at=retry_at)
         )
-        if final and branch is not None:
-            branch_id = session.scalar(select(Branch.id).where(Branch.code == branch))
-            if branch_id is not None:
-                session.add(
-                    Notice(
-                        branch_id=branch_id,
-                        kind="job-failed",
-                        subject=f"{claim.job}:{claim.period}"[:100],
-                        due_on=now.date(),
-                        message_vi=f"Việc tự động {claim.job} kỳ {claim.period} thất bại sau {claim.attempt} lần: "
-                        + text,
-                        message_en=f"Scheduled job {claim.job} for {claim.period} failed after {claim.attempt} "
-                        f"attempts: {text}",
-                        created_at=now,
-                    )
-                )
+        if not final or branch is None:
+            return
+        vi = f"Việc tự động {claim.job} kỳ {claim.period} thất bại sau {claim.attempt} lần: " + text
+        en = f"Scheduled job {claim.job} for {claim.period} failed after {claim.attempt} attempts: {text}"
+        about = f"{claim.job}:{claim.period}"
+        if branch == "":  # a job of the whole deployment (the backup): every top branch hears of it
+            deployment_notice(session, kind="job-failed", subject=about, vi=vi, en=en, now=now)
+            return
+        branch_id = session.scalar(select(Branch.id).where(Branch.code == branch))
+        if branch_id is not None:
+            session.add(
+                Notice(branch_id=branch_id, kind="job-failed", subject=about[:100], due_on=now.date(),
+                       message_vi=vi, message_en=en, created_at=now)
+            )  # fmt: skip
 
     run_in_transaction(engine, work)
     return status

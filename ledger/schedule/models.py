@@ -106,3 +106,22 @@ APSCHEDULER_JOBS = Table(
     Column("next_run_time", Float(25), index=True),  # APScheduler's timestamp in seconds
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class BackupCopy(SQLModel, table=True):
+    """A copy of the database that was taken and proved whole (``ledger.backup``)."""
+
+    __tablename__ = "backup_copy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    taken_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    file_name: str = Field(sa_type=String(255))
+    folder: str = Field(sa_type=Text)
+    second_folder: str | None = Field(default=None, sa_type=Text)
+    size: int = Field(sa_type=BigInteger)
+    sha256: str = Field(sa_type=String(64))
+    chain_seq: int = Field(sa_type=BigInteger)
+    chain_hash: str = Field(sa_type=String(64))
+    trial_balance_digest: str = Field(sa_type=String(64))
+    taken_by: str = Field(sa_type=String(100))
+    seconds: float = Field(sa_type=Float)

@@ -48,3 +48,20 @@ def dismiss(session: Session, actor: Actor, notice_id: int) -> None:
     if done.rowcount:  # type: ignore[attr-defined]
         audit.record(session, actor=actor, action="notice.dismiss", subject=f"notice:{notice_id}",
                      branch_id=found.branch_id, detail={"kind": found.kind, "about": found.subject})  # fmt: skip
+
+
+def deployment_notice(session: Session, *, kind: str, subject: str, vi: str, en: str, now: datetime) -> int:
+    """A notice for every top branch (the whole deployment's concern), once per day; how many were added."""
+    added = 0
+    for branch_id, code in session.execute(select(Branch.id, Branch.code).where(Branch.parent_id.is_(None))):  # type: ignore[union-attr]
+        about = f"{subject}:{code}"[:100]
+        exists = session.scalar(
+            select(Notice.id).where(Notice.kind == kind, Notice.subject == about, Notice.due_on == now.date())
+        )
+        if exists is None:
+            session.add(
+                Notice(branch_id=branch_id, kind=kind, subject=about, due_on=now.date(), message_vi=vi, message_en=en,
+                       created_at=now)
+            )  # fmt: skip
+            added += 1
+    return added

@@ -4,7 +4,8 @@
   the branches below it, so a branch below one that runs gets no run of its own);
 - ``sponsor-statements:<branch>`` and ``arrears-reminders:<branch>`` for each branch with
   sponsors of its own, each for those sponsors;
-- ``eligibility-sweep:<branch>`` for each top branch (a province), for every child below it.
+- ``eligibility-sweep:<branch>`` for each top branch (a province), for every child below it;
+- ``backup`` for the whole deployment (its database), daily by the ``BACKUP_SCHEDULE`` setting.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from ledger.models import Branch
 from ledger.register.models import Sponsor
 from ledger.schedule.executions import last_scheduled
 from ledger.schedule.timetable import When, parse_when
+from ledger.settings import Settings
 
-KINDS = ("monthly-run", "sponsor-statements", "arrears-reminders", "eligibility-sweep")
+KINDS = ("monthly-run", "sponsor-statements", "arrears-reminders", "eligibility-sweep", "backup")
 CATCH_UP_LIMIT = 12
 
 
@@ -41,7 +43,7 @@ class JobSpec:
 
     @property
     def id(self) -> str:
-        return f"{self.kind}:{self.branch}"
+        return f"{self.kind}:{self.branch}" if self.branch else self.kind  # "backup": the whole deployment
 
 
 def _when(session: Session, branch_id: int, setting: Setting) -> When | None:
@@ -69,6 +71,9 @@ def job_specs(session: Session) -> list[JobSpec]:
             when = _when(session, branch.id, ELIGIBILITY_SWEEP)  # type: ignore[arg-type]
             if when is not None:
                 specs.append(JobSpec("eligibility-sweep", branch.code, when))
+    backup = parse_when(Settings().backup_schedule, "day", "02:00")
+    if backup is not None:
+        specs.append(JobSpec("backup", "", backup))
     return specs
 
 
