@@ -25,6 +25,7 @@ from cli.jobs import jobs_app, worker
 from cli.statements import statement_app
 from ledger import balances, branch_settings, db, demo, journal, periods
 from ledger.accounts import AccountKey
+from ledger.backup import leaving
 from ledger.disbursement import run
 from ledger.export_beancount import export_beancount
 from ledger.money import format_vnd, parse_date
@@ -281,12 +282,17 @@ def period_list(branch: str) -> None:
 @app.command("import")
 @friendly
 def import_command(
-    kind: Annotated[str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments")],
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX file (formats.md)")],
+    kind: Annotated[
+        str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments, or all")
+    ],
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file (formats.md); for all, a folder from export all")],
     lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "vi",
     by: By = None,
 ) -> None:
     """Import a spreadsheet into the register: all rows or none, every bad row reported."""
+    if kind == "all":
+        _import_all(file, by)
+        return
     try:
         actor = acting(by)
         report = db.run_in_transaction(engine(), lambda s: importing.import_file(s, kind, file, actor=actor))
@@ -305,14 +311,39 @@ def import_command(
     )
 
 
+def _import_all(folder: Path, by: str | None) -> None:
+    actor = acting(by)
+    done = db.run_in_transaction(engine(), lambda s: leaving.import_all(s, folder, actor=actor))
+    typer.echo(f"register: {', '.join(f'{kind} {rows}' for kind, rows in done.register.items())}")
+    typer.echo(f"ledger: {done.transactions:,} transactions posted again in chain order")
+    typer.echo(f"  trial balance the same as the export's: {'yes' if done.same_trial_balance else 'NO'}")
+    typer.echo(f"  chain head the same as the export's: {'yes' if done.same_chain_head else 'no (new ids)'}")
+    typer.echo(f"  verify: {'intact' if done.verified else 'PROBLEMS (run godmother verify)'}")
+    if not (done.same_trial_balance and done.verified):
+        raise typer.Exit(1)
+
+
 @app.command("export")
 @friendly
 def export_register(
-    kind: Annotated[str, typer.Argument(help="sponsors | children | pledges, or beancount")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="file to write (.xlsx; .beancount for beancount)")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="sponsors | children | pledges | branches | bank-accounts | enrolments, beancount, all"),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="file to write (.xlsx; .beancount), or a new folder for all")
+    ],
     by: By = None,
 ) -> None:
-    """Export the register to Excel in the import format, or the ledger as beancount."""
+    """Export the register to Excel in the import format, the ledger as beancount, or everything (all)."""
+    if kind == "all":
+        done = db.run_in_transaction(engine(), lambda s: leaving.export_all(s, output, actor=acting(by)))
+        typer.echo(f"wrote {done.files} files to {output}: the register as the import spreadsheets, the ledger as")
+        typer.echo("  Beancount and CSV, every table as CSV with the evidence files, and manifest.json")
+        typer.echo(
+            f"  chain head #{done.ledger.chain_seq}, trial-balance digest {done.ledger.trial_balance_digest[:16]}…"
+        )
+        return
     with Session(engine()) as session:
         if kind == "beancount":
             with output.open("w", encoding="utf-8") as out:

@@ -14,10 +14,13 @@ from api.web.session import page, reader_lang, web_user
 from api.web.work import _back, _writer
 from ledger.access import users
 from ledger.access.models import User
+from ledger.backup.status import backup_status, recent_copies
 from ledger.branch_settings import SETTINGS, set_branch_setting, setting_in_force
 from ledger.eligibility.parameters import load
 from ledger.models import Branch
 from ledger.register.models import Sponsor
+from ledger.schedule.timetable import parse_when
+from ledger.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,8 +41,16 @@ async def admin_page(
     settings = {b.code: {s.name: setting_in_force(db, b.id, s) for s in SETTINGS.values()} for b in branches}  # type: ignore[arg-type]
     return page(
         request, "admin.html", reader_lang(request), user=user, people=people, branches=branches,
-        settings=settings, names=list(SETTINGS), parameters=load(), done=done,
+        settings=settings, names=list(SETTINGS), parameters=load(), done=done, backup=backup_status(db),
+        copies=recent_copies(db), backup_plan=_backup_plan(Settings()),
     )  # fmt: skip
+
+
+def _backup_plan(settings: Settings) -> dict[str, object]:
+    """The deployment's backup settings, as the admin page shows them."""
+    when = parse_when(settings.backup_schedule, "day", "02:00")
+    return {"at": f"{when.at:%H:%M}" if when else None, "keep": settings.backup_keep,
+            "second": bool(settings.backup_copy_to)}  # fmt: skip
 
 
 @router.post("/admin/users")

@@ -32,6 +32,7 @@ from api.web.session import (
 from ledger.access import audit, rights, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import AccountKey, branch_and_descendants
+from ledger.backup.status import backup_status
 from ledger.balances import account_history, trial_balance
 from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Branch
@@ -226,6 +227,7 @@ async def treasurer_page(
         request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
         notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),
         due=due, may_write=user.scope.may_write(home.id), form_nonce=secrets.token_urlsafe(16),
+        backup=backup_status(db),
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from api.i18n import language
 from api.web.text import TEXT
 from ledger.access.actor import Actor, NotSignedIn
 from ledger.money import format_vnd
+from ledger.months import VIETNAM
 from pdf_templates.render import day_text, month_text, qr_svg
 
 COOKIE = "godmother_session"
@@ -80,6 +82,12 @@ def _environment() -> Environment:
     return env
 
 
+def moment_text(lang: str, at: datetime) -> str:
+    """A moment in Vietnam time, as its reader writes it (02/12/2026 09:30 or 2026-12-02 09:30)."""
+    local = at.astimezone(VIETNAM)
+    return f"{local:%d/%m/%Y %H:%M}" if lang == "vi" else f"{local:%Y-%m-%d %H:%M}"
+
+
 def page(request: Request, template: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
     def t(key: str) -> str:
         vi, en = TEXT[key]
@@ -95,6 +103,7 @@ def page(request: Request, template: str, lang: str, status: int = 200, **contex
             money=lambda amount: format_vnd(amount, lang),
             day=lambda iso: day_text(lang, str(iso)),
             month=lambda text: month_text(lang, str(text)),
+            moment=lambda at: moment_text(lang, at),
             **context,
         )
     )

@@ -34,13 +34,13 @@ class BackupStatus:
         if self.last is None:
             text = "Chưa có bản sao lưu nào của dữ liệu." if vi else "No backup of the data has been taken yet."
         else:
-            days = self.now - self.last.taken_at
-            hours = int(days.total_seconds() // 3600)
-            ago = (
-                (f"{hours // 24} ngày" if hours >= 48 else f"{hours} giờ")
-                if vi
-                else (f"{hours // 24} days" if hours >= 48 else f"{hours} hours")
-            )
+            minutes = int((self.now - self.last.taken_at).total_seconds() // 60)
+            if minutes < 60:
+                ago = f"{max(minutes, 1)} phút" if vi else f"{max(minutes, 1)} min"
+            elif minutes < 48 * 60:
+                ago = f"{minutes // 60} giờ" if vi else f"{minutes // 60} hours"
+            else:
+                ago = f"{minutes // 1440} ngày" if vi else f"{minutes // 1440} days"
             text = (
                 f"Bản sao lưu tốt gần nhất: {self.last.file_name} ({ago} trước)."
                 if vi
@@ -63,6 +63,10 @@ def backup_status(session: Session, now: datetime | None = None) -> BackupStatus
         failed = failed.where(JobExecution.started_at > last.taken_at)
     failure = session.scalar(failed.order_by(JobExecution.started_at.desc()).limit(1))  # type: ignore[attr-defined]
     return BackupStatus(now, last, failure)
+
+
+def recent_copies(session: Session, limit: int = 10) -> list[BackupCopy]:
+    return list(session.scalars(select(BackupCopy).order_by(BackupCopy.taken_at.desc()).limit(limit)))  # type: ignore[attr-defined]
 
 
 def notice_if_stale(session: Session, now: datetime | None = None) -> int:

@@ -17,7 +17,7 @@ from ledger.errors import ChildNotFound, NotFound
 from ledger.models import Account, Branch
 from ledger.months import Month
 from ledger.register.categories import categories_on
-from ledger.register.models import Child, Enrolment, Pledge, Sponsor
+from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
 from ledger.register.pledges import pledges_paying
 from ledger.register.policy import BranchPolicies
 
@@ -106,7 +106,11 @@ EXPORT_COLUMNS = {
         "health_card_valid_until",
     ),
     "pledges": ("code", "sponsor", "child", "monthly_amount", "start_month", "end_month", "frequency"),
+    "branches": ("code", "name", "parent", "level", "province"),
+    "bank-accounts": ("code", "branch", "bank_bin", "account_number", "account_name"),
+    "enrolments": ("child", "program", "decision_number", "decision_date", "end_date"),
 }
+LEVELS = ("province", "commune", "group")  # a branch is written after the one above it
 
 
 def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int:
@@ -163,6 +167,8 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
                 ]
             )
             count += 1
+    elif kind in ("branches", "bank-accounts", "enrolments"):
+        count = _structure(session, kind, append, branches, branch_ids)
     else:
         sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
         children = {c.id: c.code for c in session.scalars(select(Child))}
@@ -185,6 +191,34 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
             count += 1
     workbook.save(path)
     return count
+
+
+def _structure(
+    session: Session, kind: str, append: Any, branches: dict[int | None, str], branch_ids: frozenset[int] | None
+) -> int:
+    """Branches (each after its parent), bank accounts and enrolments, in the import format."""
+    rows: list[list[object]] = []
+    if kind == "branches":
+        found = [b for b in session.scalars(select(Branch)) if branch_ids is None or b.id in branch_ids]
+        found.sort(key=lambda b: (LEVELS.index(b.level) if b.level in LEVELS else len(LEVELS), b.code))
+        rows = [[b.code, b.name, branches.get(b.parent_id, ""), b.level, b.province or ""] for b in found]
+    elif kind == "bank-accounts":
+        query = select(BankAccount).order_by(BankAccount.code)
+        if branch_ids is not None:
+            query = query.where(BankAccount.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+        rows = [[a.code, branches[a.branch_id], a.bank_bin, a.account_number, a.account_name]
+                for a in session.scalars(query)]  # fmt: skip
+    else:
+        query_enrolments = (
+            select(Enrolment, Child.code).join(Child, Child.id == Enrolment.child_id).order_by(Child.code, Enrolment.id)
+        )
+        if branch_ids is not None:
+            query_enrolments = query_enrolments.where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+        rows = [[code, e.program, e.decision_number, e.decision_date.isoformat(), _iso(e.end_date)]
+                for e, code in session.execute(query_enrolments)]  # fmt: skip
+    for row in rows:
+        append(row)
+    return len(rows)
 
 
 def append_as_text(sheet: Any, values: Sequence[object]) -> None:

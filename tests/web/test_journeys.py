@@ -188,3 +188,26 @@ def test_an_administrator_adds_a_user_and_changes_a_branch_setting(browser, live
     assert "− thu-quy-moi" in page.get_by_role("status").inner_text()
     shot(page, "admin")
     context.close()
+
+
+def test_the_backup_status_is_on_the_admin_page_and_a_missing_backup_on_the_to_do_list(browser, live, world, tmp_path):
+    from ledger.backup.take import take_backup
+    from tests.factories import admin
+
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, live, "admin")
+    page.wait_for_url(live + "/admin")
+    backups = page.get_by_role("region", name="Sao lưu dữ liệu")
+    if "Chưa có bản sao lưu nào" in backups.inner_text():
+        page.goto(live + "/treasurer")
+        assert "Chưa có bản sao lưu nào" in page.get_by_role("region", name="Việc cần làm").inner_text()
+    taken = take_backup(world.database.engine, folder=tmp_path, actor=admin("admin"))
+    page.goto(live + "/admin")
+    text = backups.inner_text()
+    assert "Bản sao lưu tốt gần nhất" in text and taken.path.name in text
+    assert f"#{taken.manifest.ledger.chain_seq}" in text
+    shot(page, "admin-backups")
+    page.goto(live + "/treasurer")
+    assert "sao lưu" not in page.get_by_role("region", name="Việc cần làm").inner_text()
+    context.close()
