@@ -22,6 +22,7 @@ from cli.backup import backup_app, restore_command
 from cli.bank import bank_app
 from cli.common import By, act_as, acting, as_date, engine, fail, friendly
 from cli.jobs import jobs_app, worker
+from cli.keys import keys_app
 from cli.statements import statement_app
 from ledger import balances, branch_settings, db, demo, journal, periods
 from ledger.accounts import AccountKey
@@ -73,6 +74,7 @@ app.add_typer(statement_app, name="statement")
 app.add_typer(bank_app, name="bank")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(backup_app, name="backup")
+app.add_typer(keys_app, name="keys")
 app.command("restore")(restore_command)
 app.command("worker")(worker)
 

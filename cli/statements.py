@@ -15,6 +15,7 @@ from ledger.access import rights
 from ledger.accounts import branch_and_descendants
 from ledger.db import reading, run_in_transaction
 from ledger.months import Month, today_in_vietnam
+from ledger.signing.keys import SigningKey, SigningKeys, signing_key_for
 from ledger.statements.document import Document, Period, StatementRequest, verification_code
 from ledger.statements.issue import gather_for, record_issue
 from ledger.statements.sponsor import sponsor_statements
@@ -48,19 +49,21 @@ def _lang(lang: str | None, default: str = "vi") -> str:
 def _issue(request: StatementRequest, lang: str | None, output: Path | None) -> None:
     actor = acting()
 
-    def work(session: Session) -> Document:
+    def work(session: Session) -> tuple[Document, SigningKey | None]:
         document = gather_for(session, request, actor=actor, issued_on=today_in_vietnam())
-        record_issue(session, actor=actor, request=request, document=document)
-        return document
+        key = signing_key_for(session, document["branch"]["code"])
+        record_issue(session, actor=actor, request=request, document=document, key=key)
+        return document, key
 
-    document = run_in_transaction(engine(), work)
+    document, key = run_in_transaction(engine(), work)
     default = document["body"]["sponsor"]["language"] if request.kind == "sponsor" else "vi"
-    _write(document, _lang(lang, default), output or Path(request.filename))
+    _write(document, _lang(lang, default), output or Path(request.filename), key)
 
 
-def _write(document: Document, lang: str, output: Path) -> None:
-    size = render_job(Job(document, lang, output))
-    typer.echo(f"wrote {output} ({size // 1024} KB), verification code {verification_code(document)}")
+def _write(document: Document, lang: str, output: Path, key: SigningKey | None) -> None:
+    size = render_job(Job(document, lang, output, key))
+    signed = f", signed by {key.signer}" if key else ", not signed (no signing key for the branch)"
+    typer.echo(f"wrote {output} ({size // 1024} KB), verification code {verification_code(document)}{signed}")
 
 
 @statement_app.command("sponsor")
@@ -99,15 +102,17 @@ def sponsors(
         if actor.branch_ids is not None:  # --as someone: only the sponsors of their branches
             branch_ids = [b for b in (branch_ids or actor.branch_ids) if actor.sees_branch(b)]
         documents = sponsor_statements(session, period=period, issued_on=today_in_vietnam(), branch_ids=branch_ids)  # type: ignore[arg-type]
+        keys = SigningKeys(session)
+        jobs = [
+            Job(
+                d,
+                _lang(lang, d["body"]["sponsor"]["language"]),
+                out_dir / StatementRequest.from_json(d["request"]).filename,
+                keys(d["branch"]["code"]),
+            )
+            for d in documents
+        ]
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        Job(
-            d,
-            _lang(lang, d["body"]["sponsor"]["language"]),
-            out_dir / StatementRequest.from_json(d["request"]).filename,
-        )
-        for d in documents
-    ]
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

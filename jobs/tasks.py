@@ -32,6 +32,7 @@ from ledger.schedule.models import ArrearsReminder, StoredStatement
 from ledger.schedule.plans import JobSpec
 from ledger.schedule.sweep import sweep
 from ledger.settings import Settings
+from ledger.signing.keys import SigningKeys
 from ledger.statements.document import Period, StatementRequest, verification_code
 from ledger.statements.issue import record_issue
 from ledger.statements.sponsor import nearest_bank_account, paying_in_accounts, sponsor_statements
@@ -80,10 +81,17 @@ def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: M
             branch_ids=[branch.id],  # type: ignore[list-item]
         )
         documents = [d for d in issued if d["request"]["subject"] not in done]
+        keys = SigningKeys(session)
+        signing = {d["request"]["subject"]: keys(d["branch"]["code"]) for d in documents}
         emails = dict(session.execute(select(Sponsor.code, Sponsor.email).where(Sponsor.branch_id == branch.id)).all())
     with tempfile.TemporaryDirectory() as folder:
         jobs = [
-            Job(d, d["body"]["sponsor"]["language"], Path(folder) / StatementRequest.from_json(d["request"]).filename)
+            Job(
+                d,
+                d["body"]["sponsor"]["language"],
+                Path(folder) / StatementRequest.from_json(d["request"]).filename,
+                signing[d["request"]["subject"]],
+            )
             for d in documents
         ]
         render_all(jobs)
@@ -101,12 +109,12 @@ def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: M
             )  # fmt: skip
             for job in jobs
         ]
-    issued_now = [(StatementRequest.from_json(job.document["request"]), job.document) for job in jobs]
+    issued_now = [(StatementRequest.from_json(job.document["request"]), job.document, job.key) for job in jobs]
 
     def store(session: Session) -> None:
         session.add_all(rows)
-        for request, document in issued_now:  # each issue in the audit log, like one issued by hand
-            record_issue(session, actor=SCHEDULER, request=request, document=document)
+        for request, document, key in issued_now:  # each issue in the audit log, like one issued by hand
+            record_issue(session, actor=SCHEDULER, request=request, document=document, key=key)
 
     run_in_transaction(engine, store)
     emailed = _email_statements(engine, period, emails, mailer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -30,6 +31,7 @@ class Setting:
     help: str
     every: str | None = None  # for a schedule: "month", "week" or "day"
     default_when: str = ""  # what "on" means for a schedule
+    is_path: bool = False  # a file on the server (kept as written), or off
 
 
 FOUR_EYES = Setting(
@@ -60,8 +62,12 @@ ELIGIBILITY_SWEEP = Setting(
     "eligibility-sweep", "05:00", (), "a daily sweep writing notices (ageing out, cards, pledges): 'HH:MM', or off",
     every="day", default_when="05:00",
 )  # fmt: skip
+SIGNING_KEY = Setting(
+    "signing-key", "off", (), "the PKCS#12 file that signs the branch's statements (password: SIGNING_KEY_PASSWORD), "
+    "or off", is_path=True,
+)  # fmt: skip
 SCHEDULES = (MONTHLY_RUN, SPONSOR_STATEMENTS, ARREARS_REMINDERS, ELIGIBILITY_SWEEP)
-SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES)}
+SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES, SIGNING_KEY)}
 
 
 def set_branch_setting(
@@ -71,8 +77,13 @@ def set_branch_setting(
     setting = SETTINGS.get(name)
     if setting is None:
         raise InvalidEntry(f"there is no branch setting {name!r}: choose one of {', '.join(SETTINGS)}")
-    value = " ".join(value.strip().lower().split())
-    if setting.every is not None:
+    value = value.strip() if setting.is_path else " ".join(value.strip().lower().split())
+    if setting.is_path:
+        if value.lower() == "off":
+            value = "off"
+        elif not Path(value).is_absolute() or not Path(value).is_file():
+            raise InvalidEntry(f"{name} is the absolute path of a file on the server, or off; {value!r} is not a file")
+    elif setting.every is not None:
         parse_when(value, setting.every, setting.default_when)
     elif value not in setting.choices:
         raise InvalidEntry(f"{name} is one of {', '.join(setting.choices)}, not {value!r}")

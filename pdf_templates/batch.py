@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ledger.signing.keys import SigningKey
 from ledger.statements.document import Document
 from pdf_templates.render import render_pdf
 
@@ -26,10 +27,11 @@ class Job:
     document: Document
     lang: str
     path: Path
+    key: SigningKey | None = None  # the issuing branch's, where it signs its statements
 
 
 def render_job(job: Job) -> int:
-    data = render_pdf(job.document, job.lang)
+    data = render_pdf(job.document, job.lang, job.key)
     temporary = job.path.with_name(job.path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(job.path)  # never a half-written statement under the real name

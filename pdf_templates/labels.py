@@ -160,6 +160,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "audit.verify_bad": ("KHÔNG ĐẠT:", "FAILED:"),
     "audit.chain_head": ("Đầu chuỗi khi lập", "Chain head when issued"),
     "audit.no_lines": ("Không có phát sinh.", "No activity."),
+    "signature.anchor": ("Chữ ký số của đơn vị phát hành", "Digital signature of the issuing branch"),
+    "signature.none": (
+        "Văn bản này không có chữ ký số (đơn vị phát hành chưa cấu hình khóa ký); kiểm tra bằng mã xác minh.",
+        "This document carries no digital signature (the issuing branch has no signing key); check it by its code.",
+    ),
 }
 
 

@@ -16,6 +16,8 @@ from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ledger.money import format_vnd
+from ledger.signing.keys import SigningKey
+from ledger.signing.sign import sign_statement
 from ledger.statements.document import Document, verification_code
 from pdf_templates.labels import LABELS, LANGUAGES, label
 
@@ -56,8 +58,11 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(document: Document, lang: str) -> str:
-    """The statement as HTML in ``lang`` (vi or en)."""
+def render_html(
+    document: Document, lang: str, signature: dict[str, str] | None = None, *, says_unsigned: bool = True
+) -> str:
+    """The statement as HTML in ``lang`` (vi or en); ``signature`` names who signs it, if anyone
+    (statements issued before signatures existed do not say they are unsigned: ``says_unsigned``)."""
     if lang not in LANGUAGES:
         raise ValueError(f"statements are in {' or '.join(LANGUAGES)}, not {lang!r}")
     # Render what a reader of the PDF's attachment will read: the document after a JSON round trip.
@@ -67,6 +72,8 @@ def render_html(document: Document, lang: str) -> str:
         doc=document,
         body=document["body"],
         code=verification_code(document),
+        signature=signature,
+        says_unsigned=says_unsigned,
         lang=lang,
         t=functools.partial(label, lang),
         money=functools.partial(_money, lang),
@@ -78,15 +85,31 @@ def render_html(document: Document, lang: str) -> str:
     )
 
 
-def render_pdf(document: Document, lang: str) -> bytes:
-    """The statement as a PDF, with the document attached for verification."""
-    html = render_html(document, lang)
+def render_pdf(
+    document: Document,
+    lang: str,
+    key: SigningKey | None = None,
+    *,
+    signature: dict[str, str] | None = None,
+    says_unsigned: bool = True,
+) -> bytes:
+    """The statement as a PDF, with the document attached for verification, signed with ``key``.
+
+    ``signature`` (what the page says about the signature) follows from ``key``; verification
+    passes the one the file carries, to render the same pages again without the key.
+    """
+    if key is not None:
+        signature = {"branch": key.branch, "branch_name": key.branch_name}
+    html = render_html(document, lang, signature, says_unsigned=says_unsigned)
     attachment = json.dumps(
-        {"code": verification_code(document), "lang": lang, "document": document}, ensure_ascii=False, sort_keys=True
+        {"code": verification_code(document), "lang": lang, "document": document, "signature": signature},
+        ensure_ascii=False,
+        sort_keys=True,
     )
-    return weasyprint.HTML(string=html, base_url=str(STATIC), url_fetcher=OwnAssetsOnly()).write_pdf(  # type: ignore[no-any-return]
+    pdf: bytes = weasyprint.HTML(string=html, base_url=str(STATIC), url_fetcher=OwnAssetsOnly()).write_pdf(
         attachments=[weasyprint.Attachment(string=attachment, name=ATTACHMENT, description="godmother statement")],
     )
+    return sign_statement(pdf, key, lang=lang) if key is not None else pdf
 
 
 def _money(lang: str, amount: int) -> str:

@@ -22,6 +22,8 @@ from pypdf.errors import PdfReadError
 from sqlmodel import Session
 
 from ledger.errors import LedgerError, TooLarge
+from ledger.signing.check import SignatureFinding, Trust, check_signature
+from ledger.signing.records import signatures_of
 from ledger.statements.document import verification_code
 from ledger.statements.issue import recompute
 from pdf_templates.render import ATTACHMENT, render_pdf
@@ -49,6 +51,7 @@ class Verdict:
     checks: list[Check] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
     document: dict[str, Any] | None = None  # the attached figures, for the ledger check
+    signature: SignatureFinding | None = None  # what the file's digital signature says
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,13 @@ def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
     verdict.issued_on = document.get("issued_on")
     kind = KIND_NAMES.get(str(document.get("kind")), "a statement")
     verdict.checks.append(Check("statement", True, f"{kind} issued on {verdict.issued_on}"))
+    verdict.signature = finding = check_signature(pdf, Trust.from_environment())
+    if attached.get("signature") and not finding.signed:
+        verdict.checks.append(
+            Check("signature", False, "the statement was issued signed, but its signature was removed")
+        )
+    else:
+        verdict.checks.append(Check("signature", finding.ok, finding.detail))
 
     code = verification_code(document)
     printed = code in _squeezed(text)
@@ -137,7 +147,10 @@ def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
         )
     )
     try:
-        again = render_pdf(document, lang if lang in ("vi", "en") else "vi")
+        again = render_pdf(
+            document, lang if lang in ("vi", "en") else "vi",
+            signature=attached.get("signature"), says_unsigned="signature" in attached,
+        )  # fmt: skip
         same_text = _squeezed(read_statement(again)[1]) == _squeezed(text)
     except (KeyError, TypeError, ValueError) as exc:
         same_text = False
@@ -153,9 +166,11 @@ def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
 
 
 def compare_with_ledger(session: Session, verdict: Verdict) -> Verdict:
-    """Check 4: gathering the same statement today gives the same figures."""
+    """Check 4: gathering the same statement today gives the same figures; and the signature on
+    the file is the one the product put on the statement with this code."""
     if verdict.document is None:
         return verdict
+    _signed_as_issued(session, verdict)
     try:
         _, problems = recompute(session, verdict.document)
     except (LedgerError, KeyError, ValueError) as exc:
@@ -171,6 +186,25 @@ def compare_with_ledger(session: Session, verdict: Verdict) -> Verdict:
         )
     )
     return verdict
+
+
+def _signed_as_issued(session: Session, verdict: Verdict) -> None:
+    finding, code = verdict.signature, verdict.code
+    if finding is None or code is None:
+        return
+    issued = signatures_of(session, code)
+    if finding.signed:
+        if any(s.get("certificate_sha256") == finding.certificate_sha256 for s in issued):
+            return
+        who = ", ".join(sorted({str(s.get("signer")) for s in issued}))
+        detail = (
+            f"this statement was issued signed by {who}, this file by {finding.signer}: it was signed again"
+            if issued
+            else f"the product never signed a statement with this code; this file is signed by {finding.signer}"
+        )
+        verdict.checks.append(Check("signer", False, detail))
+    elif issued:
+        verdict.checks.append(Check("signer", False, "this statement was issued signed; this file's signature is gone"))
 
 
 def verify_statement(session: Session, pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:

@@ -13,6 +13,7 @@ from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_
 from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, TooLarge
 from ledger.months import Month, today_in_vietnam
+from ledger.signing.keys import signing_key_for
 from ledger.statements.document import Document, Period, StatementRequest
 from ledger.statements.issue import gather_for, may_issue, record_issue
 from pdf_templates.render import render_pdf
@@ -41,9 +42,10 @@ async def issue_pdf(
     its code (the API's and the web's). ``lang`` None: the sponsor's own language, else Vietnamese."""
     document: Document = await off_the_loop(db, gather_for, db, statement, actor=scope, issued_on=today_in_vietnam())
     chosen = lang or (document["body"]["sponsor"]["language"] if statement.kind == "sponsor" else "vi")
-    pdf = await off_the_loop(db, render_pdf, document, chosen)
+    key = await off_the_loop(db, signing_key_for, db, document["branch"]["code"])
+    pdf = await off_the_loop(db, render_pdf, document, chosen, key)
     code = await in_own_transaction(
-        request, db, lambda s: record_issue(s, actor=scope, request=statement, document=document)
+        request, db, lambda s: record_issue(s, actor=scope, request=statement, document=document, key=key)
     )
     return Response(
         pdf,

@@ -11,6 +11,8 @@ from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants
 from ledger.errors import BranchNotFound, InvalidEntry
+from ledger.signing.keys import SigningKey
+from ledger.signing.records import record_signature
 from ledger.statements.audit import audit_pack
 from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
 from ledger.statements.guardian import guardian_slips
@@ -37,17 +39,23 @@ def gather_for(session: Session, request: StatementRequest, *, actor: Actor, iss
     return gather(session, request, issued_on=issued_on)
 
 
-def record_issue(session: Session, *, actor: Actor, request: StatementRequest, document: Document) -> str:
-    """File the issue of a gathered statement in the audit log, with its verification code."""
+def record_issue(
+    session: Session, *, actor: Actor, request: StatementRequest, document: Document, key: SigningKey | None = None
+) -> str:
+    """File the issue of a gathered statement in the audit log, with its verification code (and,
+    when it was signed, which certificate signed it)."""
     code = verification_code(document)
+    branch_id = may_issue(session, actor, request)
     audit.record(
         session,
         actor=actor,
         action="statement.issue",
         subject=f"statement:{request.kind}:{request.subject}",
-        branch_id=may_issue(session, actor, request),
-        detail={"period": str(request.period), "child": request.child, "code": code},
+        branch_id=branch_id,
+        detail={"period": str(request.period), "child": request.child, "code": code, "signed": key is not None},
     )
+    if key is not None:
+        record_signature(session, actor=actor, code=code, branch_id=branch_id, key=key)
     return code
 
 

@@ -1,0 +1,31 @@
+"""Which certificate signed which statement: kept in the audit log when the statement is issued."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.access import audit
+from ledger.access.actor import Actor
+from ledger.access.models import AuditEvent
+from ledger.signing.check import SIGN_ACTION
+from ledger.signing.keys import SigningKey
+
+
+def record_signature(session: Session, *, actor: Actor, code: str, branch_id: int | None, key: SigningKey) -> None:
+    audit.record(
+        session, actor=actor, action=SIGN_ACTION, subject=f"signed:{code}", branch_id=branch_id,
+        detail={"certificate_sha256": key.certificate_sha256, "signer": key.signer, "branch": key.branch},
+    )  # fmt: skip
+
+
+def signatures_of(session: Session, code: str) -> list[dict[str, Any]]:
+    """Every signature the product put on statements with this verification code (usually one)."""
+    return [
+        dict(detail or {})
+        for detail in session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == SIGN_ACTION, AuditEvent.subject == f"signed:{code}")
+        )
+    ]
