@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cli.common import engine, fail, friendly
 from ledger.accounts import get_branch
-from ledger.signing.testca import TestCA, create_test_ca, issue_branch_key
+from ledger.signing.testca import TrialCA, create_test_ca, issue_branch_key
 
 keys_app = typer.Typer(help="Signing keys for statements: a TEST-ONLY CA for trying it out.", no_args_is_help=True)
 
@@ -45,10 +45,10 @@ def issue_test_command(
     password = os.environ.get("SIGNING_KEY_PASSWORD")
     if not password:
         raise fail("give the keys' password in SIGNING_KEY_PASSWORD")
-    _issue(TestCA(folder), branch, password, serial)
+    _issue(TrialCA(folder), branch, password, serial)
 
 
-def _issue(ca: TestCA, branches: list[str], password: str, serial: int) -> None:
+def _issue(ca: TrialCA, branches: list[str], password: str, serial: int) -> None:
     with Session(engine()) as session:
         named = [(code, get_branch(session, code).name) for code in branches]
     for code, name in named:

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from ledger.errors import LedgerError, TooLarge
 from ledger.signing.check import SignatureFinding, Trust, check_signature
-from ledger.signing.records import signatures_of
+from ledger.signing.records import issued_unsigned, signatures_of
 from ledger.statements.document import verification_code
 from ledger.statements.issue import recompute
 from pdf_templates.render import ATTACHMENT, render_pdf
@@ -203,8 +203,14 @@ def _signed_as_issued(session: Session, verdict: Verdict) -> None:
             else f"the product never signed a statement with this code; this file is signed by {finding.signer}"
         )
         verdict.checks.append(Check("signer", False, detail))
-    elif issued:
+    elif issued and not _issued_unsigned(session, verdict.request, code):
         verdict.checks.append(Check("signer", False, "this statement was issued signed; this file's signature is gone"))
+
+
+def _issued_unsigned(session: Session, request: dict[str, Any] | None, code: str) -> bool:
+    if not request:
+        return False
+    return issued_unsigned(session, kind=str(request.get("kind")), subject=str(request.get("subject")), code=code)
 
 
 def verify_statement(session: Session, pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:

@@ -2,7 +2,8 @@
 
 The file alone says whether it was changed after signing, whether the signature is sound, and
 whether the signer's certificate chains to a root this deployment trusts and was neither expired
-nor revoked (``TRUST_ROOTS``, ``REVOCATION_LISTS``). The ledger then says whether that
+nor revoked (``TRUST_ROOTS``, ``REVOCATION_LISTS``; once lists are given, every certificate must be covered by
+one). The ledger then says whether that
 certificate ever signed for the branch the statement names (``signed_for``): a forger who
 rewrites a statement and signs it with any other key, trusted or not, is caught.
 """
@@ -45,7 +46,7 @@ class Trust:
         roots = [x509.Certificate.load(der) for der in self.roots]
         return ValidationContext(
             trust_roots=roots, crls=list(self.revocation_lists), allow_fetching=False,
-            revocation_mode="hard-fail" if self.revocation_lists else "soft-fail",
+            revocation_mode="require" if self.revocation_lists else "soft-fail",
         )  # fmt: skip
 
 
@@ -108,13 +109,13 @@ def _reason(status: PdfSignatureStatus, signer: str) -> tuple[str, str]:
     if indication is None:
         return "valid", f"digitally signed by {signer}, a certificate this deployment trusts"
     name = indication.name
-    if name == "REVOKED":
+    if "REVOKED" in name:
         return "revoked", f"signed by {signer}, whose certificate has been revoked"
     if name in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "NOT_YET_VALID"):
         return "expired", f"signed by {signer}, whose certificate was not valid at the time of signing"
     if name in ("NO_CERTIFICATE_CHAIN_FOUND", "NO_CERTIFICATE_CHAIN_FOUND_NO_POE"):
         return "untrusted", f"signed by {signer}, a certificate this deployment does not trust"
-    return "untrusted", f"signed by {signer}, whose certificate cannot be trusted ({name.lower()})"
+    return "untrusted", f"signed by {signer}, a certificate this deployment does not trust ({name.lower()})"
 
 
 __all__ = ["SIGN_ACTION", "PathBuildingError", "SignatureFinding", "Trust", "check_signature"]

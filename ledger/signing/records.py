@@ -29,3 +29,15 @@ def signatures_of(session: Session, code: str) -> list[dict[str, Any]]:
             select(AuditEvent.detail).where(AuditEvent.action == SIGN_ACTION, AuditEvent.subject == f"signed:{code}")
         )
     ]
+
+
+def issued_unsigned(session: Session, *, kind: str, subject: str, code: str) -> bool:
+    """Was a statement with this code ever issued without a signature (before a key was set)?"""
+    for detail in session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.action == "statement.issue", AuditEvent.subject == f"statement:{kind}:{subject}"
+        )
+    ):
+        if detail and detail.get("code") == code and not detail.get("signed", False):
+            return True
+    return False

@@ -9,12 +9,16 @@ as rendered, so every check that worked on an unsigned statement works on a sign
 from __future__ import annotations
 
 import io
+import os
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
@@ -37,10 +41,21 @@ def _signer(key_file: str, password: str) -> signers.SimpleSigner:
     return signer
 
 
-def _font() -> str:
-    import os
+@cache
+def _font_bytes() -> bytes:
+    return Path(FONT if os.path.exists(FONT) else FALLBACK_FONT).read_bytes()
 
-    return FONT if os.path.exists(FONT) else FALLBACK_FONT
+
+class _FontInMemory(GlyphAccumulatorFactory):
+    """pyHanko's embedded-font factory, reading the font from memory: its own opens a file per
+    signature and never closes it."""
+
+    def create_font_engine(self, writer: BasePdfFileWriter, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer, font_handle=io.BytesIO(_font_bytes()), font_size=self.font_size, obj_stream=obj_stream
+        )
 
 
 def anchor_box(pdf: bytes) -> tuple[int, tuple[int, int, int, int]]:
@@ -74,7 +89,7 @@ def sign_statement(pdf: bytes, key: SigningKey, *, lang: str) -> bytes:
     )
     style = TextStampStyle(
         stamp_text=text,
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(_font()), font_size=8),
+        text_box_style=TextBoxStyle(font=_FontInMemory(FONT), font_size=8),
         border_width=1,
         timestamp_format="%d/%m/%Y %H:%M:%S %Z" if vi else "%Y-%m-%d %H:%M:%S %Z",
     )

@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 TEST_ORGANISATION = "TEST ONLY - godmother test CA"
-BRANCH_OID = x509.ObjectIdentifier("2.5.4.5")  # serialNumber: carries the branch code
+CRL_URL = "http://godmother.invalid/test-ca.crl"  # never fetched: the deployment gives the list
 
 
 @dataclass(frozen=True, slots=True)
-class TestCA:
+class TrialCA:
     folder: Path
 
     @property
@@ -48,7 +48,7 @@ def _name(common: str, branch: str | None = None) -> x509.Name:
     return x509.Name(parts)
 
 
-def create_test_ca(folder: Path, *, now: datetime | None = None) -> TestCA:
+def create_test_ca(folder: Path, *, now: datetime | None = None) -> TrialCA:
     """A root valid for ten years, and an empty revocation list."""
     now = now or datetime.now(UTC)
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def create_test_ca(folder: Path, *, now: datetime | None = None) -> TestCA:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    ca = TestCA(folder)
+    ca = TrialCA(folder)
     ca.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     (folder / "ca.key.pem").write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -78,7 +78,7 @@ def create_test_ca(folder: Path, *, now: datetime | None = None) -> TestCA:
     return ca
 
 
-def _ca_key(ca: TestCA) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _ca_key(ca: TrialCA) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     certificate = x509.load_pem_x509_certificate(ca.certificate.read_bytes())
     key = serialization.load_pem_private_key((ca.folder / "ca.key.pem").read_bytes(), None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
@@ -86,7 +86,7 @@ def _ca_key(ca: TestCA) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
 
 
 def issue_branch_key(
-    ca: TestCA,
+    ca: TrialCA,
     *,
     branch: str,
     name: str,
@@ -125,7 +125,7 @@ def issue_branch_key(
     return path
 
 
-def revoke(ca: TestCA, key_file: Path, password: str, *, now: datetime | None = None) -> None:
+def revoke(ca: TrialCA, key_file: Path, password: str, *, now: datetime | None = None) -> None:
     """Put the certificate in ``key_file`` on the CA's revocation list."""
     _, certificate, _ = pkcs12.load_key_and_certificates(key_file.read_bytes(), password.encode())
     assert certificate is not None
@@ -135,7 +135,7 @@ def revoke(ca: TestCA, key_file: Path, password: str, *, now: datetime | None = 
     write_crl(ca, revoked=revoked, now=now)
 
 
-def write_crl(ca: TestCA, *, revoked: list[int], now: datetime | None = None) -> None:
+def write_crl(ca: TrialCA, *, revoked: list[int], now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     ca_certificate, ca_key = _ca_key(ca)
     builder = (

@@ -56,7 +56,7 @@ def test_an_untouched_statement_matches_the_ledger(small):
         verdict = _verify(database, pdf)
         assert verdict.ok, verdict
         assert verdict.code == verification_code(document)
-        assert [c.name for c in verdict.checks] == ["statement", "code", "pages", "ledger"]
+        assert [c.name for c in verdict.checks] == ["statement", "signature", "code", "pages", "ledger"]
 
 
 def test_a_payment_posted_back_into_the_period_is_reported(small):
