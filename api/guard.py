@@ -26,6 +26,7 @@ from ledger.access.actor import NotSignedIn
 
 MAX_BODY = int(os.environ.get("GODMOTHER_MAX_BODY_BYTES", str(20 * 1024 * 1024)))
 ANONYMOUS_BODY = 64 * 1024  # a sign-in form, a JSON body: anything larger needs a session first
+PUBLIC_UPLOADS = {"/kiem-tra": 5 * 1024 * 1024}  # anyone may check a statement (with a declared length)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -62,7 +63,8 @@ class Guard:
             return
         has_body = scope["method"] in ("POST", "PUT", "PATCH")
         streamed = length is None and "chunked" in headers.get("transfer-encoding", "")
-        if has_body and (streamed or (length or 0) > ANONYMOUS_BODY) and not await self._signed_in(headers):
+        allowed = PUBLIC_UPLOADS.get(scope["path"], ANONYMOUS_BODY) if not streamed else ANONYMOUS_BODY
+        if has_body and (streamed or (length or 0) > allowed) and not await self._signed_in(headers):
             await _problem(send, 401, "not-signed-in", SIGN_IN_FIRST[lang])
             return
         secure = scope.get("scheme") == "https" or headers.get("x-forwarded-proto") == "https"

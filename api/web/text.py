@@ -52,6 +52,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Please ask the administrator to check the backups.",
     ),
     "backups": ("Sao lưu dữ liệu", "Backups"),
+    "check_title": ("Kiểm tra sao kê", "Check a statement"),
+    "check_help": (
+        "Chọn tệp PDF sao kê bạn nhận được: hệ thống kiểm tra chữ ký số, mã xác minh, nội dung các trang và sổ cái.",
+        "Choose the statement PDF you were given: its digital signature, code, pages and the ledger are checked.",
+    ),
+    "check_link": ("không cần đăng nhập", "no sign-in needed"),
+    "check_file": ("Tệp sao kê (PDF)", "Statement file (PDF)"),
+    "check_button": ("Kiểm tra", "Check"),
+    "check_valid": ("Sao kê hợp lệ: đúng như Hội đã phát hành.", "Valid: exactly as the Union issued it."),
+    "check_invalid": ("KHÔNG hợp lệ: xem lý do bên dưới.", "NOT valid: see why below."),
     "backup_help": (
         "Mỗi ngày một bản sao toàn bộ dữ liệu được lưu, khôi phục thử và kiểm tra chuỗi chứng thực trước khi giữ lại.",
         "Every day a copy of all the data is taken, restored on trial and its chain verified before it is kept.",

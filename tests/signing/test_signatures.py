@@ -200,3 +200,26 @@ def test_the_ca_helper_marks_its_certificates_test_only(tmp_path):
 
     _, branch, _ = pkcs12.load_key_and_certificates(key.read_bytes(), PASSWORD.encode())
     assert branch is not None and "TEST ONLY" in branch.subject.rfc4514_string()
+
+
+def test_anyone_checks_a_statement_on_the_web_page_in_vietnamese(signed_world):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    database, month, _ = signed_world
+    _, pdf = _issue(database, month)
+    changed = bytearray(pdf)
+    changed[12] ^= 0x01
+    with TestClient(create_app(database.engine)) as client:
+        form = client.get("/kiem-tra", headers={"Accept-Language": "vi"})
+        assert form.status_code == 200 and "Kiểm tra sao kê" in form.text
+        good = client.post("/kiem-tra", files={"file": ("sao-ke.pdf", pdf, "application/pdf")})
+        assert good.status_code == 200, good.text
+        assert "Sao kê hợp lệ" in good.text and "Có chữ ký số hợp lệ của Hội LHPN thành phố Hải Phòng" in good.text
+        bad = client.post("/kiem-tra", files={"file": ("sao-ke.pdf", bytes(changed), "application/pdf")})
+        assert "KHÔNG hợp lệ" in bad.text and "Tệp đã bị sửa sau khi Hội LHPN thành phố Hải Phòng ký." in bad.text
+        assert "1.000.000" not in bad.text  # never today's figures for someone not signed in
+        client.cookies.set("lang", "en")
+        english = client.post("/kiem-tra", files={"file": ("s.pdf", bytes(changed), "application/pdf")})
+        assert "was changed after" in english.text
