@@ -19,7 +19,7 @@ from api.guard import Guard
 from api.isolation import Isolated
 from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
 from api.run_jobs import RunJobs
-from api.web import admin, check, pages, work
+from api.web import admin, check, pages, public, work
 from api.web.session import SignInRequired, error_page
 from ledger.db import is_sqlite, reading
 
@@ -68,6 +68,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(work.router)
     app.include_router(admin.router)
     app.include_router(check.router)
+    app.include_router(public.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.exception_handler(SignInRequired)

@@ -38,6 +38,7 @@ from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Branch
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
+from ledger.public_account import branch_path, set_anonymous
 from ledger.register.models import Child, Sponsor
 from ledger.register.payments import record_payment
 from ledger.register.pledges import pledged_in_month
@@ -141,10 +142,27 @@ async def sponsor_page(request: Request, db: SessionDep) -> Response:
         .order_by(StoredStatement.period.desc())  # type: ignore[attr-defined]
         .limit(24)
     ).all()
+    top = branch_path(db, sponsor.branch_id)[0]
     return page(
         request, "sponsor.html", lang, user=user, body=document["body"], stored=stored, this_month=str(Month.of(today)),
-        last_month=str(Month.of(today).previous()), year=today.year,
+        last_month=str(Month.of(today).previous()), year=today.year, anonymous=sponsor.anonymous, public_branch=top,
     )  # fmt: skip
+
+
+@router.post("/sponsor/privacy")
+async def sponsor_privacy(
+    request: Request, db: SessionDep, anonymous: Annotated[str, Form(max_length=5)], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """The sponsor's own choice: named in the public account, or counted among the anonymous."""
+    user = web_user(request)
+    if not csrf_ok(csrf, user.token) or user.scope.sponsor_id is None:
+        raise Forbidden("this form is a sponsor's own")
+    sponsor = db.get(Sponsor, user.scope.sponsor_id)
+    assert sponsor is not None
+    await in_own_transaction(
+        request, db, lambda s: set_anonymous(s, actor=user.scope, sponsor=sponsor.code, anonymous=anonymous == "true")
+    )
+    return RedirectResponse("/sponsor#privacy", status_code=303)
 
 
 @router.get("/sponsor/statement.pdf")

@@ -52,6 +52,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "Please ask the administrator to check the backups.",
     ),
     "backups": ("Sao lưu dữ liệu", "Backups"),
+    "privacy": ("Tên tôi trong công khai tài chính", "My name in the public account"),
+    "privacy_now_named": (
+        "Tên của bạn đang được nêu cùng số tiền đã đóng trong bảng công khai tài chính của Hội.",
+        "Your name appears with what you gave in the Union's public account.",
+    ),
+    "privacy_now_hidden": (
+        "Bạn đã chọn không nêu tên: số tiền của bạn được cộng vào dòng nhà tài trợ ẩn danh.",
+        "You chose not to be named: what you gave is counted among anonymous sponsors.",
+    ),
+    "privacy_see": ("Xem bảng công khai", "See the public account"),
+    "privacy_hide": ("Không nêu tên tôi", "Do not name me"),
+    "privacy_show": ("Nêu tên tôi", "Name me"),
+    "privacy_saved": ("Đã lưu lựa chọn của bạn.", "Your choice is saved."),
     "check_title": ("Kiểm tra sao kê", "Check a statement"),
     "check_help": (
         "Chọn tệp PDF sao kê bạn nhận được: hệ thống kiểm tra chữ ký số, mã xác minh, nội dung các trang và sổ cái.",

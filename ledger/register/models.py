@@ -52,6 +52,7 @@ class Sponsor(SQLModel, table=True):
     email: str = Field(default="", sa_type=String(200))
     language: str = Field(default="vi", sa_type=String(2))
     branch_id: int = Field(foreign_key="branch.id")
+    anonymous: bool = Field(default=False, description="asked not to be named in the public account")
 
 
 class Child(SQLModel, table=True):
