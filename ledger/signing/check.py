@@ -15,6 +15,7 @@ import io
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from asn1crypto import pem, x509
@@ -67,6 +68,7 @@ class SignatureFinding:
     detail: str
     signer: str | None = None
     certificate_sha256: str | None = None
+    timestamped_at: datetime | None = None  # by a trusted time-stamping authority (RFC 3161)
 
     @property
     def signed(self) -> bool:
@@ -93,8 +95,12 @@ def check_signature(pdf: bytes, trust: Trust) -> SignatureFinding:
     certificate = status.signing_cert
     signer = certificate.subject.native.get("common_name", certificate.subject.human_friendly)
     fingerprint = hashlib.sha256(certificate.dump()).hexdigest()
-    found = _reason(status, signer)
-    return SignatureFinding(found[0], found[1], signer, fingerprint)
+    reason, detail = _reason(status, signer)
+    stamped = status.timestamp_validity
+    at = stamped.timestamp if stamped is not None and stamped.intact and stamped.valid and stamped.trusted else None
+    if at is not None and reason == "valid":
+        detail += f", timestamped {at:%Y-%m-%d %H:%M:%S} UTC by a trusted authority"
+    return SignatureFinding(reason, detail, signer, fingerprint, at)
 
 
 def _reason(status: PdfSignatureStatus, signer: str) -> tuple[str, str]:

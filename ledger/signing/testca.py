@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -150,3 +150,34 @@ def write_crl(ca: TrialCA, *, revoked: list[int], now: datetime | None = None) -
         )
     crl = builder.sign(ca_key, hashes.SHA256())
     ca.revocations.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+
+
+def issue_timestamp_authority(ca: TrialCA) -> tuple[Path, Path]:
+    """A time-stamping certificate and key (PEM) from the test CA, for a local RFC 3161 service."""
+    ca_certificate, ca_key = _ca_key(ca)
+    now = datetime.now(UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test responder signs RSA
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name("godmother TEST time-stamping authority"))
+        .issuer_name(ca_certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_URL)], None, None, None)]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_path, key_path = ca.folder / "tsa.pem", ca.folder / "tsa.key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path

@@ -223,3 +223,46 @@ def test_anyone_checks_a_statement_on_the_web_page_in_vietnamese(signed_world):
         client.cookies.set("lang", "en")
         english = client.post("/kiem-tra", files={"file": ("s.pdf", bytes(changed), "application/pdf")})
         assert "was changed after" in english.text
+
+
+def test_a_configured_timestamp_server_stamps_each_signature(signed_world, monkeypatch):
+    """A real RFC 3161 exchange over HTTP with a local authority (pyHanko's own TSA responder)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from asn1crypto import keys, pem, tsp, x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from ledger.signing.testca import issue_timestamp_authority
+
+    database, month, ca = signed_world
+    cert_path, key_path = issue_timestamp_authority(ca)
+    authority = DummyTimeStamper(
+        tsa_cert=x509.Certificate.load(pem.unarmor(cert_path.read_bytes())[2]),
+        tsa_key=keys.PrivateKeyInfo.load(pem.unarmor(key_path.read_bytes())[2]),
+    )
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = authority.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TIMESTAMP_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+        _, pdf = _issue(database, month)
+    finally:
+        server.shutdown()
+        server.server_close()
+    verdict = _verdict(database, pdf)
+    assert verdict.ok, verdict.checks
+    assert verdict.signature.timestamped_at is not None and "timestamped" in verdict.signature.detail
