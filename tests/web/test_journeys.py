@@ -211,3 +211,25 @@ def test_the_backup_status_is_on_the_admin_page_and_a_missing_backup_on_the_to_d
     page.goto(live + "/treasurer")
     assert "sao lưu" not in page.get_by_role("region", name="Việc cần làm").inner_text()
     context.close()
+
+
+def test_a_sponsor_chooses_not_to_be_named_and_anyone_reads_the_public_account(browser, live, world):
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, live, "nha-tai-tro")
+    page.wait_for_url(live + "/sponsor")
+    privacy = page.get_by_role("region", name="Tên tôi trong công khai tài chính")
+    assert "đang được nêu" in privacy.inner_text()
+    privacy.get_by_role("button", name="Không nêu tên tôi").click()
+    page.wait_for_url(re.compile(r"/sponsor"))
+    assert (
+        "Bạn đã chọn không nêu tên" in page.get_by_role("region", name="Tên tôi trong công khai tài chính").inner_text()
+    )
+    page.get_by_role("link", name="Xem bảng công khai").click()
+    page.wait_for_url(re.compile(r"/cong-khai/"))
+    assert "Công khai tài chính" in page.get_by_role("heading", level=1).inner_text()
+    shot(page, "public-account")
+    page.goto(live + "/sponsor")
+    page.get_by_role("button", name="Nêu tên tôi").click()
+    assert "đang được nêu" in page.get_by_role("region", name="Tên tôi trong công khai tài chính").inner_text()
+    context.close()
