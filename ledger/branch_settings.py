@@ -64,7 +64,7 @@ ELIGIBILITY_SWEEP = Setting(
 )  # fmt: skip
 SIGNING_KEY = Setting(
     "signing-key", "off", (), "the PKCS#12 file that signs the branch's statements (password: SIGNING_KEY_PASSWORD), "
-    "or off", is_path=True,
+    "pkcs11:MODULE:TOKEN:KEY for a token (PIN: SIGNING_KEY_PASSWORD), or off", is_path=True,
 )  # fmt: skip
 SCHEDULES = (MONTHLY_RUN, SPONSOR_STATEMENTS, ARREARS_REMINDERS, ELIGIBILITY_SWEEP)
 SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES, SIGNING_KEY)}
@@ -81,6 +81,10 @@ def set_branch_setting(
     if setting.is_path:
         if value.lower() == "off":
             value = "off"
+        elif value.startswith("pkcs11:"):  # pkcs11:MODULE:TOKEN:KEY (a USB token, a hardware module)
+            parts = value.split(":")
+            if len(parts) != 4 or not Path(parts[1]).is_file() or not parts[2] or not parts[3]:
+                raise InvalidEntry(f"{name} on a token is pkcs11:MODULE.so:TOKEN-LABEL:KEY-LABEL, not {value!r}")
         elif not Path(value).is_absolute() or not Path(value).is_file():
             raise InvalidEntry(f"{name} is the absolute path of a file on the server, or off; {value!r} is not a file")
     elif setting.every is not None:

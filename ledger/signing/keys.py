@@ -35,11 +35,15 @@ class SigningKey:
 
     branch: str
     branch_name: str
-    key_file: str
-    password: str
+    key_file: str  # a PKCS#12 file, or pkcs11:MODULE:TOKEN:KEY for a key on a token
+    password: str  # the file's password, or the token's PIN
     signer: str
     certificate_sha256: str
     timestamp_url: str = ""
+
+    @property
+    def on_token(self) -> bool:
+        return self.key_file.startswith("pkcs11:")
 
     def __repr__(self) -> str:  # never the password, in a log or a traceback
         return f"SigningKey({self.branch!r}, {self.key_file!r})"
@@ -57,17 +61,35 @@ def signing_key_for(session: Session, branch_code: str) -> SigningKey | None:
     if value in ("", "off"):
         return None
     path = Path(value)
-    if not path.is_file():
+    if not value.startswith("pkcs11:") and not path.is_file():
         raise SigningUnavailable(branch_code, f"the key file {value} does not exist")
     password = os.environ.get(password_variable(branch_code)) or os.environ.get("SIGNING_KEY_PASSWORD")
     if password is None:
         raise SigningUnavailable(
             branch_code, f"set its password in {password_variable(branch_code)} or SIGNING_KEY_PASSWORD"
         )
-    signer, fingerprint = _certificate_of(branch_code, path, password)
+    if value.startswith("pkcs11:"):
+        signer, fingerprint = _certificate_on_token(branch_code, value, password)
+    else:
+        signer, fingerprint = _certificate_of(branch_code, path, password)
     return SigningKey(
-        branch_code, branch.name, str(path), password, signer, fingerprint, os.environ.get("TIMESTAMP_URL", "")
+        branch_code, branch.name, value, password, signer, fingerprint, os.environ.get("TIMESTAMP_URL", "")
     )
+
+
+def _certificate_on_token(branch: str, value: str, pin: str) -> tuple[str, str]:
+    from ledger.signing.sign import token_signer
+
+    try:
+        with token_signer(value, pin) as signer:
+            certificate = signer.signing_cert
+    except Exception as exc:  # the token's library names what is wrong (no token, wrong PIN, no key)
+        raise SigningUnavailable(
+            branch, f"the token {value} cannot be used ({exc.__class__.__name__}: {exc})"
+        ) from None
+    assert certificate is not None
+    name = certificate.subject.native.get("common_name", certificate.subject.human_friendly)
+    return str(name), hashlib.sha256(certificate.dump()).hexdigest()
 
 
 def _certificate_of(branch: str, path: Path, password: str) -> tuple[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, pkcs11, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 
@@ -78,8 +80,26 @@ def anchor_box(pdf: bytes) -> tuple[int, tuple[int, int, int, int]]:
         document.close()
 
 
+@contextmanager
+def token_signer(value: str, pin: str) -> Iterator[pkcs11.PKCS11Signer]:
+    """A signer on a PKCS#11 token (``pkcs11:MODULE:TOKEN:KEY``), its session closed afterwards."""
+    _, module, token, label = value.split(":", 3)
+    session = pkcs11.open_pkcs11_session(module, token_criteria=pkcs11.TokenCriteria(label=token), user_pin=pin)
+    try:
+        # hashing here and signing the digest on the token: what most tokens support (ECDSA and RSA)
+        yield pkcs11.PKCS11Signer(session, cert_label=label, key_label=label, use_raw_mechanism=True)
+    finally:
+        session.close()
+
+
 def sign_statement(pdf: bytes, key: SigningKey, *, lang: str) -> bytes:
-    signer = _signer(key.key_file, key.password)
+    if key.on_token:
+        with token_signer(key.key_file, key.password) as signer:
+            return _sign(pdf, key, signer, lang)
+    return _sign(pdf, key, _signer(key.key_file, key.password), lang)
+
+
+def _sign(pdf: bytes, key: SigningKey, signer: signers.Signer, lang: str) -> bytes:
     page, box = anchor_box(pdf)
     vi = lang == "vi"
     text = (

@@ -266,3 +266,44 @@ def test_a_configured_timestamp_server_stamps_each_signature(signed_world, monke
     verdict = _verdict(database, pdf)
     assert verdict.ok, verdict.checks
     assert verdict.signature.timestamped_at is not None and "timestamped" in verdict.signature.detail
+
+
+def test_a_key_on_a_token_signs_through_pkcs11(signed_world, tmp_path, monkeypatch):
+    """SoftHSM (Debian's softhsm2) stands in for a USB token: the key never leaves it."""
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+
+    module = Path("/usr/lib/softhsm/libsofthsm2.so")
+    if not module.exists() or shutil.which("softhsm2-util") is None or shutil.which("pkcs11-tool") is None:
+        pytest.fail("softhsm2 and opensc are needed (./dev test installs them)")
+    database, month, ca = signed_world
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tmp_path / "softhsm2.conf").write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(tmp_path / "softhsm2.conf"))
+    pin = "123456"
+    key_file = issue_branch_key(ca, branch="hp", name="Hội LHPN (token)", password=PASSWORD, serial=5)
+    key, certificate, _ = pkcs12.load_key_and_certificates(key_file.read_bytes(), PASSWORD.encode())
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    (tmp_path / "cert.der").write_bytes(certificate.public_bytes(Encoding.DER))
+    run = dict(check=True, capture_output=True, timeout=120)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "hoi-hp", "--pin", pin, "--so-pin", "654321"],
+                   **run)  # fmt: skip
+    subprocess.run(["softhsm2-util", "--import", str(tmp_path / "key.pem"), "--token", "hoi-hp", "--label", "hp",
+                    "--id", "01", "--pin", pin], **run)  # fmt: skip
+    subprocess.run(["pkcs11-tool", "--module", str(module), "--token-label", "hoi-hp", "--login", "--pin", pin,
+                    "--write-object", str(tmp_path / "cert.der"), "--type", "cert", "--label", "hp", "--id", "01"],
+                   **run)  # fmt: skip
+    monkeypatch.setenv("SIGNING_KEY_PASSWORD", pin)
+    run_in_transaction(
+        database.engine,
+        lambda s: set_branch_setting(
+            s, branch="hp", name="signing-key", value=f"pkcs11:{module}:hoi-hp:hp", actor=ADMIN
+        ),  # fmt: skip
+    )
+    _, pdf = _issue(database, month)
+    verdict = _verdict(database, pdf)
+    assert verdict.ok, verdict.checks
+    assert verdict.signature.signer == "Hội LHPN (token)"
+    monkeypatch.setenv("SIGNING_KEY_PASSWORD", "000000")
+    with pytest.raises(Exception, match="cannot be used"):
+        _issue(database, month)
