@@ -27,6 +27,7 @@ from ledger.backup.status import backup_status, notice_if_stale
 from ledger.backup.take import keep_copy, take_backup, whole_copies, write_copy
 from ledger.db import current_revision, head_revision, make_engine, run_in_transaction, upgrade
 from ledger.models import LedgerTransaction
+from ledger.months import today_in_vietnam
 from ledger.posting import Entry, Leg, post
 from ledger.register.models import Sponsor
 from ledger.register.payments import record_payment
@@ -54,7 +55,7 @@ def _pay(database: Database, times: int, start: int = 0) -> list[int]:
         payment = run_in_transaction(
             database.engine,
             lambda s, i=i: record_payment(
-                s, sponsor=sponsor, amount=100_000 + start + i, paid_on=date.today(), method="cash", actor=ADMIN
+                s, sponsor=sponsor, amount=100_000 + start + i, paid_on=today_in_vietnam(), method="cash", actor=ADMIN
             ),
         )  # fmt: skip
         ids.append(payment.transaction_id)
@@ -297,7 +298,9 @@ def test_the_daily_job_takes_a_copy_and_a_stale_or_failed_backup_becomes_a_notic
 
     monkeypatch.setenv("BACKUP_DIR", "/proc/no-such-place")  # the disk is gone
     monkeypatch.setenv("GODMOTHER_JOB_RETRY_SECONDS", "")
-    failed = runner.run_now(small.engine, "backup", period=(date.today() + timedelta(days=1)).isoformat())
+    tomorrow = (today_in_vietnam() + timedelta(days=1)).isoformat()  # a period the catch-up did not take
+    assert outcomes[0].period != tomorrow
+    failed = runner.run_now(small.engine, "backup", period=tomorrow)
     assert failed.status in ("retrying", "failed")
     while runner.retry_due(small.engine, now=datetime.now(UTC) + timedelta(days=1)):
         pass
