@@ -103,7 +103,7 @@ def export_all(session: Session, folder: Path, *, actor: Actor) -> Exported:
 
 def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
     branches = dict(session.execute(select(Branch.id, Branch.code)).all())
-    with _writer(folder / "accounts.csv", ("branch", "code", "type", "name", "opened_on", "is_open",
+    with _CsvWriter(folder / "accounts.csv", ("branch", "code", "type", "name", "opened_on", "is_open",
                                            "may_go_negative", "balance")) as write:  # fmt: skip
         accounts = 0
         for a in session.scalars(select(Account).order_by(Account.branch_id, Account.code)):
@@ -113,7 +113,7 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
     disbursed = {row.transaction_id: row for row in session.scalars(select(Disbursement))}
     columns = ("id", "seq", "effective_date", "recorded_at", "kind", "description", "posted_by", "reverses_id",
                "idempotency_key", "metadata", "disbursement", "content_hash", "prev_hash", "hash")  # fmt: skip
-    with _writer(folder / "transactions.csv", columns) as write:
+    with _CsvWriter(folder / "transactions.csv", columns) as write:
         transactions = 0
         for t in session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.seq)).yield_per(2000):
             d = disbursed.get(t.id)
@@ -132,7 +132,7 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
         .order_by(Posting.transaction_id, Posting.line)
     )
     header = ("transaction_id", "line", "branch", "account", "amount", "currency")
-    with _writer(folder / "postings.csv", header) as write:
+    with _CsvWriter(folder / "postings.csv", header) as write:
         postings = 0
         for row in session.execute(query).yield_per(5000):
             write(list(row))
@@ -143,7 +143,7 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
 def _table_csv(session: Session, table: Any, path: Path, evidence: Path) -> int:
     names = [c.name for c in table.columns if c.name not in SECRET_COLUMNS]
     count = 0
-    with _writer(path, names) as write:
+    with _CsvWriter(path, names) as write:
         for row in session.execute(select(*(table.c[name] for name in names))).yield_per(2000):
             record = dict(zip(names, row, strict=True))
             write([_cell(table.name, name, value, record, evidence) for name, value in record.items()])
@@ -165,7 +165,7 @@ def _cell(table: str, column: str, value: Any, record: dict[str, Any], evidence:
     return "" if value is None else value
 
 
-class _writer:
+class _CsvWriter:
     def __init__(self, path: Path, header: Any) -> None:
         self.file = path.open("w", encoding="utf-8", newline="")
         self.csv = csv.writer(self.file)

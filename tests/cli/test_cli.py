@@ -16,7 +16,7 @@ GODMOTHER = Path(sys.executable).with_name("godmother")
 
 
 def run(database, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([GODMOTHER, *args], capture_output=True, text=True, env=database.env(), cwd=cwd, timeout=120)
+    return subprocess.run([GODMOTHER, *args], capture_output=True, text=True, env=database.env(), cwd=cwd, timeout=600)
 
 
 class Environment:

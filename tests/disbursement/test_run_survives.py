@@ -103,7 +103,7 @@ def test_two_runs_of_the_same_month_at_once_pay_nobody_twice(province):
     command = [GODMOTHER, "run-month", MONTH, "--by", "thu-quy", "--chunk-size", "5"]
     first = subprocess.Popen(command, env=province.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     second = subprocess.Popen(command, env=province.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    outcomes = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
+    outcomes = [p.communicate(timeout=900) + (p.returncode,) for p in (first, second)]
     codes = sorted(code for _, _, code in outcomes)
     assert codes in ([0, 0], [0, 1]), outcomes
     for out, err, code in outcomes:

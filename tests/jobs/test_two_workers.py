@@ -47,7 +47,7 @@ def test_two_workers_run_the_missed_month_once(database, tmp_path):
     finally:
         for worker in workers:
             worker.terminate()
-        logs = [w.communicate(timeout=60)[0] for w in workers]
+        logs = [w.communicate(timeout=600)[0] for w in workers]
     this_month = Month.of(today_in_vietnam())
     with Session(database.engine) as session:
         rows = session.execute(
@@ -59,5 +59,5 @@ def test_two_workers_run_the_missed_month_once(database, tmp_path):
     assert runs == 1
     assert all(status == "succeeded" for _, _, status, _ in rows), rows
     # A worker started again later catches up nothing: the month is not run twice.
-    again = subprocess.run([str(GODMOTHER), "worker", "--once"], env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run([str(GODMOTHER), "worker", "--once"], env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr

@@ -93,12 +93,12 @@ def test_a_signed_statement_is_valid_in_pyhanko_and_in_pdfsig_and_says_who_signe
         pytest.fail("poppler-utils and libnss3-tools are needed (./dev test installs them)")
     store = tmp_path / "nss"
     store.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{store}", "--empty-password"], check=True, timeout=120)
+    subprocess.run(["certutil", "-N", "-d", f"sql:{store}", "--empty-password"], check=True, timeout=600)
     subprocess.run(["certutil", "-A", "-d", f"sql:{store}", "-n", "godmother-test-ca", "-t", "C,C,C", "-i",
-                    str(ca.certificate)], check=True, timeout=120)  # fmt: skip
+                    str(ca.certificate)], check=True, timeout=600)  # fmt: skip
     (tmp_path / "s.pdf").write_bytes(pdf)
     report = subprocess.run(["pdfsig", "-nssdir", f"sql:{store}", str(tmp_path / "s.pdf")], capture_output=True,
-                            text=True, check=False, timeout=120)  # fmt: skip
+                            text=True, check=False, timeout=600)  # fmt: skip
     assert "Signature is Valid." in report.stdout, report.stdout
     assert "Certificate is Trusted." in report.stdout, report.stdout
     assert "Total document signed" in report.stdout
@@ -285,7 +285,7 @@ def test_a_key_on_a_token_signs_through_pkcs11(signed_world, tmp_path, monkeypat
     key, certificate, _ = pkcs12.load_key_and_certificates(key_file.read_bytes(), PASSWORD.encode())
     (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     (tmp_path / "cert.der").write_bytes(certificate.public_bytes(Encoding.DER))
-    run = dict(check=True, capture_output=True, timeout=120)
+    run = dict(check=True, capture_output=True, timeout=600)
     subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "hoi-hp", "--pin", pin, "--so-pin", "654321"],
                    **run)  # fmt: skip
     subprocess.run(["softhsm2-util", "--import", str(tmp_path / "key.pem"), "--token", "hoi-hp", "--label", "hp",
