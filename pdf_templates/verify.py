@@ -103,11 +103,12 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
+def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES, trust: Trust | None = None) -> Verdict:
     """Checks 1 to 3, which read only the file: all the PDF parsing and rendering happens here.
 
     It needs no database, so the server runs it in a separate process where a crash in a PDF
-    library cannot take the service down.
+    library cannot take the service down. ``trust`` is read by the caller (a pool's processes keep
+    the environment they started with), or from this process's environment.
     """
     verdict = Verdict()
     try:
@@ -127,7 +128,7 @@ def inspect_statement(pdf: bytes, max_pages: int = MAX_PAGES) -> Verdict:
     verdict.issued_on = document.get("issued_on")
     kind = KIND_NAMES.get(str(document.get("kind")), "a statement")
     verdict.checks.append(Check("statement", True, f"{kind} issued on {verdict.issued_on}"))
-    verdict.signature = finding = check_signature(pdf, Trust.from_environment())
+    verdict.signature = finding = check_signature(pdf, trust or Trust.from_environment())
     if attached.get("signature") and not finding.signed:
         verdict.checks.append(
             Check("signature", False, "the statement was issued signed, but its signature was removed")

@@ -13,6 +13,7 @@ from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_
 from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, TooLarge
 from ledger.months import Month, today_in_vietnam
+from ledger.signing.check import Trust
 from ledger.signing.keys import signing_key_for
 from ledger.statements.document import Document, Period, StatementRequest
 from ledger.statements.issue import gather_for, may_issue, record_issue
@@ -130,7 +131,7 @@ async def verify(file: UploadFile, request: Request, db: SessionDep, scope: Curr
     content = await file.read(MAX_PDF + 1)
     if len(content) > MAX_PDF:
         raise TooLarge("this file is too large to be a statement", f"{MAX_PDF // (1024 * 1024)} MB")
-    verdict = await request.app.state.isolated.run(inspect_statement, content, MAX_PAGES)
+    verdict = await request.app.state.isolated.run(inspect_statement, content, MAX_PAGES, Trust.from_environment())
     if verdict.document is not None:
         _may_see(db, scope, verdict.document)
     verdict = await off_the_loop(db, compare_with_ledger, db, verdict)

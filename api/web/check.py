@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, off_the_loop
 from api.web.session import page, reader_lang
 from ledger.errors import TooLarge
+from ledger.signing.check import Trust
 from pdf_templates.verify import MAX_PAGES, Verdict, compare_with_ledger, inspect_statement
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +75,7 @@ async def check_file(request: Request, db: SessionDep, file: UploadFile) -> Resp
     content = await file.read(PUBLIC_PDF + 1)
     if len(content) > PUBLIC_PDF:
         raise TooLarge("this file is too large to be a statement", f"{PUBLIC_PDF // (1024 * 1024)} MB")
-    verdict = await request.app.state.isolated.run(inspect_statement, content, MAX_PAGES)
+    verdict = await request.app.state.isolated.run(inspect_statement, content, MAX_PAGES, Trust.from_environment())
     verdict = await off_the_loop(db, compare_with_ledger, db, verdict)
     return page(
         request, "check.html", lang, user=None, lines=_lines(verdict, lang), valid=verdict.ok,
