@@ -63,10 +63,10 @@ def _program(lang: str, name: str) -> str:
         return name
 
 
-def _integrity(session: Session, seq: int) -> dict[str, object]:
-    if _verified.get("seq") != seq:
+def _integrity(session: Session, seq: int, head: str) -> dict[str, object]:
+    if (_verified.get("seq"), _verified.get("hash")) != (seq, head):
         report = verify(session)
-        _verified.update(seq=report.head_seq, ok=report.ok, at=datetime.now(UTC))
+        _verified.update(seq=report.head_seq, hash=report.head_hash, ok=report.ok, at=datetime.now(UTC))
     return dict(_verified)
 
 
@@ -117,7 +117,7 @@ async def public_page(request: Request, branch: Branch, month: MonthQuery = None
 
 def _answer(request: Request, db: Session, branch: str, wanted: Month, lang: str, fmt: str) -> Response:
     account = public_month(db, branch, wanted)
-    integrity = _integrity(db, account.chain_seq)
+    integrity = _integrity(db, account.chain_seq, account.chain_hash)
     if fmt == "csv":
         return Response(_csv(account, lang), media_type="text/csv; charset=utf-8", headers=_download(account, "csv"))
     html = page(

@@ -36,7 +36,9 @@ BLOCK = (250, 56)  # points: wide and tall enough for three lines
 
 
 @cache
-def _signer(key_file: str, password: str) -> signers.SimpleSigner:
+def _signer(key_file: str, password: str, certificate_sha256: str) -> signers.SimpleSigner:
+    """The file's signer, opened once per process; a file replaced in place (a rotation) is another
+    certificate, so it is opened again."""
     signer = signers.SimpleSigner.load_pkcs12(key_file, passphrase=password.encode())
     if signer is None:
         raise SigningUnavailable(key_file, "the file cannot be opened with the password given (or is not PKCS#12)")
@@ -96,7 +98,7 @@ def sign_statement(pdf: bytes, key: SigningKey, *, lang: str) -> bytes:
     if key.on_token:
         with token_signer(key.key_file, key.password) as signer:
             return _sign(pdf, key, signer, lang)
-    return _sign(pdf, key, _signer(key.key_file, key.password), lang)
+    return _sign(pdf, key, _signer(key.key_file, key.password, key.certificate_sha256), lang)
 
 
 def _sign(pdf: bytes, key: SigningKey, signer: signers.Signer, lang: str) -> bytes:
