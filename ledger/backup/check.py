@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,16 +74,22 @@ def prove(engine: Engine, manifest: Manifest, report: CopyReport) -> None:
         report.problems.append("the restored trial balance differs from the one the manifest records")
 
 
+@contextmanager
+def _opened(copy: Path, report: CopyReport) -> Iterator[tuple[Manifest, Path]]:
+    """The copy's bytes checked against the manifest beside it, then its database unpacked and checked."""
+    archive.check_against_beside(copy)
+    with tempfile.TemporaryDirectory(prefix="godmother-copy-") as folder:
+        report.manifest, database = archive.unpack(copy, Path(folder))
+        yield report.manifest, database
+
+
 def verify_copy(copy: Path, *, server_url: str | None = None) -> CopyReport:
     """Is ``copy`` whole? Restores it where nobody sees it (PostgreSQL copies need ``server_url``)."""
     report = CopyReport(copy)
     try:
-        archive.check_against_beside(copy)
-        with tempfile.TemporaryDirectory(prefix="godmother-verify-") as folder:
-            manifest, database = archive.unpack(copy, Path(folder))
-            report.manifest = manifest
+        with _opened(copy, report) as (manifest, database):
             if manifest.engine == "sqlite":
-                restored = Path(folder) / "restored.sqlite"
+                restored = database.with_name("restored.sqlite")
                 archive.gunzip_file(database, restored)
                 _prove_sqlite(restored, manifest, report)
             else:
@@ -117,10 +125,7 @@ def restore(copy: Path, *, to: str, replace: bool = False) -> CopyReport:
     target_engine = engine_name(to)
     report = CopyReport(copy)
     try:
-        archive.check_against_beside(copy)
-        with tempfile.TemporaryDirectory(prefix="godmother-restore-") as folder:
-            manifest, database = archive.unpack(copy, Path(folder))
-            report.manifest = manifest
+        with _opened(copy, report) as (manifest, database):
             if manifest.engine != target_engine:
                 raise BackupFailed(copy.name, f"it is a {manifest.engine} copy and cannot go into {target_engine}")
             if manifest.engine == "sqlite":
