@@ -17,7 +17,22 @@ from api import problems
 from api.deps import SignedInUsers
 from api.guard import Guard
 from api.isolation import Isolated
-from api.routes import audit, auth, bank, files, jobs, ledger, register, runs, statements, users
+from api.routes import (
+    audit,
+    auth,
+    bank,
+    branches,
+    children,
+    files,
+    jobs,
+    ledger,
+    payments,
+    pledges,
+    runs,
+    sponsors,
+    statements,
+    users,
+)
 from api.run_jobs import RunJobs
 from api.web import admin, check, pages, public, work
 from api.web.session import SignInRequired, error_page
@@ -62,7 +77,22 @@ def create_app(engine: Engine) -> FastAPI:
     app.add_middleware(Guard, signed_in=app.state.signed_in)
     problems.install(app, web_page=error_page)
     # One level of routers, the most used first: matching a path walks them in order.
-    for module in (ledger, register, runs, auth, users, files, statements, bank, jobs, audit):
+    for module in (
+        ledger,
+        branches,
+        sponsors,
+        children,
+        pledges,
+        payments,
+        runs,
+        auth,
+        users,
+        files,
+        statements,
+        bank,
+        jobs,
+        audit,
+    ):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
     app.include_router(work.router)

@@ -39,7 +39,7 @@ SCOPE_CACHE_SECONDS = 30.0
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 async def session(request: Request) -> AsyncIterator[Session]:
@@ -120,7 +120,7 @@ class SignedInUsers:
 
 
 def signed_in_users(request: Request) -> SignedInUsers:
-    return request.app.state.signed_in  # type: ignore[no-any-return]
+    return request.app.state.signed_in
 
 
 async def current_user(request: Request, raw: Annotated[str | None, Depends(oauth2)]) -> Actor:

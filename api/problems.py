@@ -111,7 +111,7 @@ def problem(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     retry_after: int | None = None,
-) -> JSONResponse:
+) -> Response:
     lang = language(request.headers.get("accept-language"))
     default_status, title_vi, title_en = TITLES[slug]
     body = Problem(
@@ -124,7 +124,7 @@ def problem(
         retry_after=retry_after,
     )
     if _web_page is not None and not request.url.path.startswith("/api/"):
-        return _web_page(request, body.status, body.title, detail)  # type: ignore[return-value]
+        return _web_page(request, body.status, body.title, detail)
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=body.status,
@@ -173,7 +173,7 @@ def install(app: FastAPI, web_page: WebPage | None = None) -> None:
     _web_page = web_page
 
     @app.exception_handler(LedgerError)
-    async def ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
+    async def ledger_error(request: Request, exc: LedgerError) -> Response:
         slug = _slug_of(exc)
         headers: dict[str, str] = {}
         retry_after = None
@@ -186,19 +186,19 @@ def install(app: FastAPI, web_page: WebPage | None = None) -> None:
         return problem(request, slug, str(exc), headers=headers, retry_after=retry_after, errors=errors)
 
     @app.exception_handler(ValueError)
-    async def bad_value(request: Request, exc: ValueError) -> JSONResponse:
+    async def bad_value(request: Request, exc: ValueError) -> Response:
         # The domain's parsers (months, dates, amounts) refuse bad text with ValueError.
         return problem(request, "invalid", str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         lang = language(request.headers.get("accept-language"))
         errors = _field_errors(exc, lang)
         summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         return problem(request, "invalid", summary, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         lang = language(request.headers.get("accept-language"))
         slug = {404: "not-found", 405: "method-not-allowed", 401: "not-signed-in", 413: "too-large"}.get(
             exc.status_code, "http"
@@ -207,13 +207,13 @@ def install(app: FastAPI, web_page: WebPage | None = None) -> None:
         return problem(request, slug, detail, status=exc.status_code, headers=dict(exc.headers or {}))
 
     @app.exception_handler(OperationalError)
-    async def database_down(request: Request, exc: OperationalError) -> JSONResponse:
+    async def database_down(request: Request, exc: OperationalError) -> Response:
         log.warning("database unavailable: %s", exc.orig)
         lang = language(request.headers.get("accept-language"))
         return problem(request, "unavailable", UNAVAILABLE_DETAIL[lang], headers={"Retry-After": "5"})
 
     @app.exception_handler(DBAPIError)
-    async def database_refused(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def database_refused(request: Request, exc: DBAPIError) -> Response:
         if isinstance(exc, DataError):  # a value the database cannot hold, e.g. an id beyond its range
             return problem(request, "invalid", f"a value is out of range: {str(exc.orig).splitlines()[0]}")
         if isinstance(exc, IntegrityError):
@@ -223,7 +223,7 @@ def install(app: FastAPI, web_page: WebPage | None = None) -> None:
         return problem(request, "unavailable", UNAVAILABLE_DETAIL[lang], headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         lang = language(request.headers.get("accept-language"))
         return problem(request, "internal", INTERNAL_DETAIL[lang])

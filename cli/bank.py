@@ -115,7 +115,7 @@ def split_command(
             reconcile.match(
                 session, account=account, lines=[(line, amount)], entries=[(txn, amount)], reason=reason,
                 actor=actor,
-            ).id  # type: ignore[misc]
+            ).id
             for txn, amount in parts
         ]  # fmt: skip
 

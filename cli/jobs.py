@@ -30,7 +30,7 @@ def list_jobs() -> None:
     now = datetime.now(UTC)
     with Session(reading(engine())) as session:
         specs = job_specs(session)
-        last = {spec.id: (history(session, job=spec.id, limit=1) or [None])[0] for spec in specs}
+        last = {spec.id: next(iter(history(session, job=spec.id, limit=1)), None) for spec in specs}
     if not specs:
         typer.echo("no scheduled jobs: switch them on with godmother branch set BRANCH monthly-run on")
     for spec in specs:

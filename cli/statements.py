@@ -36,7 +36,7 @@ OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="the P
 def _period(month: str | None, year: int | None) -> Period:
     if (month is None) == (year is None):
         raise fail("say which period: --month YYYY-MM or --year YYYY", 2)
-    return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
+    return Period.month(Month.parse(month)) if month is not None else Period.year(year or 0)
 
 
 def _lang(lang: str | None, default: str = "vi") -> str:
@@ -101,7 +101,7 @@ def sponsors(
         branch_ids = [b.id for b in branch_and_descendants(session, branch)] if branch else None
         if actor.branch_ids is not None:  # --as someone: only the sponsors of their branches
             branch_ids = [b for b in (branch_ids or actor.branch_ids) if actor.sees_branch(b)]
-        documents = sponsor_statements(session, period=period, issued_on=today_in_vietnam(), branch_ids=branch_ids)  # type: ignore[arg-type]
+        documents = sponsor_statements(session, period=period, issued_on=today_in_vietnam(), branch_ids=branch_ids)
         keys = SigningKeys(session)
         jobs = [
             Job(

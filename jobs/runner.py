@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from jobs.mail import Mailer
 from jobs.tasks import TASKS
@@ -102,9 +102,11 @@ def run_now(engine: Engine, job: str, *, period: str | None = None, mailer: Mail
         spec = spec_of(session, job)
         due = spec.when.previous_due(now) or now
         period = period or period_of(spec.kind, due)
-        existing = session.scalar(select(JobExecution).where(JobExecution.job == job, JobExecution.period == period))
+        existing = session.scalar(
+            select(JobExecution).where(col(JobExecution.job) == job, col(JobExecution.period) == period)
+        )
     if existing is not None and existing.status == "failed":
-        claim = executions.reopen(engine, existing.id)  # type: ignore[arg-type]
+        claim = executions.reopen(engine, existing.id)
         if claim is not None:
             return _execute(engine, spec, claim, mailer)
     return run_job(engine, spec, period, scheduled_for=now, trigger="run-now", mailer=mailer)

@@ -7,6 +7,7 @@ retry after a failure halfway finishes the work instead of doubling it.
 
 from __future__ import annotations
 
+import functools
 import io
 import tempfile
 from datetime import UTC, date, datetime
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
 from jobs.mail import Attachment, Mailer
 from ledger.access.actor import Actor
@@ -64,13 +65,13 @@ def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: M
     month = Month.parse(period)
     with Session(reading(engine)) as session:
         branch = get_branch(session, spec.branch)
-        mine = select(Sponsor.code).where(Sponsor.branch_id == branch.id)
+        mine = select(Sponsor.code).where(col(Sponsor.branch_id) == branch.id)
         done = set(
             session.scalars(
                 select(StoredStatement.subject).where(
-                    StoredStatement.kind == "sponsor",
-                    StoredStatement.period == period,
-                    StoredStatement.subject.in_(mine),  # type: ignore[attr-defined]
+                    col(StoredStatement.kind) == "sponsor",
+                    col(StoredStatement.period) == period,
+                    col(StoredStatement.subject).in_(mine),
                 )
             )
         )
@@ -78,12 +79,14 @@ def sponsor_statements_job(engine: Engine, spec: JobSpec, period: str, mailer: M
             session,
             period=Period.month(month),
             issued_on=today_in_vietnam(),
-            branch_ids=[branch.id],  # type: ignore[list-item]
+            branch_ids=[branch.id],
         )
         documents = [d for d in issued if d["request"]["subject"] not in done]
         keys = SigningKeys(session)
         signing = {d["request"]["subject"]: keys(d["branch"]["code"]) for d in documents}
-        emails = dict(session.execute(select(Sponsor.code, Sponsor.email).where(Sponsor.branch_id == branch.id)).all())
+        emails = dict(
+            session.execute(select(Sponsor.code, Sponsor.email).where(col(Sponsor.branch_id) == branch.id)).all()
+        )
     with tempfile.TemporaryDirectory() as folder:
         jobs = [
             Job(
@@ -128,10 +131,10 @@ def _email_statements(engine: Engine, period: str, emails: dict[str, str], maile
         waiting = list(
             session.scalars(
                 select(StoredStatement).where(
-                    StoredStatement.kind == "sponsor",
-                    StoredStatement.period == period,
-                    StoredStatement.emailed_at.is_(None),  # type: ignore[union-attr]
-                    StoredStatement.subject.in_([code for code, email in emails.items() if email]),  # type: ignore[attr-defined]
+                    col(StoredStatement.kind) == "sponsor",
+                    col(StoredStatement.period) == period,
+                    col(StoredStatement.emailed_at).is_(None),
+                    col(StoredStatement.subject).in_([code for code, email in emails.items() if email]),
                 )
             )
         )
@@ -152,13 +155,14 @@ def _email_statements(engine: Engine, period: str, emails: dict[str, str], maile
             (Attachment(stored.filename, stored.pdf, "application", "pdf"),),
         )
         stamp = datetime.now(UTC)
+        emailed = (
+            update(StoredStatement)
+            .where(col(StoredStatement.id) == stored.id)
+            .values(emailed_to=emails[stored.subject], emailed_at=stamp)
+        )
         run_in_transaction(
             engine,
-            lambda s, i=stored.id, to=emails[stored.subject], stamp=stamp: s.execute(
-                StoredStatement.__table__.update()  # type: ignore[attr-defined]
-                .where(StoredStatement.__table__.c.id == i)  # type: ignore[attr-defined]
-                .values(emailed_to=to, emailed_at=stamp)
-            ),
+            functools.partial(Session.execute, statement=emailed),
         )
         sent += 1
     return sent
@@ -170,13 +174,15 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
     with Session(reading(engine)) as session:
         branch = get_branch(session, spec.branch)
         owing: list[tuple[Sponsor, int]] = []
-        for sponsor in session.scalars(select(Sponsor).where(Sponsor.branch_id == branch.id).order_by(Sponsor.code)):
-            pledges = list(session.scalars(select(Pledge).where(Pledge.sponsor_id == sponsor.id)))
+        for sponsor in session.scalars(
+            select(Sponsor).where(col(Sponsor.branch_id) == branch.id).order_by(col(Sponsor.code))
+        ):
+            pledges = list(session.scalars(select(Pledge).where(col(Pledge.sponsor_id) == sponsor.id)))
             owed = sum(share.amount for share in outstanding(session, pledges, through=month))
             if owed > 0:
                 owing.append((sponsor, owed))
         branches, accounts = paying_in_accounts(session)
-        already = set(session.scalars(select(ArrearsReminder.sponsor_id).where(ArrearsReminder.week == period)))
+        already = set(session.scalars(select(ArrearsReminder.sponsor_id).where(col(ArrearsReminder.week) == period)))
     sent = skipped = 0
     for sponsor, owed in owing:
         if sponsor.id in already:
@@ -208,14 +214,15 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
             sent += 1
         else:
             skipped += 1
-        run_in_transaction(
-            engine,
-            lambda s, sp=sponsor, o=owed, r=reference, t=to: s.add(
-                ArrearsReminder(
-                    sponsor_id=sp.id, week=period, amount=o, reference=r, emailed_to=t, sent_at=datetime.now(UTC)
-                )  # type: ignore[arg-type]
-            ),
+        reminder = ArrearsReminder(
+            sponsor_id=sponsor.id,
+            week=period,
+            amount=owed,
+            reference=reference,
+            emailed_to=to,
+            sent_at=datetime.now(UTC),
         )
+        run_in_transaction(engine, functools.partial(Session.add, instance=reminder))
     reminded = len(already & {sponsor.id for sponsor, _ in owing})
     return {"in_arrears": len(owing), "emailed": sent, "no_email": skipped, "already_reminded": reminded}
 

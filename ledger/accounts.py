@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.errors import AccountNotFound, BranchNotFound, InvalidEntry, LedgerError
 from ledger.models import TYPE_OF_ROOT, Account, AccountType, Branch, BranchLevel
@@ -43,7 +42,7 @@ def create_branch(
         raise InvalidEntry(f"branch code {code!r} must be letters, digits, '.', '_' or '-' (at most 64)")
     level = BranchLevel(level)
     parent_branch = get_branch(session, parent) if parent else None
-    if session.scalar(select(Branch.id).where(Branch.code == code)) is not None:
+    if session.scalar(select(Branch.id).where(col(Branch.code) == code)) is not None:
         raise InvalidEntry(f"branch {code!r} already exists")
     branch = Branch(
         code=code,
@@ -68,7 +67,7 @@ def reparent_branch(session: Session, *, code: str, parent: str | None, valid_fr
     if new_parent is not None and any(b.id == new_parent.id for b in branch_and_descendants(session, code)):
         raise InvalidEntry(f"branch {parent!r} is below {code!r}: it cannot become its parent")
     history = session.scalars(
-        select(BranchParent).where(BranchParent.branch_id == branch.id, BranchParent.valid_from >= valid_from)
+        select(BranchParent).where(col(BranchParent.branch_id) == branch.id, col(BranchParent.valid_from) >= valid_from)
     ).first()
     if history is not None:
         raise InvalidEntry(f"branch {code!r} already has a parent recorded from {history.valid_from.isoformat()}")
@@ -82,7 +81,7 @@ def reparent_branch(session: Session, *, code: str, parent: str | None, valid_fr
 
 
 def get_branch(session: Session, code: str) -> Branch:
-    branch = session.scalar(select(Branch).where(Branch.code == code))
+    branch = session.scalar(select(Branch).where(col(Branch.code) == code))
     if branch is None:
         raise BranchNotFound(code)
     return branch
@@ -97,7 +96,7 @@ def branch_and_descendants(session: Session, code: str, *, as_of: date | None = 
     else:
         parents = {}
         for link in session.scalars(
-            select(BranchParent).where(BranchParent.valid_from <= as_of).order_by(BranchParent.valid_from)
+            select(BranchParent).where(col(BranchParent.valid_from) <= as_of).order_by(col(BranchParent.valid_from))
         ):
             parents[link.branch_id] = link.parent_id  # the latest link on or before as_of wins
     children: dict[int | None, list[Branch]] = {}
@@ -133,10 +132,10 @@ def open_account(
         )
     type_ = TYPE_OF_ROOT[code.split(":", 1)[0]]
     owner = get_branch(session, branch)
-    if session.scalar(select(Account.id).where(Account.branch_id == owner.id, Account.code == code)):
+    if session.scalar(select(Account.id).where(col(Account.branch_id) == owner.id, col(Account.code) == code)):
         raise InvalidEntry(f"account {code!r} already exists in branch {branch!r}")
     account = Account(
-        branch_id=owner.id,  # type: ignore[arg-type]
+        branch_id=owner.id,
         code=code,
         name=name,
         type=type_.value,
@@ -149,9 +148,11 @@ def open_account(
 
 
 def get_account(session: Session, key: AccountKey) -> Account:
-    account = session.scalar(select(Account).join(Branch).where(Branch.code == key.branch, Account.code == key.code))
+    account = session.scalar(
+        select(Account).join(Branch).where(col(Branch.code) == key.branch, col(Account.code) == key.code)
+    )
     if account is None:
-        if session.scalar(select(Branch.id).where(Branch.code == key.branch)) is None:
+        if session.scalar(select(Branch.id).where(col(Branch.code) == key.branch)) is None:
             raise BranchNotFound(key.branch)
         raise AccountNotFound(key.branch, key.code)
     return account

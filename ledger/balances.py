@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Engine, bindparam, cast, func, select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Engine, bindparam, cast, func
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_account, get_branch
@@ -26,21 +27,25 @@ def balance(session: Session, key: AccountKey, *, as_of: date | None = None) -> 
     account = get_account(session, key)
     if as_of is None:
         return account.balance
-    return session.execute(
-        select(total(Posting.amount)).where(Posting.account_id == account.id, Posting.effective_date <= as_of)
-    ).scalar_one()
+    return int(
+        session.execute(
+            select(total(Posting.amount)).where(
+                col(Posting.account_id) == account.id, col(Posting.effective_date) <= as_of
+            )
+        ).scalar_one()
+    )
 
 
 def balances_as_of(session: Session, accounts: Any, day: date, *, before: bool = False) -> dict[int, int]:
     """Each account's balance (debit positive) at the end of ``day`` (or just before it, with
     ``before``), for the account ids ``accounts`` selects; accounts without postings are left out."""
-    dated = Posting.effective_date < day if before else Posting.effective_date <= day
+    dated = col(Posting.effective_date) < day if before else col(Posting.effective_date) <= day
     return {
         account_id: int(amount)
         for account_id, amount in session.execute(
             select(Posting.account_id, total(Posting.amount))
-            .where(Posting.account_id.in_(accounts), dated)  # type: ignore[attr-defined]
-            .group_by(Posting.account_id)
+            .where(col(Posting.account_id).in_(accounts), dated)
+            .group_by(col(Posting.account_id))
         )
     }
 
@@ -63,26 +68,28 @@ def account_history(
     opening = 0
     if start is not None:
         opening = session.execute(
-            select(total(Posting.amount)).where(Posting.account_id == account.id, Posting.effective_date < start)
+            select(total(Posting.amount)).where(
+                col(Posting.account_id) == account.id, col(Posting.effective_date) < start
+            )
         ).scalar_one()
-    order = (Posting.effective_date, Posting.transaction_id, Posting.line)
+    order = (col(Posting.effective_date), col(Posting.transaction_id), col(Posting.line))
     query = (
-        select(
-            Posting.effective_date,
-            Posting.transaction_id,
-            Posting.line,
-            LedgerTransaction.description,
-            Posting.amount,
+        sa.select(
+            col(Posting.effective_date),
+            col(Posting.transaction_id),
+            col(Posting.line),
+            col(LedgerTransaction.description),
+            col(Posting.amount),
             cast(func.sum(Posting.amount).over(order_by=order), BigInteger),
         )
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(Posting.account_id == account.id)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+        .where(col(Posting.account_id) == account.id)
         .order_by(*order)
     )
     if start is not None:
-        query = query.where(Posting.effective_date >= start)
+        query = query.where(col(Posting.effective_date) >= start)
     if end is not None:
-        query = query.where(Posting.effective_date <= end)
+        query = query.where(col(Posting.effective_date) <= end)
     lines = [
         HistoryLine(day, txn, line, description, amount, opening + running)
         for day, txn, line, description, amount, running in session.execute(query)
@@ -124,25 +131,29 @@ def trial_balance(
     session: Session, *, branch: str | None = None, as_of: date | None = None, include_descendants: bool = False
 ) -> TrialBalance:
     """Every account's balance, in the debit or credit column, for a branch (and those below it) or all."""
-    query = select(Branch.code, Account.code, Account.type, Account.balance, Account.id).join(
-        Branch, Branch.id == Account.branch_id
-    )
+    query = sa.select(
+        col(Branch.code), col(Account.code), col(Account.type), col(Account.balance), col(Account.id)
+    ).join(Branch, col(Branch.id) == Account.branch_id)
     if branch is not None:
         branches = (
             branch_and_descendants(session, branch, as_of=as_of)
             if include_descendants
             else [get_branch(session, branch)]
         )
-        query = query.where(Account.branch_id.in_([b.id for b in branches]))
-    rows = session.execute(query.order_by(Branch.code, Account.code)).all()
+        query = query.where(col(Account.branch_id).in_([b.id for b in branches]))
+    rows: list[tuple[str, str, str, int, int]] = [
+        tuple(row) for row in session.execute(query.order_by(col(Branch.code), col(Account.code)))
+    ]
     if as_of is not None:
-        sums = dict(
-            session.execute(
-                select(Posting.account_id, total(Posting.amount))
-                .where(Posting.effective_date <= as_of, Posting.account_id.in_(query.with_only_columns(Account.id)))
-                .group_by(Posting.account_id)
-            ).all()
+        summed = session.execute(
+            select(Posting.account_id, total(Posting.amount))
+            .where(
+                col(Posting.effective_date) <= as_of,
+                col(Posting.account_id).in_(query.with_only_columns(col(Account.id))),
+            )
+            .group_by(col(Posting.account_id))
         )
+        sums: dict[int, int] = {account_id: amount for account_id, amount in summed}
         rows = [(b, a, t, sums.get(account_id, 0), account_id) for b, a, t, _, account_id in rows]
     return TrialBalance(as_of, [TrialBalanceLine(b, a, AccountType(t), amount) for b, a, t, amount, _ in rows])
 
@@ -160,12 +171,12 @@ class FoundAccount(NamedTuple):
 
 # Reading a balance is the API's most frequent request: its lookup runs on the driver directly.
 _WITH_CODE = (
-    select(Branch.id, Branch.code, Account.id, Account.type, Account.balance)
-    .join(Branch, Branch.id == Account.branch_id)
-    .where(Account.code == bindparam("code"))
+    sa.select(col(Branch.id), col(Branch.code), col(Account.id), col(Account.type), col(Account.balance))
+    .join(Branch, col(Branch.id) == Account.branch_id)
+    .where(col(Account.code) == bindparam("code"))
 )
 _ACCOUNTS_WITH_CODE = DirectQuery(_WITH_CODE)
-_ACCOUNT_OF_BRANCH = DirectQuery(_WITH_CODE.where(Branch.code == bindparam("branch")))
+_ACCOUNT_OF_BRANCH = DirectQuery(_WITH_CODE.where(col(Branch.code) == bindparam("branch")))
 
 
 def account_in_sight(engine: Engine, scope: Actor, code: str, branch_code: str | None) -> FoundAccount:

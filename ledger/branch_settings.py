@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
@@ -98,7 +97,7 @@ def set_branch_setting(
         raise BranchNotFound(branch)
     actor.require_admin()  # the settings are controls on the treasurers themselves (four eyes, …)
     row = BranchSetting(
-        branch_id=owner.id,  # type: ignore[arg-type]
+        branch_id=owner.id,
         name=name,
         value=value,
         set_at=now or datetime.now(UTC),
@@ -121,11 +120,11 @@ def setting_in_force(session: Session, branch_id: int, setting: Setting) -> str:
         seen.add(current)
         value = session.scalar(
             select(BranchSetting.value)
-            .where(BranchSetting.branch_id == current, BranchSetting.name == setting.name)
-            .order_by(BranchSetting.id.desc())  # type: ignore[union-attr]
+            .where(col(BranchSetting.branch_id) == current, col(BranchSetting.name) == setting.name)
+            .order_by(col(BranchSetting.id).desc())
             .limit(1)
         )
         if value is not None:
             return value
-        current = session.scalar(select(Branch.parent_id).where(Branch.id == current))
+        current = session.scalar(select(Branch.parent_id).where(col(Branch.id) == current))
     return setting.default

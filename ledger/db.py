@@ -85,7 +85,7 @@ class DirectQuery:
     for columns the driver returns as they are.
     """
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
@@ -131,6 +131,8 @@ class DirectQuery:
             proxied = engine.raw_connection()
             proxied.detach()  # ours for good: the pool neither pings, resets nor reuses it
             connection = proxied.dbapi_connection
+            if connection is None:
+                raise RuntimeError("the pool handed out a closed connection")
             if not is_sqlite(engine):
                 connection.autocommit = True
             own[threading.get_ident()] = connection

@@ -17,23 +17,25 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
 from ledger.access.models import User
 from ledger.access.users import add_user, set_password
 from ledger.accounts import AccountKey
+from ledger.closing import close_month
 from ledger.db import run_in_transaction
 from ledger.demo_register import PROVINCE, Register, generate
 from ledger.disbursement.handover import record_handovers
 from ledger.disbursement.run import run_month
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
-from ledger.periods import close_month
 from ledger.posting import Entry, Leg, post
 from ledger.references import as_banks_write, payment_reference
 from ledger.register.importing import import_file
@@ -67,7 +69,7 @@ def load_demo(
 ) -> Demo | None:
     """Load the demo (None if it is there already); the bank statement is written to ``folder``."""
     with Session(engine) as session:
-        if session.scalar(select(Branch.id).where(Branch.code == PROVINCE)) is not None:
+        if session.scalar(select(Branch.id).where(col(Branch.code) == PROVINCE)) is not None:
             return None
     today = today or today_in_vietnam()
     current = Month.of(today)
@@ -80,35 +82,31 @@ def load_demo(
     _import(engine, register, today)
     _pledge_changes(engine, register)
     banks = _opening_balances(engine, register, first)
-    communes = _communes(register)
+    commune_of = _communes(register)
     rng = random.Random(7)
     habits = {s["code"]: rng.choices(("on-time", "late", "stopped"), (85, 10, 5))[0] for s in register.sponsors}
     for index, month in enumerate(past):
         say(f"{month}: payments, run, handovers")
-        _payments(engine, register, month, habits, banks, communes, until=month.first_day.replace(day=4))
+        _payments(engine, register, month, habits, banks, commune_of, until=month.first_day.replace(day=4))
         if index % 3 == 0:
-            _budget(engine, register, month, banks, communes, short=index % 6 == 3)
+            _budget(engine, register, month, banks, commune_of, short=index % 6 == 3)
         run_month(engine, month, actor=DEMO, on=month.first_day.replace(day=5))
         for branch in banks:
-            run_in_transaction(
-                engine,
-                lambda s, b=branch, m=month: record_handovers(
-                    s,
-                    month=m,
-                    on=m.first_day.replace(day=10),
-                    actor=DEMO,
-                    branch=b,
-                    method="bank",
-                    bank_account=banks[b],
-                ),
+            handovers = partial(
+                record_handovers,
+                month=month,
+                on=month.first_day.replace(day=10),
+                actor=DEMO,
+                branch=branch,
+                method="bank",
+                bank_account=banks[branch],
             )
+            run_in_transaction(engine, handovers)
             _fee(engine, branch, banks[branch], month)
         if index >= 2:
             for branch in [b["code"] for b in register.branches]:
-                run_in_transaction(
-                    engine, lambda s, b=branch, m=past[index - 2]: close_month(s, branch=b, month=m, actor=DEMO)
-                )
-    _payments(engine, register, current, habits, banks, communes, until=min(today, current.first_day.replace(day=4)))
+                run_in_transaction(engine, partial(close_month, branch=branch, month=past[index - 2], actor=DEMO))
+    _payments(engine, register, current, habits, banks, commune_of, until=min(today, current.first_day.replace(day=4)))
     statement = None
     if folder is not None:
         branch = next(iter(banks))
@@ -119,13 +117,13 @@ def load_demo(
 def _import(engine: Engine, register: Register, today: date) -> None:
     with TemporaryDirectory() as folder:
         for kind, path in register.write(Path(folder)).items():
-            run_in_transaction(engine, lambda s, k=kind, p=path: import_file(s, k, p, actor=DEMO, today=today))
+            run_in_transaction(engine, partial(import_file, kind=kind, path=path, actor=DEMO, today=today))
 
 
 def _pledge_changes(engine: Engine, register: Register) -> None:
     """A few of the changes life brings, a quarter after each pledge starts: a pause, a raise, an early end."""
     starts = {p["code"]: Month.parse(p["start_month"]) for p in register.pledges}
-    changes = [
+    changes: list[tuple[str, str, int, dict[str, Any]]] = [
         ("P-000002", "pause", 3, {"until_month": 1, "reason": "nhà tài trợ tạm khó khăn"}),
         ("P-000005", "amount", 4, {"amount": 700_000, "reason": "nhà tài trợ tăng mức đỡ đầu"}),
         ("P-000009", "end", 5, {"reason": "nhà tài trợ chuyển công tác"}),
@@ -137,10 +135,7 @@ def _pledge_changes(engine: Engine, register: Register) -> None:
         if "until_month" in details:
             details = {**details, "until_month": _later(start, details["until_month"])}
         run_in_transaction(
-            engine,
-            lambda s, p=pledge, k=kind, m=start, d=details: change_pledge(
-                s, pledge=p, kind=k, from_month=m, actor=DEMO, **d
-            ),
+            engine, partial(change_pledge, pledge=pledge, kind=kind, from_month=start, actor=DEMO, **details)
         )
 
 
@@ -154,23 +149,18 @@ def _opening_balances(engine: Engine, register: Register, first: Month) -> dict[
     """Each commune's bank account starts with money of its own (to pay its bank's fees)."""
     banks = {row["branch"]: row["code"] for row in register.bank_accounts}
     for branch, bank in banks.items():
-        run_in_transaction(
-            engine,
-            lambda s, b=branch, k=bank: post(
-                s,
-                Entry(
-                    effective_date=first.first_day,
-                    description="Số dư đầu kỳ chuyển sang / opening balance brought forward",
-                    legs=(
-                        Leg(AccountKey(b, f"assets:bank:{k}"), OPENING),
-                        Leg(AccountKey(b, "equity:opening-balances"), -OPENING),
-                    ),
-                    posted_by=BY,
-                    kind="opening",
-                    idempotency_key=f"demo-opening-{b}",
-                ),
+        opening = Entry(
+            effective_date=first.first_day,
+            description="Số dư đầu kỳ chuyển sang / opening balance brought forward",
+            legs=(
+                Leg(AccountKey(branch, f"assets:bank:{bank}"), OPENING),
+                Leg(AccountKey(branch, "equity:opening-balances"), -OPENING),
             ),
+            posted_by=BY,
+            kind="opening",
+            idempotency_key=f"demo-opening-{branch}",
         )
+        run_in_transaction(engine, partial(post, entry=opening))
     return banks
 
 
@@ -277,17 +267,22 @@ def write_statement(engine: Engine, branch: str, bank: str, month: Month, folder
     path = folder / f"sao-ke-{bank}-{month}.csv"
     with Session(engine) as session:
         account = session.scalar(
-            select(Account).join(Branch).where(Branch.code == branch, Account.code == f"assets:bank:{bank}")
+            select(Account).join(Branch).where(col(Branch.code) == branch, col(Account.code) == f"assets:bank:{bank}")
         )
         assert account is not None
         rows = session.execute(
-            select(Posting.effective_date, Posting.amount, LedgerTransaction.id, LedgerTransaction.description)
-            .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-            .where(
-                Posting.account_id == account.id,
-                Posting.effective_date <= month.last_day,
+            select(
+                col(Posting.effective_date),
+                col(Posting.amount),
+                col(LedgerTransaction.id),
+                col(LedgerTransaction.description),
             )
-            .order_by(Posting.effective_date, LedgerTransaction.id)
+            .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+            .where(
+                col(Posting.account_id) == account.id,
+                col(Posting.effective_date) <= month.last_day,
+            )
+            .order_by(col(Posting.effective_date), col(LedgerTransaction.id))
         ).all()
     opening = sum(amount for day, amount, _, _ in rows if day < month.first_day)
     balance = opening
@@ -341,13 +336,15 @@ def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
     """
 
     def work(session: Session) -> list[tuple[str, str, str]]:
-        an_lao = session.scalar(select(Branch.id).where(Branch.code == "hp-an-lao"))
-        sponsor = session.scalar(select(Sponsor.code).where(Sponsor.branch_id == an_lao).order_by(Sponsor.code))
+        an_lao = session.scalar(select(Branch.id).where(col(Branch.code) == "hp-an-lao"))
+        sponsor = session.scalar(
+            select(Sponsor.code).where(col(Sponsor.branch_id) == an_lao).order_by(col(Sponsor.code))
+        )
         wanted = [*DEMO_USERS, ("nha-tai-tro", "sponsor", None, sponsor)]
         logins = []
         for name, role, branch, sponsor_code in wanted:
             password = secrets.token_urlsafe(9)
-            if session.scalar(select(User.id).where(User.name == name)) is None:
+            if session.scalar(select(User.id).where(col(User.name) == name)) is None:
                 add_user(
                     session, name=name, role=role, password=password, branch=branch, sponsor=sponsor_code, actor=DEMO
                 )

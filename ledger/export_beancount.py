@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import TextIO
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.models import ROOT_OF_TYPE, Account, AccountType, Branch, LedgerTransaction, Posting
 
@@ -39,11 +39,15 @@ def export_beancount(session: Session, out: TextIO) -> int:
     names: dict[int, str] = {}
     out.write('option "operating_currency" "VND"\n\n')
     first_use = dict(
-        session.execute(select(Posting.account_id, func.min(Posting.effective_date)).group_by(Posting.account_id)).all()
+        session.execute(
+            select(Posting.account_id, func.min(Posting.effective_date)).group_by(col(Posting.account_id))
+        ).all()
     )
     last_day = session.execute(select(func.max(LedgerTransaction.effective_date))).scalar_one() or date.today()
     accounts = session.execute(
-        select(Account, Branch.code).join(Branch, Branch.id == Account.branch_id).order_by(Branch.code, Account.code)
+        select(Account, Branch.code)
+        .join(Branch, col(Branch.id) == Account.branch_id)
+        .order_by(col(Branch.code), col(Account.code))
     ).all()
     for account, branch in accounts:
         names[account.id] = name = beancount_account(branch, account.code, AccountType(account.type))
@@ -67,7 +71,7 @@ def export_beancount(session: Session, out: TextIO) -> int:
 
 
 def _transactions_by_date(session: Session) -> Iterator[tuple[LedgerTransaction, list[tuple[int, int]]]]:
-    query = select(LedgerTransaction).order_by(LedgerTransaction.effective_date, LedgerTransaction.seq)
+    query = select(LedgerTransaction).order_by(col(LedgerTransaction.effective_date), col(LedgerTransaction.seq))
     batch: list[LedgerTransaction] = []
     for txn in session.scalars(query.execution_options(yield_per=2000)):
         batch.append(txn)
@@ -85,8 +89,8 @@ def _with_postings(
     postings: dict[int, list[tuple[int, int]]] = {txn.id: [] for txn in batch}
     for txn_id, account_id, amount in session.execute(
         select(Posting.transaction_id, Posting.account_id, Posting.amount)
-        .where(Posting.transaction_id.in_(list(postings)))
-        .order_by(Posting.transaction_id, Posting.line)
+        .where(col(Posting.transaction_id).in_(list(postings)))
+        .order_by(col(Posting.transaction_id), col(Posting.line))
     ):
         postings[txn_id].append((account_id, amount))
     for txn in batch:

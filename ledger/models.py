@@ -9,7 +9,7 @@ UPDATE and DELETE on them (see the migrations), corrections are reversals.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,7 +17,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     SmallInteger,
@@ -27,16 +26,9 @@ from sqlalchemy import (
     cast,
     func,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from ledger.ground.columns import UTCDateTime
 
 
 def total(amount: Any) -> Any:
@@ -46,26 +38,6 @@ def total(amount: Any) -> Any:
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first transaction in the chain."""
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class BranchLevel(enum.StrEnum):
@@ -102,7 +74,7 @@ class Branch(SQLModel, table=True):
 
     __table_args__ = (CheckConstraint("level IN ('province', 'commune', 'group')", name="ck_branch_level"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
     name: str = Field(sa_type=String(200))
     level: str = Field(sa_type=String(16))
@@ -128,7 +100,7 @@ class Account(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     code: str = Field(sa_type=String(200))
     name: str = Field(default="", sa_type=String(200))
@@ -205,7 +177,7 @@ class PeriodEvent(SQLModel, table=True):
         Index("ix_period_event_branch", "branch_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     action: str = Field(sa_type=String(8))
     month: date = Field(description="first day of the month closed or reopened")

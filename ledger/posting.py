@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, select, text, tuple_
+import sqlalchemy as sa
+from sqlalchemy import bindparam, exists, func, insert, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger import chain
 from ledger.accounts import AccountKey
@@ -38,6 +39,7 @@ from ledger.errors import (
     PeriodClosed,
     TransactionNotFound,
 )
+from ledger.ground.columns import table_of
 from ledger.models import (
     Account,
     AccountType,
@@ -52,12 +54,12 @@ from ledger.months import Month, today_in_vietnam
 from ledger.periods import closed_through
 
 # Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
-POSTING = Posting.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-TRANSACTION = LedgerTransaction.__table__  # type: ignore[attr-defined]
-DISBURSEMENT = Disbursement.__table__  # type: ignore[attr-defined]
-CHAIN_HEAD = ChainHead.__table__  # type: ignore[attr-defined]
-PERIOD_EVENT = PeriodEvent.__table__  # type: ignore[attr-defined]
+POSTING = table_of(Posting)
+ACCOUNT = table_of(Account)
+TRANSACTION = table_of(LedgerTransaction)
+DISBURSEMENT = table_of(Disbursement)
+CHAIN_HEAD = table_of(ChainHead)
+PERIOD_EVENT = table_of(PeriodEvent)
 
 ID_BLOCK = 100  # the transaction id sequence's INCREMENT BY (migration 0001)
 PERIOD_CLOSED_SQLSTATE = "GM007"  # raised by the sealing trigger (see migration 0001)
@@ -166,21 +168,25 @@ def reverse(
     original = session.get(LedgerTransaction, transaction_id)
     if original is None:
         raise TransactionNotFound(transaction_id)
-    reversal_id = session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id))
+    reversal_id = session.scalar(
+        select(LedgerTransaction.id).where(col(LedgerTransaction.reverses_id) == transaction_id)
+    )
     if reversal_id is not None:
         if idempotency_key is not None:
             replay = session.scalar(
-                select(LedgerTransaction).where(LedgerTransaction.idempotency_key == idempotency_key)
+                select(LedgerTransaction).where(col(LedgerTransaction.idempotency_key) == idempotency_key)
             )
             if replay is not None and replay.id == reversal_id:
                 return Posted(replay.id, replay.seq, replay.hash, replay.effective_date, created=False)
         raise AlreadyReversed(transaction_id, reversal_id)
     rows = session.execute(
-        select(Branch.code, Account.code, Account.branch_id, Posting.amount, Posting.currency)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
-        .where(Posting.transaction_id == transaction_id)
-        .order_by(Posting.line)
+        sa.select(
+            col(Branch.code), col(Account.code), col(Account.branch_id), col(Posting.amount), col(Posting.currency)
+        )
+        .join(Account, col(Account.id) == Posting.account_id)
+        .join(Branch, col(Branch.id) == Account.branch_id)
+        .where(col(Posting.transaction_id) == transaction_id)
+        .order_by(col(Posting.line))
     ).all()
     if effective_date is None:
         effective_date = original.effective_date
@@ -269,7 +275,7 @@ def _find_replays(session: Session, entries: Sequence[Entry]) -> dict[int, Poste
         return {}
     replays: dict[int, Posted] = {}
     for chunk in _chunks(list(keyed), 500):
-        for txn in session.scalars(select(LedgerTransaction).where(LedgerTransaction.idempotency_key.in_(chunk))):
+        for txn in session.scalars(select(LedgerTransaction).where(col(LedgerTransaction.idempotency_key).in_(chunk))):
             assert txn.idempotency_key is not None
             index = keyed[txn.idempotency_key]
             if stored_entry(session, txn).fingerprint() != entries[index].fingerprint():
@@ -284,10 +290,10 @@ def stored_entry(session: Session, txn: LedgerTransaction) -> Entry:
         Leg(AccountKey(branch, code), amount, currency)
         for branch, code, amount, currency in session.execute(
             select(Branch.code, Account.code, Posting.amount, Posting.currency)
-            .join(Account, Account.id == Posting.account_id)
-            .join(Branch, Branch.id == Account.branch_id)
-            .where(Posting.transaction_id == txn.id)
-            .order_by(Posting.line)
+            .join(Account, col(Account.id) == Posting.account_id)
+            .join(Branch, col(Branch.id) == Account.branch_id)
+            .where(col(Posting.transaction_id) == txn.id)
+            .order_by(col(Posting.line))
         )
     )
     disbursement = session.get(Disbursement, txn.id)
@@ -330,7 +336,7 @@ class _LockedAccount:
 _ACCOUNT_COLUMNS = (
     ACCOUNT.c.id,
     ACCOUNT.c.branch_id,
-    Branch.code,
+    col(Branch.code),
     ACCOUNT.c.code,
     ACCOUNT.c.type,
     ACCOUNT.c.currency,
@@ -338,14 +344,14 @@ _ACCOUNT_COLUMNS = (
     ACCOUNT.c.is_open,
     ACCOUNT.c.balance,
 )
-_BY_KEY = tuple_(Branch.code, ACCOUNT.c.code).in_(bindparam("keys", expanding=True))
+_BY_KEY = tuple_(col(Branch.code), ACCOUNT.c.code).in_(bindparam("keys", expanding=True))
 _BY_ID = ACCOUNT.c.id.in_(bindparam("ids", expanding=True))
-_FROM = ACCOUNT.join(Branch.__table__, Branch.id == ACCOUNT.c.branch_id)  # type: ignore[attr-defined]
+_FROM = ACCOUNT.join(table_of(Branch), col(Branch.id) == ACCOUNT.c.branch_id)
 _LOCK_BY_KEY = (
-    select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+    sa.select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )
 _LOCK_BY_ID = (
-    select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+    sa.select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )
 # Neither engine uses an index for a large row-value IN: look accounts up by code (indexed), then
 # keep the (branch, code) pairs asked for.
@@ -355,7 +361,7 @@ _IDS_BY_CODE = select(ACCOUNT.c.id, Branch.code, ACCOUNT.c.code).select_from(_FR
 # day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
 # before the row locks were granted, and could miss a month closed in between.)
 _SQLITE_READ = (
-    select(
+    sa.select(
         *_ACCOUNT_COLUMNS,
         select(PERIOD_EVENT.c.closed_through)
         .where(PERIOD_EVENT.c.branch_id == ACCOUNT.c.branch_id)
@@ -371,7 +377,7 @@ _SQLITE_READ = (
 _SQLITE_HEAD = select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
 # Many accounts at once (a monthly run): the accounts alone, then each branch's last closed day
 # once per branch rather than once per account.
-_ACCOUNTS_BY_CODE = select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_CODE)
+_ACCOUNTS_BY_CODE = sa.select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_CODE)
 _CLOSED_THROUGH = select(PERIOD_EVENT.c.branch_id, PERIOD_EVENT.c.closed_through).where(
     PERIOD_EVENT.c.id.in_(
         select(func.max(PERIOD_EVENT.c.id))
@@ -422,7 +428,9 @@ def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list
                 raise InsufficientFunds(account.key.branch, account.key.code, sign * account.balance, sign * change)
             account.balance += change
 
-    postings, headers, disbursements = [], [], []
+    postings: list[dict[str, Any]] = []
+    headers: list[dict[str, Any]] = []
+    disbursements: list[dict[str, Any]] = []
     for txn_id, entry in zip(context.ids, entries, strict=True):
         for line, leg in enumerate(entry.legs, start=1):
             account = accounts[leg.account]
@@ -558,7 +566,7 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context
             if through is not None:
                 closed[branch_id] = _as_date(through)
     if head is None:
-        head = tuple(connection.execute(_SQLITE_HEAD).one())  # type: ignore[assignment]
+        head = tuple(connection.execute(_SQLITE_HEAD).one())
     assert head is not None
     return _Context(accounts, closed, list(range(head[0] + 1, head[0] + 1 + count)), head)
 
@@ -612,7 +620,7 @@ def _require_all(connection: Any, keys: set[AccountKey], found: dict[AccountKey,
     missing = keys - found.keys()
     if missing:
         key = min(missing)
-        if connection.execute(select(Branch.id).where(Branch.code == key.branch)).first() is None:
+        if connection.execute(select(Branch.id).where(col(Branch.code) == key.branch)).first() is None:
             raise BranchNotFound(key.branch)
         raise AccountNotFound(key.branch, key.code)
 
@@ -623,12 +631,14 @@ def _check_reversals(session: Session, entries: Sequence[Entry]) -> None:
         return
     if len(set(targets)) != len(targets):
         raise InvalidEntry("a batch reverses the same transaction twice")
-    existing = set(session.scalars(select(LedgerTransaction.id).where(LedgerTransaction.id.in_(targets))))
+    existing = set(session.scalars(select(LedgerTransaction.id).where(col(LedgerTransaction.id).in_(targets))))
     for target in targets:
         if target not in existing:
             raise TransactionNotFound(target)
     for target, reversal in session.execute(
-        select(LedgerTransaction.reverses_id, LedgerTransaction.id).where(LedgerTransaction.reverses_id.in_(targets))
+        select(LedgerTransaction.reverses_id, LedgerTransaction.id).where(
+            col(LedgerTransaction.reverses_id).in_(targets)
+        )
     ):
         raise AlreadyReversed(target, reversal)
 
@@ -648,8 +658,11 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
     for chunk in _chunks(sorted({k.child for k in keys}), 500):
         for row in session.execute(
             select(
-                Disbursement.child_code, Disbursement.program, Disbursement.month, Disbursement.transaction_id
-            ).where(Disbursement.child_code.in_(chunk))  # type: ignore[attr-defined]
+                col(Disbursement.child_code),
+                col(Disbursement.program),
+                col(Disbursement.month),
+                col(Disbursement.transaction_id),
+            ).where(col(Disbursement.child_code).in_(chunk))
         ):
             if (row[0], row[1], row[2]) in wanted:
                 raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
@@ -682,7 +695,8 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
             rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == PERIOD_CLOSED_SQLSTATE:
-            through, day, branch = exc.orig.diag.message_detail.split(" ", 2)  # type: ignore[union-attr]
+            failure: Any = exc.orig  # psycopg's error: the trigger's detail names the close
+            through, day, branch = str(failure.diag.message_detail).split(" ", 2)
             raise PeriodClosed(branch, date.fromisoformat(day), date.fromisoformat(through)) from None
         raise
     return [

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+import sqlalchemy as sa
+from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import SPONSOR, Actor
@@ -85,19 +86,19 @@ def public_month(session: Session, branch: str, month: Month) -> PublicMonth:
     ids = [b.id for b in branches]
     found = PublicMonth(branches[0].code, branches[0].name, month)
     original = aliased(LedgerTransaction)
-    category = case((LedgerTransaction.kind == "reversal", original.kind), else_=LedgerTransaction.kind)
+    category = case((col(LedgerTransaction.kind) == "reversal", original.kind), else_=LedgerTransaction.kind)
     origin = func.coalesce(LedgerTransaction.reverses_id, LedgerTransaction.id)
     rows = session.execute(
-        select(category, origin, Account.code, Account.type, total(Posting.amount))
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .outerjoin(original, original.id == LedgerTransaction.reverses_id)
-        .join(Account, Account.id == Posting.account_id)
+        sa.select(category, origin, col(Account.code), col(Account.type), total(Posting.amount))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+        .outerjoin(original, col(LedgerTransaction.reverses_id) == original.id)
+        .join(Account, col(Account.id) == Posting.account_id)
         .where(
-            Account.branch_id.in_(ids),  # type: ignore[attr-defined]
-            Posting.effective_date >= month.first_day,
-            Posting.effective_date <= month.last_day,
+            col(Account.branch_id).in_(ids),
+            col(Posting.effective_date) >= month.first_day,
+            col(Posting.effective_date) <= month.last_day,
         )
-        .group_by(category, origin, Account.code, Account.type)
+        .group_by(category, origin, col(Account.code), col(Account.type))
     ).all()
     money: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # category → origin → bank/cash
     disbursed: dict[int, int] = defaultdict(int)  # origin → paid to guardians' payable accounts
@@ -115,11 +116,11 @@ def public_month(session: Session, branch: str, month: Month) -> PublicMonth:
     found.held_in_funds = -int(
         session.scalar(
             select(total(Posting.amount))
-            .join(Account, Account.id == Posting.account_id)
+            .join(Account, col(Account.id) == Posting.account_id)
             .where(
-                Account.branch_id.in_(ids),  # type: ignore[attr-defined]
-                Account.code.startswith("liabilities:fund:"),  # type: ignore[attr-defined]
-                Posting.effective_date <= month.last_day,
+                col(Account.branch_id).in_(ids),
+                col(Account.code).startswith("liabilities:fund:"),
+                col(Posting.effective_date) <= month.last_day,
             )
         )
         or 0
@@ -135,8 +136,8 @@ def _sponsors(session: Session, found: PublicMonth, by_txn: dict[int, int]) -> N
         (txn, (name, anonymous))
         for txn, name, anonymous in session.execute(
             select(Payment.transaction_id, Sponsor.name, Sponsor.anonymous)
-            .join(Sponsor, Sponsor.id == Payment.sponsor_id)
-            .where(Payment.transaction_id.in_(list(by_txn)))  # type: ignore[union-attr]
+            .join(Sponsor, col(Sponsor.id) == Payment.sponsor_id)
+            .where(col(Payment.transaction_id).in_(list(by_txn)))
         )
     )
     named: dict[str, int] = defaultdict(int)
@@ -157,7 +158,7 @@ def _budgets(session: Session, found: PublicMonth, by_txn: dict[int, int]) -> No
         txn: (program, reference)
         for txn, program, reference in session.execute(
             select(BudgetReceipt.transaction_id, BudgetReceipt.program, BudgetReceipt.reference).where(
-                BudgetReceipt.transaction_id.in_(list(by_txn))  # type: ignore[attr-defined]
+                col(BudgetReceipt.transaction_id).in_(list(by_txn))
             )
         )
     }
@@ -172,7 +173,7 @@ def _paid_out(session: Session, found: PublicMonth, by_txn: dict[int, int]) -> N
         txn: (program, child)
         for txn, program, child in session.execute(
             select(Disbursement.transaction_id, Disbursement.program, Disbursement.child_code).where(
-                Disbursement.transaction_id.in_(list(by_txn))  # type: ignore[attr-defined]
+                col(Disbursement.transaction_id).in_(list(by_txn))
             )
         )
     }
@@ -197,12 +198,12 @@ def _paid_out(session: Session, found: PublicMonth, by_txn: dict[int, int]) -> N
 
 def _shortfalls(session: Session, found: PublicMonth, branch_ids: list[int]) -> None:
     count, amount = session.execute(
-        select(func.count(func.distinct(RunDecision.child_id)), total(RunDecision.shortfall))
-        .join(Child, Child.id == RunDecision.child_id)
+        select(func.count(func.distinct(col(RunDecision.child_id))), total(RunDecision.shortfall))
+        .join(Child, col(Child.id) == RunDecision.child_id)
         .where(
-            RunDecision.month == found.month.first_day,
-            RunDecision.shortfall > 0,
-            Child.branch_id.in_(branch_ids),  # type: ignore[attr-defined]
+            col(RunDecision.month) == found.month.first_day,
+            col(RunDecision.shortfall) > 0,
+            col(Child.branch_id).in_(branch_ids),
         )
     ).one()
     if 0 < count < MIN_GROUP:
@@ -216,7 +217,7 @@ def branch_path(session: Session, branch_id: int) -> list[str]:
     codes, current, seen = [], branch_id, set()
     while current is not None and current not in seen:
         seen.add(current)
-        row = session.execute(select(Branch.code, Branch.parent_id).where(Branch.id == current)).first()
+        row = session.execute(select(Branch.code, Branch.parent_id).where(col(Branch.id) == current)).first()
         if row is None:
             break
         codes.append(row[0])

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
-from sqlmodel import Session
+from sqlalchemy import exists
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
 from ledger.errors import TransactionNotFound
@@ -46,14 +46,14 @@ def _touches(actor: Actor) -> Any:
     """SQL: the transaction has a posting on an account of one of the actor's branches."""
     return exists(
         select(Posting.transaction_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id.in_(actor.branch_ids or ()))  # type: ignore[attr-defined]
+        .join(Account, col(Account.id) == Posting.account_id)
+        .where(col(Posting.transaction_id) == LedgerTransaction.id, col(Account.branch_id).in_(actor.branch_ids or ()))
     )
 
 
 def visible(session: Session, actor: Actor, transaction_id: int) -> LedgerTransaction:
     actor.require_staff()
-    query = select(LedgerTransaction).where(LedgerTransaction.id == transaction_id)
+    query = select(LedgerTransaction).where(col(LedgerTransaction.id) == transaction_id)
     if actor.branch_ids is not None:
         query = query.where(_touches(actor))
     found = session.scalar(query)
@@ -65,16 +65,16 @@ def visible(session: Session, actor: Actor, transaction_id: int) -> LedgerTransa
 def view(session: Session, txn: LedgerTransaction) -> TransactionView:
     rows = session.execute(
         select(Posting.line, Branch.code, Account.code, Posting.amount)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
-        .where(Posting.transaction_id == txn.id)
-        .order_by(Posting.line)
+        .join(Account, col(Account.id) == Posting.account_id)
+        .join(Branch, col(Branch.id) == Account.branch_id)
+        .where(col(Posting.transaction_id) == txn.id)
+        .order_by(col(Posting.line))
     ).all()
-    reversed_by = session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == txn.id))
+    reversed_by = session.scalar(select(LedgerTransaction.id).where(col(LedgerTransaction.reverses_id) == txn.id))
     return TransactionView(
-        id=txn.id, seq=txn.seq, effective_date=txn.effective_date, recorded_at=txn.recorded_at,  # type: ignore[arg-type]
+        id=txn.id, seq=txn.seq, effective_date=txn.effective_date, recorded_at=txn.recorded_at,
         description=txn.description, kind=txn.kind, posted_by=txn.posted_by, reverses=txn.reverses_id,
-        reversed_by=reversed_by, metadata=dict(txn.meta), hash=txn.hash,  # type: ignore[arg-type]
+        reversed_by=reversed_by, metadata=dict(txn.meta), hash=txn.hash,
         postings=[PostingLine(*row) for row in rows],
     )  # fmt: skip
 
@@ -93,14 +93,14 @@ def page(
 ) -> tuple[list[TransactionView], bool]:
     """Up to ``limit`` transactions the actor sees, newest first, and whether older ones follow."""
     actor.require_staff()
-    query = select(LedgerTransaction).order_by(LedgerTransaction.seq.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+    query = select(LedgerTransaction).order_by(col(LedgerTransaction.seq).desc()).limit(limit + 1)
     if actor.branch_ids is not None:
         query = query.where(_touches(actor))
     if account_id is not None:
         query = query.where(
             exists(
                 select(Posting.line).where(
-                    Posting.transaction_id == LedgerTransaction.id, Posting.account_id == account_id
+                    col(Posting.transaction_id) == LedgerTransaction.id, col(Posting.account_id) == account_id
                 )
             )  # fmt: skip
         )
@@ -108,22 +108,22 @@ def page(
         query = query.where(
             exists(
                 select(Posting.line)
-                .join(Account, Account.id == Posting.account_id)
-                .where(Posting.transaction_id == LedgerTransaction.id, Account.branch_id == branch_id)
+                .join(Account, col(Account.id) == Posting.account_id)
+                .where(col(Posting.transaction_id) == LedgerTransaction.id, col(Account.branch_id) == branch_id)
             )
         )
     if start is not None:
-        query = query.where(LedgerTransaction.effective_date >= start)
+        query = query.where(col(LedgerTransaction.effective_date) >= start)
     if end is not None:
-        query = query.where(LedgerTransaction.effective_date <= end)
+        query = query.where(col(LedgerTransaction.effective_date) <= end)
     if kind is not None:
-        query = query.where(LedgerTransaction.kind == kind)
+        query = query.where(col(LedgerTransaction.kind) == kind)
     if before_seq is not None:
-        query = query.where(LedgerTransaction.seq < before_seq)
+        query = query.where(col(LedgerTransaction.seq) < before_seq)
     found = list(session.scalars(query))
     return [view(session, txn) for txn in found[:limit]], len(found) > limit
 
 
 def accounts_of(session: Session, branch_id: int) -> list[Account]:
     """A branch's accounts with their balances now, by code."""
-    return list(session.scalars(select(Account).where(Account.branch_id == branch_id).order_by(Account.code)))
+    return list(session.scalars(select(Account).where(col(Account.branch_id) == branch_id).order_by(col(Account.code))))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger import chain
 from ledger.models import (
@@ -68,8 +69,8 @@ def _transactions(session: Session) -> Iterator[tuple[LedgerTransaction, list[tu
         batch = list(
             session.scalars(
                 select(LedgerTransaction)
-                .where(LedgerTransaction.seq > last_seq)
-                .order_by(LedgerTransaction.seq)
+                .where(col(LedgerTransaction.seq) > last_seq)
+                .order_by(col(LedgerTransaction.seq))
                 .limit(BATCH)
             )
         )
@@ -77,11 +78,17 @@ def _transactions(session: Session) -> Iterator[tuple[LedgerTransaction, list[tu
             return
         postings: dict[int, list[tuple[str, str, int, str]]] = {txn.id: [] for txn in batch}
         for txn_id, branch, account, amount, currency in session.execute(
-            select(Posting.transaction_id, Branch.code, Account.code, Posting.amount, Posting.currency)
-            .join(Account, Account.id == Posting.account_id)
-            .join(Branch, Branch.id == Account.branch_id)
-            .where(Posting.transaction_id.in_(list(postings)))
-            .order_by(Posting.transaction_id, Posting.line)
+            sa.select(
+                col(Posting.transaction_id),
+                col(Branch.code),
+                col(Account.code),
+                col(Posting.amount),
+                col(Posting.currency),
+            )
+            .join(Account, col(Account.id) == Posting.account_id)
+            .join(Branch, col(Branch.id) == Account.branch_id)
+            .where(col(Posting.transaction_id).in_(list(postings)))
+            .order_by(col(Posting.transaction_id), col(Posting.line))
         ):
             postings[txn_id].append((branch, account, amount, currency))
         for txn in batch:
@@ -139,9 +146,9 @@ def _verify_chain(session: Session, report: VerifyReport) -> None:
 def _verify_orphans(session: Session, report: VerifyReport) -> None:
     orphans = session.execute(
         select(Posting.transaction_id, func.count())
-        .outerjoin(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .where(LedgerTransaction.id.is_(None))
-        .group_by(Posting.transaction_id)
+        .outerjoin(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+        .where(col(LedgerTransaction.id).is_(None))
+        .group_by(col(Posting.transaction_id))
     ).all()
     for txn_id, count in orphans:
         report.problems.append(
@@ -149,15 +156,19 @@ def _verify_orphans(session: Session, report: VerifyReport) -> None:
         )
     for (txn_id,) in session.execute(
         select(Disbursement.transaction_id)
-        .outerjoin(LedgerTransaction, LedgerTransaction.id == Disbursement.transaction_id)
-        .where(LedgerTransaction.id.is_(None))
+        .outerjoin(LedgerTransaction, col(LedgerTransaction.id) == Disbursement.transaction_id)
+        .where(col(LedgerTransaction.id).is_(None))
     ):
         report.problems.append(Problem(f"a disbursement refers to transaction {txn_id}, which does not exist", txn_id))
 
 
 def _verify_balances(session: Session, report: VerifyReport) -> None:
-    sums = dict(session.execute(select(Posting.account_id, total(Posting.amount)).group_by(Posting.account_id)).all())
-    for account, branch in session.execute(select(Account, Branch.code).join(Branch, Branch.id == Account.branch_id)):
+    sums = dict(
+        session.execute(select(Posting.account_id, total(Posting.amount)).group_by(col(Posting.account_id))).all()
+    )
+    for account, branch in session.execute(
+        select(Account, Branch.code).join(Branch, col(Branch.id) == Account.branch_id)
+    ):
         report.accounts += 1
         posted = sums.get(account.id, 0)
         where = f"account {account.code!r} of branch {branch!r}"

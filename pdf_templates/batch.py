@@ -46,12 +46,15 @@ def render_all(
     jobs: Sequence[J],
     *,
     workers: int | None = None,
-    work: Callable[[J], int] = render_job,  # type: ignore[assignment]
+    work: Callable[[J], int] | None = None,
     advance: Callable[[int], None] | None = None,
     chunk: int = 4,
 ) -> int:
-    """Render every job (in ``workers`` processes; 1: here); returns the bytes written."""
+    """Render every job with ``work`` (default: ``render_job``), in ``workers`` processes (1: here);
+    returns the bytes written."""
     workers = workers or default_workers()
+    if work is None:
+        return render_all(jobs, workers=workers, work=_render_any, advance=advance, chunk=chunk)
     written = 0
     if workers == 1 or len(jobs) <= 1:
         for job in jobs:
@@ -68,6 +71,11 @@ def render_all(
             if advance:
                 advance(futures[future])
     return written
+
+
+def _render_any(job: object) -> int:
+    assert isinstance(job, Job)
+    return render_job(job)
 
 
 def _batch(work: Callable[[J], int], jobs: Sequence[J]) -> int:

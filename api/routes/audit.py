@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import schemas
 from api.deps import CurrentUser, SessionDep
+from api.schemas import audit as schemas
 from ledger.access import audit
 
 router = APIRouter(tags=["audit"])
@@ -30,6 +30,6 @@ async def audit_log(
     return [
         schemas.AuditEventOut(
             id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject, door=e.door, detail=dict(e.detail)
-        )  # type: ignore[arg-type]
+        )
         for e in found
     ]

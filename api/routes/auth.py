@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
-from api import schemas
 from api.deps import CurrentUser, SessionDep, TokenDep, signed_in_users, signing_in
+from api.schemas import auth as schemas
 from ledger.access import users
+from ledger.access.models import User
 from ledger.models import Branch
 from ledger.register.models import Sponsor
 
@@ -50,7 +51,7 @@ async def me(scope: CurrentUser, db: SessionDep) -> schemas.Me:
     return _me(db, user)
 
 
-def _me(db: Session, user: users.User) -> schemas.Me:
+def _me(db: Session, user: User) -> schemas.Me:
     branch = db.get(Branch, user.branch_id) if user.branch_id else None
     sponsor = db.get(Sponsor, user.sponsor_id) if user.sponsor_id else None
     return schemas.Me(

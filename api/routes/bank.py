@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from sqlmodel import Session
 
-from api import schemas, scoping
+from api import scoping
 from api.deps import CurrentUser, SessionDep, in_own_transaction, off_the_loop
+from api.schemas import bank as schemas
+from api.schemas.common import MONTH_PATTERN
 from ledger.errors import InvalidEntry
 from ledger.months import Month
 from ledger.reconciliation import reconcile
@@ -89,7 +91,7 @@ async def bank_lines(
     bank = scoping.bank_account(db, scope, code)
     return [
         schemas.BankLineOut(
-            id=shown.line.id,  # type: ignore[arg-type]
+            id=shown.line.id,
             booked_on=shown.line.booked_on,
             amount=shown.line.amount,
             description=shown.line.description,
@@ -102,7 +104,7 @@ async def bank_lines(
 
 def match_out(found: Match) -> schemas.MatchOut:
     return schemas.MatchOut(
-        id=found.id,  # type: ignore[arg-type]
+        id=found.id,
         kind=found.kind,
         rule=found.rule,
         reason=found.reason,
@@ -163,7 +165,7 @@ async def suspense(db: SessionDep, scope: CurrentUser) -> list[schemas.SuspenseO
     return [
         schemas.SuspenseOut(
             transaction=i.transaction_id, branch=i.branch, date=i.day, amount=i.amount, description=i.description
-        )  # type: ignore[arg-type]
+        )
         for i in items
     ]
 
@@ -195,7 +197,7 @@ async def reconciliation(
     code: Code,
     db: SessionDep,
     scope: CurrentUser,
-    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
 ) -> schemas.ReconciliationOut:
     """The month's report: bank vs ledger balance, every unmatched item, the difference explained."""
     bank = scoping.bank_account(db, scope, code)

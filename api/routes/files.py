@@ -8,10 +8,11 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from api import problems, schemas
+from api import problems
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
+from api.schemas import register as schemas
 from ledger.errors import InvalidEntry
 from ledger.export_beancount import export_beancount
 from ledger.register import importing, queries
@@ -36,7 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 async def import_spreadsheet(
     kind: ImportKind, file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser, lang: Language
-) -> schemas.ImportReportOut | JSONResponse:
+) -> schemas.ImportReportOut | Response:
     """Import a CSV or XLSX file (``formats.md``): all rows or none, each bad row reported by row, column, reason."""
     scope.require_writer()
     suffix = FilePath(file.filename or "").suffix.lower()

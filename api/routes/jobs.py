@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
-from api import schemas, scoping
+from api import scoping
 from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction
+from api.schemas import jobs as schemas
 from ledger.access.actor import Actor
 from ledger.errors import NotFound
 from ledger.models import Branch
@@ -28,7 +29,7 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _visible(db: Session, scope: Actor, spec: JobSpec) -> bool:
-    branch_id = db.scalar(select(Branch.id).where(Branch.code == spec.branch))
+    branch_id = db.scalar(select(Branch.id).where(col(Branch.code) == spec.branch))
     return scope.sees_branch(branch_id)
 
 
@@ -106,7 +107,7 @@ async def notices(
             message_vi=n.message_vi,
             message_en=n.message_en,
             dismissed=n.dismissed_at is not None,
-        )  # type: ignore[arg-type]  # fmt: skip
+        )  # fmt: skip
         for n, code in notices_for(db, scope, include_dismissed=include_dismissed)
     ]
 
@@ -125,8 +126,8 @@ async def stored_statements(
     sponsor = scoping.sponsor(db, scope, code)
     rows = db.scalars(
         select(StoredStatement)
-        .where(StoredStatement.kind == "sponsor", StoredStatement.subject == sponsor.code)
-        .order_by(StoredStatement.period.desc())  # type: ignore[attr-defined]
+        .where(col(StoredStatement.kind) == "sponsor", col(StoredStatement.subject) == sponsor.code)
+        .order_by(col(StoredStatement.period).desc())
     )
     return [
         schemas.StoredStatementOut(
@@ -138,7 +139,7 @@ async def stored_statements(
             created_at=r.created_at,
             emailed_to=r.emailed_to or None,
             emailed_at=r.emailed_at,
-        )  # type: ignore[arg-type]  # fmt: skip
+        )  # fmt: skip
         for r in rows
     ]
 

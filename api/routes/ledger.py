@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from sqlmodel import Session
 
-from api import schemas, scoping
+from api import scoping
 from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction, off_the_loop
-from ledger import balances, journal, periods, posting, transactions
+from api.schemas import ledger as schemas
+from api.schemas.common import MONTH_PATTERN
+from ledger import balances, closing, journal, periods, posting, transactions
 from ledger.access import rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
@@ -90,7 +92,7 @@ async def account_history(
 async def branch_accounts(code: str, db: SessionDep, scope: CurrentUser) -> list[schemas.AccountOut]:
     """The branch's accounts with their balances now."""
     owner = scoping.branch(db, scope, code)
-    accounts = transactions.accounts_of(db, owner.id)  # type: ignore[arg-type]
+    accounts = transactions.accounts_of(db, owner.id)
     return [
         schemas.AccountOut(
             branch=owner.code, account=a.code, name=a.name, type=a.type, is_open=a.is_open, balance=a.balance
@@ -320,7 +322,7 @@ def _event_out(event: Any) -> schemas.PeriodEventOut:
     )
 
 
-MonthPath = Annotated[str, Path(pattern=schemas.MONTH_PATTERN, examples=["2026-10"])]
+MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, examples=["2026-10"])]
 
 
 @router.get("/branches/{code}/periods", response_model=list[schemas.PeriodEventOut])
@@ -338,7 +340,7 @@ async def close_month(
     """Close a month (and every month before it): nothing can be posted into it afterwards."""
 
     def work(session: Session) -> Any:
-        return periods.close_month(session, branch=code, month=Month.parse(month), actor=scope)
+        return closing.close_month(session, branch=code, month=Month.parse(month), actor=scope)
 
     return _event_out(await in_own_transaction(request, db, work))
 
@@ -352,6 +354,6 @@ async def reopen_month(
     scope.require_admin()
 
     def work(session: Session) -> Any:
-        return periods.reopen_month(session, branch=code, month=Month.parse(month), actor=scope, reason=body.reason)
+        return closing.reopen_month(session, branch=code, month=Month.parse(month), actor=scope, reason=body.reason)
 
     return _event_out(await in_own_transaction(request, db, work))

@@ -6,16 +6,18 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from api import schemas, scoping
+from api import scoping
 from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
 from api.run_jobs import RunJob, RunJobs
+from api.schemas import runs as schemas
+from api.schemas.common import MONTH_PATTERN
 from ledger.access.actor import Actor
 from ledger.disbursement import run
 from ledger.disbursement.handover import record_handovers
 from ledger.disbursement.models import Run
+from ledger.disbursement.planning import Summary
 from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
@@ -26,10 +28,10 @@ RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _jobs(request: Request) -> RunJobs:
-    return request.app.state.run_jobs  # type: ignore[no-any-return]
+    return request.app.state.run_jobs
 
 
-def summary_out(summary: run.Summary) -> schemas.RunSummaryOut:
+def summary_out(summary: Summary) -> schemas.RunSummaryOut:
     return schemas.RunSummaryOut(
         decisions=summary.decisions,
         children_paid=summary.children_paid,
@@ -50,7 +52,7 @@ def job_out(job: RunJob) -> schemas.RunJobOut:
         month=job.month,
         branch=job.branch,
         dry_run=job.dry_run,
-        state=job.state,  # type: ignore[arg-type]
+        state=job.state,
         stage=job.stage,
         done=job.done,
         total=job.total,
@@ -148,7 +150,7 @@ def visible_run(db: Session, scope: Actor, run_id: int) -> Run:
 
 @router.get("/runs", response_model=list[schemas.RunOut])
 async def list_runs(
-    db: SessionDep, scope: CurrentUser, month: Annotated[str | None, Query(pattern=schemas.MONTH_PATTERN)] = None
+    db: SessionDep, scope: CurrentUser, month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None
 ) -> list[schemas.RunOut]:
     """Runs newest first: those over every branch, and those of your branches."""
     scope.require_staff()
@@ -160,7 +162,7 @@ async def list_runs(
 async def check_run(
     db: SessionDep,
     scope: CurrentUser,
-    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     branch: Annotated[str | None, Query(max_length=64)] = None,
 ) -> schemas.CheckOut:
     """Re-derive a month with today's code and register and list every difference from what was paid."""
@@ -193,7 +195,7 @@ async def run_decisions(
         scoping.child(db, scope, child)
     decisions = run.decisions_of(db, run_id, child=child)
     if not scope.is_admin:
-        visible = set(db.scalars(select(Child.code).where(Child.branch_id.in_(scope.branch_ids or ()))))  # type: ignore[attr-defined]
+        visible = set(db.scalars(select(Child.code).where(col(Child.branch_id).in_(scope.branch_ids or ()))))
         decisions = [d for d in decisions if d.child in visible]
     return [
         schemas.DecisionOut(
@@ -243,8 +245,8 @@ async def handover(
             received_by=body.received_by,
         )
         codes = dict(
-            session.execute(select(Child.id, Child.code).where(Child.id.in_([h.child_id for h in done]))).all()
-        )  # type: ignore[union-attr]
+            session.execute(select(Child.id, Child.code).where(col(Child.id).in_([h.child_id for h in done]))).all()
+        )
         return [
             schemas.HandoverOut(
                 child=codes[h.child_id],

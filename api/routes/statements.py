@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from api import schemas
-from api.deps import CurrentUser, Language, SessionDep, in_own_transaction, off_the_loop
+from api.deps import CurrentUser, Language, SessionDep, off_the_loop
+from api.issuing import issue_pdf
+from api.schemas import statements as schemas
+from api.schemas.common import MONTH_PATTERN
 from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, TooLarge
-from ledger.months import Month, today_in_vietnam
+from ledger.months import Month
 from ledger.signing.check import Trust
-from ledger.signing.keys import signing_key_for
 from ledger.statements.document import Document, Period, StatementRequest
-from ledger.statements.issue import gather_for, may_issue, record_issue
-from pdf_templates.render import render_pdf
+from ledger.statements.issue import may_issue
 from pdf_templates.verify import MAX_PAGES, compare_with_ledger, inspect_statement
 
 router = APIRouter(tags=["statements"])
-PDF = {200: {"content": {"application/pdf": {}}, "description": "the statement as a PDF"}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "the statement as a PDF"}
+}
 MAX_PDF = 30 * 1024 * 1024
 
 Code = Annotated[str, Path(min_length=1, max_length=64)]
-MonthQuery = Annotated[str | None, Query(pattern=schemas.MONTH_PATTERN, description="a month, YYYY-MM")]
+MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
 YearQuery = Annotated[int | None, Query(ge=1900, le=9999, description="a whole year")]
 LangQuery = Annotated[Literal["vi", "en"] | None, Query(description="vi or en (default: Accept-Language)")]
 
@@ -33,29 +35,7 @@ LangQuery = Annotated[Literal["vi", "en"] | None, Query(description="vi or en (d
 def _period(month: str | None, year: int | None) -> Period:
     if (month is None) == (year is None):
         raise InvalidEntry("say which period: month=YYYY-MM or year=YYYY")
-    return Period.month(Month.parse(month)) if month else Period.year(year)  # type: ignore[arg-type]
-
-
-async def issue_pdf(
-    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str | None
-) -> Response:
-    """Gather (for a reader who may have it), render and stream a statement, and log its issue with
-    its code (the API's and the web's). ``lang`` None: the sponsor's own language, else Vietnamese."""
-    document: Document = await off_the_loop(db, gather_for, db, statement, actor=scope, issued_on=today_in_vietnam())
-    chosen = lang or (document["body"]["sponsor"]["language"] if statement.kind == "sponsor" else "vi")
-    key = await off_the_loop(db, signing_key_for, db, document["branch"]["code"])
-    pdf = await off_the_loop(db, render_pdf, document, chosen, key)
-    code = await in_own_transaction(
-        request, db, lambda s: record_issue(s, actor=scope, request=statement, document=document, key=key)
-    )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{statement.filename}"',
-            "X-Verification-Code": code,
-        },
-    )
+    return Period.month(Month.parse(month)) if month is not None else Period.year(year or 0)
 
 
 @router.get("/statements/sponsor/{code}", response_class=Response, responses=PDF)
@@ -81,7 +61,7 @@ async def guardian_slips(
     db: SessionDep,
     scope: CurrentUser,
     reader: Language,
-    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     child: Annotated[str | None, Query(max_length=64)] = None,
     lang: LangQuery = None,
 ) -> Response:
@@ -97,7 +77,7 @@ async def treasurer_report(
     db: SessionDep,
     scope: CurrentUser,
     reader: Language,
-    month: Annotated[str, Query(pattern=schemas.MONTH_PATTERN)],
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
     lang: LangQuery = None,
 ) -> Response:
     """The treasurer's monthly report for the branch and the branches below it."""
@@ -112,8 +92,8 @@ async def audit_pack(
     db: SessionDep,
     scope: CurrentUser,
     reader: Language,
-    start: Annotated[str, Query(alias="from", pattern=schemas.MONTH_PATTERN)],
-    end: Annotated[str, Query(alias="to", pattern=schemas.MONTH_PATTERN)],
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
     lang: LangQuery = None,
 ) -> Response:
     """The auditor pack for a branch subtree and a period of months."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from api import schemas
 from api.deps import CurrentUser, SessionDep, in_own_transaction, signed_in_users
+from api.schemas import auth as schemas
 from ledger.access import users
 from ledger.access.models import User
 from ledger.models import Branch
@@ -35,7 +34,7 @@ def user_out(db: Session, user: User) -> schemas.UserOut:
 @router.get("", response_model=list[schemas.UserOut])
 async def list_users(db: SessionDep, scope: CurrentUser) -> list[schemas.UserOut]:
     scope.require_admin()
-    return [user_out(db, u) for u in db.scalars(select(User).order_by(User.name))]
+    return [user_out(db, u) for u in db.scalars(select(User).order_by(col(User.name)))]
 
 
 @router.post("", response_model=schemas.UserOut, status_code=status.HTTP_201_CREATED)

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, in_own_transaction, signed_in_users
+from api.web.guards import back_to, writer
 from api.web.session import page, reader_lang, web_user
-from api.web.work import _back, _writer
 from ledger.access import users
 from ledger.access.models import User
 from ledger.backup.status import backup_status, recent_copies
@@ -31,14 +30,14 @@ async def admin_page(
 ) -> Response:
     user = web_user(request)
     user.scope.require_admin()
-    branches = list(db.scalars(select(Branch).order_by(Branch.code)))
+    branches = list(db.scalars(select(Branch).order_by(col(Branch.code))))
     names = {b.id: b.code for b in branches}
     sponsors = dict(db.execute(select(Sponsor.id, Sponsor.code)).all())
     people = [
         (u, names.get(u.branch_id) if u.branch_id else None, sponsors.get(u.sponsor_id) if u.sponsor_id else None)
-        for u in db.scalars(select(User).order_by(User.name))
+        for u in db.scalars(select(User).order_by(col(User.name)))
     ]
-    settings = {b.code: {s.name: setting_in_force(db, b.id, s) for s in SETTINGS.values()} for b in branches}  # type: ignore[arg-type]
+    settings = {b.code: {s.name: setting_in_force(db, b.id, s) for s in SETTINGS.values()} for b in branches}
     return page(
         request, "admin.html", reader_lang(request), user=user, people=people, branches=branches,
         settings=settings, names=list(SETTINGS), parameters=load(), done=done, backup=backup_status(db),
@@ -64,7 +63,7 @@ async def add_user(
     branch: Annotated[str, Form(max_length=64)] = "",
     sponsor: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     user.scope.require_admin()
 
     def work(session: Session) -> str:
@@ -75,14 +74,14 @@ async def add_user(
         return added.name
 
     added = await in_own_transaction(request, db, work)
-    return _back("/admin", f"+ {added} ({role})")
+    return back_to("/admin", f"+ {added} ({role})")
 
 
 @router.post("/admin/users/{name}/disable")
 async def disable_user(
     request: Request, db: SessionDep, name: str, csrf: Annotated[str, Form(max_length=64)]
 ) -> Response:
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     user.scope.require_admin()
 
     def work(session: Session) -> None:
@@ -90,7 +89,7 @@ async def disable_user(
 
     await in_own_transaction(request, db, work)
     signed_in_users(request).forget(user=name)
-    return _back("/admin", f"− {name}")
+    return back_to("/admin", f"− {name}")
 
 
 @router.post("/admin/settings")
@@ -102,11 +101,11 @@ async def set_setting(
     value: Annotated[str, Form(max_length=64)],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     user.scope.require_admin()
 
     def work(session: Session) -> None:
         set_branch_setting(session, branch=branch, name=name, value=value, actor=user.scope)
 
     await in_own_transaction(request, db, work)
-    return _back("/admin", f"{branch}: {name} = {value}")
+    return back_to("/admin", f"{branch}: {name} = {value}")

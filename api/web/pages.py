@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users, signing_in
-from api.routes.statements import issue_pdf
+from api.issuing import issue_pdf
+from api.web.guards import home_branch, require_staff
 from api.web.session import (
     COOKIE,
     LANG_COOKIE,
@@ -138,8 +140,8 @@ async def sponsor_page(request: Request, db: SessionDep) -> Response:
     )  # fmt: skip
     stored = db.scalars(
         select(StoredStatement)
-        .where(StoredStatement.kind == "sponsor", StoredStatement.subject == sponsor.code)
-        .order_by(StoredStatement.period.desc())  # type: ignore[attr-defined]
+        .where(col(StoredStatement.kind) == "sponsor", col(StoredStatement.subject) == sponsor.code)
+        .order_by(col(StoredStatement.period).desc())
         .limit(24)
     ).all()
     top = branch_path(db, sponsor.branch_id)[0]
@@ -205,22 +207,6 @@ async def stored_statement(
 # --- treasurers ----------------------------------------------------------------------------------
 
 
-def _staff(user: WebUser) -> None:
-    user.scope.require_staff()
-
-
-def _home_branch(db: Session, user: WebUser, code: str | None) -> Branch:
-    if code:
-        return scoping.branch(db, user.scope, code)
-    if user.scope.home_branch_id is not None:
-        found = db.get(Branch, user.scope.home_branch_id)
-        assert found is not None
-        return found
-    found = db.scalar(select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.code))  # type: ignore[union-attr]
-    assert found is not None
-    return found
-
-
 @router.get("/treasurer", response_class=HTMLResponse)
 async def treasurer_page(
     request: Request,
@@ -230,9 +216,9 @@ async def treasurer_page(
     done: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     lang = reader_lang(request)
-    home = _home_branch(db, user, branch)
+    home = home_branch(db, user, branch)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
     document = await off_the_loop(
         db, gather, db, StatementRequest("treasurer", home.code, Period.month(wanted)), issued_on=today_in_vietnam()
@@ -290,10 +276,11 @@ async def treasurer_payment(
 @router.get("/treasurer/search", response_class=HTMLResponse)
 async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     lang = reader_lang(request)
     like = f"%{q.strip()}%"
-    children = sponsors = []
+    children: Sequence[Child] = ()
+    sponsors: Sequence[Sponsor] = ()
     if q.strip():
         ids = sorted(user.scope.branch_ids) if user.scope.branch_ids is not None else None
 
@@ -301,12 +288,14 @@ async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_l
             return column.in_(ids) if ids is not None else column.is_not(None)
 
         children = db.scalars(
-            select(Child).where(or_(Child.code.ilike(like), Child.full_name.ilike(like)), in_scope(Child.branch_id))  # type: ignore[attr-defined]
-            .order_by(Child.code).limit(50)
+            select(Child)
+            .where(or_(col(Child.code).ilike(like), col(Child.full_name).ilike(like)), in_scope(Child.branch_id))
+            .order_by(col(Child.code)).limit(50)
         ).all()  # fmt: skip
         sponsors = db.scalars(
-            select(Sponsor).where(or_(Sponsor.code.ilike(like), Sponsor.name.ilike(like)), in_scope(Sponsor.branch_id))  # type: ignore[attr-defined]
-            .order_by(Sponsor.code).limit(50)
+            select(Sponsor)
+            .where(or_(col(Sponsor.code).ilike(like), col(Sponsor.name).ilike(like)), in_scope(Sponsor.branch_id))
+            .order_by(col(Sponsor.code)).limit(50)
         ).all()  # fmt: skip
         audit.record(db, actor=user.scope, action="child.search", subject=f"search:{q.strip()[:50]}",
                      branch_id=user.scope.home_branch_id, detail={"found": len(children)})  # fmt: skip
@@ -327,14 +316,14 @@ async def auditor_page(
     end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     lang = reader_lang(request)
-    home = _home_branch(db, user, branch)
+    home = home_branch(db, user, branch)
     this = Month.of(today_in_vietnam())
     period = Period(Month.parse(start) if start else this.previous(), Month.parse(end) if end else this.previous())
     balances = trial_balance(db, branch=home.code, as_of=period.end, include_descendants=True)
     check = await off_the_loop(db, verify, db)
-    visible = [b for b in db.scalars(select(Branch).order_by(Branch.code)) if user.scope.sees_branch(b.id)]
+    visible = [b for b in db.scalars(select(Branch).order_by(col(Branch.code))) if user.scope.sees_branch(b.id)]
     return page(
         request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period,
         balances=balances, check=check,
@@ -352,7 +341,7 @@ async def account_page(
 ) -> Response:
     """One account's ledger for the period: opening balance, every posting, the running balance."""
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     found = scoping.branch(db, user.scope, branch)
     period = Period(Month.parse(start), Month.parse(end))
     opening, lines = account_history(db, AccountKey(found.code, code), start=period.start, end=period.end)
@@ -371,7 +360,7 @@ async def staff_sponsor_statement(
 ) -> Response:
     """A sponsor's statement, for the staff of the sponsor's branch."""
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     found = scoping.sponsor(db, user.scope, sponsor.strip())
     wanted = StatementRequest("sponsor", found.code, Period.month(Month.parse(month)))
     return await _pdf(request, db, user, wanted)
@@ -387,7 +376,7 @@ async def branch_statement(
     end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     if kind not in ("audit", "treasurer", "guardian"):
         raise LedgerError(f"there is no {kind} statement")
     found = scoping.branch(db, user.scope, branch)

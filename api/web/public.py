@@ -120,10 +120,11 @@ def _answer(request: Request, db: Session, branch: str, wanted: Month, lang: str
     integrity = _integrity(db, account.chain_seq, account.chain_hash)
     if fmt == "csv":
         return Response(_csv(account, lang), media_type="text/csv; charset=utf-8", headers=_download(account, "csv"))
-    html = page(
+    shown = page(
         request, "public.html", lang, user=None, account=account, integrity=integrity,
         program=lambda name: _program(lang, name), months=_recent(wanted), printing=fmt == "pdf",
-    ).body.decode()  # fmt: skip
+    )  # fmt: skip
+    html = bytes(shown.body).decode()
     if fmt == "pdf":
         pdf = weasyprint.HTML(string=html, base_url="file:///", url_fetcher=SiteStylesheetOnly()).write_pdf()
         return Response(pdf, media_type="application/pdf", headers=_download(account, "pdf"))

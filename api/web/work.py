@@ -6,7 +6,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
@@ -15,15 +14,14 @@ from sqlmodel import Session
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop
-from api.web.pages import _home_branch, _staff
-from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
+from api.web.guards import back_to, home_branch, require_staff, writer, writer_at_home
+from api.web.session import page, reader_lang, web_user
 from ledger.access import rights
+from ledger.closing import close_month
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.errors import InvalidEntry
-from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
-from ledger.periods import close_month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.report import report_for
@@ -32,22 +30,6 @@ from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-def _writer_at_home(request: Request, db: Session, csrf: str) -> tuple[WebUser, Branch]:
-    """A writer's form about their own branch (and those below it): the user and the branch."""
-    user = _writer(request, csrf)
-    home = _home_branch(db, user, None)
-    scoping.writable_branch(db, user.scope, home.code)
-    return user, home
-
-
-def _writer(request: Request, csrf: str) -> WebUser:
-    user = web_user(request)
-    if not csrf_ok(csrf, user.token):
-        raise InvalidEntry("the form has expired or came from elsewhere: open the page again and send it once more")
-    user.scope.require_writer()
-    return user
 
 
 async def _saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> Path:
@@ -62,17 +44,13 @@ async def _saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> P
     return path
 
 
-def _back(path: str, done: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}{'&' if '?' in path else '?'}done={quote(done)}", status_code=303)
-
-
 # --- spreadsheets ---------------------------------------------------------------------------------
 
 
 @router.get("/treasurer/import", response_class=HTMLResponse)
 async def import_form(request: Request, done: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     return page(
         request,
         "import.html",
@@ -93,7 +71,7 @@ async def import_spreadsheet(
     kind: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     lang = reader_lang(request)
     if kind not in importing.KINDS:
         raise InvalidEntry(f"choose what the file holds: {', '.join(importing.KINDS)}")
@@ -121,7 +99,7 @@ async def import_spreadsheet(
     counts = (report.rows, report.created, report.updated, report.unchanged)
     done = "{} dòng: {} mới, {} cập nhật, {} không đổi" if lang == "vi" else "{} rows: {} new, {} updated, {} unchanged"
     done = done.format(*counts)
-    return _back("/treasurer/import", done)
+    return back_to("/treasurer/import", done)
 
 
 # --- the monthly run ---------------------------------------------------------------------------------
@@ -133,8 +111,8 @@ async def run_preview(
 ) -> Response:
     """What the month's run would pay (a dry run: nothing posted), and the button to run it."""
     user = web_user(request)
-    _staff(user)
-    home = _home_branch(db, user, None)
+    require_staff(user)
+    home = home_branch(db, user, None)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
     preview = await off_the_loop(
         db, run.run_month, request.app.state.engine, wanted, actor=user.scope, branch=home.code, dry_run=True
@@ -152,7 +130,7 @@ async def run_start(
     month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user, home = _writer_at_home(request, db, csrf)
+    user, home = writer_at_home(request, db, csrf)
     job = request.app.state.run_jobs.start(month=Month.parse(month), actor=user.scope, branch=home.code, dry_run=False)
     return RedirectResponse(f"/treasurer/run/{job.id}", status_code=303)
 
@@ -161,11 +139,11 @@ async def run_start(
 async def run_progress(job_id: str, request: Request, db: SessionDep) -> Response:
     """The run's progress: the page refreshes itself every two seconds until the run ends."""
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     job = request.app.state.run_jobs.get(job_id)
     if job is None or job.started_by != user.scope.user:
         raise InvalidEntry("this run is not one you started on this server; see the runs in the audit log")
-    home = _home_branch(db, user, None)
+    home = home_branch(db, user, None)
     summary = job.result.summary if job.result is not None else None
     return page(
         request, "run.html", reader_lang(request), user=user, branch=home, the_month=job.month, summary=summary,
@@ -186,7 +164,7 @@ async def handovers(
     bank_account: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Every guardian of the branch received the month's money (cash at a meeting, or one bank transfer)."""
-    user, home = _writer_at_home(request, db, csrf)
+    user, home = writer_at_home(request, db, csrf)
 
     def work(session: Session) -> int:
         done = record_handovers(
@@ -197,7 +175,7 @@ async def handovers(
 
     count = await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return _back("/treasurer", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received")
+    return back_to("/treasurer", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received")
 
 
 @router.post("/treasurer/handover")
@@ -213,7 +191,7 @@ async def handover_one(
     evidence: UploadFile | None = None,
 ) -> Response:
     """One guardian received the month's money and signed the slip (its photo kept as evidence)."""
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     code = child.strip()
     content = await evidence.read(MAX_UPLOAD + 1) if evidence is not None and evidence.filename else b""
     if len(content) > MAX_UPLOAD:
@@ -229,7 +207,7 @@ async def handover_one(
 
     await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return _back("/treasurer", f"{code}: đã giao" if lang == "vi" else f"{code}: handed over")
+    return back_to("/treasurer", f"{code}: đã giao" if lang == "vi" else f"{code}: handed over")
 
 
 @router.get("/treasurer/bank", response_class=HTMLResponse)
@@ -242,7 +220,7 @@ async def bank_page(
 ) -> Response:
     """A bank account's month: the report, and every line or transaction still unmatched."""
     user = web_user(request)
-    _staff(user)
+    require_staff(user)
     accounts = rights.bank_accounts_seen_by(db, user.scope)
     chosen = scoping.bank_account(db, user.scope, account) if account else (accounts[0] if accounts else None)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam()).previous()
@@ -263,7 +241,7 @@ async def bank_statement(
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
     """Import the statement and match it at once; what is left is on the page."""
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     bank = scoping.writable_bank_account(db, user.scope, account)
     with tempfile.TemporaryDirectory() as folder:
         path = await _saved(file, folder, (".csv", ".xlsx", ".xml"))
@@ -276,7 +254,7 @@ async def bank_statement(
         new, matched = await in_own_transaction(request, db, work)
     lang = reader_lang(request)
     done = f"{new} dòng mới, {matched} dòng đã khớp" if lang == "vi" else f"{new} new lines, {matched} matched"
-    return _back(f"/treasurer/bank?account={bank.code}&month={month}", done)
+    return back_to(f"/treasurer/bank?account={bank.code}&month={month}", done)
 
 
 @router.post("/treasurer/bank/lines/{line_id}")
@@ -292,7 +270,7 @@ async def bank_line(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """One bank line by hand: book it (a fee, interest) or match it with a ledger transaction."""
-    user = _writer(request, csrf)
+    user = writer(request, csrf)
     bank = reconcile.account_of_line(db, user.scope, line_id)
     if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
         raise InvalidEntry("give the ledger transaction's number to match the line with")
@@ -308,7 +286,7 @@ async def bank_line(
 
     await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return _back(
+    return back_to(
         f"/treasurer/bank?account={bank.code}&month={month}", f"#{line_id} ✓" if lang == "vi" else f"#{line_id} done"
     )
 
@@ -320,14 +298,15 @@ async def close(
     month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
     csrf: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    user, home = _writer_at_home(request, db, csrf)
+    user, home = writer_at_home(request, db, csrf)
 
     def work(session: Session) -> date:
         event = close_month(session, branch=home.code, month=Month.parse(month), actor=user.scope)
-        return event.closed_through  # type: ignore[return-value]
+        assert event.closed_through is not None  # a close always closes through its month's last day
+        return event.closed_through
 
     through = await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return _back(
+    return back_to(
         "/treasurer", f"Đã khóa sổ đến {through:%d/%m/%Y}" if lang == "vi" else f"Closed through {through:%d %b %Y}"
     )

@@ -6,13 +6,14 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import AUDITOR, Actor
 from ledger.access.models import AuditEvent
+from ledger.ground.columns import table_of
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+AUDIT = table_of(AuditEvent)
 
 
 def record(
@@ -55,18 +56,18 @@ def events(
     their branches; ``branch_ids`` narrows it further (a branch and those below it)."""
     if reader.role != AUDITOR:
         reader.require_admin()
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
     for ids in (reader.branch_ids, branch_ids):
         if ids is not None:
-            query = query.where(AuditEvent.branch_id.in_(ids))  # type: ignore[union-attr]
+            query = query.where(col(AuditEvent.branch_id).in_(ids))
     if since is not None:
-        query = query.where(AuditEvent.at >= since)
+        query = query.where(col(AuditEvent.at) >= since)
     if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)  # type: ignore[operator]
+        query = query.where(col(AuditEvent.id) < before_id)
     if action:
-        query = query.where(AuditEvent.action == action)
+        query = query.where(col(AuditEvent.action) == action)
     if subject:
-        query = query.where(AuditEvent.subject == subject)
+        query = query.where(col(AuditEvent.subject) == subject)
     if actor:
-        query = query.where(AuditEvent.actor == actor)
+        query = query.where(col(AuditEvent.actor) == actor)
     return list(session.scalars(query))

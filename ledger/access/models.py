@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from ledger.models import UTCDateTime
+from ledger.ground.columns import UTCDateTime
 
 
 class User(SQLModel, table=True):
@@ -27,7 +27,7 @@ class User(SQLModel, table=True):
         CheckConstraint("(role = 'sponsor') = (sponsor_id IS NOT NULL)", name="ck_app_user_sponsor_for_sponsor"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(100), unique=True)
     password_hash: str = Field(sa_type=String(200))
     role: str = Field(sa_type=String(16))
@@ -43,7 +43,7 @@ class AccessToken(SQLModel, table=True):
 
     __tablename__ = "access_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     digest: str = Field(sa_type=String(64), unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     issued_at: datetime = Field(sa_type=UTCDateTime)
@@ -60,7 +60,7 @@ class SignInAttempt(SQLModel, table=True):
         Index("ix_sign_in_attempt_client_at", "client", "at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(100))
     client: str = Field(default="", sa_type=String(64))
     at: datetime = Field(sa_type=UTCDateTime)
@@ -73,7 +73,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject"), Index("ix_audit_event_action_at", "action", "at"))
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)
     actor: str = Field(sa_type=String(100))
     action: str = Field(sa_type=String(64), description="e.g. child.read, transaction.create, consent.withdraw")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor, Forbidden
 from ledger.errors import BranchNotFound, ChildNotFound, NotFound, TransactionNotFound
@@ -20,7 +19,7 @@ from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
 
 
 def branch(db: Session, actor: Actor, code: str) -> Branch:
-    found = db.scalar(select(Branch).where(Branch.code == code))
+    found = db.scalar(select(Branch).where(col(Branch.code) == code))
     if found is None or not actor.sees_branch(found.id):
         raise BranchNotFound(code)
     return found
@@ -39,7 +38,7 @@ def whole_ledger(actor: Actor, what: str) -> None:
 
 
 def sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
-    found = db.scalar(select(Sponsor).where(Sponsor.code == code))
+    found = db.scalar(select(Sponsor).where(col(Sponsor.code) == code))
     if found is None or not (actor.sees_branch(found.branch_id) or found.id == actor.sponsor_id):
         raise NotFound(f"sponsor {code!r} is not in the register")
     return found
@@ -58,14 +57,18 @@ def sponsors_child(db: Session, actor: Actor, child: Child) -> bool:
     if actor.sponsor_id is None:
         return False
     return (
-        db.scalar(select(Pledge.id).where(Pledge.child_id == child.id, Pledge.sponsor_id == actor.sponsor_id).limit(1))
+        db.scalar(
+            select(Pledge.id)
+            .where(col(Pledge.child_id) == child.id, col(Pledge.sponsor_id) == actor.sponsor_id)
+            .limit(1)
+        )
         is not None
     )
 
 
 def child(db: Session, actor: Actor, code: str) -> Child:
     """A child the actor may see: in the branch scope, or sponsored by the signed-in sponsor."""
-    found = db.scalar(select(Child).where(Child.code == code))
+    found = db.scalar(select(Child).where(col(Child.code) == code))
     if found is None or not (actor.sees_branch(found.branch_id) or sponsors_child(db, actor, found)):
         raise ChildNotFound(code)
     return found
@@ -81,7 +84,7 @@ def writable_child(db: Session, actor: Actor, code: str) -> Child:
 
 
 def bank_account(db: Session, actor: Actor, code: str) -> BankAccount:
-    found = db.scalar(select(BankAccount).where(BankAccount.code == code))
+    found = db.scalar(select(BankAccount).where(col(BankAccount.code) == code))
     if found is None or not actor.sees_branch(found.branch_id):
         raise NotFound(f"bank account {code!r} is not in the register")
     return found
@@ -95,7 +98,7 @@ def writable_bank_account(db: Session, actor: Actor, code: str) -> BankAccount:
 
 def pledge(db: Session, actor: Actor, code: str) -> Pledge:
     """A pledge the actor may see: their own, or one whose sponsor or child is in their scope."""
-    found = db.scalar(select(Pledge).where(Pledge.code == code))
+    found = db.scalar(select(Pledge).where(col(Pledge.code) == code))
     if found is not None and (
         found.sponsor_id == actor.sponsor_id or any(actor.sees_branch(b) for b in _pledge_branches(db, found))
     ):
@@ -107,14 +110,14 @@ def writable_pledge(db: Session, actor: Actor, code: str) -> Pledge:
     """A pledge the actor may change or pay into: the branch of its child (whose fund it fills) is theirs."""
     found = pledge(db, actor, code)
     actor.require_writer()
-    if not actor.may_write(db.scalar(select(Child.branch_id).where(Child.id == found.child_id))):
+    if not actor.may_write(db.scalar(select(Child.branch_id).where(col(Child.id) == found.child_id))):
         raise NotFound(f"pledge {code!r} does not exist")
     return found
 
 
 def _pledge_branches(db: Session, found: Pledge) -> list[int]:
-    owner = db.scalar(select(Sponsor.branch_id).where(Sponsor.id == found.sponsor_id))
-    child_branch = db.scalar(select(Child.branch_id).where(Child.id == found.child_id))
+    owner = db.scalar(select(Sponsor.branch_id).where(col(Sponsor.id) == found.sponsor_id))
+    child_branch = db.scalar(select(Child.branch_id).where(col(Child.id) == found.child_id))
     return [b for b in (owner, child_branch) if b is not None]
 
 
@@ -122,8 +125,8 @@ def branches_of_transaction(db: Session, transaction_id: int) -> set[int]:
     return set(
         db.scalars(
             select(Account.branch_id)
-            .join(Posting, Posting.account_id == Account.id)
-            .where(Posting.transaction_id == transaction_id)
+            .join(Posting, col(Posting.account_id) == Account.id)
+            .where(col(Posting.transaction_id) == transaction_id)
         )
     )
 
@@ -145,7 +148,7 @@ def bank_accounts_seen_by(db: Session, actor: Actor, branch_ids: Iterable[int] |
     wanted = set(branch_ids) if branch_ids is not None else None
     return [
         account
-        for account in db.scalars(select(BankAccount).order_by(BankAccount.code))
+        for account in db.scalars(select(BankAccount).order_by(col(BankAccount.code)))
         if actor.sees_branch(account.branch_id) and (wanted is None or account.branch_id in wanted)
     ]
 
@@ -154,7 +157,7 @@ def branch_codes_seen_by(db: Session, actor: Actor) -> set[str]:
     """The codes of the branches the actor sees."""
     query = select(Branch.code)
     if actor.branch_ids is not None:
-        query = query.where(Branch.id.in_(actor.branch_ids))  # type: ignore[union-attr]
+        query = query.where(col(Branch.id).in_(actor.branch_ids))
     return set(db.scalars(query))
 
 
@@ -164,8 +167,8 @@ def payment(db: Session, actor: Actor, payment_id: int) -> Payment:
     if found is not None:
         if found.sponsor_id == actor.sponsor_id and actor.sponsor_id is not None:
             return found
-        owner = db.scalar(select(Sponsor.branch_id).where(Sponsor.id == found.sponsor_id))
-        bank = db.scalar(select(BankAccount.branch_id).where(BankAccount.id == found.bank_account_id))
+        owner = db.scalar(select(Sponsor.branch_id).where(col(Sponsor.id) == found.sponsor_id))
+        bank = db.scalar(select(BankAccount.branch_id).where(col(BankAccount.id) == found.bank_account_id))
         if actor.sees_branch(owner) or (bank is not None and actor.sees_branch(bank)):
             return found
     raise NotFound(f"payment {payment_id} does not exist")

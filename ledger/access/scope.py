@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy import Connection, bindparam
+from sqlmodel import Session, col, select
 
 from ledger.access.actor import ADMIN, AUDITOR, SPONSOR, TREASURER, Actor, Forbidden, NotSignedIn
 from ledger.access.models import AccessToken, User
@@ -40,13 +41,21 @@ class SignedIn:
 
 # Built once: every request asks it, and building a statement costs more than running it.
 _HOLDER_OF_TOKEN = (
-    select(User.id, User.name, User.role, User.branch_id, User.include_below, User.sponsor_id, AccessToken.expires_at)
-    .join(AccessToken, AccessToken.user_id == User.id)
+    sa.select(
+        col(User.id),
+        col(User.name),
+        col(User.role),
+        col(User.branch_id),
+        col(User.include_below),
+        col(User.sponsor_id),
+        col(AccessToken.expires_at),
+    )
+    .join(AccessToken, col(AccessToken.user_id) == User.id)
     .where(
-        AccessToken.digest == bindparam("digest"),
-        AccessToken.revoked_at.is_(None),  # type: ignore[union-attr]
-        AccessToken.expires_at > bindparam("now"),
-        User.disabled_at.is_(None),  # type: ignore[union-attr]
+        col(AccessToken.digest) == bindparam("digest"),
+        col(AccessToken.revoked_at).is_(None),
+        col(AccessToken.expires_at) > bindparam("now"),
+        col(User.disabled_at).is_(None),
     )
 )
 
@@ -62,7 +71,7 @@ def signed_in(db: Session | Connection, token: str, *, now: datetime | None = No
 def subtree(session: Session, branch_id: int, include_below: bool) -> frozenset[int]:
     if not include_below:
         return frozenset({branch_id})
-    code = session.scalar(select(Branch.code).where(Branch.id == branch_id))
+    code = session.scalar(select(Branch.code).where(col(Branch.id) == branch_id))
     assert code is not None
     return frozenset(b.id for b in branch_and_descendants(session, code) if b.id is not None)
 
@@ -84,9 +93,16 @@ def scope_of(session: Session, user: SignedIn, door: str = "api") -> Actor:
 def actor_named(session: Session, name: str, door: str) -> Actor:
     """The actor an enabled user ``name`` is (for a door that names users rather than signing them in)."""
     row = session.execute(
-        select(User.id, User.name, User.role, User.branch_id, User.include_below, User.sponsor_id).where(
-            User.name == name,
-            User.disabled_at.is_(None),  # type: ignore[union-attr]
+        sa.select(
+            col(User.id),
+            col(User.name),
+            col(User.role),
+            col(User.branch_id),
+            col(User.include_below),
+            col(User.sponsor_id),
+        ).where(
+            col(User.name) == name,
+            col(User.disabled_at).is_(None),
         )
     ).first()
     if row is None:

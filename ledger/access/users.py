@@ -17,8 +17,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, text, update
-from sqlmodel import Session
+from sqlalchemy import func, text, update
+from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
 from ledger.access import audit
@@ -108,12 +108,12 @@ def add_user(
         raise UserError("a sponsor user is one sponsor: give --sponsor CODE")
     if role != "sponsor" and sponsor:
         raise UserError("only a user with role sponsor has --sponsor")
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
+    if session.scalar(select(User.id).where(col(User.name) == name)) is not None:
         raise UserError(f"user {name!r} already exists; change the password with 'godmother user passwd'")
     check_password(password, name=name)
     sponsor_id = None
     if sponsor:
-        sponsor_id = session.scalar(select(Sponsor.id).where(Sponsor.code == sponsor))
+        sponsor_id = session.scalar(select(Sponsor.id).where(col(Sponsor.code) == sponsor))
         if sponsor_id is None:
             raise NotFound(f"sponsor {sponsor!r} does not exist")
     user = User(
@@ -133,7 +133,7 @@ def add_user(
 
 
 def get_user(session: Session, name: str) -> User:
-    user = session.scalar(select(User).where(User.name == name))
+    user = session.scalar(select(User).where(col(User.name) == name))
     if user is None:
         raise UserNotFound(name)
     return user
@@ -191,7 +191,7 @@ def disable_user(session: Session, *, name: str, actor: Actor, now: datetime | N
 def _revoke_all(session: Session, user: User, now: datetime | None) -> None:
     session.execute(
         update(AccessToken)
-        .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AccessToken.user_id) == user.id, col(AccessToken.revoked_at).is_(None))
         .values(revoked_at=_now(now))
     )
 
@@ -217,10 +217,10 @@ def sign_in(
     now = _now(now)
     name, client = name.strip()[:100], client[:64]
     _one_attempt_at_a_time(session, name, client)
-    _refuse_after_failures(session, SignInAttempt.name == name, MAX_FAILURES, name, now)
+    _refuse_after_failures(session, col(SignInAttempt.name) == name, MAX_FAILURES, name, now)
     if client:
-        _refuse_after_failures(session, SignInAttempt.client == client, MAX_CLIENT_FAILURES, name, now)
-    user = session.scalar(select(User).where(User.name == name))
+        _refuse_after_failures(session, col(SignInAttempt.client) == client, MAX_CLIENT_FAILURES, name, now)
+    user = session.scalar(select(User).where(col(User.name) == name))
     ok = False
     if user is not None and user.disabled_at is None:
         ok = _matches(user, password)
@@ -232,7 +232,7 @@ def sign_in(
         raise SignInRefused()
     token = secrets.token_urlsafe(32)
     expires = now + TOKEN_LIFETIME
-    session.add(AccessToken(digest=digest(token), user_id=user.id, issued_at=now, expires_at=expires))  # type: ignore[arg-type]
+    session.add(AccessToken(digest=digest(token), user_id=user.id, issued_at=now, expires_at=expires))
     session.flush()
     return IssuedToken(token, expires, user)
 
@@ -262,14 +262,14 @@ def _one_attempt_at_a_time(session: Session, name: str, client: str) -> None:
 def _refuse_after_failures(session: Session, whose: Any, limit: int, name: str, now: datetime) -> None:
     recent_failures = (
         whose,
-        SignInAttempt.at > now - FAILURE_WINDOW,
-        SignInAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+        col(SignInAttempt.at) > now - FAILURE_WINDOW,
+        col(SignInAttempt.succeeded).is_(False),
     )
     failures = session.scalar(select(func.count()).select_from(SignInAttempt).where(*recent_failures)) or 0
     if failures >= limit:
         oldest_that_counts = failures - limit
         first = session.scalar(
-            select(SignInAttempt.at).where(*recent_failures).order_by(SignInAttempt.at).offset(oldest_that_counts)
+            select(SignInAttempt.at).where(*recent_failures).order_by(col(SignInAttempt.at)).offset(oldest_that_counts)
         )
         raise TooManyAttempts(name, int(((first or now) + FAILURE_WINDOW - now).total_seconds()))
 
@@ -277,6 +277,6 @@ def _refuse_after_failures(session: Session, whose: Any, limit: int, name: str, 
 def sign_out(session: Session, token: str, *, now: datetime | None = None) -> None:
     session.execute(
         update(AccessToken)
-        .where(AccessToken.digest == digest(token), AccessToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(AccessToken.digest) == digest(token), col(AccessToken.revoked_at).is_(None))
         .values(revoked_at=_now(now))
     )

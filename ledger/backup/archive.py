@@ -53,11 +53,11 @@ def write_archive(
 ) -> None:
     """The tar, flushed to disk: the manifest first, so that a reader learns what to expect."""
     body = manifest.to_json().encode()
-    with tarfile.open(destination, "w") as archive:
+    with destination.open("wb") as raw, tarfile.open(fileobj=raw, mode="w") as archive:
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime, info.mode = len(body), int(manifest.taken_at.timestamp()), 0o644
         archive.addfile(info, _bytes(body))
-        archive.fileobj.flush()  # type: ignore[union-attr]
+        raw.flush()
         halfway()
         archive.add(database, arcname=manifest.database.name, recursive=False)
     _durable(destination)

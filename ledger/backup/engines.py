@@ -66,7 +66,8 @@ def sqlite_is_empty(path: Path) -> bool:
         return True
     connection = sqlite3.connect(path)
     try:
-        return connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
+        tables: int = connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        return tables == 0
     finally:
         connection.close()
 

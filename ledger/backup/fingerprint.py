@@ -12,8 +12,8 @@ import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.chain import canonical_json
 from ledger.disbursement.models import Evidence
@@ -44,10 +44,10 @@ class Fingerprint:
 def trial_balance_digest(session: Session) -> tuple[str, int]:
     rows = session.execute(
         select(Branch.code, Account.code, Posting.currency, total(Posting.amount))
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
-        .group_by(Branch.code, Account.code, Posting.currency)
-        .order_by(Branch.code, Account.code, Posting.currency)
+        .join(Account, col(Account.id) == Posting.account_id)
+        .join(Branch, col(Branch.id) == Account.branch_id)
+        .group_by(col(Branch.code), col(Account.code), col(Posting.currency))
+        .order_by(col(Branch.code), col(Account.code), col(Posting.currency))
     ).all()
     document = [[branch, account, currency, int(amount)] for branch, account, currency, amount in rows]
     return hashlib.sha256(canonical_json(document).encode()).hexdigest(), len(rows)
@@ -55,12 +55,12 @@ def trial_balance_digest(session: Session) -> tuple[str, int]:
 
 def fingerprint(session: Session) -> Fingerprint:
     """Read in one transaction (the caller's), so that it describes one moment of the ledger."""
-    head = session.execute(select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == 1)).first()
+    head = session.execute(select(ChainHead.seq, ChainHead.hash).where(col(ChainHead.id) == 1)).first()
     seq, head_hash = (int(head[0]), head[1]) if head else (0, GENESIS_HASH)
     digest, accounts = trial_balance_digest(session)
     transactions = session.scalar(select(func.count()).select_from(LedgerTransaction)) or 0
     files, size = session.execute(select(func.count(), func.coalesce(func.sum(Evidence.size), 0))).one()
-    tops = tuple(session.scalars(select(Branch.code).where(Branch.parent_id.is_(None)).order_by(Branch.code)))  # type: ignore[union-attr]
+    tops = tuple(session.scalars(select(Branch.code).where(col(Branch.parent_id).is_(None)).order_by(col(Branch.code))))
     return Fingerprint(seq, head_hash, digest, int(transactions), accounts, int(files), int(size), tops)
 
 

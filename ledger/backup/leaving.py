@@ -28,8 +28,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
@@ -106,7 +107,7 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
     with _CsvWriter(folder / "accounts.csv", ("branch", "code", "type", "name", "opened_on", "is_open",
                                            "may_go_negative", "balance")) as write:  # fmt: skip
         accounts = 0
-        for a in session.scalars(select(Account).order_by(Account.branch_id, Account.code)):
+        for a in session.scalars(select(Account).order_by(col(Account.branch_id), col(Account.code))):
             write([branches[a.branch_id], a.code, a.type, a.name, a.opened_on, a.is_open, a.may_go_negative,
                    a.balance])  # fmt: skip
             accounts += 1
@@ -115,7 +116,7 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
                "idempotency_key", "metadata", "disbursement", "content_hash", "prev_hash", "hash")  # fmt: skip
     with _CsvWriter(folder / "transactions.csv", columns) as write:
         transactions = 0
-        for t in session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.seq)).yield_per(2000):
+        for t in session.scalars(select(LedgerTransaction).order_by(col(LedgerTransaction.seq))).yield_per(2000):
             d = disbursed.get(t.id)
             write([
                 t.id, t.seq, t.effective_date, t.recorded_at.astimezone(UTC).isoformat(), t.kind, t.description,
@@ -126,10 +127,17 @@ def _ledger_csv(session: Session, folder: Path) -> dict[str, int]:
             ])  # fmt: skip
             transactions += 1
     query = (
-        select(Posting.transaction_id, Posting.line, Branch.code, Account.code, Posting.amount, Posting.currency)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
-        .order_by(Posting.transaction_id, Posting.line)
+        sa.select(
+            col(Posting.transaction_id),
+            col(Posting.line),
+            col(Branch.code),
+            col(Account.code),
+            col(Posting.amount),
+            col(Posting.currency),
+        )
+        .join(Account, col(Account.id) == Posting.account_id)
+        .join(Branch, col(Branch.id) == Account.branch_id)
+        .order_by(col(Posting.transaction_id), col(Posting.line))
     )
     header = ("transaction_id", "line", "branch", "account", "amount", "currency")
     with _CsvWriter(folder / "postings.csv", header) as write:
@@ -219,7 +227,9 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def _open_accounts(session: Session, path: Path) -> None:
-    have = set(session.execute(select(Branch.code, Account.code).join(Branch, Branch.id == Account.branch_id)).all())
+    have = set(
+        session.execute(select(Branch.code, Account.code).join(Branch, col(Branch.id) == Account.branch_id)).all()
+    )
     for row in _rows(path):
         if (row["branch"], row["code"]) not in have:
             open_account(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from ledger.backup.manifest import Manifest
 from ledger.models import LedgerTransaction
@@ -33,14 +33,14 @@ def since_copy(session: Session, manifest: Manifest) -> SinceCopy:
     if head.chain_seq == 0:
         descends = True
     else:
-        at_head = session.scalar(select(LedgerTransaction.hash).where(LedgerTransaction.seq == head.chain_seq))
+        at_head = session.scalar(select(LedgerTransaction.hash).where(col(LedgerTransaction.seq) == head.chain_seq))
         descends = at_head == head.chain_hash
     rows = session.execute(
-        select(
-            LedgerTransaction.seq, LedgerTransaction.id, LedgerTransaction.effective_date, LedgerTransaction.kind,
-            LedgerTransaction.description, LedgerTransaction.posted_by,
+        sa.select(
+            col(LedgerTransaction.seq), col(LedgerTransaction.id), col(LedgerTransaction.effective_date),
+            col(LedgerTransaction.kind), col(LedgerTransaction.description), col(LedgerTransaction.posted_by),
         )
-        .where(LedgerTransaction.seq > head.chain_seq)
-        .order_by(LedgerTransaction.seq)
+        .where(col(LedgerTransaction.seq) > head.chain_seq)
+        .order_by(col(LedgerTransaction.seq))
     ).all()  # fmt: skip
     return SinceCopy(descends, [Entry(*row) for row in rows])

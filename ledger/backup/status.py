@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.schedule.models import BackupCopy, JobExecution
 from ledger.schedule.notices import deployment_notice
@@ -57,16 +56,18 @@ class BackupStatus:
 
 def backup_status(session: Session, now: datetime | None = None) -> BackupStatus:
     now = now or datetime.now(UTC)
-    last = session.scalar(select(BackupCopy).order_by(BackupCopy.taken_at.desc()).limit(1))  # type: ignore[attr-defined]
-    failed = select(JobExecution).where(JobExecution.job == JOB, JobExecution.status.in_(("failed", "retrying")))  # type: ignore[attr-defined]
+    last = session.scalar(select(BackupCopy).order_by(col(BackupCopy.taken_at).desc()).limit(1))
+    failed = select(JobExecution).where(
+        col(JobExecution.job) == JOB, col(JobExecution.status).in_(("failed", "retrying"))
+    )
     if last is not None:
-        failed = failed.where(JobExecution.started_at > last.taken_at)
-    failure = session.scalar(failed.order_by(JobExecution.started_at.desc()).limit(1))  # type: ignore[attr-defined]
+        failed = failed.where(col(JobExecution.started_at) > last.taken_at)
+    failure = session.scalar(failed.order_by(col(JobExecution.started_at).desc()).limit(1))
     return BackupStatus(now, last, failure)
 
 
 def recent_copies(session: Session, limit: int = 10) -> list[BackupCopy]:
-    return list(session.scalars(select(BackupCopy).order_by(BackupCopy.taken_at.desc()).limit(limit)))  # type: ignore[attr-defined]
+    return list(session.scalars(select(BackupCopy).order_by(col(BackupCopy.taken_at).desc()).limit(limit)))
 
 
 def notice_if_stale(session: Session, now: datetime | None = None) -> int:

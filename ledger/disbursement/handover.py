@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
@@ -75,7 +75,7 @@ def keep_evidence(session: Session, evidence: EvidenceFile, *, by: str, now: dat
     if content_type not in EVIDENCE_TYPES:
         raise InvalidEntry(f"{evidence.filename} is not a photo or a PDF scan (JPEG, PNG, WebP, HEIC, TIFF or PDF)")
     digest = hashlib.sha256(evidence.content).hexdigest()
-    existing = session.scalar(select(Evidence).where(Evidence.sha256 == digest))
+    existing = session.scalar(select(Evidence).where(col(Evidence.sha256) == digest))
     if existing is not None:
         return existing
     stored = Evidence(
@@ -127,7 +127,7 @@ def record_handovers(
     done = dict(
         session.execute(
             select(Handover.child_id, Handover.transaction_id).where(
-                Handover.month == month.first_day, standing(Handover.transaction_id)
+                col(Handover.month) == month.first_day, standing(Handover.transaction_id)
             )
         ).all()
     )
@@ -140,8 +140,8 @@ def record_handovers(
     rounds = dict(  # how many handovers of the month each child had, all reversed: this one comes after them
         session.execute(
             select(Handover.child_id, func.count())
-            .where(Handover.month == month.first_day, Handover.child_id.in_([c.id for _, c, _ in waiting]))  # type: ignore[attr-defined]
-            .group_by(Handover.child_id)
+            .where(col(Handover.month) == month.first_day, col(Handover.child_id).in_([c.id for _, c, _ in waiting]))
+            .group_by(col(Handover.child_id))
         ).all()
     )
     kept = keep_evidence(session, evidence, by=actor.user, now=now) if evidence is not None else None
@@ -177,7 +177,7 @@ def record_handovers(
     handovers = [
         Handover(
             transaction_id=p.id,
-            child_id=child.id,  # type: ignore[arg-type]
+            child_id=child.id,
             month=month.first_day,
             amount=amount,
             method=method,
@@ -205,7 +205,7 @@ def _source(session: Session, method: str, bank_account: str | None) -> AccountK
         if bank_account:
             raise InvalidEntry("cash is handed over from the branch's cash, not a bank account")
         return None
-    account = session.scalar(select(BankAccount).where(BankAccount.code == (bank_account or "")))
+    account = session.scalar(select(BankAccount).where(col(BankAccount.code) == (bank_account or "")))
     if account is None:
         raise NotFound(
             f"bank account {bank_account!r} is not in the register" if bank_account else "say which bank account paid"
@@ -219,25 +219,25 @@ def _owed(session: Session, month: Month, children: Sequence[str], branch: str |
     """What the month's disbursements put on each child's guardian payable."""
     query = (
         select(Child, Posting.amount)
-        .join(Disbursement, Disbursement.child_code == Child.code)
-        .join(Posting, Posting.transaction_id == Disbursement.transaction_id)
-        .join(Account, (Account.id == Posting.account_id) & (Account.id == Child.payable_account_id))
+        .join(Disbursement, col(Disbursement.child_code) == Child.code)
+        .join(Posting, col(Posting.transaction_id) == Disbursement.transaction_id)
+        .join(Account, (col(Account.id) == Posting.account_id) & (col(Account.id) == Child.payable_account_id))
         .where(
-            Disbursement.month == month.first_day,
+            col(Disbursement.month) == month.first_day,
             standing(Disbursement.transaction_id),  # reversed: nothing owed
         )
     )
     if children:
-        query = query.where(Child.code.in_(list(children)))  # type: ignore[attr-defined]
+        query = query.where(col(Child.code).in_(list(children)))
     else:
         assert branch is not None
         ids = [b.id for b in branch_and_descendants(session, branch)]
-        query = query.where(Child.branch_id.in_(ids))  # type: ignore[attr-defined]
+        query = query.where(col(Child.branch_id).in_(ids))
     owed: dict[str, tuple[Child, int]] = {}
     for child, amount in session.execute(query):
         before = owed.get(child.code, (child, 0))[1]
         owed[child.code] = (child, before - amount)
     for code in children:
-        if code not in owed and session.scalar(select(Child.id).where(Child.code == code)) is None:
+        if code not in owed and session.scalar(select(Child.id).where(col(Child.code) == code)) is None:
             raise NotFound(f"child {code!r} is not in the register")
     return owed

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from ledger.models import UTCDateTime
+from ledger.ground.columns import UTCDateTime
 
 
 class Run(SQLModel, table=True):
@@ -36,7 +36,7 @@ class Run(SQLModel, table=True):
         Index("ix_run_month", "month"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     month: date = Field(description="first day of the month paid for")
     branch_id: int | None = Field(default=None, foreign_key="branch.id", description="scope: this branch and below")
     status: str = Field(sa_type=String(16))
@@ -67,7 +67,7 @@ class RunDecision(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id")
     child_id: int = Field(foreign_key="child.id")
     program: str = Field(sa_type=String(64))
@@ -86,7 +86,7 @@ class ShortfallSettlement(SQLModel, table=True):
 
     __tablename__ = "shortfall_settlement"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="run_decision.id", index=True, description="the decision that pays")
     shortfall_id: int = Field(foreign_key="run_decision.id", index=True, description="the decision short of money")
     amount: int = Field(sa_type=BigInteger)
@@ -97,7 +97,7 @@ class Evidence(SQLModel, table=True):
 
     __table_args__ = (CheckConstraint("size > 0", name="ck_evidence_size"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     sha256: str = Field(sa_type=String(64), unique=True)
     filename: str = Field(sa_type=String(255))
     content_type: str = Field(sa_type=String(100))
@@ -133,7 +133,7 @@ class BranchSetting(SQLModel, table=True):
     __tablename__ = "branch_setting"
     __table_args__ = (Index("ix_branch_setting_branch_name", "branch_id", "name", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     name: str = Field(sa_type=String(64))
     value: str = Field(sa_type=Text)

@@ -21,20 +21,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, col, select
 
 from ledger.accounts import AccountKey
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.eligibility import decide
-from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE, Decision, Reason
+from ledger.eligibility.decide import Decision, Reason
+from ledger.eligibility.policy import BranchPolicies
+from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction
 from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.register.categories import categories_on
 from ledger.register.models import BudgetReceipt, Child, Enrolment, Pledge, PledgeChange, Sponsor
 from ledger.register.pledges import Terms
-from ledger.register.policy import BranchPolicies
 
 PROGRAMS = (GODMOTHER, SOCIAL_ALLOWANCE)
 POSTED_RUN = ("approved", "done")  # runs whose decisions stand (a prepared run waits for approval)
@@ -175,15 +177,15 @@ class MonthFacts:
 
     def _children(self) -> dict[int, _ChildRow]:
         rows = self.session.execute(
-            select(
-                Child.id,
-                Child.code,
-                Child.date_of_birth,
-                Child.branch_id,
-                Child.categories,
-                Child.in_school_until,
-                Child.died_on,
-                Child.fund_account_id,
+            sa.select(
+                col(Child.id),
+                col(Child.code),
+                col(Child.date_of_birth),
+                col(Child.branch_id),
+                col(Child.categories),
+                col(Child.in_school_until),
+                col(Child.died_on),
+                col(Child.fund_account_id),
             )
         )
         # Categories as they stood on the day the month is decided on (the last day of the month before),
@@ -201,16 +203,16 @@ class MonthFacts:
         """Pledges scheduled for each child in the month and the month before; pledges that ended."""
         sponsors = {i: c for i, c in self.session.execute(select(Sponsor.id, Sponsor.code))}
         changes: dict[int, list[PledgeChange]] = defaultdict(list)
-        for change in self.session.scalars(select(PledgeChange).order_by(PledgeChange.id)):
+        for change in self.session.scalars(select(PledgeChange).order_by(col(PledgeChange.id))):
             changes[change.pledge_id].append(change)
         columns = (
-            Pledge.id,
-            Pledge.code,
-            Pledge.sponsor_id,
-            Pledge.child_id,
-            Pledge.monthly_amount,
-            Pledge.start_month,
-            Pledge.end_month,
+            col(Pledge.id),
+            col(Pledge.code),
+            col(Pledge.sponsor_id),
+            col(Pledge.child_id),
+            col(Pledge.monthly_amount),
+            col(Pledge.start_month),
+            col(Pledge.end_month),
         )
         now: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
         before: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
@@ -219,11 +221,13 @@ class MonthFacts:
         age_limit = self.policies.age_limit
         first = previous.first_day
         for pledge in self.session.execute(
-            select(*columns).where((Pledge.end_month.is_(None)) | (Pledge.end_month >= first)).order_by(Pledge.code)  # type: ignore[union-attr,operator]
+            sa.select(*columns)
+            .where((col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= first))
+            .order_by(col(Pledge.code))
         ):
-            terms = Terms.of(pledge, changes.get(pledge.id, ()))  # type: ignore[arg-type]
-            this = terms.month(month, self.children, age_limit)  # type: ignore[arg-type]
-            last = terms.month(previous, self.children, age_limit)  # type: ignore[arg-type]
+            terms = Terms.of(pledge, changes.get(pledge.id, ()))
+            this = terms.month(month, self.children, age_limit)
+            last = terms.month(previous, self.children, age_limit)
             sponsor = sponsors[pledge.sponsor_id]
             if this is not None:
                 now[this.child_id].append(decide.PledgeMonth(pledge.code, sponsor, this.amount))
@@ -239,10 +243,10 @@ class MonthFacts:
 
     def _schedules_after(self, terms: Terms, month: Month) -> bool:
         """Whether a pledge that skips ``month`` schedules anything later (a pause, not an end)."""
-        horizon = terms.horizon(self.children)  # type: ignore[arg-type]
+        horizon = terms.horizon(self.children)
         later = month.next()
         while later <= horizon:
-            if terms.month(later, self.children, self.policies.age_limit) is not None:  # type: ignore[arg-type]
+            if terms.month(later, self.children, self.policies.age_limit) is not None:
                 return True
             later = later.next()
         return False
@@ -250,12 +254,12 @@ class MonthFacts:
     def _enrolments(self) -> dict[int, tuple[decide.Enrolment, ...]]:
         found: dict[int, list[decide.Enrolment]] = defaultdict(list)
         for child_id, program, number, signed, ends in self.session.execute(
-            select(
-                Enrolment.child_id,
-                Enrolment.program,
-                Enrolment.decision_number,
-                Enrolment.decision_date,
-                Enrolment.end_date,
+            sa.select(
+                col(Enrolment.child_id),
+                col(Enrolment.program),
+                col(Enrolment.decision_number),
+                col(Enrolment.decision_date),
+                col(Enrolment.end_date),
             )
         ):
             found[child_id].append(decide.Enrolment(program, number, signed, ends))
@@ -310,14 +314,14 @@ def reversed_decisions() -> Any:
     """The ids of decisions whose disbursement was reversed: their money went back to the fund."""
     return (
         select(RunDecision.id)
-        .join(Child, Child.id == RunDecision.child_id)
+        .join(Child, col(Child.id) == RunDecision.child_id)
         .join(
             Disbursement,
-            (Disbursement.child_code == Child.code)
-            & (Disbursement.program == RunDecision.program)
-            & (Disbursement.month == RunDecision.month),
+            (col(Disbursement.child_code) == Child.code)
+            & (col(Disbursement.program) == RunDecision.program)
+            & (col(Disbursement.month) == RunDecision.month),
         )
-        .join(LedgerTransaction, LedgerTransaction.reverses_id == Disbursement.transaction_id)
+        .join(LedgerTransaction, col(LedgerTransaction.reverses_id) == Disbursement.transaction_id)
     )
 
 
@@ -328,28 +332,28 @@ def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
     undone = reversed_decisions()
     paying = (
         select(ShortfallSettlement.shortfall_id, func.sum(ShortfallSettlement.amount).label("settled"))
-        .join(RunDecision, RunDecision.id == ShortfallSettlement.decision_id)
-        .join(Run, Run.id == RunDecision.run_id)
-        .where(Run.status.in_(POSTED_RUN), ShortfallSettlement.decision_id.not_in(undone))  # type: ignore[attr-defined]
-        .group_by(ShortfallSettlement.shortfall_id)
+        .join(RunDecision, col(RunDecision.id) == ShortfallSettlement.decision_id)
+        .join(Run, col(Run.id) == RunDecision.run_id)
+        .where(col(Run.status).in_(POSTED_RUN), col(ShortfallSettlement.decision_id).not_in(undone))
+        .group_by(col(ShortfallSettlement.shortfall_id))
         .subquery()
     )
-    was_reversed = RunDecision.id.in_(undone)  # type: ignore[union-attr]
+    was_reversed = col(RunDecision.id).in_(undone)
     owed = case((was_reversed, RunDecision.due), else_=RunDecision.shortfall)
     rows = session.execute(
-        select(
-            RunDecision.id,
-            RunDecision.child_id,
-            RunDecision.program,
-            RunDecision.month,
+        sa.select(
+            col(RunDecision.id),
+            col(RunDecision.child_id),
+            col(RunDecision.program),
+            col(RunDecision.month),
             owed - func.coalesce(paying.c.settled, 0),
         )
-        .join(Run, Run.id == RunDecision.run_id)
+        .join(Run, col(Run.id) == RunDecision.run_id)
         .outerjoin(paying, paying.c.shortfall_id == RunDecision.id)
         .where(
-            or_(RunDecision.shortfall > 0, was_reversed),
-            RunDecision.month < before.first_day,
-            Run.status.in_(POSTED_RUN),  # type: ignore[attr-defined]
+            or_(col(RunDecision.shortfall) > 0, was_reversed),
+            col(RunDecision.month) < before.first_day,
+            col(Run.status).in_(POSTED_RUN),
         )
     )
     return [_Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
@@ -359,8 +363,8 @@ def already_decided(session: Session, month: Month) -> set[tuple[int, str]]:
     """(child id, program) pairs a standing run already decided for ``month``."""
     rows = session.execute(
         select(RunDecision.child_id, RunDecision.program)
-        .join(Run, Run.id == RunDecision.run_id)
-        .where(and_(RunDecision.month == month.first_day, Run.status.in_(POSTED_RUN)))  # type: ignore[attr-defined]
+        .join(Run, col(Run.id) == RunDecision.run_id)
+        .where(and_(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN)))
     )
     return {(child_id, program) for child_id, program in rows}
 
@@ -396,7 +400,7 @@ class Planner:
         codes = {b.id: b.code for b in self.facts.branches.values()}
         rows = self.session.execute(
             select(Account.id, Account.branch_id, Account.code, Account.balance).where(
-                Account.code.startswith("liabilities:fund:")  # type: ignore[attr-defined]
+                col(Account.code).startswith("liabilities:fund:")
             )
         )
         return {AccountKey(codes[b], code): (account_id, -balance) for account_id, b, code, balance in rows}
@@ -405,7 +409,7 @@ class Planner:
         """The fund a child's claim on ``program`` draws on (opened lazily, shared where it is)."""
         branch = self.facts.branches[child.branch_id].code
         if program == GODMOTHER:
-            key: AccountKey | None = AccountKey(branch, child_fund(child.code))
+            key = AccountKey(branch, child_fund(child.code))
         else:
             key = AccountKey(self._administering_branch(child.branch_id, program), PROGRAM_FUND.format(program=program))
         if key not in self._pools:

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, exists, insert, select, text
+import sqlalchemy as sa
+from sqlalchemy import Engine, exists, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
@@ -35,8 +36,9 @@ from ledger.branch_settings import FOUR_EYES, setting_in_force
 from ledger.db import is_sqlite
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.disbursement.planning import POSTED_RUN, MonthFacts, Planned, Planner, Summary, guardian_payable
-from ledger.eligibility.decide import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.errors import LedgerError, NotFound
+from ledger.ground.columns import table_of
+from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.posting import DisbursementKey, Entry, Leg, copy_rows, post_many
@@ -46,8 +48,8 @@ Progress = Callable[[str, int, int], None]
 """Told (stage, done, total) as a run advances: stages are "prepare" and "post"."""
 
 CHUNK = 2000
-RUN_DECISION = RunDecision.__table__  # type: ignore[attr-defined]
-SETTLEMENT = ShortfallSettlement.__table__  # type: ignore[attr-defined]
+RUN_DECISION = table_of(RunDecision)
+SETTLEMENT = table_of(ShortfallSettlement)
 PROGRAM_NAMES = {GODMOTHER: ("Mẹ đỡ đầu", "Godmother"), SOCIAL_ALLOWANCE: ("trợ cấp xã hội", "social allowance")}
 
 
@@ -229,7 +231,9 @@ def _prepare(
     run: Run | None = None
     if store:
         for stale in session.scalars(
-            select(Run).where(Run.month == month.first_day, Run.branch_id == root_id, Run.status == "prepared")
+            select(Run).where(
+                col(Run.month) == month.first_day, col(Run.branch_id) == root_id, col(Run.status) == "prepared"
+            )
         ):
             stale.status = "superseded"
             session.add(stale)
@@ -251,7 +255,7 @@ def _prepare(
         if run is not None:
             chunk.append(planned)
             if len(chunk) >= CHUNK:
-                _store(session, run.id, chunk)  # type: ignore[arg-type]
+                _store(session, run.id, chunk)
                 chunk = []
         if progress is not None and done % 500 == 0:
             progress("prepare", done, total)
@@ -262,7 +266,7 @@ def _prepare(
     if summary.decisions == 0:
         session.rollback()
         return RunResult(month, "nothing-new", None, summary, four_eyes=four_eyes)
-    _store(session, run.id, chunk)  # type: ignore[arg-type]
+    _store(session, run.id, chunk)
     run.summary = summary.as_json()
     session.add(run)
     session.flush()
@@ -300,8 +304,8 @@ def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
             (child_id, program): decision_id
             for decision_id, child_id, program in connection.execute(
                 select(RunDecision.id, RunDecision.child_id, RunDecision.program).where(
-                    RunDecision.run_id == run_id,
-                    RunDecision.child_id.in_([p.child_id for p in paying]),  # type: ignore[attr-defined]
+                    col(RunDecision.run_id) == run_id,
+                    col(RunDecision.child_id).in_([p.child_id for p in paying]),
                 )
             )
         }
@@ -335,18 +339,18 @@ def _compare_with_plan(session: Session, run: Run) -> list[str]:
     stored = {
         (child_id, program): (eligible, due, catch_up, paid, shortfall)
         for child_id, program, eligible, due, catch_up, paid, shortfall in session.execute(
-            select(
-                RunDecision.child_id,
-                RunDecision.program,
-                RunDecision.eligible,
-                RunDecision.due,
-                RunDecision.catch_up,
-                RunDecision.paid,
-                RunDecision.shortfall,
-            ).where(RunDecision.run_id == run.id)
+            sa.select(
+                col(RunDecision.child_id),
+                col(RunDecision.program),
+                col(RunDecision.eligible),
+                col(RunDecision.due),
+                col(RunDecision.catch_up),
+                col(RunDecision.paid),
+                col(RunDecision.shortfall),
+            ).where(col(RunDecision.run_id) == run.id)
         )
     }
-    planner = Planner(session, Month.of(run.month), scope)  # type: ignore[arg-type]
+    planner = Planner(session, Month.of(run.month), scope)
     codes = {c.id: c.code for c in planner.facts.children.values()}
     differences = []
     seen = set()
@@ -372,35 +376,35 @@ def _compare_with_plan(session: Session, run: Run) -> list[str]:
 def _unfinished(engine: Engine) -> list[int]:
     """Approved runs whose posting stopped before the end (a crash, a kill): they are finished first."""
     with Session(engine) as session:
-        return list(session.scalars(select(Run.id).where(Run.status == "approved").order_by(Run.id)))
+        return list(session.scalars(select(Run.id).where(col(Run.status) == "approved").order_by(col(Run.id))))
 
 
 def _pending(session: Session, run_id: int) -> list[Any]:
-    fund_branch = Branch.__table__.alias("fund_branch")  # type: ignore[attr-defined]
-    child_branch = Branch.__table__.alias("child_branch")  # type: ignore[attr-defined]
+    fund_branch = table_of(Branch).alias("fund_branch")
+    child_branch = table_of(Branch).alias("child_branch")
     paid = exists().where(
-        Disbursement.child_code == Child.code,
-        Disbursement.program == RunDecision.program,
-        Disbursement.month == RunDecision.month,
+        col(Disbursement.child_code) == Child.code,
+        col(Disbursement.program) == RunDecision.program,
+        col(Disbursement.month) == RunDecision.month,
     )
     return list(
         session.execute(
-            select(
-                RunDecision.id,
-                Child.code,
+            sa.select(
+                col(RunDecision.id),
+                col(Child.code),
                 child_branch.c.code,
-                RunDecision.program,
-                RunDecision.month,
-                RunDecision.paid,
-                Account.code,
+                col(RunDecision.program),
+                col(RunDecision.month),
+                col(RunDecision.paid),
+                col(Account.code),
                 fund_branch.c.code,
             )
-            .join(Child, Child.id == RunDecision.child_id)
+            .join(Child, col(Child.id) == RunDecision.child_id)
             .join(child_branch, child_branch.c.id == Child.branch_id)
-            .join(Account, Account.id == RunDecision.fund_account_id)
+            .join(Account, col(Account.id) == RunDecision.fund_account_id)
             .join(fund_branch, fund_branch.c.id == Account.branch_id)
-            .where(RunDecision.run_id == run_id, RunDecision.paid > 0, ~paid)
-            .order_by(Child.code, RunDecision.program)
+            .where(col(RunDecision.run_id) == run_id, col(RunDecision.paid) > 0, ~paid)
+            .order_by(col(Child.code), col(RunDecision.program))
         )
     )
 
@@ -418,7 +422,7 @@ def _entry(run: Run, row: Any) -> Entry:
         ),
         posted_by=run.approved_by or run.prepared_by,
         # Once only: the disbursement row (unique per child, program and month) sees to it.
-        metadata={"run": run.id},  # type: ignore[dict-item]
+        metadata={"run": run.id},
         kind="disbursement",
         disbursement=DisbursementKey(child, program, month),
     )
@@ -490,16 +494,16 @@ def check_month(session: Session, month: Month, *, branch: str | None = None) ->
     _, scope = scope_of(session, branch)
     facts = MonthFacts(session, month, scope)
     rows = session.execute(
-        select(
-            RunDecision.run_id,
-            RunDecision.child_id,
-            RunDecision.program,
-            RunDecision.eligible,
-            RunDecision.due,
-            RunDecision.paid,
+        sa.select(
+            col(RunDecision.run_id),
+            col(RunDecision.child_id),
+            col(RunDecision.program),
+            col(RunDecision.eligible),
+            col(RunDecision.due),
+            col(RunDecision.paid),
         )
-        .join(Run, Run.id == RunDecision.run_id)
-        .where(RunDecision.month == month.first_day, Run.status.in_(POSTED_RUN))  # type: ignore[attr-defined]
+        .join(Run, col(Run.id) == RunDecision.run_id)
+        .where(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN))
     ).all()
     ledger_paid = _disbursed(session, month)
     differences: list[Difference] = []
@@ -538,10 +542,10 @@ def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
     """What the ledger paid each child and program for ``month`` (the payable's credit)."""
     rows = session.execute(
         select(Disbursement.child_code, Disbursement.program, Posting.amount, Account.code)
-        .join(LedgerTransaction, LedgerTransaction.id == Disbursement.transaction_id)
-        .join(Posting, Posting.transaction_id == Disbursement.transaction_id)
-        .join(Account, Account.id == Posting.account_id)
-        .where(Disbursement.month == month.first_day)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Disbursement.transaction_id)
+        .join(Posting, col(Posting.transaction_id) == Disbursement.transaction_id)
+        .join(Account, col(Account.id) == Posting.account_id)
+        .where(col(Disbursement.month) == month.first_day)
     )
     paid: dict[tuple[str, str], int] = {}
     for child, program, amount, code in rows:
@@ -636,9 +640,9 @@ def exclusive_run(engine: Engine) -> Iterator[RunLock]:
 
 def runs(session: Session, month: Month | None = None) -> list[Run]:
     """Monthly runs, newest first (of one month if given)."""
-    query = select(Run).order_by(Run.id.desc())  # type: ignore[union-attr]
+    query = select(Run).order_by(col(Run.id).desc())
     if month is not None:
-        query = query.where(Run.month == month.first_day)
+        query = query.where(col(Run.month) == month.first_day)
     return list(session.scalars(query))
 
 
@@ -688,11 +692,13 @@ def summary_seen_by(session: Session, found: Run, actor: Actor) -> dict[str, Any
     )
     if covered <= actor.branch_ids:
         return summary
-    children = set(session.scalars(select(Child.code).where(Child.branch_id.in_(actor.branch_ids))))  # type: ignore[attr-defined]
+    children = set(session.scalars(select(Child.code).where(col(Child.branch_id).in_(actor.branch_ids))))
     pledges = set(
         session.scalars(
-            select(Pledge.code).join(Child, Child.id == Pledge.child_id).where(Child.branch_id.in_(actor.branch_ids))
-        )  # type: ignore[attr-defined]
+            select(Pledge.code)
+            .join(Child, col(Child.id) == Pledge.child_id)
+            .where(col(Child.branch_id).in_(actor.branch_ids))
+        )
     )
     summary["aged_out"] = [c for c in summary.get("aged_out", []) if c in children]
     if "left_school" in summary:
@@ -713,21 +719,21 @@ def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> 
         raise RunNotFound(run_id)
     query = (
         select(RunDecision, Child.code, Disbursement.transaction_id)
-        .join(Child, Child.id == RunDecision.child_id)
+        .join(Child, col(Child.id) == RunDecision.child_id)
         .outerjoin(
             Disbursement,
-            (Disbursement.child_code == Child.code)
-            & (Disbursement.program == RunDecision.program)
-            & (Disbursement.month == RunDecision.month),
+            (col(Disbursement.child_code) == Child.code)
+            & (col(Disbursement.program) == RunDecision.program)
+            & (col(Disbursement.month) == RunDecision.month),
         )
-        .where(RunDecision.run_id == run_id)
-        .order_by(Child.code, RunDecision.program)
+        .where(col(RunDecision.run_id) == run_id)
+        .order_by(col(Child.code), col(RunDecision.program))
     )
     if child is not None:
-        query = query.where(Child.code == child)
+        query = query.where(col(Child.code) == child)
     return [
         StoredDecision(
-            d.id,  # type: ignore[arg-type]
+            d.id,
             d.run_id,
             code,
             d.program,

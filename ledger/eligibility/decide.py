@@ -20,11 +20,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ledger.eligibility.parameters import Parameters, in_force, load
+from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE, age_on, birthday, status_date
 from ledger.money import format_vnd
 from ledger.months import Month
-
-SOCIAL_ALLOWANCE = "social-allowance"
-GODMOTHER = "godmother"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,24 +94,6 @@ class _Explanation:
 
     def add(self, rule: str, vi: str, en: str, source: str = "") -> None:
         self.reasons.append(Reason(rule, vi, en, source))
-
-
-def age_on(born: date, day: date) -> int:
-    """Whole years from ``born`` to ``day``."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def birthday(born: date, years: int) -> date:
-    """The day a child born on ``born`` turns ``years`` old (1 March for 29 February in a common year)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)
-
-
-def status_date(month: Month) -> date:
-    """The day whose facts decide month M: the last day of M−1."""
-    return month.previous().last_day
 
 
 @functools.lru_cache(maxsize=8192)  # a monthly run formats the same few dates 100,000 times
@@ -201,9 +181,9 @@ def decide_social_allowance(child: Child, month: Month, parameters: Parameters |
             return refuse()
         why.add(
             "age.study_extension",
-            f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; "  # type: ignore[arg-type]
+            f"tuổi ngày {_d(on)}: {age}, đang đi học đến {_d(child.in_school_until)}; "
             f"tiếp tục hưởng đến {extension.value} tuổi",
-            f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; "  # type: ignore[arg-type]
+            f"age on {_en_d(on)}: {age}, in school until {_en_d(child.in_school_until)}; "
             f"covered until {extension.value}",
             extension.source,
         )

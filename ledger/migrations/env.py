@@ -10,7 +10,7 @@ from ledger.db import make_engine
 config = context.config
 target_metadata = SQLModel.metadata
 
-engine: Engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url"))
+engine: Engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url", ""))
 
 with engine.connect() as connection:
     context.configure(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -125,7 +126,7 @@ def _blank(value: object) -> bool:
 # --- tables (CSV, XLSX) ----------------------------------------------------------------------
 
 
-def read_table(path: Path) -> list[list[object]]:
+def read_table(path: Path) -> Sequence[Sequence[object]]:
     """Every row of a CSV or XLSX file, cells as the file holds them."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -326,7 +327,7 @@ def mapped_layout(mapping: str) -> Layout:
         missing.append("amount (or debit and credit)")
     if missing:
         raise InvalidEntry(f"--map is missing {', '.join(missing)}")
-    return Layout("csv", **roles)  # type: ignore[arg-type]
+    return Layout("csv", **roles)
 
 
 # --- camt.053 ------------------------------------------------------------------------------
@@ -342,16 +343,15 @@ def parse_camt053(data: bytes) -> ParsedStatement:
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
 
-    def child(element: object, *path: str) -> object | None:
+    def child(element: Element, *path: str) -> Element | None:
+        found: Element | None = element
         for name in path:
-            element = next((c for c in element if local(c.tag) == name), None)  # type: ignore[attr-defined]
-            if element is None:
-                return None
-        return element
+            found = next((c for c in found if local(c.tag) == name), None) if found is not None else None
+        return found
 
-    def text(element: object, *path: str) -> str:
+    def text(element: Element, *path: str) -> str:
         found = child(element, *path)
-        return (found.text or "").strip() if found is not None else ""  # type: ignore[attr-defined]
+        return (found.text or "").strip() if found is not None else ""
 
     statement_element = next((e for e in root.iter() if local(e.tag) == "Stmt"), None)
     if statement_element is None:
@@ -377,9 +377,7 @@ def parse_camt053(data: bytes) -> ParsedStatement:
         )
         details = child(entry, "NtryDtls", "TxDtls")
         remittance = " ".join(
-            (e.text or "").strip()
-            for e in (details.iter() if details is not None else [])
-            if local(e.tag) == "Ustrd"  # type: ignore[attr-defined]
+            (e.text or "").strip() for e in (details.iter() if details is not None else []) if local(e.tag) == "Ustrd"
         )
         description = remittance or text(entry, "AddtlNtryInf")
         party = ""

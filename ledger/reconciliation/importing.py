@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, NotFound
+from ledger.ground.columns import table_of
 from ledger.money import format_vnd
 from ledger.reconciliation.formats import ParsedLine, ParsedStatement, read_statement
 from ledger.reconciliation.models import BankLine, BankStatement
@@ -45,7 +46,7 @@ class ImportResult:
 
 def bank_account(session: Session, code: str, *, lock: bool = False) -> BankAccount:
     """The bank account; with ``lock``, held until commit so that work on it goes one at a time."""
-    query = select(BankAccount).where(BankAccount.code == code)
+    query = select(BankAccount).where(col(BankAccount.code) == code)
     account = session.scalar(query.with_for_update() if lock else query)
     if account is None:
         raise NotFound(f"bank account {code!r} is not in the register (import it in bank-accounts first)")
@@ -105,14 +106,14 @@ def import_statement(
         known.update(
             session.scalars(
                 select(BankLine.fingerprint).where(
-                    BankLine.bank_account_id == target.id,
-                    BankLine.fingerprint.in_(prints[i : i + 1_000]),  # type: ignore[attr-defined]
+                    col(BankLine.bank_account_id) == target.id,
+                    col(BankLine.fingerprint).in_(prints[i : i + 1_000]),
                 )
             )
         )
     fresh = [(line, p) for line, p in zip(parsed.lines, prints, strict=True) if p not in known]
     statement = BankStatement(
-        bank_account_id=target.id,  # type: ignore[arg-type]
+        bank_account_id=target.id,
         format=parsed.format,
         filename=path.name[:255],
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -129,7 +130,7 @@ def import_statement(
     session.flush()
     if fresh:
         session.connection().execute(  # Core: the ORM's bulk path is several times slower for plain rows
-            insert(BankLine.__table__),  # type: ignore[attr-defined]
+            insert(table_of(BankLine)),
             [
                 {
                     "bank_account_id": target.id,
@@ -154,7 +155,7 @@ def import_statement(
         detail={"file": path.name, "format": parsed.format, "lines": len(parsed.lines), "new": len(fresh)},
     )
     return ImportResult(
-        statement.id,  # type: ignore[arg-type]
+        statement.id,
         parsed.format,
         len(parsed.lines),
         len(fresh),

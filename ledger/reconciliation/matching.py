@@ -104,8 +104,8 @@ class _Index:
             if entry.sponsor is not None and entry.amount > 0:
                 self.by_sponsor_day[(entry.sponsor, day)].append(entry.transaction_id)
 
-    def take(self, key: tuple[object, int]) -> int | None:
-        bucket = self.by_amount_day.get(key)  # type: ignore[call-overload]
+    def take(self, key: tuple[int, int]) -> int | None:
+        bucket = self.by_amount_day.get(key)
         while bucket:
             candidate = bucket.pop()
             if candidate not in self.used:

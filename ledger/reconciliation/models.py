@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ledger.models import UTCDateTime
+from ledger.ground.columns import UTCDateTime
 
 
 class BankStatement(SQLModel, table=True):
@@ -22,7 +22,7 @@ class BankStatement(SQLModel, table=True):
 
     __tablename__ = "bank_statement"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     bank_account_id: int = Field(foreign_key="bank_account.id", index=True)
     format: str = Field(sa_type=String(32))
     filename: str = Field(sa_type=String(255))
@@ -47,7 +47,7 @@ class BankLine(SQLModel, table=True):
         Index("ix_bank_line_account_booked", "bank_account_id", "booked_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     bank_account_id: int = Field(foreign_key="bank_account.id")
     statement_id: int = Field(foreign_key="bank_statement.id", description="the statement that first brought it")
     booked_on: date
@@ -65,7 +65,7 @@ class Match(SQLModel, table=True):
     __tablename__ = "bank_match"
     __table_args__ = (CheckConstraint("kind IN ('auto', 'manual')", name="ck_bank_match_kind"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     bank_account_id: int = Field(foreign_key="bank_account.id", index=True)
     kind: str = Field(sa_type=String(8))
     rule: str = Field(sa_type=String(32), description="reference, amount-date, batch, created-payment, suspense, ...")

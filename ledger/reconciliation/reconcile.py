@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, func, insert, text, update
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
 from ledger.db import is_sqlite
 from ledger.errors import InvalidEntry, LedgerError, NotFound
+from ledger.ground.columns import table_of
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.money import format_vnd
 from ledger.posting import Entry, Leg, post, post_many, standing
@@ -54,16 +56,16 @@ def _ledger_key(session: Session, bank: BankAccount) -> AccountKey:
     return AccountKey(branch.code, f"assets:bank:{bank.code}")
 
 
-def _active() -> object:
-    return Match.undone_at.is_(None)  # type: ignore[union-attr]
+def _active() -> ColumnElement[bool]:
+    return col(Match.undone_at).is_(None)
 
 
 def _taken(session: Session, bank: BankAccount, key: Any, amount: Any, match_id: Any) -> dict[int, int]:
     """What the account's active matches took of each line (or transaction), by its id."""
     query = (
         select(key, func.sum(amount))
-        .join(Match, Match.id == match_id)
-        .where(Match.bank_account_id == bank.id, _active())
+        .join(Match, col(Match.id) == match_id)
+        .where(col(Match.bank_account_id) == bank.id, _active())
         .group_by(key)
     )
     return {found: int(total) for found, total in session.execute(query)}
@@ -73,8 +75,8 @@ def open_lines(session: Session, bank: BankAccount) -> list[OpenLine]:
     """The account's bank lines with what of each is not matched yet."""
     taken = _taken(session, bank, MatchLine.line_id, MatchLine.amount, MatchLine.match_id)
     rows = session.execute(
-        select(BankLine.id, BankLine.booked_on, BankLine.amount, BankLine.description).where(
-            BankLine.bank_account_id == bank.id
+        select(col(BankLine.id), col(BankLine.booked_on), col(BankLine.amount), col(BankLine.description)).where(
+            col(BankLine.bank_account_id) == bank.id
         )
     )
     found = []
@@ -95,33 +97,35 @@ def lines_of(session: Session, bank: BankAccount, *, open_only: bool = False) ->
     """The account's statement lines by day, each with what of it is still unmatched."""
     left = {o.id: o.amount for o in open_lines(session, bank)}
     lines = session.scalars(
-        select(BankLine).where(BankLine.bank_account_id == bank.id).order_by(BankLine.booked_on, BankLine.id)
+        select(BankLine)
+        .where(col(BankLine.bank_account_id) == bank.id)
+        .order_by(col(BankLine.booked_on), col(BankLine.id))
     )
-    return [LineView(line, left.get(line.id, 0)) for line in lines if not open_only or line.id in left]  # type: ignore[arg-type]
+    return [LineView(line, left.get(line.id, 0)) for line in lines if not open_only or line.id in left]
 
 
 def open_entries(session: Session, bank: BankAccount) -> list[OpenEntry]:
     """The ledger's transactions on the account with what of each is not matched yet."""
     taken = _taken(session, bank, MatchEntry.transaction_id, MatchEntry.amount, MatchEntry.match_id)
     rows = session.execute(
-        select(
-            LedgerTransaction.id,
-            LedgerTransaction.effective_date,
+        sa.select(
+            col(LedgerTransaction.id),
+            col(LedgerTransaction.effective_date),
             func.sum(Posting.amount),
-            LedgerTransaction.kind,
-            LedgerTransaction.reverses_id,
-            Sponsor.code,
+            col(LedgerTransaction.kind),
+            col(LedgerTransaction.reverses_id),
+            col(Sponsor.code),
         )
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .outerjoin(Payment, Payment.transaction_id == LedgerTransaction.id)
-        .outerjoin(Sponsor, Sponsor.id == Payment.sponsor_id)
-        .where(Posting.account_id == bank.account_id)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+        .outerjoin(Payment, col(Payment.transaction_id) == LedgerTransaction.id)
+        .outerjoin(Sponsor, col(Sponsor.id) == Payment.sponsor_id)
+        .where(col(Posting.account_id) == bank.account_id)
         .group_by(
-            LedgerTransaction.id,
-            LedgerTransaction.effective_date,
-            LedgerTransaction.kind,
-            LedgerTransaction.reverses_id,
-            Sponsor.code,
+            col(LedgerTransaction.id),
+            col(LedgerTransaction.effective_date),
+            col(LedgerTransaction.kind),
+            col(LedgerTransaction.reverses_id),
+            col(Sponsor.code),
         )
     )
     found = []
@@ -138,11 +142,11 @@ def reference_finder(session: Session, actor: Actor) -> ReferenceFinder:
     Money naming a sponsor outside the actor's branches waits in suspense for someone who may.
     """
     sponsors = select(Sponsor.code, Sponsor.code)
-    pledges = select(Pledge.code, Sponsor.code).join(Sponsor, Sponsor.id == Pledge.sponsor_id)
+    pledges = select(Pledge.code, Sponsor.code).join(Sponsor, col(Sponsor.id) == Pledge.sponsor_id)
     if actor.branch_ids is not None:
         writable = [b for b in actor.branch_ids if actor.may_write(b)]
-        sponsors = sponsors.where(Sponsor.branch_id.in_(writable))  # type: ignore[attr-defined]
-        pledges = pledges.where(Sponsor.branch_id.in_(writable))  # type: ignore[attr-defined]
+        sponsors = sponsors.where(col(Sponsor.branch_id).in_(writable))
+        pledges = pledges.where(col(Sponsor.branch_id).in_(writable))
     codes = dict(session.execute(sponsors).all())
     codes.update(session.execute(pledges).all())
     return ReferenceFinder(codes)
@@ -247,14 +251,14 @@ def _parts(ids: list[int], proposals: Sequence[Proposal]) -> tuple[list[tuple[in
 
 def _insert(connection: Any, matches: list[tuple[Any, ...]], proposals: Sequence[Proposal]) -> list[int]:
     """SQLite: Core inserts (the ORM's bulk path costs several times as much for plain rows, stack.md)."""
-    table = Match.__table__  # type: ignore[attr-defined]
+    table = table_of(Match)
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(connection.execute(statement, [dict(zip(MATCH_COLUMNS, m, strict=True)) for m in matches]).scalars())
     lines, entries = _parts(ids, proposals)
     for model, columns, rows in ((MatchLine, ("match_id", "line_id", "amount"), lines),
                                  (MatchEntry, ("match_id", "transaction_id", "amount"), entries)):  # fmt: skip
         if rows:
-            connection.execute(insert(model.__table__), [dict(zip(columns, r, strict=True)) for r in rows])  # type: ignore[attr-defined]
+            connection.execute(insert(table_of(model)), [dict(zip(columns, r, strict=True)) for r in rows])
     return ids
 
 
@@ -311,9 +315,15 @@ def match(
     entry_parts = [
         (t, _part("transaction", t, a, open_by_txn[t].amount if t in open_by_txn else 0)) for t, a in entries
     ]
-    known = set(session.scalars(select(BankLine.id).where(BankLine.id.in_([i for i, _ in lines]))))  # type: ignore[union-attr]
+    known = set(
+        session.scalars(
+            select(BankLine.id).where(
+                col(BankLine.id).in_([i for i, _ in lines]), col(BankLine.bank_account_id) == bank.id
+            )
+        )
+    )
     for line_id, _ in lines:
-        if line_id not in known or session.get(BankLine, line_id).bank_account_id != bank.id:  # type: ignore[union-attr]
+        if line_id not in known:
             raise NotFound(f"bank line {line_id} is not a line of {account}")
     bank_side, ledger_side = sum(a for _, a in line_parts), sum(a for _, a in entry_parts)
     if bank_side != ledger_side:
@@ -382,7 +392,7 @@ def unmatch(session: Session, *, match_id: int, reason: str, actor: Actor, now: 
         raise MatchRefused(f"match {match_id} was already undone on {found.undone_at:%d/%m/%Y} by {found.undone_by}")
     session.execute(
         update(Match)
-        .where(Match.id == match_id, _active())
+        .where(col(Match.id) == match_id, _active())
         .values(undone_at=now or datetime.now(UTC), undone_by=actor.user, undo_reason=reason)
     )
     session.refresh(found)
@@ -399,8 +409,8 @@ def undo_matches_of(session: Session, transaction_id: int, *, actor: Actor, reas
     found = list(
         session.scalars(
             select(Match)
-            .join(MatchEntry, MatchEntry.match_id == Match.id)
-            .where(MatchEntry.transaction_id == transaction_id, _active())
+            .join(MatchEntry, col(MatchEntry.match_id) == Match.id)
+            .where(col(MatchEntry.transaction_id) == transaction_id, _active())
         )
     )
     for match in found:
@@ -411,7 +421,7 @@ def undo_matches_of(session: Session, transaction_id: int, *, actor: Actor, reas
         assert bank is not None
         _record(session, actor, "bank.unmatch", bank, {"match": match.id, "reason": match.undo_reason})
     session.flush()
-    return [m.id for m in found]  # type: ignore[misc]
+    return [m.id for m in found]
 
 
 def book_line(
@@ -435,7 +445,7 @@ def book_line(
         select(func.count())
         .select_from(LedgerTransaction)
         .where(
-            LedgerTransaction.idempotency_key.like(f"bank-book:{line_id}:%"),  # type: ignore[union-attr]
+            col(LedgerTransaction.idempotency_key).like(f"bank-book:{line_id}:%"),
             ~standing(LedgerTransaction.id),
         )
     )
@@ -476,35 +486,35 @@ def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) ->
     cleared = Counter[int]()
     for meta, amount in session.execute(
         select(LedgerTransaction.meta, Posting.amount)
-        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
-        .join(Account, Account.id == Posting.account_id)
+        .join(Posting, col(Posting.transaction_id) == LedgerTransaction.id)
+        .join(Account, col(Account.id) == Posting.account_id)
         .where(
-            Account.code == SUSPENSE, Posting.amount > 0, standing(LedgerTransaction.id)
+            col(Account.code) == SUSPENSE, col(Posting.amount) > 0, standing(LedgerTransaction.id)
         )  # a reversed clearing: back
     ):
         if isinstance(meta, dict) and isinstance(meta.get("clears"), int):
             cleared[meta["clears"]] += int(amount)
     query = (
-        select(
-            LedgerTransaction.id,
-            Branch.code,
-            LedgerTransaction.effective_date,
-            Posting.amount,
-            LedgerTransaction.description,
+        sa.select(
+            col(LedgerTransaction.id),
+            col(Branch.code),
+            col(LedgerTransaction.effective_date),
+            col(Posting.amount),
+            col(LedgerTransaction.description),
         )
-        .join(Posting, Posting.transaction_id == LedgerTransaction.id)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Branch, Branch.id == Account.branch_id)
+        .join(Posting, col(Posting.transaction_id) == LedgerTransaction.id)
+        .join(Account, col(Account.id) == Posting.account_id)
+        .join(Branch, col(Branch.id) == Account.branch_id)
         .where(
-            Account.code == SUSPENSE,
-            Posting.amount < 0,
-            LedgerTransaction.reverses_id.is_(None),  # type: ignore[union-attr]  (a reversal puts back, not in)
+            col(Account.code) == SUSPENSE,
+            col(Posting.amount) < 0,
+            col(LedgerTransaction.reverses_id).is_(None),  # a reversal puts back, not in
             standing(LedgerTransaction.id),  # a receipt reversed was never money to identify
         )
-        .order_by(LedgerTransaction.effective_date, LedgerTransaction.id)
+        .order_by(col(LedgerTransaction.effective_date), col(LedgerTransaction.id))
     )
     if branch_ids is not None:
-        query = query.where(Account.branch_id.in_(list(branch_ids)))  # type: ignore[attr-defined]
+        query = query.where(col(Account.branch_id).in_(list(branch_ids)))
     items = []
     for txn, branch, day, amount, description in session.execute(query):
         left = -int(amount) - cleared[txn]
@@ -532,7 +542,7 @@ def clear_suspense(
     if not reason.strip():
         raise InvalidEntry("say how the money was identified: the reason is kept")
     item = next((i for i in suspense_items(session) if i.transaction_id == transaction_id), None)
-    if item is None or not actor.sees_branch(session.scalar(select(Branch.id).where(Branch.code == item.branch))):
+    if item is None or not actor.sees_branch(session.scalar(select(Branch.id).where(col(Branch.code) == item.branch))):
         raise NotFound(f"transaction {transaction_id} has nothing waiting in suspense")
     actor.require_writer()
     amount = item.amount if amount is None else amount
@@ -545,8 +555,8 @@ def clear_suspense(
     if sponsor is not None:
         bank = session.scalar(  # where the money arrived, if it came through a bank account
             select(BankAccount)
-            .join(Posting, Posting.account_id == BankAccount.account_id)
-            .where(Posting.transaction_id == transaction_id)
+            .join(Posting, col(Posting.account_id) == BankAccount.account_id)
+            .where(col(Posting.transaction_id) == transaction_id)
         )
         payment = record_payment(
             session,
@@ -580,7 +590,7 @@ def clear_suspense(
 
 
 def _record_clearing(session: Session, actor: Actor, item: SuspenseItem, transaction_id: int, reason: str) -> None:
-    branch_id = session.scalar(select(Branch.id).where(Branch.code == item.branch))
+    branch_id = session.scalar(select(Branch.id).where(col(Branch.code) == item.branch))
     audit.record(
         session,
         actor=actor,

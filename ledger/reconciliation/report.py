@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.models import LedgerTransaction, Posting
 from ledger.months import Month
@@ -129,14 +129,15 @@ def report_for(session: Session, bank: BankAccount, month: Month) -> Report:
     ledger_balance = int(
         session.scalar(
             select(func.coalesce(func.sum(Posting.amount), 0)).where(
-                Posting.account_id == bank.account_id, Posting.effective_date <= end
+                col(Posting.account_id) == bank.account_id, col(Posting.effective_date) <= end
             )
         )
+        or 0
     )
     first = session.scalar(
         select(BankStatement)
-        .where(BankStatement.bank_account_id == bank.id, BankStatement.first_day.is_not(None))  # type: ignore[union-attr]
-        .order_by(BankStatement.first_day, BankStatement.id)
+        .where(col(BankStatement.bank_account_id) == bank.id, col(BankStatement.first_day).is_not(None))
+        .order_by(col(BankStatement.first_day), col(BankStatement.id))
     )
     report = Report(bank.code, month, None, False, ledger_balance, first.first_day if first else None)
     if first is None or first.first_day is None:
@@ -145,34 +146,38 @@ def report_for(session: Session, bank: BankAccount, month: Month) -> Report:
     opening = first.opening_balance
     if opening is None:  # no stated opening: the first line's balance, if the bank printed one
         earliest = session.scalar(
-            select(BankLine).where(BankLine.statement_id == first.id).order_by(BankLine.booked_on, BankLine.id)
+            select(BankLine)
+            .where(col(BankLine.statement_id) == first.id)
+            .order_by(col(BankLine.booked_on), col(BankLine.id))
         )
         opening = earliest.balance_after - earliest.amount if earliest and earliest.balance_after is not None else 0
     ledger_before = int(
         session.scalar(
             select(func.coalesce(func.sum(Posting.amount), 0)).where(
-                Posting.account_id == bank.account_id, Posting.effective_date < start
+                col(Posting.account_id) == bank.account_id, col(Posting.effective_date) < start
             )
         )
+        or 0
     )
     report.opening_difference = opening - ledger_before
     lines_total = int(
         session.scalar(
             select(func.coalesce(func.sum(BankLine.amount), 0)).where(
-                BankLine.bank_account_id == bank.id, BankLine.booked_on <= end
+                col(BankLine.bank_account_id) == bank.id, col(BankLine.booked_on) <= end
             )
         )
+        or 0
     )
     report.bank_balance = opening + lines_total
     stated = session.scalar(
         select(BankStatement)
         .where(
-            BankStatement.bank_account_id == bank.id,
-            BankStatement.closing_balance.is_not(None),  # type: ignore[union-attr]
-            BankStatement.last_day >= month.first_day,  # type: ignore[operator]
-            BankStatement.last_day <= end,  # type: ignore[operator]
+            col(BankStatement.bank_account_id) == bank.id,
+            col(BankStatement.closing_balance).is_not(None),
+            col(BankStatement.last_day) >= month.first_day,
+            col(BankStatement.last_day) <= end,
         )
-        .order_by(BankStatement.last_day.desc(), BankStatement.id.desc())  # type: ignore[union-attr]
+        .order_by(col(BankStatement.last_day).desc(), col(BankStatement.id).desc())
     )
     if stated is not None:
         report.bank_balance, report.bank_balance_stated = stated.closing_balance, True
@@ -181,9 +186,9 @@ def report_for(session: Session, bank: BankAccount, month: Month) -> Report:
             select(func.count())
             .select_from(BankStatement)
             .where(
-                BankStatement.bank_account_id == bank.id,
-                BankStatement.first_day <= end,  # type: ignore[operator]
-                BankStatement.last_day >= month.first_day,  # type: ignore[operator]
+                col(BankStatement.bank_account_id) == bank.id,
+                col(BankStatement.first_day) <= end,
+                col(BankStatement.last_day) >= month.first_day,
             )
         )
         or 0
@@ -198,9 +203,11 @@ def report_for(session: Session, bank: BankAccount, month: Month) -> Report:
     descriptions = dict(
         session.execute(
             select(LedgerTransaction.id, LedgerTransaction.description)
-            .join(Posting, Posting.transaction_id == LedgerTransaction.id)
+            .join(Posting, col(Posting.transaction_id) == LedgerTransaction.id)
             .where(
-                Posting.account_id == bank.account_id, Posting.effective_date >= start, Posting.effective_date <= end
+                col(Posting.account_id) == bank.account_id,
+                col(Posting.effective_date) >= start,
+                col(Posting.effective_date) <= end,
             )
         ).all()
     )
@@ -219,10 +226,10 @@ def _timing_and_totals(session: Session, bank: BankAccount, month: Month, start:
     bank_side: dict[int, int] = defaultdict(int)
     first_day: dict[int, date] = {}
     for match_id, day, amount in session.execute(
-        select(MatchLine.match_id, BankLine.booked_on, MatchLine.amount)
-        .join(Match, Match.id == MatchLine.match_id)
-        .join(BankLine, BankLine.id == MatchLine.line_id)
-        .where(Match.bank_account_id == bank.id, Match.undone_at.is_(None))  # type: ignore[union-attr]
+        select(col(MatchLine.match_id), col(BankLine.booked_on), col(MatchLine.amount))
+        .join(Match, col(Match.id) == MatchLine.match_id)
+        .join(BankLine, col(BankLine.id) == MatchLine.line_id)
+        .where(col(Match.bank_account_id) == bank.id, col(Match.undone_at).is_(None))
     ):
         if day <= end:
             bank_side[match_id] += amount
@@ -234,10 +241,10 @@ def _timing_and_totals(session: Session, bank: BankAccount, month: Month, start:
         first_day[match_id] = min(first_day.get(match_id, day), day)
     ledger_side: dict[int, int] = defaultdict(int)
     for match_id, day, amount in session.execute(
-        select(MatchEntry.match_id, LedgerTransaction.effective_date, MatchEntry.amount)
-        .join(Match, Match.id == MatchEntry.match_id)
-        .join(LedgerTransaction, LedgerTransaction.id == MatchEntry.transaction_id)
-        .where(Match.bank_account_id == bank.id, Match.undone_at.is_(None))  # type: ignore[union-attr]
+        select(col(MatchEntry.match_id), col(LedgerTransaction.effective_date), col(MatchEntry.amount))
+        .join(Match, col(Match.id) == MatchEntry.match_id)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == MatchEntry.transaction_id)
+        .where(col(Match.bank_account_id) == bank.id, col(Match.undone_at).is_(None))
     ):
         if start <= day <= end:
             ledger_side[match_id] += amount
@@ -252,7 +259,7 @@ def unreconciled(session: Session, branch_id: int, month: Month) -> list[tuple[s
     """The branch's bank accounts not reconciled for ``month``, each with why."""
     found = []
     for bank in session.scalars(
-        select(BankAccount).where(BankAccount.branch_id == branch_id).order_by(BankAccount.code)
+        select(BankAccount).where(col(BankAccount.branch_id) == branch_id).order_by(col(BankAccount.code))
     ):
         report = report_for(session, bank, month)
         if not report.reconciled:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.errors import InvalidEntry
 from ledger.register.models import CategoryChange, Child
@@ -23,11 +22,11 @@ def categories_on(session: Session, day: date, child_ids: Collection[int] | None
     """The categories on ``day`` of the children that have a history (the others: their record)."""
     query = (
         select(CategoryChange.child_id, CategoryChange.categories)
-        .where(CategoryChange.from_date <= day)
-        .order_by(CategoryChange.child_id, CategoryChange.from_date, CategoryChange.id)
+        .where(col(CategoryChange.from_date) <= day)
+        .order_by(col(CategoryChange.child_id), col(CategoryChange.from_date), col(CategoryChange.id))
     )
     if child_ids is not None:
-        query = query.where(CategoryChange.child_id.in_(list(child_ids)))  # type: ignore[attr-defined]
+        query = query.where(col(CategoryChange.child_id).in_(list(child_ids)))
     found: dict[int, frozenset[str]] = {}
     for child_id, categories in session.execute(query):
         found[child_id] = frozenset(categories)  # the latest from_date wins
@@ -43,7 +42,7 @@ def record_change(session: Session, child: Child, categories: Iterable[str], *, 
     if new == sorted(child.categories):
         return False
     assert child.id is not None
-    if session.scalar(select(CategoryChange.id).where(CategoryChange.child_id == child.id).limit(1)) is None:
+    if session.scalar(select(CategoryChange.id).where(col(CategoryChange.child_id) == child.id).limit(1)) is None:
         session.add(CategoryChange(child_id=child.id, from_date=BEFORE_ANY_RECORD, categories=sorted(child.categories),
                                    recorded_by=by))  # fmt: skip
     session.add(CategoryChange(child_id=child.id, from_date=from_date, categories=new, recorded_by=by))

@@ -17,15 +17,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, create_branch, get_account, open_account
-from ledger.eligibility.decide import age_on
 from ledger.eligibility.parameters import load as load_parameters
 from ledger.errors import LedgerError, NotFound
+from ledger.ground.programs import age_on
 from ledger.models import Branch, BranchLevel, LedgerTransaction
 from ledger.money import parse_date
 from ledger.months import today_in_vietnam
@@ -397,7 +396,7 @@ def _branches(session: Session, rows: list[Row], check: _Checker, today: date, a
         def apply(
             code: Any = code, name: str = name, level: Any = level, parent: Any = parent, province: Any = province
         ) -> str:
-            branch = session.scalar(select(Branch).where(Branch.code == code))
+            branch = session.scalar(select(Branch).where(col(Branch.code) == code))
             if branch is None:
                 create_branch(session, code=code, name=name, level=BranchLevel(level), parent=parent, province=province)
                 open_standard_accounts(session, code)
@@ -452,7 +451,7 @@ def _bank_accounts(session: Session, rows: list[Row], check: _Checker, today: da
         def apply(
             code: Any = code, branch: str = branch, bank_bin: str = bank_bin, number: str = number, name: str = name
         ) -> str:
-            record = session.scalar(select(BankAccount).where(BankAccount.code == code))
+            record = session.scalar(select(BankAccount).where(col(BankAccount.code) == code))
             if record is None:
                 account = open_account(session, branch=branch, code=f"assets:bank:{code}", name=name, opened_on=today)
                 session.add(
@@ -498,7 +497,7 @@ def _sponsors(session: Session, rows: list[Row], check: _Checker, today: date, a
         }
 
         def apply(code: Any = code, values: dict[str, Any] = values) -> str:
-            record = session.scalar(select(Sponsor).where(Sponsor.code == code))
+            record = session.scalar(select(Sponsor).where(col(Sponsor.code) == code))
             if record is None:
                 session.add(Sponsor(code=code, **values))
                 return "created"
@@ -580,7 +579,7 @@ def _children(session: Session, rows: list[Row], check: _Checker, today: date, a
 
         def apply(code: Any = code, branch: str = branch, values: dict[str, Any] = values,
                   since: date = categories_from) -> str:  # fmt: skip
-            record = session.scalar(select(Child).where(Child.code == code))
+            record = session.scalar(select(Child).where(col(Child.code) == code))
             if record is None:
                 opened = values["date_of_birth"]
                 fund = open_account(
@@ -658,7 +657,7 @@ def _pledges(session: Session, rows: list[Row], check: _Checker, today: date, ac
             )
 
         def apply(code: Any = code, values: dict[str, Any] = values) -> str:
-            if session.scalar(select(Pledge.id).where(Pledge.code == code)) is not None:
+            if session.scalar(select(Pledge.id).where(col(Pledge.code) == code)) is not None:
                 return "unchanged"
             session.add(Pledge(code=code, **values))
             return "created"
@@ -698,7 +697,9 @@ def _enrolments(session: Session, rows: list[Row], check: _Checker, today: date,
         ) -> str:
             record = session.scalar(
                 select(Enrolment).where(
-                    Enrolment.child_id == child_id, Enrolment.program == program, Enrolment.decision_number == number
+                    col(Enrolment.child_id) == child_id,
+                    col(Enrolment.program) == program,
+                    col(Enrolment.decision_number) == number,
                 )
             )
             if record is None:
@@ -737,7 +738,7 @@ def _money_source(
 
 def _already_imported(session: Session, key: str) -> bool:
     """Whether the row with this idempotency key was posted by an earlier import."""
-    return session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)) is not None
+    return session.scalar(select(LedgerTransaction.id).where(col(LedgerTransaction.idempotency_key) == key)) is not None
 
 
 def _idempotency_key(kind: str, row: Row, columns: tuple[str, ...]) -> str:

@@ -18,7 +18,7 @@ class BranchParent(SQLModel, table=True):
     __tablename__ = "branch_parent"
     __table_args__ = (UniqueConstraint("branch_id", "valid_from", name="uq_branch_parent_branch_id_valid_from"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="branch.id")
     valid_from: date
@@ -29,7 +29,7 @@ class BankAccount(SQLModel, table=True):
 
     __tablename__ = "bank_account"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
     branch_id: int = Field(foreign_key="branch.id")
     bank_bin: str = Field(sa_type=String(6))
@@ -44,7 +44,7 @@ class Sponsor(SQLModel, table=True):
         CheckConstraint("language IN ('vi', 'en')", name="ck_sponsor_language"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
     name: str = Field(sa_type=String(200))
     kind: str = Field(sa_type=String(16))
@@ -58,7 +58,7 @@ class Sponsor(SQLModel, table=True):
 class Child(SQLModel, table=True):
     __table_args__ = (CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
     full_name: str = Field(sa_type=String(200))
     date_of_birth: date
@@ -95,7 +95,7 @@ class Pledge(SQLModel, table=True):
         CheckConstraint("end_month IS NULL OR end_month >= start_month", name="ck_pledge_months_in_order"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
     sponsor_id: int = Field(foreign_key="sponsor.id", index=True)
     child_id: int = Field(foreign_key="child.id", index=True)
@@ -115,7 +115,7 @@ class Enrolment(SQLModel, table=True):
         Index("ix_enrolment_child_program", "child_id", "program"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     child_id: int = Field(foreign_key="child.id")
     program: str = Field(sa_type=String(64))
     decision_number: str = Field(sa_type=String(64))
@@ -131,7 +131,7 @@ class Payment(SQLModel, table=True):
         CheckConstraint("method IN ('bank', 'cash')", name="ck_payment_method"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     paid_on: date
     sponsor_id: int = Field(foreign_key="sponsor.id", index=True)
     pledge_id: int | None = Field(default=None, foreign_key="pledge.id")
@@ -153,7 +153,7 @@ class CategoryChange(SQLModel, table=True):
     __tablename__ = "child_category_change"
     __table_args__ = (Index("ix_child_category_change_child_from", "child_id", "from_date"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     child_id: int = Field(foreign_key="child.id")
     from_date: date = Field(description="the first day the categories hold")
     categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -175,7 +175,7 @@ class Allocation(SQLModel, table=True):
         Index("ix_allocation_pledge_month", "pledge_id", "month"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     payment_id: int = Field(foreign_key="payment.id", index=True)
     pledge_id: int = Field(foreign_key="pledge.id")
     month: date = Field(description="first day of the month paid for")
@@ -195,7 +195,7 @@ class BudgetReceipt(SQLModel, table=True):
         CheckConstraint("method IN ('bank', 'cash')", name="ck_budget_receipt_method"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     received_on: date
     branch_id: int = Field(foreign_key="branch.id")
     program: str = Field(sa_type=String(64))
@@ -215,7 +215,7 @@ class PledgeChange(SQLModel, table=True):
         CheckConstraint("until_month IS NULL OR until_month >= from_month", name="ck_pledge_change_months_in_order"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     pledge_id: int = Field(foreign_key="pledge.id", index=True)
     kind: str = Field(sa_type=String(8))
     from_month: date = Field(description="first day of the first month the change applies to")

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
@@ -85,22 +84,24 @@ def record_payment_once(
         hold_key(session, f"payment:{idempotency_key}")
         existing = session.scalar(
             select(Payment)
-            .join(LedgerTransaction, LedgerTransaction.id == Payment.transaction_id)
-            .where(LedgerTransaction.idempotency_key == idempotency_key)
+            .join(LedgerTransaction, col(LedgerTransaction.id) == Payment.transaction_id)
+            .where(col(LedgerTransaction.idempotency_key) == idempotency_key)
         )
         if existing is not None:
             return existing, False
     targets = (
         [named]
         if named is not None
-        else list(session.scalars(select(Pledge).where(Pledge.sponsor_id == payer_sponsor.id).order_by(Pledge.code)))
+        else list(
+            session.scalars(select(Pledge).where(col(Pledge.sponsor_id) == payer_sponsor.id).order_by(col(Pledge.code)))
+        )
     )
     shares, left = allocate(session, amount, targets)
     codes = {i: c for i, c in session.execute(select(Branch.id, Branch.code))}
     # Money identified later (reconciliation) comes out of suspense rather than the bank again.
     debit = received_into or receiving_account(session, source, codes[payer_sponsor.branch_id])
     wanted = {s.child_id for s in shares} | ({named.child_id} if named else set())
-    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(wanted)))}  # type: ignore[union-attr]
+    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(wanted)))}
     credits: dict[AccountKey, int] = {}
     for share in shares:
         child = children[share.child_id]
@@ -133,7 +134,7 @@ def record_payment_once(
     )
     payment = Payment(
         paid_on=paid_on,
-        sponsor_id=payer_sponsor.id,  # type: ignore[arg-type]
+        sponsor_id=payer_sponsor.id,
         pledge_id=named.id if named else None,
         amount=amount,
         method=method,
@@ -152,7 +153,7 @@ def record_payment_once(
                 month=share.month.first_day,
                 amount=share.amount,
                 effective_on=paid_on,
-            )  # type: ignore[arg-type]
+            )
         )
     session.flush()
     if left and named is None:
@@ -173,18 +174,18 @@ def reverse_allocations(session: Session, *, original_id: int, reversal_id: int,
     """A reversed payment's months are owed again: each allocation of the payment posted as
     ``original_id`` gets its negative twin, dated ``on``. Returns the đồng taken back (0 when
     the transaction was not a payment)."""
-    payment = session.scalar(select(Payment).where(Payment.transaction_id == original_id))
+    payment = session.scalar(select(Payment).where(col(Payment.transaction_id) == original_id))
     if payment is None:
         return 0
     rows = session.execute(
-        select(Allocation.pledge_id, Allocation.month, Allocation.amount).where(
-            Allocation.payment_id == payment.id,
-            Allocation.reversal_transaction_id.is_(None),  # type: ignore[union-attr]
+        select(col(Allocation.pledge_id), col(Allocation.month), col(Allocation.amount)).where(
+            col(Allocation.payment_id) == payment.id,
+            col(Allocation.reversal_transaction_id).is_(None),
         )
     ).all()
     session.add_all(
         Allocation(
-            payment_id=payment.id,  # type: ignore[arg-type]
+            payment_id=payment.id,
             pledge_id=pledge_id,
             month=month,
             amount=-amount,
@@ -213,8 +214,8 @@ def payments_of(session: Session, sponsor_id: int, *, limit: int = 100, offset: 
     return list(
         session.scalars(
             select(Payment)
-            .where(Payment.sponsor_id == sponsor_id)
-            .order_by(Payment.paid_on.desc(), Payment.id.desc())  # type: ignore[attr-defined,union-attr]
+            .where(col(Payment.sponsor_id) == sponsor_id)
+            .order_by(col(Payment.paid_on).desc(), col(Payment.id).desc())
             .limit(limit)
             .offset(offset)
         )
@@ -223,10 +224,10 @@ def payments_of(session: Session, sponsor_id: int, *, limit: int = 100, offset: 
 
 def payment_view(session: Session, payment: Payment) -> PaymentView:
     assert payment.id is not None
-    sponsor = session.scalar(select(Sponsor.code).where(Sponsor.id == payment.sponsor_id))
+    sponsor = session.scalar(select(Sponsor.code).where(col(Sponsor.id) == payment.sponsor_id))
     shares = allocation_of(session, payment.id)
     reversed_by = session.scalar(
-        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == payment.transaction_id)
+        select(LedgerTransaction.id).where(col(LedgerTransaction.reverses_id) == payment.transaction_id)
     )
     unallocated = 0 if reversed_by is not None else payment.amount - sum(a for _, _, a in shares)
     return PaymentView(payment, sponsor or "", shares, unallocated, reversed_by)

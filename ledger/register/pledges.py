@@ -12,20 +12,22 @@ are paid in advance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
-from ledger.eligibility.decide import age_on, birthday, status_date
 from ledger.eligibility.parameters import in_force, load
+from ledger.eligibility.policy import BranchPolicies, ChildFacts
 from ledger.errors import InvalidEntry, NotFound
+from ledger.ground.programs import age_on, birthday, status_date
 from ledger.months import Month
 from ledger.register.models import Allocation, Child, Pledge, PledgeChange
-from ledger.register.policy import BranchPolicies
 
 CHANGE_KINDS = ("pause", "amount", "move", "end")
 
@@ -37,11 +39,24 @@ class ScheduledMonth:
     amount: int
 
 
-AgeLimit = Callable[[Child, Month], int]
+class PledgeFacts(Protocol):
+    """What scheduling reads of a pledge."""
+
+    @property
+    def child_id(self) -> int: ...
+    @property
+    def monthly_amount(self) -> int: ...
+    @property
+    def start_month(self) -> date: ...
+    @property
+    def end_month(self) -> date | None: ...
+
+
+AgeLimit = Callable[[ChildFacts, Month], int]
 """The Godmother age limit that applies to a child in a month (its branch's policy)."""
 
 
-def default_age_limit(child: Child, month: Month) -> int:
+def default_age_limit(child: ChildFacts, month: Month) -> int:
     return in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
 
 
@@ -49,13 +64,13 @@ def default_age_limit(child: Child, month: Month) -> int:
 class Terms:
     """A pledge with its changes in effective order: everything needed to schedule any month."""
 
-    pledge: Pledge
+    pledge: PledgeFacts
     changes: tuple[tuple[Month, PledgeChange], ...]  # each with its first month, in effective order
     start: Month
     last: Month | None  # the last month of its term or early end; None: until the age limit
 
     @classmethod
-    def of(cls, pledge: Pledge, changes: Sequence[PledgeChange]) -> Terms:
+    def of(cls, pledge: PledgeFacts, changes: Sequence[PledgeChange]) -> Terms:
         ordered = tuple((Month.of(c.from_month), c) for c in sorted(changes, key=lambda c: (c.from_month, c.id or 0)))
         ends = [month.previous() for month, c in ordered if c.kind == "end"]
         if pledge.end_month is not None:
@@ -65,7 +80,7 @@ class Terms:
     def child_ids(self) -> set[int]:
         return {self.pledge.child_id, *(c.child_id for _, c in self.changes if c.kind == "move" and c.child_id)}
 
-    def month(self, month: Month, children: dict[int, Child], age_limit: AgeLimit) -> ScheduledMonth | None:
+    def month(self, month: Month, children: Mapping[int, ChildFacts], age_limit: AgeLimit) -> ScheduledMonth | None:
         """What the pledge schedules in ``month``, for which child; None if nothing."""
         if month < self.start or (self.last is not None and month > self.last):
             return None
@@ -85,7 +100,7 @@ class Terms:
             return None
         return ScheduledMonth(month, child_id, amount)
 
-    def horizon(self, children: dict[int, Child]) -> Month:
+    def horizon(self, children: Mapping[int, ChildFacts]) -> Month:
         """A month after which nothing can be scheduled (its last month, or every child adult)."""
         if self.last is not None:
             return self.last
@@ -113,7 +128,7 @@ def changes_of(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[Pl
     found: dict[int, list[PledgeChange]] = {p.id: [] for p in pledges if p.id is not None}
     if found:
         for change in session.scalars(
-            select(PledgeChange).where(PledgeChange.pledge_id.in_(list(found))).order_by(PledgeChange.id)  # type: ignore[union-attr]
+            select(PledgeChange).where(col(PledgeChange.pledge_id).in_(list(found))).order_by(col(PledgeChange.id))
         ):
             found[change.pledge_id].append(change)
     return found
@@ -123,29 +138,33 @@ def schedules(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[Sch
     """The schedules of ``pledges``, keyed by pledge id."""
     changes = changes_of(session, pledges)
     child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
-    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}  # type: ignore[union-attr]
+    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(child_ids)))}
     age_limit = BranchPolicies(session).age_limit
-    return {p.id: schedule(p, changes[p.id], children, age_limit) for p in pledges if p.id is not None}  # type: ignore[misc]
+    return {p.id: schedule(p, changes[p.id], children, age_limit) for p in pledges if p.id is not None}
 
 
 def pledges_of_child(session: Session, child_id: int) -> list[Pledge]:
     """Every pledge that is, or was moved to become, a pledge for the child; by code."""
-    moved_here = select(PledgeChange.pledge_id).where(PledgeChange.kind == "move", PledgeChange.child_id == child_id)
+    moved_here = select(PledgeChange.pledge_id).where(
+        col(PledgeChange.kind) == "move", col(PledgeChange.child_id) == child_id
+    )
     return list(
         session.scalars(
-            select(Pledge).where((Pledge.child_id == child_id) | Pledge.id.in_(moved_here)).order_by(Pledge.code)  # type: ignore[union-attr]
+            select(Pledge)
+            .where((col(Pledge.child_id) == child_id) | col(Pledge.id).in_(moved_here))
+            .order_by(col(Pledge.code))
         )
     )
 
 
 def pledges_paying(session: Session, child: Child, month: Month) -> list[tuple[Pledge, int]]:
     """The pledges that schedule money for ``child`` in ``month``, with the amount each schedules."""
-    candidates = pledges_of_child(session, child.id)  # type: ignore[arg-type]
+    candidates = pledges_of_child(session, child.id)
     planned = schedules(session, candidates)
     return [
         (pledge, s.amount)
         for pledge in candidates
-        for s in planned[pledge.id]  # type: ignore[index]
+        for s in planned[pledge.id]
         if s.month == month and s.child_id == child.id
     ]
 
@@ -162,9 +181,9 @@ def allocated(session: Session, pledge_ids: Sequence[int]) -> dict[tuple[int, Mo
     return {
         (pledge_id, Month.of(month)): int(amount)
         for pledge_id, month, amount in session.execute(
-            select(Allocation.pledge_id, Allocation.month, func.sum(Allocation.amount))
-            .where(Allocation.pledge_id.in_(list(pledge_ids)))  # type: ignore[attr-defined]
-            .group_by(Allocation.pledge_id, Allocation.month)
+            select(col(Allocation.pledge_id), col(Allocation.month), func.sum(Allocation.amount))
+            .where(col(Allocation.pledge_id).in_(list(pledge_ids)))
+            .group_by(col(Allocation.pledge_id), col(Allocation.month))
         )
     }
 
@@ -177,21 +196,21 @@ def outstanding(session: Session, pledges: Sequence[Pledge], *, through: Month |
     pledges = sorted((p for p in pledges if p.id is not None), key=lambda p: p.code)
     if not pledges:
         return
-    paid = allocated(session, [p.id for p in pledges])  # type: ignore[misc]
+    paid = allocated(session, [p.id for p in pledges])
     changes = changes_of(session, pledges)
-    terms = {p.id: Terms.of(p, changes[p.id]) for p in pledges}  # type: ignore[index]
+    terms = {p.id: Terms.of(p, changes[p.id]) for p in pledges}
     child_ids = {c for t in terms.values() for c in t.child_ids()}
-    children = {c.id: c for c in session.scalars(select(Child).where(Child.id.in_(child_ids)))}  # type: ignore[union-attr]
+    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(child_ids)))}
     age_limit = BranchPolicies(session).age_limit
     month = min(Month.of(p.start_month) for p in pledges)
-    last = max(t.horizon(children) for t in terms.values())  # type: ignore[arg-type]
+    last = max(t.horizon(children) for t in terms.values())
     if through is not None:
         last = min(last, through)
     while month <= last:
         for pledge in pledges:
-            scheduled = terms[pledge.id].month(month, children, age_limit)  # type: ignore[arg-type]
+            scheduled = terms[pledge.id].month(month, children, age_limit)
             if scheduled is not None:
-                left = scheduled.amount - paid.get((pledge.id, month), 0)  # type: ignore[arg-type]
+                left = scheduled.amount - paid.get((pledge.id, month), 0)
                 if left > 0:
                     yield Share(pledge, month, left, scheduled.child_id)
         month = month.next()
@@ -231,9 +250,9 @@ def change_pledge(
     if kind not in CHANGE_KINDS:
         raise InvalidEntry(f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
     paid_months = (
-        select(Allocation.month)
-        .where(Allocation.pledge_id == record.id)
-        .group_by(Allocation.month)
+        select(col(Allocation.month))
+        .where(col(Allocation.pledge_id) == record.id)
+        .group_by(col(Allocation.month))
         .having(func.sum(Allocation.amount) > 0)
         .subquery()
     )
@@ -275,7 +294,7 @@ def change_pledge(
         actor=actor,
         action="pledge.change",
         subject=f"pledge:{pledge}",
-        branch_id=session.scalar(select(Child.branch_id).where(Child.id == record.child_id)),
+        branch_id=session.scalar(select(Child.branch_id).where(col(Child.id) == record.child_id)),
         detail={"kind": kind, "from": str(from_month), "reason": reason.strip(), "amount": amount, "child": child},
     )
     return change
@@ -286,12 +305,12 @@ def allocation_of(session: Session, payment_id: int) -> list[tuple[str, str, int
     return [
         (code, str(Month.of(month)), int(amount))
         for code, month, amount in session.execute(
-            select(Pledge.code, Allocation.month, func.sum(Allocation.amount))
-            .join(Pledge, Pledge.id == Allocation.pledge_id)
-            .where(Allocation.payment_id == payment_id)
-            .group_by(Pledge.code, Allocation.month)
+            select(col(Pledge.code), col(Allocation.month), func.sum(Allocation.amount))
+            .join(Pledge, col(Pledge.id) == Allocation.pledge_id)
+            .where(col(Allocation.payment_id) == payment_id)
+            .group_by(col(Pledge.code), col(Allocation.month))
             .having(func.sum(Allocation.amount) != 0)
-            .order_by(Allocation.month, Pledge.code)
+            .order_by(col(Allocation.month), col(Pledge.code))
         )
     ]
 
@@ -300,12 +319,12 @@ def arrears_report(session: Session, *, through: Month, sponsor: str | None = No
     """Every month still owed up to ``through``: (sponsor, pledge, month, arrears), by sponsor and month."""
     from ledger.register.models import Sponsor
 
-    query = select(Pledge).order_by(Pledge.code)
+    query = select(Pledge).order_by(col(Pledge.code))
     if sponsor is not None:
-        owner = session.scalar(select(Sponsor).where(Sponsor.code == sponsor))
+        owner = session.scalar(select(Sponsor).where(col(Sponsor.code) == sponsor))
         if owner is None:
             raise NotFound(f"sponsor {sponsor!r} is not in the register")
-        query = query.where(Pledge.sponsor_id == owner.id)
+        query = query.where(col(Pledge.sponsor_id) == owner.id)
     records = list(session.scalars(query))
     sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
     rows = [
@@ -319,20 +338,20 @@ def coverage(session: Session, child: str, start: Month, end: Month) -> list[tup
     """For each month, the pledges that cover ``child``: (pledge, sponsor, amount)."""
     from ledger.register.models import Sponsor
 
-    record = session.scalar(select(Child).where(Child.code == child))
+    record = session.scalar(select(Child).where(col(Child.code) == child))
     if record is None:
         raise NotFound(f"child {child!r} is not in the register")
     if end < start:
         raise InvalidEntry("the last month comes before the first")
     sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
-    candidates = pledges_of_child(session, record.id)  # type: ignore[arg-type]
+    candidates = pledges_of_child(session, record.id)
     planned = schedules(session, candidates)
     months, month = [], start
     while month <= end:
         items = [
             (p.code, sponsors[p.sponsor_id], s.amount)
             for p in candidates
-            for s in planned[p.id]  # type: ignore[index]
+            for s in planned[p.id]
             if s.month == month and s.child_id == record.id
         ]
         months.append((month, items))
@@ -346,8 +365,8 @@ def pledged_in_month(session: Session, month: Month, *, sponsor_branch_ids: Sequ
 
     query = select(Pledge)
     if sponsor_branch_ids is not None:
-        query = query.join(Sponsor, Sponsor.id == Pledge.sponsor_id).where(
-            Sponsor.branch_id.in_(list(sponsor_branch_ids))  # type: ignore[attr-defined]
+        query = query.join(Sponsor, col(Sponsor.id) == Pledge.sponsor_id).where(
+            col(Sponsor.branch_id).in_(list(sponsor_branch_ids))
         )
-    found = list(session.scalars(query.where(Pledge.start_month <= month.first_day)))
+    found = list(session.scalars(query.where(col(Pledge.start_month) <= month.first_day)))
     return sum(s.amount for months in schedules(session, found).values() for s in months if s.month == month)

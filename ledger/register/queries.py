@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.eligibility import decide
+from ledger.eligibility.policy import BranchPolicies
 from ledger.errors import ChildNotFound, NotFound
+from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Branch
 from ledger.months import Month
 from ledger.register.categories import categories_on
 from ledger.register.models import BankAccount, Child, Enrolment, Pledge, Sponsor
 from ledger.register.pledges import pledges_paying
-from ledger.register.policy import BranchPolicies
 
 
 def child_facts(session: Session, code: str, month: Month | None = None) -> tuple[decide.Child, Child]:
     """What eligibility needs to know about a child, from the register (its categories as they stood
     for ``month``, when given)."""
-    child = session.scalar(select(Child).where(Child.code == code))
+    child = session.scalar(select(Child).where(col(Child.code) == code))
     if child is None:
         raise ChildNotFound(code)
     categories = frozenset(child.categories)
@@ -34,7 +35,7 @@ def child_facts(session: Session, code: str, month: Month | None = None) -> tupl
     branch = session.get(Branch, child.branch_id)
     enrolments = tuple(
         decide.Enrolment(e.program, e.decision_number, e.decision_date, e.end_date)
-        for e in session.scalars(select(Enrolment).where(Enrolment.child_id == child.id))
+        for e in session.scalars(select(Enrolment).where(col(Enrolment.child_id) == child.id))
     )
     facts = decide.Child(
         code=child.code,
@@ -53,7 +54,7 @@ def child_balances(session: Session, child: Child) -> tuple[int, int]:
     found = dict(
         session.execute(
             select(Account.id, Account.balance).where(
-                Account.id.in_([child.fund_account_id, child.payable_account_id])  # type: ignore[attr-defined]
+                col(Account.id).in_([child.fund_account_id, child.payable_account_id])
             )
         ).all()
     )
@@ -72,13 +73,13 @@ def pledges_in_month(session: Session, child: Child, month: Month) -> list[decid
 def explain(session: Session, code: str, month: Month, program: str) -> decide.Decision:
     """The decision for a child in the register, a program and a month."""
     facts, child = child_facts(session, code, month)
-    if program == decide.SOCIAL_ALLOWANCE:
+    if program == SOCIAL_ALLOWANCE:
         return decide.decide_social_allowance(facts, month)
-    if program == decide.GODMOTHER:
+    if program == GODMOTHER:
         return decide.decide_godmother(
             facts, month, pledges_in_month(session, child, month), branch_policy(session, child.branch_id, month)
         )
-    raise NotFound(f"program {program!r} does not exist: choose {decide.GODMOTHER} or {decide.SOCIAL_ALLOWANCE}")
+    raise NotFound(f"program {program!r} does not exist: choose {GODMOTHER} or {SOCIAL_ALLOWANCE}")
 
 
 def branch_policy(session: Session, branch_id: int, month: Month) -> decide.BranchPolicy:
@@ -136,16 +137,16 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
     append(list(EXPORT_COLUMNS[kind]))
     count = 0
     if kind == "sponsors":
-        query = select(Sponsor).order_by(Sponsor.code)
+        query = select(Sponsor).order_by(col(Sponsor.code))
         if branch_ids is not None:
-            query = query.where(Sponsor.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+            query = query.where(col(Sponsor.branch_id).in_(branch_ids))
         for s in session.scalars(query):
             append([s.code, s.name, s.kind, s.phone, s.email, s.language, branches[s.branch_id]])
             count += 1
     elif kind == "children":
-        query_children = select(Child).order_by(Child.code)
+        query_children = select(Child).order_by(col(Child.code))
         if branch_ids is not None:
-            query_children = query_children.where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+            query_children = query_children.where(col(Child.branch_id).in_(branch_ids))
         for c in session.scalars(query_children):
             append(
                 [
@@ -172,10 +173,10 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
     else:
         sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
         children = {c.id: c.code for c in session.scalars(select(Child))}
-        query_pledges = select(Pledge).order_by(Pledge.code)
+        query_pledges = select(Pledge).order_by(col(Pledge.code))
         if branch_ids is not None:
-            in_scope = select(Child.id).where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
-            query_pledges = query_pledges.where(Pledge.child_id.in_(in_scope))  # type: ignore[attr-defined]
+            in_scope = select(Child.id).where(col(Child.branch_id).in_(branch_ids))
+            query_pledges = query_pledges.where(col(Pledge.child_id).in_(in_scope))
         for p in session.scalars(query_pledges):
             append(
                 [
@@ -194,26 +195,37 @@ def export_xlsx(session: Session, kind: str, path: Path, *, actor: Actor) -> int
 
 
 def _structure(
-    session: Session, kind: str, append: Any, branches: dict[int | None, str], branch_ids: frozenset[int] | None
+    session: Session, kind: str, append: Any, branches: dict[int, str], branch_ids: frozenset[int] | None
 ) -> int:
     """Branches (each after its parent), bank accounts and enrolments, in the import format."""
     rows: list[list[object]] = []
     if kind == "branches":
         found = [b for b in session.scalars(select(Branch)) if branch_ids is None or b.id in branch_ids]
         found.sort(key=lambda b: (LEVELS.index(b.level) if b.level in LEVELS else len(LEVELS), b.code))
-        rows = [[b.code, b.name, branches.get(b.parent_id, ""), b.level, b.province or ""] for b in found]
+        rows = [
+            [
+                b.code,
+                b.name,
+                branches.get(b.parent_id, "") if b.parent_id is not None else "",
+                b.level,
+                b.province or "",
+            ]
+            for b in found
+        ]
     elif kind == "bank-accounts":
-        query = select(BankAccount).order_by(BankAccount.code)
+        query = select(BankAccount).order_by(col(BankAccount.code))
         if branch_ids is not None:
-            query = query.where(BankAccount.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+            query = query.where(col(BankAccount.branch_id).in_(branch_ids))
         rows = [[a.code, branches[a.branch_id], a.bank_bin, a.account_number, a.account_name]
                 for a in session.scalars(query)]  # fmt: skip
     else:
         query_enrolments = (
-            select(Enrolment, Child.code).join(Child, Child.id == Enrolment.child_id).order_by(Child.code, Enrolment.id)
+            select(Enrolment, Child.code)
+            .join(Child, col(Child.id) == Enrolment.child_id)
+            .order_by(col(Child.code), col(Enrolment.id))
         )
         if branch_ids is not None:
-            query_enrolments = query_enrolments.where(Child.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+            query_enrolments = query_enrolments.where(col(Child.branch_id).in_(branch_ids))
         rows = [[code, e.program, e.decision_number, e.decision_date.isoformat(), _iso(e.end_date)]
                 for e, code in session.execute(query_enrolments)]  # fmt: skip
     for row in rows:
@@ -232,5 +244,5 @@ def append_as_text(sheet: Any, values: Sequence[object]) -> None:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _iso(day: object) -> str:
-    return day.isoformat() if day is not None else ""  # type: ignore[attr-defined]
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day is not None else ""

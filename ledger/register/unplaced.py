@@ -54,7 +54,7 @@ def _why(session: Session, pledges: list[Pledge]) -> tuple[str, str]:
     planned = schedules(session, pledges)
     ends = []
     for pledge in sorted(pledges, key=lambda p: p.code):
-        months = planned.get(pledge.id, [])  # type: ignore[arg-type]
+        months = planned.get(pledge.id, [])
         ends.append((pledge.code, str(months[-1].month) if months else None))
     vi = "; ".join(f"cam kết {code} {'đến ' + last if last else 'không còn tháng nào'}" for code, last in ends)
     en = "; ".join(f"pledge {code} {'until ' + last if last else 'has no month left'}" for code, last in ends)

@@ -15,13 +15,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.db import is_sqlite, run_in_transaction
+from ledger.ground.columns import table_of
 from ledger.models import Branch
 from ledger.schedule.models import JobExecution, Notice
 from ledger.schedule.notices import deployment_notice
@@ -68,10 +69,10 @@ def claim(
     def work(session: Session) -> int | None:
         dialect = sqlite if is_sqlite(session) else postgresql
         statement = (
-            dialect.insert(JobExecution.__table__)  # type: ignore[attr-defined]
+            dialect.insert(table_of(JobExecution))
             .values(**values)
             .on_conflict_do_nothing(index_elements=["job", "period"])
-            .returning(JobExecution.__table__.c.id)  # type: ignore[attr-defined]
+            .returning(table_of(JobExecution).c.id)
         )
         return session.execute(statement).scalar()
 
@@ -86,19 +87,22 @@ def claim_retry(engine: Engine, now: datetime | None = None) -> Claim | None:
     def work(session: Session) -> Claim | None:
         due = session.scalars(
             select(JobExecution)
-            .where(JobExecution.status == "retrying", JobExecution.next_retry_at <= now)  # type: ignore[operator]
-            .order_by(JobExecution.next_retry_at)
+            .where(col(JobExecution.status) == "retrying", col(JobExecution.next_retry_at) <= now)
+            .order_by(col(JobExecution.next_retry_at))
             .limit(5)
         ).all()
         for execution in due:
             attempt = execution.attempts + 1  # read first: the update below refreshes the object
-            taken = session.execute(
-                update(JobExecution)
-                .where(JobExecution.id == execution.id, JobExecution.status == "retrying")
-                .values(status="running", attempts=JobExecution.attempts + 1, started_at=now, worker=worker_name())
+            taken = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(JobExecution)
+                    .where(col(JobExecution.id) == execution.id, col(JobExecution.status) == "retrying")
+                    .values(status="running", attempts=JobExecution.attempts + 1, started_at=now, worker=worker_name())
+                ),
             ).rowcount
             if taken == 1:
-                return Claim(execution.id, execution.job, execution.period, attempt)  # type: ignore[arg-type]
+                return Claim(execution.id, execution.job, execution.period, attempt)
         return None
 
     return run_in_transaction(engine, work)
@@ -110,10 +114,13 @@ def reopen(engine: Engine, execution_id: int, now: datetime | None = None) -> Cl
 
     def work(session: Session) -> Claim | None:
         execution = session.get(JobExecution, execution_id)
-        taken = session.execute(
-            update(JobExecution)
-            .where(JobExecution.id == execution_id, JobExecution.status == "failed")
-            .values(status="running", attempts=1, started_at=now, worker=worker_name(), trigger="run-now")
+        taken = cast(
+            CursorResult[Any],
+            session.execute(
+                update(JobExecution)
+                .where(col(JobExecution.id) == execution_id, col(JobExecution.status) == "failed")
+                .values(status="running", attempts=1, started_at=now, worker=worker_name(), trigger="run-now")
+            ),
         ).rowcount
         return Claim(execution_id, execution.job, execution.period, 1) if taken == 1 and execution else None
 
@@ -125,7 +132,7 @@ def succeed(engine: Engine, claim: Claim, counts: dict[str, Any], now: datetime 
         engine,
         lambda s: s.execute(
             update(JobExecution)
-            .where(JobExecution.id == claim.execution_id)
+            .where(col(JobExecution.id) == claim.execution_id)
             .values(
                 status="succeeded", finished_at=now or datetime.now(UTC), counts=counts, error="", next_retry_at=None
             )
@@ -145,7 +152,7 @@ def fail(engine: Engine, claim: Claim, error: BaseException, *, branch: str | No
     def work(session: Session) -> None:
         session.execute(
             update(JobExecution)
-            .where(JobExecution.id == claim.execution_id)
+            .where(col(JobExecution.id) == claim.execution_id)
             .values(status=status, finished_at=now, error=text, next_retry_at=retry_at)
         )
         if not final or branch is None:
@@ -156,7 +163,7 @@ def fail(engine: Engine, claim: Claim, error: BaseException, *, branch: str | No
         if branch == "":  # a job of the whole deployment (the backup): every top branch hears of it
             deployment_notice(session, kind="job-failed", subject=about, vi=vi, en=en, now=now)
             return
-        branch_id = session.scalar(select(Branch.id).where(Branch.code == branch))
+        branch_id = session.scalar(select(Branch.id).where(col(Branch.code) == branch))
         if branch_id is not None:
             session.add(
                 Notice(branch_id=branch_id, kind="job-failed", subject=about[:100], due_on=now.date(),
@@ -180,9 +187,9 @@ def execute(
 
 
 def history(session: Session, *, job: str | None = None, limit: int = 50) -> list[JobExecution]:
-    query = select(JobExecution).order_by(JobExecution.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(JobExecution).order_by(col(JobExecution.id).desc()).limit(limit)
     if job is not None:
-        query = query.where(JobExecution.job == job)
+        query = query.where(col(JobExecution.job) == job)
     return list(session.scalars(query))
 
 
@@ -190,7 +197,7 @@ def last_scheduled(session: Session, job: str) -> datetime | None:
     """When the job's last scheduled (or caught-up) execution was due; run-now ones do not count."""
     return session.scalar(
         select(JobExecution.scheduled_for)
-        .where(JobExecution.job == job, JobExecution.trigger != "run-now")
-        .order_by(JobExecution.scheduled_for.desc())  # type: ignore[attr-defined]
+        .where(col(JobExecution.job) == job, col(JobExecution.trigger) != "run-now")
+        .order_by(col(JobExecution.scheduled_for).desc())
         .limit(1)
     )

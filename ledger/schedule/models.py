@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from ledger.models import UTCDateTime
+from ledger.ground.columns import UTCDateTime
 
 
 class JobExecution(SQLModel, table=True):
@@ -32,7 +32,7 @@ class JobExecution(SQLModel, table=True):
         CheckConstraint("status IN ('running', 'succeeded', 'retrying', 'failed')", name="ck_job_execution_status"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     job: str = Field(sa_type=String(100), index=True, description="kind:branch, e.g. monthly-run:hp-an-lao")
     period: str = Field(sa_type=String(32), description="2026-12, 2026-W48 or 2026-11-24")
     scheduled_for: datetime = Field(sa_type=UTCDateTime)
@@ -52,7 +52,7 @@ class Notice(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("kind", "subject", "due_on", name="uq_notice_kind_subject_due_on"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id", index=True)
     kind: str = Field(sa_type=String(32))
     subject: str = Field(sa_type=String(100))
@@ -70,7 +70,7 @@ class StoredStatement(SQLModel, table=True):
     __tablename__ = "stored_statement"
     __table_args__ = (UniqueConstraint("kind", "subject", "period", name="uq_stored_statement_kind_subject_period"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=String(16))
     subject: str = Field(sa_type=String(64), index=True)
     period: str = Field(sa_type=String(32))
@@ -89,7 +89,7 @@ class ArrearsReminder(SQLModel, table=True):
     __tablename__ = "arrears_reminder"
     __table_args__ = (UniqueConstraint("sponsor_id", "week", name="uq_arrears_reminder_sponsor_id_week"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     sponsor_id: int = Field(foreign_key="sponsor.id")
     week: str = Field(sa_type=String(10))
     amount: int = Field(sa_type=BigInteger)
@@ -113,7 +113,7 @@ class BackupCopy(SQLModel, table=True):
 
     __tablename__ = "backup_copy"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     taken_at: datetime = Field(sa_type=UTCDateTime, index=True)
     file_name: str = Field(sa_type=String(255))
     folder: str = Field(sa_type=Text)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
@@ -25,12 +26,16 @@ def notices_for(
 ) -> list[tuple[Notice, str]]:
     """(notice, branch code) of the actor's branches (narrowed to ``branch_ids``), the soonest first."""
     actor.require_staff()
-    query = select(Notice, Branch.code).join(Branch, Branch.id == Notice.branch_id).order_by(Notice.due_on, Notice.id)
+    query = (
+        select(Notice, Branch.code)
+        .join(Branch, col(Branch.id) == Notice.branch_id)
+        .order_by(col(Notice.due_on), col(Notice.id))
+    )
     for ids in (actor.branch_ids, branch_ids):
         if ids is not None:
-            query = query.where(Notice.branch_id.in_(sorted(ids)))  # type: ignore[attr-defined]
+            query = query.where(col(Notice.branch_id).in_(sorted(ids)))
     if not include_dismissed:
-        query = query.where(Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(Notice.dismissed_at).is_(None))
     return [(notice, code) for notice, code in session.execute(query.limit(limit))]
 
 
@@ -42,10 +47,10 @@ def dismiss(session: Session, actor: Actor, notice_id: int) -> None:
     actor.require_writer()
     done = session.execute(
         update(Notice)
-        .where(Notice.id == notice_id, Notice.dismissed_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Notice.id) == notice_id, col(Notice.dismissed_at).is_(None))
         .values(dismissed_at=datetime.now(UTC), dismissed_by=actor.user)
     )
-    if done.rowcount:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], done).rowcount:
         audit.record(session, actor=actor, action="notice.dismiss", subject=f"notice:{notice_id}",
                      branch_id=found.branch_id, detail={"kind": found.kind, "about": found.subject})  # fmt: skip
 
@@ -53,10 +58,12 @@ def dismiss(session: Session, actor: Actor, notice_id: int) -> None:
 def deployment_notice(session: Session, *, kind: str, subject: str, vi: str, en: str, now: datetime) -> int:
     """A notice for every top branch (the whole deployment's concern), once per day; how many were added."""
     added = 0
-    for branch_id, code in session.execute(select(Branch.id, Branch.code).where(Branch.parent_id.is_(None))):  # type: ignore[union-attr]
+    for branch_id, code in session.execute(select(Branch.id, Branch.code).where(col(Branch.parent_id).is_(None))):
         about = f"{subject}:{code}"[:100]
         exists = session.scalar(
-            select(Notice.id).where(Notice.kind == kind, Notice.subject == about, Notice.due_on == now.date())
+            select(Notice.id).where(
+                col(Notice.kind) == kind, col(Notice.subject) == about, col(Notice.due_on) == now.date()
+            )
         )
         if exists is None:
             session.add(

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.branch_settings import (
     ARREARS_REMINDERS,
@@ -52,10 +51,10 @@ def _when(session: Session, branch_id: int, setting: Setting) -> When | None:
 
 
 def job_specs(session: Session) -> list[JobSpec]:
-    branches = {b.id: b for b in session.scalars(select(Branch).order_by(Branch.code))}
+    branches = {b.id: b for b in session.scalars(select(Branch).order_by(col(Branch.code)))}
     specs: list[JobSpec] = []
     for branch in branches.values():
-        when = _when(session, branch.id, MONTHLY_RUN)  # type: ignore[arg-type]
+        when = _when(session, branch.id, MONTHLY_RUN)
         parent_runs = branch.parent_id is not None and _when(session, branch.parent_id, MONTHLY_RUN) is not None
         if when is not None and not parent_runs:
             specs.append(JobSpec("monthly-run", branch.code, when))
@@ -63,12 +62,12 @@ def job_specs(session: Session) -> list[JobSpec]:
     for branch in branches.values():
         if branch.id in with_sponsors:
             for kind, setting in (("sponsor-statements", SPONSOR_STATEMENTS), ("arrears-reminders", ARREARS_REMINDERS)):
-                when = _when(session, branch.id, setting)  # type: ignore[arg-type]
+                when = _when(session, branch.id, setting)
                 if when is not None:
                     specs.append(JobSpec(kind, branch.code, when))
     for branch in branches.values():
         if branch.parent_id is None:
-            when = _when(session, branch.id, ELIGIBILITY_SWEEP)  # type: ignore[arg-type]
+            when = _when(session, branch.id, ELIGIBILITY_SWEEP)
             if when is not None:
                 specs.append(JobSpec("eligibility-sweep", branch.code, when))
     backup = parse_when(Settings().backup_schedule, "day", "02:00")

@@ -11,18 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.accounts import branch_and_descendants
 from ledger.db import is_sqlite
-from ledger.eligibility.decide import age_on, status_date
+from ledger.eligibility.policy import BranchPolicies
+from ledger.ground.columns import table_of
+from ledger.ground.programs import age_on, status_date
 from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.register.models import Child, Pledge, Sponsor
 from ledger.register.pledges import schedules
-from ledger.register.policy import BranchPolicies
 from ledger.schedule.models import Notice
 
 WITHIN = timedelta(days=31)
@@ -33,7 +33,7 @@ def sweep(session: Session, *, branch: str, today: date, now: datetime | None = 
     now = now or datetime.now(UTC)
     this, following = Month.of(today), Month.of(today).next()
     scope = [b.id for b in branch_and_descendants(session, branch)]
-    children = list(session.scalars(select(Child).where(Child.branch_id.in_(scope), Child.died_on.is_(None))))  # type: ignore[attr-defined,union-attr]
+    children = list(session.scalars(select(Child).where(col(Child.branch_id).in_(scope), col(Child.died_on).is_(None))))
     policies = BranchPolicies(session)
     rows: list[dict[str, Any]] = []
 
@@ -74,14 +74,14 @@ def sweep(session: Session, *, branch: str, today: date, now: datetime | None = 
                 f"The health-insurance card of child {child.code} ({name}) expires on {card:%d %b %Y}.",
             )  # fmt: skip
 
-    pledges = list(session.scalars(select(Pledge).where(Pledge.child_id.in_([c.id for c in children]))))  # type: ignore[attr-defined]
+    pledges = list(session.scalars(select(Pledge).where(col(Pledge.child_id).in_([c.id for c in children]))))
     sponsors = {
-        s.id: s for s in session.scalars(select(Sponsor).where(Sponsor.id.in_({p.sponsor_id for p in pledges})))
-    }  # type: ignore[union-attr]
+        s.id: s for s in session.scalars(select(Sponsor).where(col(Sponsor.id).in_({p.sponsor_id for p in pledges})))
+    }
     by_id = {c.id: c for c in children}
     planned = schedules(session, pledges)
     for pledge in pledges:
-        months = planned[pledge.id]  # type: ignore[index]
+        months = planned[pledge.id]
         if months and months[-1].month == this and pledge.child_id in by_id:
             sponsor = sponsors[pledge.sponsor_id]
             last = months[-1]
@@ -96,9 +96,9 @@ def sweep(session: Session, *, branch: str, today: date, now: datetime | None = 
         dialect = sqlite if is_sqlite(session) else postgresql
         for start in range(0, len(rows), 1_000):
             result = session.execute(
-                dialect.insert(Notice.__table__)  # type: ignore[attr-defined]
+                dialect.insert(table_of(Notice))
                 .on_conflict_do_nothing(index_elements=["kind", "subject", "due_on"])
-                .returning(Notice.__table__.c.id),  # type: ignore[attr-defined]
+                .returning(table_of(Notice).c.id),
                 rows[start : start + 1_000],
             )
             written += len(result.all())

@@ -114,7 +114,7 @@ def _reason(status: PdfSignatureStatus, signer: str) -> tuple[str, str]:
     indication = status.trust_problem_indic
     if indication is None:
         return "valid", f"digitally signed by {signer}, a certificate this deployment trusts"
-    name = indication.name
+    name = str(indication.standard_name)
     if "REVOKED" in name:
         return "revoked", f"signed by {signer}, whose certificate has been revoked"
     if name in ("EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "NOT_YET_VALID"):

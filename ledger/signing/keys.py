@@ -19,6 +19,7 @@ from sqlmodel import Session
 from ledger.accounts import get_branch
 from ledger.branch_settings import SIGNING_KEY, setting_in_force
 from ledger.errors import LedgerError
+from ledger.signing.token import token_signer
 
 
 class SigningUnavailable(LedgerError):
@@ -78,7 +79,6 @@ def signing_key_for(session: Session, branch_code: str) -> SigningKey | None:
 
 
 def _certificate_on_token(branch: str, value: str, pin: str) -> tuple[str, str]:
-    from ledger.signing.sign import token_signer
 
     try:
         with token_signer(value, pin) as signer:

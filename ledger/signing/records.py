@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.access import audit
 from ledger.access.actor import Actor
@@ -26,7 +25,9 @@ def signatures_of(session: Session, code: str) -> list[dict[str, Any]]:
     return [
         dict(detail or {})
         for detail in session.scalars(
-            select(AuditEvent.detail).where(AuditEvent.action == SIGN_ACTION, AuditEvent.subject == f"signed:{code}")
+            select(AuditEvent.detail).where(
+                col(AuditEvent.action) == SIGN_ACTION, col(AuditEvent.subject) == f"signed:{code}"
+            )
         )
     ]
 
@@ -35,7 +36,7 @@ def issued_unsigned(session: Session, *, kind: str, subject: str, code: str) -> 
     """Was a statement with this code ever issued without a signature (before a key was set)?"""
     for detail in session.scalars(
         select(AuditEvent.detail).where(
-            AuditEvent.action == "statement.issue", AuditEvent.subject == f"statement:{kind}:{subject}"
+            col(AuditEvent.action) == "statement.issue", col(AuditEvent.subject) == f"statement:{kind}:{subject}"
         )
     ):
         if detail and detail.get("code") == code and not detail.get("signed", False):

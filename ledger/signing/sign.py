@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +19,12 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from pyhanko.sign import fields, pkcs11, signers
+from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 
 from ledger.signing.keys import SigningKey, SigningUnavailable
+from ledger.signing.token import token_signer
 
 FIELD = "ChuKySo"
 FONT = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
@@ -39,7 +38,7 @@ BLOCK = (250, 56)  # points: wide and tall enough for three lines
 def _signer(key_file: str, password: str, certificate_sha256: str) -> signers.SimpleSigner:
     """The file's signer, opened once per process; a file replaced in place (a rotation) is another
     certificate, so it is opened again."""
-    signer = signers.SimpleSigner.load_pkcs12(key_file, passphrase=password.encode())
+    signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12(key_file, passphrase=password.encode())
     if signer is None:
         raise SigningUnavailable(key_file, "the file cannot be opened with the password given (or is not PKCS#12)")
     return signer
@@ -82,18 +81,6 @@ def anchor_box(pdf: bytes) -> tuple[int, tuple[int, int, int, int]]:
         document.close()
 
 
-@contextmanager
-def token_signer(value: str, pin: str) -> Iterator[pkcs11.PKCS11Signer]:
-    """A signer on a PKCS#11 token (``pkcs11:MODULE:TOKEN:KEY``), its session closed afterwards."""
-    _, module, token, label = value.split(":", 3)
-    session = pkcs11.open_pkcs11_session(module, token_criteria=pkcs11.TokenCriteria(label=token), user_pin=pin)
-    try:
-        # hashing here and signing the digest on the token: what most tokens support (ECDSA and RSA)
-        yield pkcs11.PKCS11Signer(session, cert_label=label, key_label=label, use_raw_mechanism=True)
-    finally:
-        session.close()
-
-
 def sign_statement(pdf: bytes, key: SigningKey, *, lang: str) -> bytes:
     if key.on_token:
         with token_signer(key.key_file, key.password) as signer:
@@ -126,5 +113,5 @@ def _sign(pdf: bytes, key: SigningKey, signer: signers.Signer, lang: str) -> byt
         meta, signer=signer, timestamper=timestamper, stamp_style=style,
         new_field_spec=fields.SigFieldSpec(FIELD, on_page=page, box=box),
     )  # fmt: skip
-    out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
-    return out.getvalue()  # type: ignore[no-any-return]
+    out: io.BytesIO = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    return out.getvalue()

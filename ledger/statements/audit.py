@@ -12,8 +12,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from ledger.balances import balances_as_of, trial_balance
 from ledger.models import Account, Branch, LedgerTransaction, Posting
@@ -26,7 +26,7 @@ from ledger.verify import verify
 def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date) -> Document:
     tree = subtree(session, branch)
     scope, branches, in_scope = tree.ids, tree.branches, tree.accounts
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(in_scope)))}  # type: ignore[union-attr]
+    accounts = {a.id: a for a in session.scalars(select(Account).where(col(Account.id).in_(in_scope)))}
     name = {a_id: f"{branches[a.branch_id].code}:{a.code}" for a_id, a in accounts.items()}
 
     balances = trial_balance(session, branch=branch, as_of=period.end, include_descendants=True)
@@ -34,20 +34,20 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     journal_ids: set[int] = set()
     for account_id, day, txn_id, description, amount in session.execute(
-        select(
-            Posting.account_id,
-            Posting.effective_date,
-            Posting.transaction_id,
-            LedgerTransaction.description,
-            Posting.amount,
+        sa.select(
+            col(Posting.account_id),
+            col(Posting.effective_date),
+            col(Posting.transaction_id),
+            col(LedgerTransaction.description),
+            col(Posting.amount),
         )
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
         .where(
-            Posting.account_id.in_(in_scope),  # type: ignore[attr-defined]
-            Posting.effective_date >= period.start,
-            Posting.effective_date <= period.end,
+            col(Posting.account_id).in_(in_scope),
+            col(Posting.effective_date) >= period.start,
+            col(Posting.effective_date) <= period.end,
         )
-        .order_by(Posting.account_id, Posting.effective_date, Posting.transaction_id, Posting.line)
+        .order_by(col(Posting.account_id), col(Posting.effective_date), col(Posting.transaction_id), col(Posting.line))
     ):
         lines[account_id].append(
             {"date": day.isoformat(), "transaction": txn_id, "description": description, "amount": amount}
@@ -70,7 +70,7 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
 
     journal = _journal(session, sorted(journal_ids))
     child_rows = []
-    for child in session.scalars(select(Child).where(Child.branch_id.in_(scope)).order_by(Child.code)):  # type: ignore[attr-defined]
+    for child in session.scalars(select(Child).where(col(Child.branch_id).in_(scope)).order_by(col(Child.code))):
         fund = lines.get(child.fund_account_id, [])
         payable = lines.get(child.payable_account_id, [])
         child_rows.append(
@@ -123,7 +123,7 @@ def _journal(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     entries: dict[int, dict[str, Any]] = {}
     for i in range(0, len(ids), 1_000):
         chunk = ids[i : i + 1_000]
-        for txn in session.scalars(select(LedgerTransaction).where(LedgerTransaction.id.in_(chunk))):  # type: ignore[attr-defined]
+        for txn in session.scalars(select(LedgerTransaction).where(col(LedgerTransaction.id).in_(chunk))):
             entries[txn.id] = {
                 "seq": txn.seq,
                 "transaction": txn.id,
@@ -136,10 +136,10 @@ def _journal(session: Session, ids: list[int]) -> list[dict[str, Any]]:
             }
         for txn_id, branch, account, amount in session.execute(
             select(Posting.transaction_id, Branch.code, Account.code, Posting.amount)
-            .join(Account, Account.id == Posting.account_id)
-            .join(Branch, Branch.id == Account.branch_id)
-            .where(Posting.transaction_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(Posting.transaction_id, Posting.line)
+            .join(Account, col(Account.id) == Posting.account_id)
+            .join(Branch, col(Branch.id) == Account.branch_id)
+            .where(col(Posting.transaction_id).in_(chunk))
+            .order_by(col(Posting.transaction_id), col(Posting.line))
         ):
             entries[txn_id]["postings"].append({"account": f"{branch}:{account}", "amount": amount})
     return sorted(entries.values(), key=lambda e: e["seq"])

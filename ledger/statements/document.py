@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.accounts import branch_and_descendants
 from ledger.chain import canonical_json
@@ -110,7 +109,7 @@ def hash_at(session: Session, seq: int) -> str | None:
     """The chain's hash after transaction ``seq`` (the genesis hash for 0); None if there is none."""
     if seq == 0:
         return GENESIS
-    return session.scalar(select(LedgerTransaction.hash).where(LedgerTransaction.seq == seq))
+    return session.scalar(select(LedgerTransaction.hash).where(col(LedgerTransaction.seq) == seq))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +123,24 @@ class Subtree:
     @property
     def accounts(self) -> Any:
         """A subquery of the ids of every account of the subtree."""
-        return select(Account.id).where(Account.branch_id.in_(self.ids))  # type: ignore[attr-defined]
+        return select(Account.id).where(col(Account.branch_id).in_(self.ids))
 
     @property
     def heading(self) -> dict[str, Any]:
-        return branch_heading(self.branches, self.root.id)  # type: ignore[arg-type]
+        return branch_heading(self.branches, self.root.id)
 
 
 def subtree(session: Session, code: str) -> Subtree:
     ids = [b.id for b in branch_and_descendants(session, code)]
     branches = {b.id: b for b in session.scalars(select(Branch))}
-    return Subtree(branches[ids[0]], ids, branches)  # type: ignore[index,arg-type]
+    return Subtree(branches[ids[0]], ids, branches)
 
 
 def branch_heading(branches: dict[int, Branch], branch_id: int) -> dict[str, Any]:
     """The branch and the branches above it, nearest first: what a statement's header names."""
     branch = branches[branch_id]
-    above, parent = [], branch.parent_id
+    above: list[str] = []
+    parent = branch.parent_id
     while parent is not None and parent in branches and len(above) < 5:
         above.append(branches[parent].name)
         parent = branches[parent].parent_id

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ledger.disbursement.models import Handover
 from ledger.disbursement.received import received
@@ -30,7 +29,7 @@ def guardian_slips(
     tree = subtree(session, branch)
     scope, branches = tree.ids, tree.branches
     if child is not None:
-        one = session.scalar(select(Child).where(Child.code == child, Child.branch_id.in_(scope)))  # type: ignore[attr-defined]
+        one = session.scalar(select(Child).where(col(Child.code) == child, col(Child.branch_id).in_(scope)))
         if one is None:
             raise NotFound(f"child {child!r} is not in the register of {branch}")
     paid = received(
@@ -46,16 +45,16 @@ def guardian_slips(
             by_child.setdefault(code, []).append({"program": program, "amount": amount})
     if child is not None and child not in by_child:
         raise NotFound(f"nothing was disbursed to {child} for {month}: run the month first")
-    in_scope = session.scalars(select(Child).where(Child.branch_id.in_(scope)))  # type: ignore[attr-defined]
+    in_scope = session.scalars(select(Child).where(col(Child.branch_id).in_(scope)))
     children = {c.code: c for c in in_scope if c.code in by_child}
     handed = {
         h.child_id: (h, day)
         for h, day in session.execute(
-            select(Handover, LedgerTransaction.effective_date)
-            .join(LedgerTransaction, LedgerTransaction.id == Handover.transaction_id)
+            select(Handover, col(LedgerTransaction.effective_date))
+            .join(LedgerTransaction, col(LedgerTransaction.id) == Handover.transaction_id)
             .where(
-                Handover.month == month.first_day,
-                Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined,union-attr]
+                col(Handover.month) == month.first_day,
+                col(Handover.child_id).in_(select(Child.id).where(col(Child.branch_id).in_(scope))),
                 standing(Handover.transaction_id),  # a reversed handover did not happen
             )
         )
@@ -63,7 +62,7 @@ def guardian_slips(
     slips = []
     for code in sorted(by_child):
         record = children[code]
-        handover = handed.get(record.id)  # type: ignore[arg-type]
+        handover = handed.get(record.id)
         group = branches[record.branch_id]
         commune = branches[group.parent_id] if group.level == "group" and group.parent_id else group
         slips.append(

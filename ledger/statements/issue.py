@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants
 from ledger.errors import BranchNotFound, InvalidEntry
-from ledger.signing.keys import SigningKey
+from ledger.signing.keys import SigningKey, signing_key_for
 from ledger.signing.records import record_signature
 from ledger.statements.audit import audit_pack
 from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
@@ -37,6 +38,26 @@ def gather_for(session: Session, request: StatementRequest, *, actor: Actor, iss
     """The document for ``request``, for an actor who may have it (``may_issue``)."""
     may_issue(session, actor, request)
     return gather(session, request, issued_on=issued_on)
+
+
+@dataclass(frozen=True, slots=True)
+class ToIssue:
+    """A statement ready to render: its document, the language it is written in, the key that signs it."""
+
+    document: Document
+    lang: str
+    key: SigningKey | None
+
+
+def prepare_issue(
+    session: Session, request: StatementRequest, *, actor: Actor, lang: str | None, issued_on: date
+) -> ToIssue:
+    """What every door does before rendering a statement: gather it for a reader who may have it,
+    choose its language (None: the sponsor's own, else Vietnamese) and the branch's signing key.
+    The door renders it and then records the issue (``record_issue``)."""
+    document = gather_for(session, request, actor=actor, issued_on=issued_on)
+    chosen = lang or (document["body"]["sponsor"]["language"] if request.kind == "sponsor" else "vi")
+    return ToIssue(document, chosen, signing_key_for(session, document["branch"]["code"]))
 
 
 def record_issue(

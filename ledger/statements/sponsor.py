@@ -15,18 +15,18 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from ledger.disbursement.received import received
-from ledger.eligibility.decide import GODMOTHER, age_on
+from ledger.eligibility.policy import BranchPolicies
 from ledger.errors import NotFound
+from ledger.ground.programs import GODMOTHER, age_on
 from ledger.models import Branch, LedgerTransaction
 from ledger.months import Month
 from ledger.references import payment_reference
 from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, PledgeChange, Sponsor
 from ledger.register.pledges import ScheduledMonth, schedule
-from ledger.register.policy import BranchPolicies
 from ledger.statements.document import Document, Period, StatementRequest, branch_heading, chain_head, envelope
 from ledger.vietqr import BANKS, PaymentRequest, payload
 
@@ -43,10 +43,10 @@ def sponsor_statements(
     chain = chain_head(session)
     chosen = select(Sponsor.id)
     if sponsors is not None:
-        chosen = chosen.where(Sponsor.code.in_(list(sponsors)))  # type: ignore[attr-defined]
+        chosen = chosen.where(col(Sponsor.code).in_(list(sponsors)))
     if branch_ids is not None:
-        chosen = chosen.where(Sponsor.branch_id.in_(list(branch_ids)))  # type: ignore[attr-defined]
-    records = list(session.scalars(select(Sponsor).where(Sponsor.id.in_(chosen)).order_by(Sponsor.code)))  # type: ignore[union-attr]
+        chosen = chosen.where(col(Sponsor.branch_id).in_(list(branch_ids)))
+    records = list(session.scalars(select(Sponsor).where(col(Sponsor.id).in_(chosen)).order_by(col(Sponsor.code))))
     if sponsors is not None and len(records) < len(set(sponsors)):
         missing = sorted(set(sponsors) - {s.code for s in records})
         raise NotFound(f"sponsor {', '.join(missing)} is not in the register")
@@ -70,42 +70,46 @@ class _Facts:
     def __init__(self, session: Session, chosen: Any, period: Period) -> None:
         self.period = period
         self.branches, self.bank_accounts = paying_in_accounts(session)
-        pledges = list(session.scalars(select(Pledge).where(Pledge.sponsor_id.in_(chosen)).order_by(Pledge.code)))  # type: ignore[attr-defined]
+        pledges = list(
+            session.scalars(select(Pledge).where(col(Pledge.sponsor_id).in_(chosen)).order_by(col(Pledge.code)))
+        )
         self.pledges: dict[int, list[Pledge]] = defaultdict(list)
         for pledge in pledges:
             self.pledges[pledge.sponsor_id].append(pledge)
-        pledge_ids = select(Pledge.id).where(Pledge.sponsor_id.in_(chosen))  # type: ignore[attr-defined]
+        pledge_ids = select(Pledge.id).where(col(Pledge.sponsor_id).in_(chosen))
         changes: dict[int, list[PledgeChange]] = defaultdict(list)
         for change in session.scalars(
-            select(PledgeChange).where(PledgeChange.pledge_id.in_(pledge_ids)).order_by(PledgeChange.id)  # type: ignore[attr-defined]
+            select(PledgeChange).where(col(PledgeChange.pledge_id).in_(pledge_ids)).order_by(col(PledgeChange.id))
         ):
             changes[change.pledge_id].append(change)
         child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
         self.children = _children(session, child_ids)
         age_limit = BranchPolicies(session).age_limit
-        self.schedules = {p.id: schedule(p, changes[p.id], self.children, age_limit) for p in pledges}  # type: ignore[index]
+        self.schedules = {p.id: schedule(p, changes[p.id], self.children, age_limit) for p in pledges}
         self.paid = {
             (pledge_id, Month.of(month)): int(amount)
             for pledge_id, month, amount in session.execute(
-                select(Allocation.pledge_id, Allocation.month, func.sum(Allocation.amount))
-                .where(Allocation.pledge_id.in_(pledge_ids), Allocation.effective_on <= period.end)  # type: ignore[attr-defined]
-                .group_by(Allocation.pledge_id, Allocation.month)
+                select(col(Allocation.pledge_id), col(Allocation.month), func.sum(Allocation.amount))
+                .where(col(Allocation.pledge_id).in_(pledge_ids), col(Allocation.effective_on) <= period.end)
+                .group_by(col(Allocation.pledge_id), col(Allocation.month))
             )
         }
         self.payments: dict[int, list[Payment]] = defaultdict(list)
         in_period = (
-            Payment.sponsor_id.in_(chosen),  # type: ignore[attr-defined]
-            Payment.paid_on >= period.start,
-            Payment.paid_on <= period.end,
+            col(Payment.sponsor_id).in_(chosen),
+            col(Payment.paid_on) >= period.start,
+            col(Payment.paid_on) <= period.end,
         )
-        for payment in session.scalars(select(Payment).where(*in_period).order_by(Payment.paid_on, Payment.id)):
+        for payment in session.scalars(
+            select(Payment).where(*in_period).order_by(col(Payment.paid_on), col(Payment.id))
+        ):
             self.payments[payment.sponsor_id].append(payment)
         # Payments reversed by the period's end (a transfer returned, a receipt recorded by mistake).
         self.reversed_on: dict[int, date] = dict(
-            session.execute(  # type: ignore[arg-type]
-                select(LedgerTransaction.reverses_id, LedgerTransaction.effective_date).where(
-                    LedgerTransaction.reverses_id.in_(select(Payment.transaction_id).where(*in_period)),  # type: ignore[union-attr]
-                    LedgerTransaction.effective_date <= period.end,
+            session.execute(
+                select(col(LedgerTransaction.reverses_id), col(LedgerTransaction.effective_date)).where(
+                    col(LedgerTransaction.reverses_id).in_(select(Payment.transaction_id).where(*in_period)),
+                    col(LedgerTransaction.effective_date) <= period.end,
                 )
             ).all()
         )
@@ -120,9 +124,11 @@ class _Facts:
 
     def body(self, sponsor: Sponsor) -> dict[str, Any]:
         period, following = self.period, self.period.last.next()
-        pledges, arrears_total, next_amount, reached = [], 0, 0, set()
-        for pledge in self.pledges.get(sponsor.id, []):  # type: ignore[arg-type]
-            months = self.schedules[pledge.id]  # type: ignore[index]
+        pledges: list[dict[str, Any]] = []
+        arrears_total = next_amount = 0
+        reached: set[int] = set()
+        for pledge in self.pledges.get(sponsor.id, []):
+            months = self.schedules[pledge.id]
             owed_before = sum(self._owed(pledge, s) for s in months if s.month < period.first)
             rows = [self._row(pledge, s) for s in months if period.first <= s.month <= period.last]
             owed_now = owed_before + sum(r["owed"] for r in rows)
@@ -148,15 +154,17 @@ class _Facts:
             )
             arrears_total += owed_now
             next_amount += coming
-        payments = [self._payment(p) for p in self.payments.get(sponsor.id, [])]  # type: ignore[arg-type]
+        payments = [self._payment(p) for p in self.payments.get(sponsor.id, [])]
         children = sorted((self.children[i] for i in reached), key=lambda c: c.code)
         reached_rows = []
         for child in children:
-            months = [
-                {"month": str(m), "amount": self.received.get((child.code, m, GODMOTHER), 0)} for m in period.months()
-            ]
+            amounts = [(str(m), self.received.get((child.code, m, GODMOTHER), 0)) for m in period.months()]
             reached_rows.append(
-                {"child": self._child(child), "months": months, "total": sum(m["amount"] for m in months)}
+                {
+                    "child": self._child(child),
+                    "months": [{"month": m, "amount": amount} for m, amount in amounts],
+                    "total": sum(amount for _, amount in amounts),
+                }
             )
         return {
             "sponsor": {"code": sponsor.code, "name": sponsor.name, "language": sponsor.language},
@@ -182,10 +190,10 @@ class _Facts:
         return shown
 
     def _owed(self, pledge: Pledge, scheduled: ScheduledMonth) -> int:
-        return max(0, scheduled.amount - self.paid.get((pledge.id, scheduled.month), 0))  # type: ignore[arg-type]
+        return max(0, scheduled.amount - self.paid.get((pledge.id, scheduled.month), 0))
 
     def _row(self, pledge: Pledge, scheduled: ScheduledMonth) -> dict[str, Any]:
-        paid = min(scheduled.amount, self.paid.get((pledge.id, scheduled.month), 0))  # type: ignore[arg-type]
+        paid = min(scheduled.amount, self.paid.get((pledge.id, scheduled.month), 0))
         return {
             "month": str(scheduled.month),
             "child": self.children[scheduled.child_id].first_name,
@@ -237,16 +245,16 @@ def paying_in_accounts(session: Session) -> tuple[dict[int, Branch], dict[int, B
     """Every branch, and each branch's bank account (the first by code), for ``nearest_bank_account``."""
     branches = {b.id: b for b in session.scalars(select(Branch))}
     accounts: dict[int, BankAccount] = {}
-    for account in session.scalars(select(BankAccount).order_by(BankAccount.code.desc())):  # type: ignore[attr-defined]
+    for account in session.scalars(select(BankAccount).order_by(col(BankAccount.code).desc())):
         accounts[account.branch_id] = account  # the first by code wins
-    return branches, accounts  # type: ignore[return-value]
+    return branches, accounts
 
 
 def _children(session: Session, ids: set[int]) -> dict[int, Child]:
     found: dict[int, Child] = {}
     ordered = sorted(ids)
     for i in range(0, len(ordered), 1_000):
-        found.update((c.id, c) for c in session.scalars(select(Child).where(Child.id.in_(ordered[i : i + 1_000]))))  # type: ignore[union-attr,misc]
+        found.update((c.id, c) for c in session.scalars(select(Child).where(col(Child.id).in_(ordered[i : i + 1_000]))))
     return found
 
 

@@ -12,8 +12,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from ledger.balances import balances_as_of
 from ledger.disbursement.models import Handover, Run, RunDecision
@@ -31,7 +31,7 @@ RECEIPT_KINDS = ("receipt", "budget")
 def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: date) -> Document:
     tree = subtree(session, branch)
     scope, branches, in_scope = tree.ids, tree.branches, tree.accounts
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(in_scope)))}  # type: ignore[union-attr]
+    accounts = {a.id: a for a in session.scalars(select(Account).where(col(Account.id).in_(in_scope)))}
     before = balances_as_of(session, in_scope, month.first_day, before=True)
     after = balances_as_of(session, in_scope, month.last_day)
 
@@ -39,23 +39,23 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
     movements: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     receipts: list[dict[str, Any]] = []
     for account_id, amount, txn_id, day, kind, description in session.execute(
-        select(
-            Posting.account_id,
-            Posting.amount,
-            LedgerTransaction.id,
-            LedgerTransaction.effective_date,
-            LedgerTransaction.kind,
-            LedgerTransaction.description,
+        sa.select(
+            col(Posting.account_id),
+            col(Posting.amount),
+            col(LedgerTransaction.id),
+            col(LedgerTransaction.effective_date),
+            col(LedgerTransaction.kind),
+            col(LedgerTransaction.description),
         )
-        .join(LedgerTransaction, LedgerTransaction.id == Posting.transaction_id)
-        .join(Account, Account.id == Posting.account_id)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
+        .join(Account, col(Account.id) == Posting.account_id)
         .where(
-            Posting.account_id.in_(in_scope),  # type: ignore[attr-defined]
-            Account.type == "asset",
-            Posting.effective_date >= month.first_day,
-            Posting.effective_date <= month.last_day,
+            col(Posting.account_id).in_(in_scope),
+            col(Account.type) == "asset",
+            col(Posting.effective_date) >= month.first_day,
+            col(Posting.effective_date) <= month.last_day,
         )
-        .order_by(LedgerTransaction.effective_date, LedgerTransaction.id, Posting.line)
+        .order_by(col(LedgerTransaction.effective_date), col(LedgerTransaction.id), col(Posting.line))
     ):
         movements[account_id][0 if amount > 0 else 1] += abs(amount)
         if kind in RECEIPT_KINDS and amount > 0:
@@ -70,27 +70,28 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
             )
     for account in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code)):
         if account.type == "asset":
-            money_in, money_out = movements[account.id]  # type: ignore[index]
+            money_in, money_out = movements[account.id]
             cash.append(
                 {
                     "branch": branches[account.branch_id].code,
                     "account": account.code,
-                    "opening": before.get(account.id, 0),  # type: ignore[arg-type]
+                    "opening": before.get(account.id, 0),
                     "in": money_in,
                     "out": money_out,
-                    "closing": after.get(account.id, 0),  # type: ignore[arg-type]
+                    "closing": after.get(account.id, 0),
                 }
             )
 
     disbursed = received(session, branch_ids=scope, start=month.first_day, end=month.first_day)
     children = {
-        c.code: c for c in session.scalars(select(Child).where(Child.branch_id.in_(scope)).order_by(Child.code))
-    }  # type: ignore[attr-defined]
+        c.code: c
+        for c in session.scalars(select(Child).where(col(Child.branch_id).in_(scope)).order_by(col(Child.code)))
+    }
     handed = set(
         session.scalars(
             select(Handover.child_id).where(
-                Handover.month == month.first_day,
-                Handover.child_id.in_(select(Child.id).where(Child.branch_id.in_(scope))),  # type: ignore[attr-defined]
+                col(Handover.month) == month.first_day,
+                col(Handover.child_id).in_(select(Child.id).where(col(Child.branch_id).in_(scope))),
                 standing(Handover.transaction_id),  # a reversed handover did not happen
             )
         )
@@ -106,26 +107,26 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
     shortfalls = [
         {"child": code, "name": name, "program": program, "due": due, "paid": paid, "shortfall": shortfall}
         for code, name, program, due, paid, shortfall in session.execute(
-            select(
-                Child.code,
-                Child.full_name,
-                RunDecision.program,
-                RunDecision.due,
-                RunDecision.paid,
-                RunDecision.shortfall,
+            sa.select(
+                col(Child.code),
+                col(Child.full_name),
+                col(RunDecision.program),
+                col(RunDecision.due),
+                col(RunDecision.paid),
+                col(RunDecision.shortfall),
             )
-            .join(Run, Run.id == RunDecision.run_id)
-            .join(Child, Child.id == RunDecision.child_id)
+            .join(Run, col(Run.id) == RunDecision.run_id)
+            .join(Child, col(Child.id) == RunDecision.child_id)
             .where(
-                Run.status == "done",
-                RunDecision.month == month.first_day,
-                RunDecision.shortfall > 0,
-                Child.branch_id.in_(scope),  # type: ignore[attr-defined]
+                col(Run.status) == "done",
+                col(RunDecision.month) == month.first_day,
+                col(RunDecision.shortfall) > 0,
+                col(Child.branch_id).in_(scope),
             )
-            .order_by(Child.code, RunDecision.program)
+            .order_by(col(Child.code), col(RunDecision.program))
         )
     ]
-    funds = [
+    funds: list[dict[str, Any]] = [
         {
             "child": child.code,
             "name": child.full_name,
@@ -135,13 +136,13 @@ def treasurer_report(session: Session, *, branch: str, month: Month, issued_on: 
         for child in children.values()
     ]
     program_funds = [
-        {"branch": branches[a.branch_id].code, "account": a.code, "balance": -after.get(a.id, 0)}  # type: ignore[arg-type]
+        {"branch": branches[a.branch_id].code, "account": a.code, "balance": -after.get(a.id, 0)}
         for a in sorted(accounts.values(), key=lambda a: (branches[a.branch_id].code, a.code))
         if a.code.startswith("liabilities:fund:program:") or a.code == "liabilities:suspense"
     ]
     reconciliation = []
     for bank in session.scalars(
-        select(BankAccount).where(BankAccount.branch_id.in_(scope)).order_by(BankAccount.code)  # type: ignore[attr-defined]
+        select(BankAccount).where(col(BankAccount.branch_id).in_(scope)).order_by(col(BankAccount.code))
     ):
         report = report_for(session, bank, month)
         reconciliation.append(

@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
+from ledger.eligibility.policy import BranchPolicies
 from ledger.months import Month, today_in_vietnam
 from ledger.register.models import Child, Pledge
 from ledger.register.pledges import change_pledge
-from ledger.register.policy import BranchPolicies
 from ledger.schedule.models import Notice
 from ledger.schedule.sweep import sweep
 from tests.factories import admin

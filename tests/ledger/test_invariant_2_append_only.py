@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from ledger.accounts import AccountKey
+from ledger.closing import close_month
 from ledger.db import run_in_transaction
 from ledger.months import Month
-from ledger.periods import close_month
 from ledger.posting import DisbursementKey, Entry, Leg, post
 from tests.factories import BANK, admin, commune, fund, payable, transfer
 from tests.ledger.raw import refused, scalar

@@ -6,10 +6,11 @@ import pytest
 from sqlmodel import Session
 
 from ledger.access.actor import TREASURER, Actor
+from ledger.closing import close_month, reopen_month
 from ledger.db import run_in_transaction
 from ledger.errors import NotPermitted, PeriodClosed, PeriodError
 from ledger.months import Month
-from ledger.periods import close_month, period_history, reopen_month
+from ledger.periods import period_history
 from ledger.posting import reverse
 from tests.factories import BANK, admin, balance_of, commune, fund, transfer
 

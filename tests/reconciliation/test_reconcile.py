@@ -11,11 +11,11 @@ from sqlmodel import Session
 
 from ledger.access.audit import events
 from ledger.branch_settings import set_branch_setting
+from ledger.closing import close_month
 from ledger.db import run_in_transaction
 from ledger.demo import write_statement
 from ledger.errors import InvalidEntry, PeriodError
 from ledger.journal import reverse_by_hand
-from ledger.periods import close_month
 from ledger.reconciliation import reconcile
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import BankLine, Match, MatchEntry

@@ -6,14 +6,24 @@ defaults of the parameters file; each value is dated like the law.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import Session
+from datetime import date
+from typing import Protocol
+
+from sqlmodel import Session, select
 
 from ledger.eligibility import decide
 from ledger.eligibility.parameters import in_force, load
 from ledger.models import Branch
 from ledger.months import Month
-from ledger.register.models import Child
+
+
+class ChildFacts(Protocol):
+    """What a policy and a pledge's schedule read of a child: a register row or a run's lighter one."""
+
+    @property
+    def date_of_birth(self) -> date: ...
+    @property
+    def branch_id(self) -> int: ...
 
 
 class BranchPolicies:
@@ -46,7 +56,7 @@ class BranchPolicies:
             )
         return self._policies[key]
 
-    def age_limit(self, child: Child, month: Month) -> int:
+    def age_limit(self, child: ChildFacts, month: Month) -> int:
         """The Godmother age limit for ``child`` in ``month``: its branch's, else the default in force."""
         key = (child.branch_id, month)
         if key not in self._age_limits:

@@ -1,0 +1,33 @@
+"""Issuing a statement over HTTP, for the API's routes and the web's pages alike."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from sqlmodel import Session
+
+from api.deps import in_own_transaction, off_the_loop
+from ledger.access.actor import Actor
+from ledger.months import today_in_vietnam
+from ledger.statements.document import StatementRequest
+from ledger.statements.issue import prepare_issue, record_issue
+from pdf_templates.render import render_pdf
+
+
+async def issue_pdf(
+    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str | None
+) -> Response:
+    """Gather (for a reader who may have it), render and stream a statement, and log its issue with
+    its code. ``lang`` None: the sponsor's own language, else Vietnamese."""
+    ready = await off_the_loop(db, prepare_issue, db, statement, actor=scope, lang=lang, issued_on=today_in_vietnam())
+    pdf = await off_the_loop(db, render_pdf, ready.document, ready.lang, ready.key)
+    code = await in_own_transaction(
+        request, db, lambda s: record_issue(s, actor=scope, request=statement, document=ready.document, key=ready.key)
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{statement.filename}"',
+            "X-Verification-Code": code,
+        },
+    )

@@ -1,0 +1,58 @@
+"""What the web's pages check before they show or change anything: who reads, who writes, where.
+
+Rights themselves are the domain's (``ledger.access``); these only turn the signed-in user and
+the form into the actor and branch a domain function is called with.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, col, select
+
+from api import scoping
+from api.web.session import WebUser, csrf_ok, web_user
+from ledger.errors import InvalidEntry
+from ledger.models import Branch
+
+
+def require_staff(user: WebUser) -> None:
+    user.scope.require_staff()
+
+
+def home_branch(db: Session, user: WebUser, code: str | None) -> Branch:
+    """The branch a page is about: the one asked for (if the reader sees it), else the reader's own,
+    else the first top branch (an administrator's)."""
+    if code:
+        return scoping.branch(db, user.scope, code)
+    if user.scope.home_branch_id is not None:
+        found = db.get(Branch, user.scope.home_branch_id)
+        assert found is not None
+        return found
+    found = db.scalar(select(Branch).where(col(Branch.parent_id).is_(None)).order_by(col(Branch.code)))
+    assert found is not None
+    return found
+
+
+def writer(request: Request, csrf: str) -> WebUser:
+    """The signed-in user sending a form: the form must be this session's own (CSRF) and the user a writer."""
+    user = web_user(request)
+    if not csrf_ok(csrf, user.token):
+        raise InvalidEntry("the form has expired or came from elsewhere: open the page again and send it once more")
+    user.scope.require_writer()
+    return user
+
+
+def writer_at_home(request: Request, db: Session, csrf: str) -> tuple[WebUser, Branch]:
+    """A writer's form about their own branch (and those below it): the user and the branch."""
+    user = writer(request, csrf)
+    home = home_branch(db, user, None)
+    scoping.writable_branch(db, user.scope, home.code)
+    return user, home
+
+
+def back_to(path: str, done: str) -> RedirectResponse:
+    """Back to ``path`` after a form, saying what was done."""
+    return RedirectResponse(f"{path}{'&' if '?' in path else '?'}done={quote(done)}", status_code=303)

@@ -1,0 +1,75 @@
+"""The house's structure: no import cycle between modules, the layers of pyproject.toml's
+import-linter contracts kept, and no module too large to read (the rooms stay small)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grimp
+from importlinter.cli import lint_imports
+
+PACKAGES = ("ledger", "api", "cli", "jobs", "pdf_templates")
+ROOT = Path(__file__).resolve().parent.parent
+LARGEST = 500  # lines; migrations are history and stay whole
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), every import counted,
+    including those inside functions."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph = grimp.build_graph(*PACKAGES)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    graph = grimp.ImportGraph()
+    for importer, imported in (("a.x", "a.y"), ("a.y", "a.z"), ("a.z", "a.x"), ("a.z", "a.w")):
+        graph.add_import(importer=importer, imported=imported)
+    assert _cycles(graph) == [["a.x", "a.y", "a.z"]]
+
+
+def test_import_contracts_are_kept() -> None:
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+
+
+def test_no_module_is_too_large_to_read() -> None:
+    large = {
+        str(path.relative_to(ROOT)): lines
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > LARGEST
+    }
+    assert large == {}
