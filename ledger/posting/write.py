@@ -1,27 +1,17 @@
-"""Posting transactions: the only way money moves in the ledger.
-
-``post_many`` is the one path for a single transaction and for a batch of thousands:
-1. validate each entry on its own (at least two postings, whole đồng, sum zero);
-2. return what an idempotency key already posted (same content) or refuse it (different);
-3. lock the accounts involved, in ascending id order so concurrent writers cannot deadlock,
-   then check they are open, that no branch has closed the month, and that no account that
-   may not go negative would;
-4. write the postings, update the cached balances, then the transaction rows that seal
-   them into the hash chain. All of it happens in the caller's database transaction: the
-   authoritative balance is never outside it.
-"""
+"""The write path: lock the accounts, check them against the ledger, write postings and balances,
+then seal the transactions into the hash chain. Bulk writes go through Core tables: ORM objects
+cost ~9x per row."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, exists, func, insert, text, tuple_
+from sqlalchemy import bindparam, func, insert, text, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ledger import chain
@@ -33,7 +23,6 @@ from ledger.errors import (
     AlreadyReversed,
     BranchNotFound,
     DuplicateDisbursement,
-    IdempotencyConflict,
     InsufficientFunds,
     InvalidEntry,
     PeriodClosed,
@@ -50,268 +39,18 @@ from ledger.models import (
     PeriodEvent,
     Posting,
 )
-from ledger.months import Month, today_in_vietnam
-from ledger.periods import closed_through
 
 # Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
+from ledger.posting.entries import DisbursementKey, Entry, Posted, chunks
+
 POSTING = table_of(Posting)
 ACCOUNT = table_of(Account)
 TRANSACTION = table_of(LedgerTransaction)
 DISBURSEMENT = table_of(Disbursement)
 CHAIN_HEAD = table_of(ChainHead)
 PERIOD_EVENT = table_of(PeriodEvent)
-
 ID_BLOCK = 100  # the transaction id sequence's INCREMENT BY (migration 0001)
 PERIOD_CLOSED_SQLSTATE = "GM007"  # raised by the sealing trigger (see migration 0001)
-MAX_POSTINGS = 1000
-MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT
-
-
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """One line of an entry: ``amount`` đồng on ``account``, debit positive, credit negative."""
-
-    account: AccountKey
-    amount: int
-    currency: str = "VND"
-
-
-@dataclass(frozen=True, slots=True)
-class DisbursementKey:
-    """The (child, program, month) a disbursement pays; each can be paid once."""
-
-    child: str
-    program: str
-    month: Month
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A transaction to post."""
-
-    effective_date: date
-    description: str
-    legs: tuple[Leg, ...]
-    posted_by: str
-    idempotency_key: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    kind: str = "general"
-    reverses_id: int | None = None
-    disbursement: DisbursementKey | None = None
-
-    def fingerprint(self) -> str:
-        """What makes two requests "the same content" for idempotency."""
-        return chain.canonical_json(
-            {
-                "effective_date": self.effective_date.isoformat(),
-                "description": self.description,
-                "legs": [[leg.account.branch, leg.account.code, leg.amount, leg.currency] for leg in self.legs],
-                "metadata": dict(self.metadata),
-                "kind": self.kind,
-                "reverses_id": self.reverses_id,
-                "disbursement": (
-                    [self.disbursement.child, self.disbursement.program, str(self.disbursement.month)]
-                    if self.disbursement
-                    else None
-                ),
-            }
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """A transaction as it stands in the ledger; ``created`` is false for an idempotent replay."""
-
-    id: int
-    seq: int
-    hash: str
-    effective_date: date
-    created: bool
-
-
-def post(session: Session, entry: Entry, *, now: datetime | None = None) -> Posted:
-    """Post one transaction (see ``post_many``)."""
-    return post_many(session, [entry], now=now)[0]
-
-
-def post_many(session: Session, entries: Sequence[Entry], *, now: datetime | None = None) -> list[Posted]:
-    """Post ``entries`` in order, all or none, in the caller's database transaction."""
-    for entry in entries:
-        validate(entry)
-    results: list[Posted | None] = [None] * len(entries)
-    replays = _find_replays(session, entries)
-    for index, posted in replays.items():
-        results[index] = posted
-    todo = [i for i in range(len(entries)) if i not in replays]
-    if todo:
-        fresh = _post_new(session, [entries[i] for i in todo], now or datetime.now(UTC))
-        for index, posted in zip(todo, fresh, strict=True):
-            results[index] = posted
-    return [r for r in results if r is not None]
-
-
-def reverse(
-    session: Session,
-    transaction_id: int,
-    *,
-    posted_by: str,
-    effective_date: date | None = None,
-    description: str | None = None,
-    idempotency_key: str | None = None,
-    now: datetime | None = None,
-) -> Posted:
-    """Post the mirror image of a transaction, linked to it.
-
-    Dated like the original unless that month is closed for a branch it touched, in which
-    case it is dated today (UTC+7) unless ``effective_date`` says otherwise.
-    """
-    original = session.get(LedgerTransaction, transaction_id)
-    if original is None:
-        raise TransactionNotFound(transaction_id)
-    reversal_id = session.scalar(
-        select(LedgerTransaction.id).where(col(LedgerTransaction.reverses_id) == transaction_id)
-    )
-    if reversal_id is not None:
-        if idempotency_key is not None:
-            replay = session.scalar(
-                select(LedgerTransaction).where(col(LedgerTransaction.idempotency_key) == idempotency_key)
-            )
-            if replay is not None and replay.id == reversal_id:
-                return Posted(replay.id, replay.seq, replay.hash, replay.effective_date, created=False)
-        raise AlreadyReversed(transaction_id, reversal_id)
-    rows = session.execute(
-        sa.select(
-            col(Branch.code), col(Account.code), col(Account.branch_id), col(Posting.amount), col(Posting.currency)
-        )
-        .join(Account, col(Account.id) == Posting.account_id)
-        .join(Branch, col(Branch.id) == Account.branch_id)
-        .where(col(Posting.transaction_id) == transaction_id)
-        .order_by(col(Posting.line))
-    ).all()
-    if effective_date is None:
-        effective_date = original.effective_date
-        closed = closed_through(session, {row[2] for row in rows})
-        if any(through >= effective_date for through in closed.values()):
-            effective_date = today_in_vietnam(now)
-    entry = Entry(
-        effective_date=effective_date,
-        description=description or f"Reversal of transaction {transaction_id}: {original.description}",
-        legs=tuple(Leg(AccountKey(b, a), -amount, currency) for b, a, _, amount, currency in rows),
-        posted_by=posted_by,
-        idempotency_key=idempotency_key,
-        kind="reversal",
-        reverses_id=transaction_id,
-    )
-    return post(session, entry, now=now)
-
-
-def standing(transaction_id: Any) -> Any:
-    """A condition: the transaction in ``transaction_id`` (a column) has not been reversed."""
-    reversal = aliased(LedgerTransaction)
-    return ~exists().where(reversal.reverses_id == transaction_id)
-
-
-# --- validation -------------------------------------------------------------------------
-
-
-def validate(entry: Entry) -> None:
-    """Refuse an entry that could never be posted, whatever the state of the ledger."""
-    if len(entry.legs) < 2:
-        raise InvalidEntry("a transaction needs at least two postings")
-    if len(entry.legs) > MAX_POSTINGS:
-        raise InvalidEntry(f"a transaction may have at most {MAX_POSTINGS} postings")
-    totals: dict[str, int] = {}
-    for line, leg in enumerate(entry.legs, start=1):
-        if type(leg.amount) is not int:
-            raise InvalidEntry(f"posting {line}: amounts are whole đồng (an integer), not {leg.amount!r}")
-        if leg.amount == 0:
-            raise InvalidEntry(f"posting {line}: an amount of zero moves nothing")
-        if abs(leg.amount) > MAX_AMOUNT:
-            raise InvalidEntry(f"posting {line}: {leg.amount:,} ₫ is beyond any real amount")
-        if leg.currency != "VND":
-            raise InvalidEntry(f"posting {line}: only VND is kept in this ledger, not {leg.currency!r}")
-        totals[leg.currency] = totals.get(leg.currency, 0) + leg.amount
-    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
-    if unbalanced:
-        currency, total = next(iter(unbalanced.items()))
-        raise InvalidEntry(f"the postings must sum to zero, but they sum to {total:,} {currency}")
-    if not entry.description.strip():
-        raise InvalidEntry("a transaction needs a description")
-    if not entry.posted_by.strip():
-        raise InvalidEntry("a transaction must say who posted it")
-    if entry.idempotency_key is not None and not 0 < len(entry.idempotency_key) <= 200:
-        raise InvalidEntry("an idempotency key has 1 to 200 characters")
-    _check_json(entry.metadata, "metadata")
-
-
-def _check_json(value: Any, where: str) -> None:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidEntry(f"{where}: keys must be strings")
-            _check_json(item, f"{where}.{key}")
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_json(item, f"{where}[{i}]")
-    elif isinstance(value, float):
-        raise InvalidEntry(f"{where}: no floating-point numbers in the ledger; use an integer or a string")
-    elif not isinstance(value, str | int | bool) and value is not None:
-        raise InvalidEntry(f"{where}: {type(value).__name__} cannot be stored")
-
-
-# --- idempotency ------------------------------------------------------------------------
-
-
-def _find_replays(session: Session, entries: Sequence[Entry]) -> dict[int, Posted]:
-    """Entries whose idempotency key was already posted, checked to carry the same content."""
-    keyed: dict[str, int] = {}
-    for index, entry in enumerate(entries):
-        if entry.idempotency_key is None:
-            continue
-        if entry.idempotency_key in keyed:
-            raise InvalidEntry(f"idempotency key {entry.idempotency_key!r} appears twice in one batch")
-        keyed[entry.idempotency_key] = index
-    if not keyed:
-        return {}
-    replays: dict[int, Posted] = {}
-    for chunk in _chunks(list(keyed), 500):
-        for txn in session.scalars(select(LedgerTransaction).where(col(LedgerTransaction.idempotency_key).in_(chunk))):
-            assert txn.idempotency_key is not None
-            index = keyed[txn.idempotency_key]
-            if stored_entry(session, txn).fingerprint() != entries[index].fingerprint():
-                raise IdempotencyConflict(txn.idempotency_key, txn.id)
-            replays[index] = Posted(txn.id, txn.seq, txn.hash, txn.effective_date, created=False)
-    return replays
-
-
-def stored_entry(session: Session, txn: LedgerTransaction) -> Entry:
-    """The entry a stored transaction was posted from."""
-    legs = tuple(
-        Leg(AccountKey(branch, code), amount, currency)
-        for branch, code, amount, currency in session.execute(
-            select(Branch.code, Account.code, Posting.amount, Posting.currency)
-            .join(Account, col(Account.id) == Posting.account_id)
-            .join(Branch, col(Branch.id) == Account.branch_id)
-            .where(col(Posting.transaction_id) == txn.id)
-            .order_by(col(Posting.line))
-        )
-    )
-    disbursement = session.get(Disbursement, txn.id)
-    return Entry(
-        effective_date=txn.effective_date,
-        description=txn.description,
-        legs=legs,
-        posted_by=txn.posted_by,
-        idempotency_key=txn.idempotency_key,
-        metadata=txn.meta,
-        kind=txn.kind,
-        reverses_id=txn.reverses_id,
-        disbursement=(
-            DisbursementKey(disbursement.child_code, disbursement.program, Month.of(disbursement.month))
-            if disbursement
-            else None
-        ),
-    )
 
 
 # --- the write path ---------------------------------------------------------------------
@@ -406,7 +145,7 @@ class _Context:
     head: tuple[int, str] | None  # SQLite only: the chain head before this write
 
 
-def _post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[Posted]:
+def post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[Posted]:
     connection = session.connection()
     keys = {leg.account for entry in entries for leg in entry.legs}
     context = (
@@ -547,7 +286,7 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context
     closed: dict[int, date] = {}
     head: tuple[int, str] | None = None
     few = len(keys) <= 500
-    for chunk in _chunks(sorted(keys), 500):
+    for chunk in chunks(sorted(keys), 500):
         wanted = set(chunk)
         statement = _SQLITE_READ if few else _ACCOUNTS_BY_CODE
         for row in connection.execute(statement, {"codes": sorted({k.code for k in chunk})}):
@@ -589,12 +328,12 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
         # lock chunk by chunk in id order: still one global lock order.
         ids = [
             account_id
-            for chunk in _chunks(ordered, 500)
+            for chunk in chunks(ordered, 500)
             for account_id, branch, code in connection.execute(_IDS_BY_CODE, {"codes": sorted({k.code for k in chunk})})
             if AccountKey(branch, code) in keys
         ]
         rows = [
-            row for chunk in _chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})
+            row for chunk in chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})
         ]
     accounts = {account.key: account for account in map(_as_locked, rows)}
     _require_all(connection, keys, accounts)
@@ -655,7 +394,7 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
     # By child code (the unique index's first column), then the exact (program, month) in Python:
     # a row-value IN would scan the whole table on SQLite.
     wanted = {(k.child, k.program, k.month.first_day) for k in keys}
-    for chunk in _chunks(sorted({k.child for k in keys}), 500):
+    for chunk in chunks(sorted({k.child for k in keys}), 500):
         for row in session.execute(
             select(
                 col(Disbursement.child_code),
@@ -687,7 +426,7 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
             copy_rows(connection, TRANSACTION, headers)
             linked = {
                 row[0]: row
-                for chunk in _chunks([h["id"] for h in headers], 5000)
+                for chunk in chunks([h["id"] for h in headers], 5000)
                 for row in connection.execute(_LINKED, {"ids": list(chunk)})
             }
             rows = [linked[h["id"]] for h in headers]
@@ -737,7 +476,3 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from None
     finally:
         cursor.close()
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
