@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from cli.common import By, acting, as_date, engine, friendly
 from ledger import db
-from ledger.disbursement import run
+from ledger.disbursement import checking, run, stored
 from ledger.money import format_vnd
 from ledger.months import Month
 
@@ -104,7 +104,7 @@ def run_month_command(
     target = engine()
     if check:
         with Session(target) as session:
-            checked, differences = run.check_month(session, target_month, branch=branch)
+            checked, differences = checking.check_month(session, target_month, branch=branch)
         if as_json:
             typer.echo(
                 json.dumps(
@@ -227,7 +227,7 @@ def run_approve(
 def run_list(month: Annotated[str | None, typer.Option(help="YYYY-MM")] = None) -> None:
     """Monthly runs, newest first."""
     with Session(engine()) as session:
-        for r in run.runs(session, Month.parse(month) if month else None):
+        for r in stored.runs(session, Month.parse(month) if month else None):
             s = r.summary
             typer.echo(
                 f"{r.id:>5}  {r.month:%Y-%m}  {r.status:<10} prepared by {r.prepared_by}"
@@ -246,7 +246,7 @@ def run_show(
 ) -> None:
     """A run's decisions, each with its amount and its reasons."""
     with Session(engine()) as session:
-        decisions = run.decisions_of(session, run_id, child=child)
+        decisions = stored.decisions_of(session, run_id, child=child)
     if as_json:
         typer.echo(json.dumps([d.as_json() for d in decisions], ensure_ascii=False, indent=2))
         return

@@ -145,3 +145,45 @@ class NotPermitted(LedgerError):
 
 class DatabaseNotReady(LedgerError):
     pass
+
+
+# --- the monthly run ----------------------------------------------------------------------
+
+
+class RunError(LedgerError):
+    """A monthly run cannot go on as asked."""
+
+
+class RunInProgress(RunError):
+    def __init__(self) -> None:
+        super().__init__(
+            "another monthly run is in progress on this database; wait for it to finish, then run again "
+            "(a run that stopped halfway is finished by running it again)"
+        )
+
+
+class RunNotFound(NotFound):
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        super().__init__(f"run {run_id} does not exist")
+
+
+class FourEyesRefused(RunError):
+    """The run waits for a second person: the preparer may not approve their own run."""
+
+
+class RunOutdated(RunError):
+    def __init__(self, run_id: int, differences: list[str]) -> None:
+        self.run_id, self.differences = run_id, differences
+        super().__init__(
+            f"run {run_id} no longer matches the ledger and register ({len(differences)} decision(s) differ, "
+            f"first: {differences[0]}); prepare it again with 'godmother run-month' and approve the new run"
+        )
+
+
+class RunLockLost(RunError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the run lost its lock on the database (its connection ended), so it stopped: what it posted "
+            "stays, nothing is half-posted; run the month again to finish it"
+        )

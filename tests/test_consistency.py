@@ -31,8 +31,9 @@ from sqlmodel import Session
 from api.app import create_app
 from ledger.access.users import add_user
 from ledger.db import reading, run_in_transaction
+from ledger.disbursement.checking import check_month
 from ledger.disbursement.handover import record_handovers
-from ledger.disbursement.run import check_month, decisions_of
+from ledger.disbursement.stored import decisions_of
 from ledger.errors import LedgerError
 from ledger.journal import reverse_by_hand
 from ledger.months import Month

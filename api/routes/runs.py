@@ -14,11 +14,11 @@ from api.run_jobs import RunJob, RunJobs
 from api.schemas import runs as schemas
 from api.schemas.common import MONTH_PATTERN
 from ledger.access.actor import Actor
-from ledger.disbursement import run
+from ledger.disbursement import checking, run, stored
 from ledger.disbursement.handover import record_handovers
 from ledger.disbursement.models import Run
 from ledger.disbursement.planning import Summary
-from ledger.errors import NotFound
+from ledger.errors import NotFound, RunNotFound
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.register.models import Child
@@ -135,7 +135,7 @@ def run_out(db: Session, r: Run, scope: Actor) -> schemas.RunOut:
         approved_by=r.approved_by,
         approved_at=r.approved_at,
         finished_at=r.finished_at,
-        summary=run.summary_seen_by(db, r, scope),
+        summary=stored.summary_seen_by(db, r, scope),
     )
 
 
@@ -144,7 +144,7 @@ def visible_run(db: Session, scope: Actor, run_id: int) -> Run:
     found = db.get(Run, run_id)
     # A run over every branch (branch_id None) concerns every branch: its decisions are filtered.
     if found is None or not (found.branch_id is None or scope.sees_branch(found.branch_id)):
-        raise run.RunNotFound(run_id)
+        raise RunNotFound(run_id)
     return found
 
 
@@ -154,7 +154,7 @@ async def list_runs(
 ) -> list[schemas.RunOut]:
     """Runs newest first: those over every branch, and those of your branches."""
     scope.require_staff()
-    found = run.runs(db, Month.parse(month) if month else None)
+    found = stored.runs(db, Month.parse(month) if month else None)
     return [run_out(db, r, scope) for r in found if r.branch_id is None or scope.sees_branch(r.branch_id)]
 
 
@@ -168,7 +168,7 @@ async def check_run(
     """Re-derive a month with today's code and register and list every difference from what was paid."""
     scope.require_staff()
     branch = _run_branch(db, scope, branch)
-    checked, differences = await off_the_loop(db, run.check_month, db, Month.parse(month), branch=branch)
+    checked, differences = await off_the_loop(db, checking.check_month, db, Month.parse(month), branch=branch)
     return schemas.CheckOut(
         month=month,
         decisions_checked=checked,
@@ -193,7 +193,7 @@ async def run_decisions(
     visible_run(db, scope, run_id)
     if child is not None:
         scoping.child(db, scope, child)
-    decisions = run.decisions_of(db, run_id, child=child)
+    decisions = stored.decisions_of(db, run_id, child=child)
     if not scope.is_admin:
         visible = set(db.scalars(select(Child.code).where(col(Child.branch_id).in_(scope.branch_ids or ()))))
         decisions = [d for d in decisions if d.child in visible]

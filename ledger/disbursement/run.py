@@ -15,17 +15,13 @@ Running a month again decides only what was not decided yet: normally nothing.
 
 from __future__ import annotations
 
-import fcntl
-import gc
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, exists, insert, text
+from sqlalchemy import Engine, exists, insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
@@ -34,15 +30,21 @@ from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, setting_in_force
 from ledger.db import is_sqlite
+from ledger.disbursement.locking import RunLock, exclusive_run, fewer_collections
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.disbursement.planning import POSTED_RUN, MonthFacts, Planned, Planner, Summary, guardian_payable
-from ledger.errors import LedgerError, NotFound
+from ledger.disbursement.planning import Planned, Planner, Summary, guardian_payable
+from ledger.errors import (
+    FourEyesRefused,
+    RunError,
+    RunNotFound,
+    RunOutdated,
+)
 from ledger.ground.columns import table_of
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
-from ledger.models import Account, Branch, Disbursement, LedgerTransaction, Posting
+from ledger.models import Account, Branch, Disbursement
 from ledger.months import Month, today_in_vietnam
 from ledger.posting import DisbursementKey, Entry, Leg, copy_rows, post_many
-from ledger.register.models import Child, Pledge
+from ledger.register.models import Child
 
 Progress = Callable[[str, int, int], None]
 """Told (stage, done, total) as a run advances: stages are "prepare" and "post"."""
@@ -51,37 +53,6 @@ CHUNK = 2000
 RUN_DECISION = table_of(RunDecision)
 SETTLEMENT = table_of(ShortfallSettlement)
 PROGRAM_NAMES = {GODMOTHER: ("Mẹ đỡ đầu", "Godmother"), SOCIAL_ALLOWANCE: ("trợ cấp xã hội", "social allowance")}
-
-
-class RunError(LedgerError):
-    pass
-
-
-class RunInProgress(RunError):
-    def __init__(self) -> None:
-        super().__init__(
-            "another monthly run is in progress on this database; wait for it to finish, then run again "
-            "(a run that stopped halfway is finished by running it again)"
-        )
-
-
-class RunNotFound(NotFound):
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        super().__init__(f"run {run_id} does not exist")
-
-
-class FourEyesRefused(RunError):
-    pass
-
-
-class RunOutdated(RunError):
-    def __init__(self, run_id: int, differences: list[str]) -> None:
-        self.run_id, self.differences = run_id, differences
-        super().__init__(
-            f"run {run_id} no longer matches the ledger and register ({len(differences)} decision(s) differ, "
-            f"first: {differences[0]}); prepare it again with 'godmother run-month' and approve the new run"
-        )
 
 
 @dataclass
@@ -125,9 +96,9 @@ def run_month(
     if month.first_day > on and not dry_run:
         raise RunError(f"{month} has not begun; its run can start from {month.first_day:%d/%m/%Y}")
     if dry_run:
-        with Session(engine) as session, _fewer_collections():
+        with Session(engine) as session, fewer_collections():
             return _prepare(session, month, branch, by, on, progress, show, now, store=False)
-    with exclusive_run(engine) as lock, _fewer_collections():
+    with exclusive_run(engine) as lock, fewer_collections():
         resumed = _unfinished(engine)
         for run_id in resumed:
             _post(engine, run_id, lock, progress, now, chunk)
@@ -151,7 +122,7 @@ def approve_run(
 ) -> RunResult:
     """Approve a prepared run (four eyes: not by its preparer) and post it."""
     by = actor.user
-    with exclusive_run(engine) as lock, _fewer_collections():
+    with exclusive_run(engine) as lock, fewer_collections():
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(Run, run_id)
             if run is None or not (actor.is_admin if run.branch_id is None else actor.sees_branch(run.branch_id)):
@@ -472,279 +443,3 @@ def _post_pending(
         stored.status, stored.finished_at = "done", now or datetime.now(UTC)
         session.add(stored)
         session.commit()
-
-
-# --- checking ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Difference:
-    child: str
-    program: str
-    run_id: int | None
-    what: str
-
-
-def check_month(session: Session, month: Month, *, branch: str | None = None) -> tuple[int, list[Difference]]:
-    """Re-derive the month's decisions with today's code and register; compare with what was paid.
-
-    Returns how many decisions were checked and every difference: an entitlement that is now
-    decided otherwise, a payment that differs from its decision, a disbursement without one.
-    """
-    _, scope = scope_of(session, branch)
-    facts = MonthFacts(session, month, scope)
-    rows = session.execute(
-        sa.select(
-            col(RunDecision.run_id),
-            col(RunDecision.child_id),
-            col(RunDecision.program),
-            col(RunDecision.eligible),
-            col(RunDecision.due),
-            col(RunDecision.paid),
-        )
-        .join(Run, col(Run.id) == RunDecision.run_id)
-        .where(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN))
-    ).all()
-    ledger_paid = _disbursed(session, month)
-    differences: list[Difference] = []
-    checked, decided = 0, set()
-    for run_id, child_id, program, eligible, due, paid in rows:
-        child = facts.children[child_id]
-        if scope is not None and child.branch_id not in scope:
-            continue
-        checked += 1
-        decided.add((child.code, program))
-        again = facts.decide(child, program, month)
-        due_now = again.amount if again.eligible else 0
-        if again.eligible != eligible or due_now != due:
-            reason = "; ".join(r.en for r in again.reasons[-2:])
-            differences.append(
-                Difference(child.code, program, run_id, f"decided {due:,} ₫ then, {due_now:,} ₫ now ({reason})")
-            )
-        posted = ledger_paid.get((child.code, program), 0)
-        if posted != paid:
-            differences.append(
-                Difference(child.code, program, run_id, f"the decision pays {paid:,} ₫, the ledger shows {posted:,} ₫")
-            )
-    for (child_code, program), amount in sorted(ledger_paid.items()):
-        if (child_code, program) in decided:
-            continue
-        child_row = facts.by_code.get(child_code)
-        if child_row is not None and scope is not None and child_row.branch_id not in scope:
-            continue
-        differences.append(
-            Difference(child_code, program, None, f"{amount:,} ₫ disbursed without a decision of a monthly run")
-        )
-    return checked, differences
-
-
-def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
-    """What the ledger paid each child and program for ``month`` (the payable's credit)."""
-    rows = session.execute(
-        select(Disbursement.child_code, Disbursement.program, Posting.amount, Account.code)
-        .join(LedgerTransaction, col(LedgerTransaction.id) == Disbursement.transaction_id)
-        .join(Posting, col(Posting.transaction_id) == Disbursement.transaction_id)
-        .join(Account, col(Account.id) == Posting.account_id)
-        .where(col(Disbursement.month) == month.first_day)
-    )
-    paid: dict[tuple[str, str], int] = {}
-    for child, program, amount, code in rows:
-        if code == guardian_payable(child):
-            paid[(child, program)] = paid.get((child, program), 0) - amount
-    return paid
-
-
-# --- one run at a time ------------------------------------------------------------------
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage less often while a run holds hundreds of thousands of live objects.
-
-    With the default thresholds Python rescans them all again and again: a third of a run's time
-    at 40,000 children. Cycles are still collected, just in larger batches.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-class RunLockLost(RunError):
-    def __init__(self) -> None:
-        super().__init__(
-            "the run lost its lock on the database (its connection ended), so it stopped: what it posted "
-            "stays, nothing is half-posted; run the month again to finish it"
-        )
-
-
-@dataclass(slots=True)
-class RunLock:
-    """The monthly-run lock as held: ``check`` before each chunk, so that a lock lost with its
-    connection stops the run instead of letting a second run start beside it unseen."""
-
-    connection: Any = None  # PostgreSQL: the session holding the advisory lock
-
-    def check(self) -> None:
-        if self.connection is None:
-            return  # SQLite: a file lock lives as long as this process
-        try:
-            self.connection.scalar(text("SELECT 1"))
-            self.connection.commit()
-        except DBAPIError:
-            raise RunLockLost() from None
-
-
-@contextmanager
-def exclusive_run(engine: Engine) -> Iterator[RunLock]:
-    """Hold the database's monthly-run lock, or raise ``RunInProgress`` at once.
-
-    The lock dies with its holder (a killed process releases it): PostgreSQL ends the
-    session's advisory lock, the kernel closes the SQLite lock file.
-    """
-    if is_sqlite(engine):
-        path = f"{engine.url.database}.run-lock"
-        handle = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunInProgress() from None
-            yield RunLock()
-        finally:
-            os.close(handle)
-        return
-    with engine.connect() as connection:
-        key = text("SELECT hashtext('godmother-monthly-run:' || current_schema())")
-        lock_id = connection.scalar(key)
-        if not connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_id}):
-            connection.rollback()
-            raise RunInProgress()
-        connection.commit()
-        lock = RunLock(connection)
-        try:
-            yield lock
-        finally:
-            if not connection.invalidated:
-                try:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
-                    connection.commit()
-                except DBAPIError:
-                    pass  # the connection is gone, and the lock with it
-
-
-# --- reading runs -----------------------------------------------------------------------
-
-
-def runs(session: Session, month: Month | None = None) -> list[Run]:
-    """Monthly runs, newest first (of one month if given)."""
-    query = select(Run).order_by(col(Run.id).desc())
-    if month is not None:
-        query = query.where(col(Run.month) == month.first_day)
-    return list(session.scalars(query))
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDecision:
-    """A decision as a run kept it, with the disbursement transaction that paid it, if any."""
-
-    id: int
-    run_id: int
-    child: str
-    program: str
-    month: Month
-    eligible: bool
-    due: int
-    catch_up: int
-    paid: int
-    shortfall: int
-    reasons: list[dict[str, str]]
-    transaction_id: int | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "run": self.run_id,
-            "child": self.child,
-            "program": self.program,
-            "month": str(self.month),
-            "eligible": self.eligible,
-            "due": self.due,
-            "catch_up": self.catch_up,
-            "paid": self.paid,
-            "shortfall": self.shortfall,
-            "transaction": self.transaction_id,
-            "reasons": self.reasons,
-        }
-
-
-def summary_seen_by(session: Session, found: Run, actor: Actor) -> dict[str, Any]:
-    """A run's summary as the actor may read it. A run wider than their branches (the province's,
-    or every branch's) shows its totals, but names only the children and pledges of their own."""
-    summary = dict(found.summary)
-    if actor.branch_ids is None:
-        return summary
-    covered = (
-        {b.id for b in branch_and_descendants(session, get_branch_by_id(session, found.branch_id).code)}
-        if found.branch_id is not None
-        else set(session.scalars(select(Branch.id)))
-    )
-    if covered <= actor.branch_ids:
-        return summary
-    children = set(session.scalars(select(Child.code).where(col(Child.branch_id).in_(actor.branch_ids))))
-    pledges = set(
-        session.scalars(
-            select(Pledge.code)
-            .join(Child, col(Child.id) == Pledge.child_id)
-            .where(col(Child.branch_id).in_(actor.branch_ids))
-        )
-    )
-    summary["aged_out"] = [c for c in summary.get("aged_out", []) if c in children]
-    if "left_school" in summary:
-        summary["left_school"] = [c for c in summary["left_school"] if c in children]
-    summary["pledges_ended"] = [p for p in summary.get("pledges_ended", []) if p in pledges]
-    return summary
-
-
-def get_branch_by_id(session: Session, branch_id: int) -> Branch:
-    found = session.get(Branch, branch_id)
-    assert found is not None
-    return found
-
-
-def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> list[StoredDecision]:
-    """The decisions of a run (of one child if given), in child-code order."""
-    if session.get(Run, run_id) is None:
-        raise RunNotFound(run_id)
-    query = (
-        select(RunDecision, Child.code, Disbursement.transaction_id)
-        .join(Child, col(Child.id) == RunDecision.child_id)
-        .outerjoin(
-            Disbursement,
-            (col(Disbursement.child_code) == Child.code)
-            & (col(Disbursement.program) == RunDecision.program)
-            & (col(Disbursement.month) == RunDecision.month),
-        )
-        .where(col(RunDecision.run_id) == run_id)
-        .order_by(col(Child.code), col(RunDecision.program))
-    )
-    if child is not None:
-        query = query.where(col(Child.code) == child)
-    return [
-        StoredDecision(
-            d.id,
-            d.run_id,
-            code,
-            d.program,
-            Month.of(d.month),
-            d.eligible,
-            d.due,
-            d.catch_up,
-            d.paid,
-            d.shortfall,
-            list(d.reasons),
-            transaction_id if d.paid else None,
-        )
-        for d, code, transaction_id in session.execute(query)
-    ]

@@ -30,7 +30,7 @@ from ledger.access.models import AuditEvent
 from ledger.access.scope import actor_named
 from ledger.disbursement.handover import EvidenceFile, keep_evidence
 from ledger.disbursement.models import Run
-from ledger.disbursement.run import summary_seen_by
+from ledger.disbursement.stored import summary_seen_by
 from ledger.errors import InvalidEntry, TooLarge
 from ledger.models import Branch
 from ledger.register.models import Child

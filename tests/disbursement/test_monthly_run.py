@@ -28,8 +28,10 @@ from sqlmodel import Session
 
 from ledger.branch_settings import set_branch_setting
 from ledger.db import run_in_transaction
-from ledger.disbursement.run import FourEyesRefused, RunOutdated, approve_run, check_month, decisions_of, run_month
-from ledger.errors import LedgerError
+from ledger.disbursement.checking import check_month
+from ledger.disbursement.run import approve_run, run_month
+from ledger.disbursement.stored import decisions_of
+from ledger.errors import FourEyesRefused, LedgerError, RunOutdated
 from ledger.models import Disbursement, LedgerTransaction
 from ledger.months import Month
 from ledger.register.importing import import_file

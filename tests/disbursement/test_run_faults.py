@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from ledger.demo import load_demo
 from ledger.disbursement.models import Run
-from ledger.disbursement.run import RunLockLost, run_month
+from ledger.disbursement.run import run_month
+from ledger.errors import RunLockLost
 from ledger.models import Disbursement
 from ledger.months import Month
 from ledger.verify import verify

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
-from ledger.disbursement.run import check_month, decisions_of
+from ledger.disbursement.checking import check_month
+from ledger.disbursement.stored import decisions_of
 from ledger.months import Month
 from ledger.register.importing import import_file
 from ledger.register.models import CategoryChange, Child

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
+from ledger.disbursement.checking import check_month
 from ledger.disbursement.handover import AlreadyHandedOver, record_handovers
 from ledger.disbursement.received import received
-from ledger.disbursement.run import check_month, decisions_of
+from ledger.disbursement.stored import decisions_of
 from ledger.errors import AlreadyReversed, ReversalRefused, TransactionNotFound
 from ledger.journal import reverse_by_hand
 from ledger.months import Month

@@ -1,0 +1,93 @@
+"""Checking a month: the decisions a run would make today against those it stored and posted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from ledger.disbursement.models import Run, RunDecision
+from ledger.disbursement.planning import POSTED_RUN, MonthFacts, guardian_payable
+from ledger.disbursement.run import scope_of
+from ledger.models import Account, Disbursement, LedgerTransaction, Posting
+from ledger.months import Month
+
+# --- checking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    child: str
+    program: str
+    run_id: int | None
+    what: str
+
+
+def check_month(session: Session, month: Month, *, branch: str | None = None) -> tuple[int, list[Difference]]:
+    """Re-derive the month's decisions with today's code and register; compare with what was paid.
+
+    Returns how many decisions were checked and every difference: an entitlement that is now
+    decided otherwise, a payment that differs from its decision, a disbursement without one.
+    """
+    _, scope = scope_of(session, branch)
+    facts = MonthFacts(session, month, scope)
+    rows = session.execute(
+        sa.select(
+            col(RunDecision.run_id),
+            col(RunDecision.child_id),
+            col(RunDecision.program),
+            col(RunDecision.eligible),
+            col(RunDecision.due),
+            col(RunDecision.paid),
+        )
+        .join(Run, col(Run.id) == RunDecision.run_id)
+        .where(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN))
+    ).all()
+    ledger_paid = _disbursed(session, month)
+    differences: list[Difference] = []
+    checked, decided = 0, set()
+    for run_id, child_id, program, eligible, due, paid in rows:
+        child = facts.children[child_id]
+        if scope is not None and child.branch_id not in scope:
+            continue
+        checked += 1
+        decided.add((child.code, program))
+        again = facts.decide(child, program, month)
+        due_now = again.amount if again.eligible else 0
+        if again.eligible != eligible or due_now != due:
+            reason = "; ".join(r.en for r in again.reasons[-2:])
+            differences.append(
+                Difference(child.code, program, run_id, f"decided {due:,} ₫ then, {due_now:,} ₫ now ({reason})")
+            )
+        posted = ledger_paid.get((child.code, program), 0)
+        if posted != paid:
+            differences.append(
+                Difference(child.code, program, run_id, f"the decision pays {paid:,} ₫, the ledger shows {posted:,} ₫")
+            )
+    for (child_code, program), amount in sorted(ledger_paid.items()):
+        if (child_code, program) in decided:
+            continue
+        child_row = facts.by_code.get(child_code)
+        if child_row is not None and scope is not None and child_row.branch_id not in scope:
+            continue
+        differences.append(
+            Difference(child_code, program, None, f"{amount:,} ₫ disbursed without a decision of a monthly run")
+        )
+    return checked, differences
+
+
+def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:
+    """What the ledger paid each child and program for ``month`` (the payable's credit)."""
+    rows = session.execute(
+        select(Disbursement.child_code, Disbursement.program, Posting.amount, Account.code)
+        .join(LedgerTransaction, col(LedgerTransaction.id) == Disbursement.transaction_id)
+        .join(Posting, col(Posting.transaction_id) == Disbursement.transaction_id)
+        .join(Account, col(Account.id) == Posting.account_id)
+        .where(col(Disbursement.month) == month.first_day)
+    )
+    paid: dict[tuple[str, str], int] = {}
+    for child, program, amount, code in rows:
+        if code == guardian_payable(child):
+            paid[(child, program)] = paid.get((child, program), 0) - amount
+    return paid
