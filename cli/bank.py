@@ -14,7 +14,7 @@ from ledger.access import rights
 from ledger.db import reading, run_in_transaction
 from ledger.money import format_vnd
 from ledger.months import Month
-from ledger.reconciliation import reconcile
+from ledger.reconciliation import by_hand, reconcile, suspense
 from ledger.reconciliation.formats import FORMATS
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.report import Report, reconciliation_report
@@ -80,7 +80,7 @@ def match_command(
     if line or entry:
         found = run_in_transaction(
             engine(),
-            lambda s: reconcile.match(
+            lambda s: by_hand.match(
                 s, account=account, lines=_parts(line or [], "line"), entries=_parts(entry or [], "entry"),
                 reason=reason, actor=who,
             ),
@@ -112,7 +112,7 @@ def split_command(
 
     def work(session: Session) -> list[int]:
         return [
-            reconcile.match(
+            by_hand.match(
                 session, account=account, lines=[(line, amount)], entries=[(txn, amount)], reason=reason,
                 actor=actor,
             ).id
@@ -129,7 +129,7 @@ def unmatch_command(
 ) -> None:
     """Undo a match; it stays in the record as undone, with who and why."""
     actor = acting(by)
-    run_in_transaction(engine(), lambda s: reconcile.unmatch(s, match_id=match, reason=reason, actor=actor))
+    run_in_transaction(engine(), lambda s: by_hand.unmatch(s, match_id=match, reason=reason, actor=actor))
     typer.echo(f"match {match} undone")
 
 
@@ -144,7 +144,7 @@ def book_command(
     """Post a bank line the ledger does not have (a fee, interest) and match it."""
     actor = acting(by)
     found = run_in_transaction(
-        engine(), lambda s: reconcile.book_line(s, line_id=line, account=to, description=description, actor=actor)
+        engine(), lambda s: by_hand.book_line(s, line_id=line, account=to, description=description, actor=actor)
     )
     typer.echo(f"posted and matched (match {found.id})")
 
@@ -154,7 +154,7 @@ def book_command(
 def suspense_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Money received but not yet identified: the treasurer's to-do list."""
     with Session(reading(engine())) as session:
-        items = reconcile.suspense_items(session)
+        items = suspense.suspense_items(session)
     if as_json:
         typer.echo(json.dumps([{"transaction": i.transaction_id, "branch": i.branch, "date": str(i.day),
                                 "amount": i.amount, "description": i.description} for i in items],
@@ -182,7 +182,7 @@ def clear_command(
     actor = acting(by)
     txn = run_in_transaction(
         engine(),
-        lambda s: reconcile.clear_suspense(
+        lambda s: suspense.clear_suspense(
             s, transaction_id=transaction, actor=actor, reason=reason, sponsor=sponsor, pledge=pledge,
             account=to, amount=amount,
         ),

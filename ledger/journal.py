@@ -24,7 +24,7 @@ from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.errors import InsufficientFunds, ReversalRefused
 from ledger.posting import Entry, Posted, post, reverse
-from ledger.reconciliation.reconcile import undo_matches_of
+from ledger.reconciliation.by_hand import undo_matches_of
 from ledger.register.payments import reverse_allocations
 
 

@@ -15,7 +15,7 @@ from api.schemas import bank as schemas
 from api.schemas.common import MONTH_PATTERN
 from ledger.errors import InvalidEntry
 from ledger.months import Month
-from ledger.reconciliation import reconcile
+from ledger.reconciliation import by_hand, reconcile, suspense
 from ledger.reconciliation.formats import FORMATS
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import Match
@@ -121,7 +121,7 @@ async def make_match(
     bank = scoping.writable_bank_account(db, scope, code)
 
     def work(session: Session) -> schemas.MatchOut:
-        found = reconcile.match(
+        found = by_hand.match(
             session,
             account=bank.code,
             lines=[(p.id, p.amount) for p in body.lines],
@@ -139,7 +139,7 @@ async def undo_match(
     match_id: Id, body: schemas.ReasonIn, request: Request, db: SessionDep, scope: CurrentUser
 ) -> schemas.MatchOut:
     return await in_own_transaction(
-        request, db, lambda s: match_out(reconcile.unmatch(s, match_id=match_id, reason=body.reason, actor=scope))
+        request, db, lambda s: match_out(by_hand.unmatch(s, match_id=match_id, reason=body.reason, actor=scope))
     )
 
 
@@ -152,16 +152,16 @@ async def book_line(
         request,
         db,
         lambda s: match_out(
-            reconcile.book_line(s, line_id=line_id, account=body.account, description=body.description, actor=scope)
+            by_hand.book_line(s, line_id=line_id, account=body.account, description=body.description, actor=scope)
         ),
     )
 
 
 @router.get("/suspense", response_model=list[schemas.SuspenseOut])
-async def suspense(db: SessionDep, scope: CurrentUser) -> list[schemas.SuspenseOut]:
+async def list_suspense(db: SessionDep, scope: CurrentUser) -> list[schemas.SuspenseOut]:
     """Money received and not yet identified, in the caller's branches: the treasurer's to-do list."""
     scope.require_staff()
-    items = reconcile.suspense_items(db, sorted(scope.branch_ids) if scope.branch_ids is not None else None)
+    items = suspense.suspense_items(db, sorted(scope.branch_ids) if scope.branch_ids is not None else None)
     return [
         schemas.SuspenseOut(
             transaction=i.transaction_id, branch=i.branch, date=i.day, amount=i.amount, description=i.description
@@ -178,7 +178,7 @@ async def clear_suspense(
     txn = await in_own_transaction(
         request,
         db,
-        lambda s: reconcile.clear_suspense(
+        lambda s: suspense.clear_suspense(
             s,
             transaction_id=transaction_id,
             actor=scope,

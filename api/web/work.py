@@ -22,7 +22,7 @@ from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.errors import InvalidEntry
 from ledger.months import Month, today_in_vietnam
-from ledger.reconciliation import reconcile
+from ledger.reconciliation import by_hand, reconcile
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.report import report_for
 from ledger.register import importing
@@ -271,15 +271,15 @@ async def bank_line(
 ) -> Response:
     """One bank line by hand: book it (a fee, interest) or match it with a ledger transaction."""
     user = writer(request, csrf)
-    bank = reconcile.account_of_line(db, user.scope, line_id)
+    bank = by_hand.account_of_line(db, user.scope, line_id)
     if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
         raise InvalidEntry("give the ledger transaction's number to match the line with")
 
     def work(session: Session) -> None:
         if action == "book":
-            reconcile.book_line(session, line_id=line_id, account=account, description=reason, actor=user.scope)
+            by_hand.book_line(session, line_id=line_id, account=account, description=reason, actor=user.scope)
         else:
-            reconcile.match(
+            by_hand.match(
                 session, account=bank.code, lines=[(line_id, None)], entries=[(int(transaction), None)],
                 reason=reason, actor=user.scope,
             )  # fmt: skip

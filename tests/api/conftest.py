@@ -24,7 +24,7 @@ from ledger.db import run_in_transaction
 from ledger.demo import load_demo
 from ledger.models import Branch
 from ledger.months import Month
-from ledger.reconciliation import reconcile
+from ledger.reconciliation import by_hand, reconcile, suspense
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import BankLine
 from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
@@ -139,10 +139,10 @@ def _reconcile_a_little(database: TestDatabase, codes: Codes, side: str, folder:
                              .order_by(BankLine.id.desc()))  # fmt: skip
         assert fee is not None
         codes.bank[side], codes.bank_line[side] = bank, fee.id  # type: ignore[assignment]
-        codes.match[side] = reconcile.book_line(  # type: ignore[assignment]
+        codes.match[side] = by_hand.book_line(  # type: ignore[assignment]
             session, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", actor=admin("test")
         ).id
-        waiting = [i for i in reconcile.suspense_items(session) if i.branch == side and i.amount == 250_000]
+        waiting = [i for i in suspense.suspense_items(session) if i.branch == side and i.amount == 250_000]
         codes.suspense[side] = waiting[-1].transaction_id
 
     run_in_transaction(database.engine, work)

@@ -16,11 +16,11 @@ from ledger.db import run_in_transaction
 from ledger.demo import write_statement
 from ledger.errors import InvalidEntry, PeriodError
 from ledger.journal import reverse_by_hand
-from ledger.reconciliation import reconcile
+from ledger.reconciliation import by_hand, reconcile, suspense
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import BankLine, Match, MatchEntry
 from ledger.reconciliation.report import reconciliation_report
-from ledger.register.models import Allocation, Payment, Pledge, Sponsor
+from ledger.register.models import Allocation, BankAccount, Payment, Pledge, Sponsor
 from ledger.verify import verify
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo
@@ -129,21 +129,21 @@ def test_a_named_payment_is_created_an_unknown_one_waits_in_suspense(small, tmp_
         assert (created.amount, created.paid_on, created.sponsor_id) == (600_000, day, sponsor.id)
         allocated = session.scalar(select(func.sum(Allocation.amount)).where(Allocation.payment_id == created.id))
         assert allocated is not None and allocated > 0
-        waiting = [i for i in reconcile.suspense_items(session) if i.amount == 250_000]
+        waiting = [i for i in suspense.suspense_items(session) if i.amount == 250_000]
         assert len(waiting) == 1
         fee = session.scalar(select(BankLine).where(BankLine.amount == -5_500))
 
     # The fee: booked from the line. The 250.000: identified as the sponsor's, out of suspense.
     booked = do(
         database,
-        lambda s: reconcile.book_line(
+        lambda s: by_hand.book_line(
             s, line_id=fee.id, account="expenses:bank-fees", description="Phí SMS", actor=admin("t")
         ),
     )
-    cleared = do(database, lambda s: reconcile.clear_suspense(
+    cleared = do(database, lambda s: suspense.clear_suspense(
         s, transaction_id=waiting[0].transaction_id, sponsor=sponsor.code, reason="chị gọi điện xác nhận", actor=admin("t")))  # fmt: skip
     with Session(database.engine) as session:
-        assert not [i for i in reconcile.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
+        assert not [i for i in suspense.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
         assert verify(session).ok
         assert {e.action for e in events(session, reader=admin())} >= {
             "bank.import",
@@ -159,7 +159,7 @@ def test_a_named_payment_is_created_an_unknown_one_waits_in_suspense(small, tmp_
     do(database, lambda s: reverse_by_hand(s, booking, actor=admin("t"), reason="phí đã ghi ở tháng trước"))
     do(database, lambda s: reverse_by_hand(s, cleared, actor=admin("t"), reason="nhầm người nộp"))
     with Session(database.engine) as session:
-        back = [i.amount for i in reconcile.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
+        back = [i.amount for i in suspense.suspense_items(session) if i.transaction_id == waiting[0].transaction_id]
         assert back == [250_000]
         assert session.get(Match, booked.id).undone_at is not None
         assert verify(session).ok
@@ -191,27 +191,27 @@ def test_match_by_hand_split_and_undo_with_reasons(small, tmp_path):
     with pytest.raises(reconcile.MatchRefused, match="must balance"):
         do(
             database,
-            lambda s: reconcile.match(
+            lambda s: by_hand.match(
                 s, account=BANK, lines=[(line.id, None)], entries=[(a, None)], reason="x", actor=admin("t")
             ),
         )
-    first = do(database, lambda s: reconcile.match(s, account=BANK, lines=[(line.id, -400_000)], entries=[(a, None)],
+    first = do(database, lambda s: by_hand.match(s, account=BANK, lines=[(line.id, -400_000)], entries=[(a, None)],
                                                    reason="lô 1", actor=admin("t")))  # fmt: skip
-    second = do(database, lambda s: reconcile.match(s, account=BANK, lines=[(line.id, -500_000)], entries=[(b, None)],
+    second = do(database, lambda s: by_hand.match(s, account=BANK, lines=[(line.id, -500_000)], entries=[(b, None)],
                                                     reason="lô 2", actor=admin("t")))  # fmt: skip
     with pytest.raises(reconcile.MatchRefused, match="nothing left"):
         do(
             database,
-            lambda s: reconcile.match(
+            lambda s: by_hand.match(
                 s, account=BANK, lines=[(line.id, None)], entries=[(b, None)], reason="x", actor=admin("t")
             ),
         )
     with pytest.raises(InvalidEntry, match="why"):
-        do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason=" ", actor=admin("t")))
-    undone = do(database, lambda s: reconcile.unmatch(s, match_id=first.id, reason="nhầm", actor=admin("ke-toan")))
+        do(database, lambda s: by_hand.unmatch(s, match_id=first.id, reason=" ", actor=admin("t")))
+    undone = do(database, lambda s: by_hand.unmatch(s, match_id=first.id, reason="nhầm", actor=admin("ke-toan")))
     assert (undone.undone_by, undone.undo_reason) == ("ke-toan", "nhầm")
     with Session(database.engine) as session:
-        bank = session.scalar(select(reconcile.BankAccount).where(reconcile.BankAccount.code == BANK))
+        bank = session.scalar(select(BankAccount).where(BankAccount.code == BANK))
         assert {o.id: o.amount for o in reconcile.open_lines(session, bank)} == {line.id: -400_000}
         assert [e.action for e in events(session, reader=admin()) if e.action.startswith("bank.")][:3][::-1] == [
             "bank.match",

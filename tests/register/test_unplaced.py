@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
-from ledger.reconciliation.reconcile import clear_suspense, suspense_items
+from ledger.reconciliation.suspense import clear_suspense, suspense_items
 from ledger.schedule.models import Notice
 from ledger.verify import verify
 from tests.disbursement.test_monthly_run import (
