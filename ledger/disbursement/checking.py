@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from ledger.disbursement.facts import MonthFacts
 from ledger.disbursement.models import Run, RunDecision
-from ledger.disbursement.planning import POSTED_RUN, MonthFacts, guardian_payable
+from ledger.disbursement.planning import POSTED_RUN, guardian_payable
 from ledger.disbursement.run import scope_of
 from ledger.models import Account, Disbursement, LedgerTransaction, Posting
 from ledger.months import Month

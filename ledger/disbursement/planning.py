@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,17 +25,14 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from ledger.accounts import AccountKey
+from ledger.disbursement.facts import ChildRow, MonthFacts
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.eligibility import decide
-from ledger.eligibility.decide import Decision, Reason
-from ledger.eligibility.policy import BranchPolicies
+from ledger.eligibility.decide import Reason
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
-from ledger.models import Account, Branch, Disbursement, LedgerTransaction
+from ledger.models import Account, Disbursement, LedgerTransaction
 from ledger.money import format_vnd
 from ledger.months import Month
-from ledger.register.categories import categories_on
-from ledger.register.models import BudgetReceipt, Child, Enrolment, Pledge, PledgeChange, Sponsor
-from ledger.register.pledges import Terms
+from ledger.register.models import BudgetReceipt, Child
 
 PROGRAMS = (GODMOTHER, SOCIAL_ALLOWANCE)
 POSTED_RUN = ("approved", "done")  # runs whose decisions stand (a prepared run waits for approval)
@@ -83,20 +79,6 @@ class Planned:
     @property
     def catch_up(self) -> int:
         return sum(s.amount for s in self.settlements)
-
-
-@dataclass(slots=True)
-class _ChildRow:
-    """What planning needs of a child (the ORM object would cost ~10x the memory at 100,000)."""
-
-    id: int
-    code: str
-    date_of_birth: date
-    branch_id: int
-    categories: frozenset[str]
-    in_school_until: date | None
-    died_on: date | None
-    fund_account_id: int
 
 
 @dataclass(slots=True)
@@ -156,149 +138,6 @@ class Summary:
             "pledges_ended": sorted(self.pledges_ended),
             "by_program": self.by_program,
         }
-
-
-class MonthFacts:
-    """Everything a month's decisions depend on, read once: the register, funds, shortfalls."""
-
-    def __init__(self, session: Session, month: Month, branch_ids: set[int] | None = None) -> None:
-        self.session, self.month, self.scope = session, month, branch_ids
-        self.branches = {b.id: b for b in session.scalars(select(Branch))}
-        self.policies = BranchPolicies(session)
-        self.children = self._children()
-        self.by_code = {c.code: c for c in self.children.values()}
-        self.pledges_now, self.pledges_before, self.pledges_ended = self._pledge_months()
-        self.enrolments = self._enrolments()
-
-    # --- reading -------------------------------------------------------------------------
-
-    def in_scope(self, branch_id: int) -> bool:
-        return self.scope is None or branch_id in self.scope
-
-    def _children(self) -> dict[int, _ChildRow]:
-        rows = self.session.execute(
-            sa.select(
-                col(Child.id),
-                col(Child.code),
-                col(Child.date_of_birth),
-                col(Child.branch_id),
-                col(Child.categories),
-                col(Child.in_school_until),
-                col(Child.died_on),
-                col(Child.fund_account_id),
-            )
-        )
-        # Categories as they stood on the day the month is decided on (the last day of the month before),
-        # and for the month before (to tell a child who stopped qualifying from one who never did).
-        dated = categories_on(self.session, self.month.previous().last_day)
-        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day)
-        return {
-            row[0]: _ChildRow(row[0], row[1], row[2], row[3], dated.get(row[0], frozenset(row[4])), *row[5:])
-            for row in rows
-        }
-
-    def _pledge_months(
-        self,
-    ) -> tuple[dict[int, list[decide.PledgeMonth]], dict[int, list[decide.PledgeMonth]], list[str]]:
-        """Pledges scheduled for each child in the month and the month before; pledges that ended."""
-        sponsors = {i: c for i, c in self.session.execute(select(Sponsor.id, Sponsor.code))}
-        changes: dict[int, list[PledgeChange]] = defaultdict(list)
-        for change in self.session.scalars(select(PledgeChange).order_by(col(PledgeChange.id))):
-            changes[change.pledge_id].append(change)
-        columns = (
-            col(Pledge.id),
-            col(Pledge.code),
-            col(Pledge.sponsor_id),
-            col(Pledge.child_id),
-            col(Pledge.monthly_amount),
-            col(Pledge.start_month),
-            col(Pledge.end_month),
-        )
-        now: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
-        before: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
-        ended: list[str] = []
-        month, previous = self.month, self.month.previous()
-        age_limit = self.policies.age_limit
-        first = previous.first_day
-        for pledge in self.session.execute(
-            sa.select(*columns)
-            .where((col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= first))
-            .order_by(col(Pledge.code))
-        ):
-            terms = Terms.of(pledge, changes.get(pledge.id, ()))
-            this = terms.month(month, self.children, age_limit)
-            last = terms.month(previous, self.children, age_limit)
-            sponsor = sponsors[pledge.sponsor_id]
-            if this is not None:
-                now[this.child_id].append(decide.PledgeMonth(pledge.code, sponsor, this.amount))
-            if last is not None:
-                before[last.child_id].append(decide.PledgeMonth(pledge.code, sponsor, last.amount))
-                if (
-                    this is None
-                    and self.in_scope(self.children[last.child_id].branch_id)
-                    and not self._schedules_after(terms, month)
-                ):
-                    ended.append(pledge.code)
-        return now, before, ended
-
-    def _schedules_after(self, terms: Terms, month: Month) -> bool:
-        """Whether a pledge that skips ``month`` schedules anything later (a pause, not an end)."""
-        horizon = terms.horizon(self.children)
-        later = month.next()
-        while later <= horizon:
-            if terms.month(later, self.children, self.policies.age_limit) is not None:
-                return True
-            later = later.next()
-        return False
-
-    def _enrolments(self) -> dict[int, tuple[decide.Enrolment, ...]]:
-        found: dict[int, list[decide.Enrolment]] = defaultdict(list)
-        for child_id, program, number, signed, ends in self.session.execute(
-            sa.select(
-                col(Enrolment.child_id),
-                col(Enrolment.program),
-                col(Enrolment.decision_number),
-                col(Enrolment.decision_date),
-                col(Enrolment.end_date),
-            )
-        ):
-            found[child_id].append(decide.Enrolment(program, number, signed, ends))
-        return {child_id: tuple(items) for child_id, items in found.items()}
-
-    def facts(self, child: _ChildRow) -> decide.Child:
-        return decide.Child(
-            code=child.code,
-            date_of_birth=child.date_of_birth,
-            categories=child.categories,
-            province=self.branches[child.branch_id].province,
-            in_school_until=child.in_school_until,
-            enrolments=self.enrolments.get(child.id, ()),
-            died_on=child.died_on,
-        )
-
-    # --- deciding ------------------------------------------------------------------------
-
-    def decide(self, child: _ChildRow, program: str, month: Month) -> Decision:
-        """The eligibility decision for one child, program and month (this month or the one before)."""
-        if month not in (self.month, self.month.previous()):
-            raise ValueError(f"these facts are for {self.month} and the month before, not {month}")
-        facts = self.facts(child)
-        if program == SOCIAL_ALLOWANCE:
-            return decide.decide_social_allowance(facts, month)
-        pledges = self.pledges_now if month == self.month else self.pledges_before
-        return decide.decide_godmother(
-            facts, month, pledges.get(child.id, []), self.policies.godmother(child.branch_id, month)
-        )
-
-    def candidates(self, program: str, owed: set[int]) -> list[_ChildRow]:
-        """Children in scope the program may concern this month, in child-code order."""
-        if program == GODMOTHER:
-            ids = set(self.pledges_now) | set(self.pledges_before)
-        else:
-            ids = {cid for cid, items in self.enrolments.items() if any(e.program == program for e in items)}
-        ids |= owed
-        chosen = [self.children[i] for i in ids if i in self.children and self.in_scope(self.children[i].branch_id)]
-        return sorted(chosen, key=lambda c: c.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +244,7 @@ class Planner:
         )
         return {AccountKey(codes[b], code): (account_id, -balance) for account_id, b, code, balance in rows}
 
-    def pool(self, child: _ChildRow, program: str) -> _Pool:
+    def pool(self, child: ChildRow, program: str) -> _Pool:
         """The fund a child's claim on ``program`` draws on (opened lazily, shared where it is)."""
         branch = self.facts.branches[child.branch_id].code
         if program == GODMOTHER:
@@ -452,7 +291,7 @@ class Planner:
             if planned is not None:
                 yield planned
 
-    def _decide(self, child: _ChildRow, program: str) -> Planned | None:
+    def _decide(self, child: ChildRow, program: str) -> Planned | None:
         month = self.month
         decision = self.facts.decide(child, program, month)
         settlements = self.settled.get((child.id, program), ())
