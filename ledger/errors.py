@@ -1,23 +1,55 @@
 """Errors the ledger raises, each carrying the facts a caller needs to explain or fix it.
 
+Every error the domain raises on purpose is a ``LedgerError``; its message is meant for people,
+its attributes for programs. Each door maps the tree once: the API in ``api/problems.py``
+(``_slug_of``: problem type and HTTP status), the web through the same handlers onto a page,
+the CLI in ``cli/common.py`` (``friendly``: one line and an exit code). The whole tree, with
+where each error lives when not here (``tests/test_architecture.py`` keeps this drawing true):
+
 LedgerError
- ├── InvalidEntry              the request itself is malformed (fewer than two postings, a
- │                             zero or non-integer amount, postings that do not sum to zero)
+ ├── InvalidEntry                  the request itself is malformed (fewer than two postings, a
+ │    │                            zero or non-integer amount, postings that do not sum to zero)
+ │    ├── ParameterMissing         no value of a parameter in force that day   (eligibility.parameters)
+ │    ├── ParametersInvalid        parameters.yaml does not fit its schema   (eligibility.parameters_schema)
+ │    ├── UnreadableFile           a spreadsheet that cannot be read   (register.spreadsheets)
+ │    ├── UnreadableStatement      a bank statement that cannot be read   (reconciliation.formats)
+ │    ├── UserError                a user that could not exist   (access.users)
+ │    └── VietQRError              a payment request VietQR cannot carry   (vietqr)
  ├── NotFound
- │    ├── BranchNotFound
  │    ├── AccountNotFound
- │    └── TransactionNotFound
- ├── AccountClosed             posting to an account that was closed
- ├── InsufficientFunds         an account that may not go negative would go negative
- ├── PeriodClosed              the effective date lies in a closed month of a branch
- ├── IdempotencyConflict       the same idempotency key was used for different content
- ├── AlreadyReversed           a transaction can be reversed once
- ├── ReversalRefused           a reversal would take money an account no longer holds
- ├── DuplicateDisbursement     a (child, program, month) was already disbursed
- ├── PeriodError               closing/reopening a month in the wrong order
- ├── NotPermitted              an operation reserved for administrators
- ├── TooLarge                  a file or request beyond the service's limits (bytes, rows, pages)
- └── DatabaseNotReady          the schema is missing or older than this code
+ │    ├── BranchNotFound
+ │    ├── ChildNotFound
+ │    ├── RunNotFound
+ │    ├── TransactionNotFound
+ │    └── UserNotFound                                          (access.users)
+ ├── NotSignedIn                   no valid token or session   (access.actor)
+ ├── SignInRefused                 wrong name or password, or a disabled user   (access.users)
+ ├── TooManyAttempts               sign-ins paused for a while   (access.users)
+ ├── Forbidden                     in scope, but the role may not do this   (access.actor)
+ ├── NotPermitted                  an operation reserved for administrators
+ ├── AccountClosed                 posting to an account that was closed
+ ├── InsufficientFunds             an account that may not go negative would go negative
+ ├── PeriodClosed                  the effective date lies in a closed month of a branch
+ ├── PeriodError                   closing/reopening a month in the wrong order
+ ├── IdempotencyConflict           the same idempotency key was used for different content
+ ├── AlreadyReversed               a transaction can be reversed once
+ ├── ReversalRefused               a reversal would take money an account no longer holds
+ ├── DuplicateDisbursement         a (child, program, month) was already disbursed
+ ├── RunError                      the monthly run cannot go on as asked
+ │    ├── FourEyesRefused          the preparer may not approve their own run
+ │    ├── RunInProgress            another run holds the lock
+ │    ├── RunLockLost              the run's connection ended; nothing is half-posted
+ │    └── RunOutdated              the ledger changed since the run was prepared
+ ├── AlreadyHandedOver             the guardian already received the month   (disbursement.handover)
+ ├── NothingToHandOver             nothing was disbursed for the month   (disbursement.handover)
+ ├── ImportRejected                a file with bad rows; nothing imported   (register.importing.rows)
+ ├── ConsentAlreadyWithdrawn       (register.consent)
+ ├── MatchRefused                  a match that would not balance   (reconciliation.reconcile)
+ ├── SigningUnavailable            a configured key cannot be used   (signing.keys)
+ ├── BackupFailed                  a copy could not be taken or loaded   (backup.engines)
+ ├── DatabaseNotEmpty              restoring over data needs --replace   (backup.check)
+ ├── TooLarge                      a file or request beyond the service's limits (bytes, rows, pages)
+ └── DatabaseNotReady              the schema is missing or older than this code
 """
 
 from __future__ import annotations
@@ -30,11 +62,11 @@ class LedgerError(Exception):
 
 
 class InvalidEntry(LedgerError):
-    pass
+    """What was asked is malformed or impossible as given; the message says what to change."""
 
 
 class NotFound(LedgerError):
-    pass
+    """The thing asked for does not exist, or is outside what the reader may see (one answer for both)."""
 
 
 class BranchNotFound(NotFound):
@@ -136,15 +168,15 @@ class DuplicateDisbursement(LedgerError):
 
 
 class PeriodError(LedgerError):
-    pass
+    """Closing or reopening a month that is not in the state the act needs."""
 
 
 class NotPermitted(LedgerError):
-    pass
+    """An act reserved for administrators."""
 
 
 class DatabaseNotReady(LedgerError):
-    pass
+    """The database has no schema, or an older one than this code: run ``godmother db upgrade``."""
 
 
 # --- the monthly run ----------------------------------------------------------------------

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ledger.errors import InvalidEntry
+
 NAPAS_GUID = "A000000727"
 TO_ACCOUNT, TO_CARD = "QRIBFTTA", "QRIBFTTC"
 VND = "704"
@@ -30,8 +32,8 @@ BANKS = {  # NAPAS bank identification numbers (payments.md)
 }
 
 
-class VietQRError(ValueError):
-    pass
+class VietQRError(InvalidEntry, ValueError):
+    """A payment request that VietQR cannot carry (an unknown bank, a too long reference, …)."""
 
 
 def crc16_ccitt_false(text: str) -> str:

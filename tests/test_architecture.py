@@ -3,6 +3,7 @@ import-linter contracts kept, and no module too large to read (the rooms stay sm
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import grimp
@@ -73,3 +74,41 @@ def test_no_module_is_too_large_to_read() -> None:
         if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > LARGEST
     }
     assert large == {}
+
+
+def _all_ledger_modules() -> None:
+    import importlib
+    import pkgutil
+
+    import ledger
+
+    for module in pkgutil.walk_packages(ledger.__path__, "ledger."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+
+
+def test_every_domain_error_is_a_ledger_error_drawn_in_the_tree() -> None:
+    import ledger.errors
+    from ledger.errors import LedgerError
+
+    _all_ledger_modules()
+    drawn = ledger.errors.__doc__ or ""
+    found: list[type[LedgerError]] = []
+    waiting: list[type[LedgerError]] = [LedgerError]
+    while waiting:
+        error = waiting.pop()
+        found.append(error)
+        waiting.extend(error.__subclasses__())
+    in_ledger = [e for e in found if e.__module__.startswith("ledger.")]
+    assert len(in_ledger) > 40
+    assert [e.__name__ for e in in_ledger if not re.search(rf"\b{e.__name__}\b", drawn)] == []
+    # and every exception class written in ledger/ is one of them
+    names = {e.__name__ for e in in_ledger}
+    declared = {
+        match.group(1)
+        for path in (ROOT / "ledger").rglob("*.py")
+        for match in re.finditer(
+            r"^class (\w+)\(([^)]*(Error|Exception|Refused|Rejected)[^)]*)\):", path.read_text(), re.M
+        )
+    }
+    assert declared - names == set()

@@ -1,4 +1,4 @@
-"""The legal parameters of rules.md, loaded from ``parameters.yaml`` and looked up by date.
+"""The legal parameters (docs/eligibility.md), loaded from ``parameters.yaml`` and looked up by date.
 
 Every value carries its validity period and its source, so a decision made today about May
 2025 uses exactly what was in force then, and can say where each number came from.
@@ -6,6 +6,7 @@ Every value carries its validity period and its source, so a decision made today
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import yaml
+
+from ledger.eligibility import parameters_schema as schema
+from ledger.errors import InvalidEntry
 
 V = TypeVar("V")
 PARAMETERS_FILE = Path(__file__).with_name("parameters.yaml")
@@ -42,8 +46,8 @@ class Coefficient:
         return (self.age_below is None or age < self.age_below) and (self.age_from is None or age >= self.age_from)
 
 
-class ParameterMissing(LookupError):
-    pass
+class ParameterMissing(InvalidEntry, LookupError):
+    """No value of a parameter is in force on the day asked (the file does not reach that far)."""
 
 
 def in_force(values: list[Dated[V]], day: date, what: str) -> Dated[V]:
@@ -118,57 +122,52 @@ def _latest(values: list[Dated[V]], day: date) -> Dated[V] | None:
     return max(candidates, key=lambda v: v.start) if candidates else None
 
 
-def _dated(entries: list[dict[str, Any]], convert: Any = lambda x: x, key: str = "value") -> list[Dated[Any]]:
-    return [Dated(convert(e[key]), e["from"], e.get("to"), e.get("source", "")) for e in entries]
+def _dated(entries: Sequence[schema.DatedAmount | schema.DatedAge], convert: Callable[[int], V]) -> list[Dated[V]]:
+    return [Dated(convert(e.value), e.start, e.end, e.source) for e in entries]
 
 
-def parse(document: dict[str, Any]) -> Parameters:
-    level = document["standard_level_vnd"]
-    allowance = document["child_allowance"]
-    godmother = document["godmother"]
+def _categories(entries: Sequence[schema.DatedCategory]) -> list[Dated[str]]:
+    return [Dated(e.code, e.start, e.end, e.source) for e in entries]
+
+
+def parse(document: Any, name: str = "parameters.yaml") -> Parameters:
+    """The parameters of a document read from YAML, checked against ``parameters_schema`` first."""
+    checked = schema.validated(document, name)
+    level, allowance, godmother = checked.standard_level_vnd, checked.child_allowance, checked.godmother
     return Parameters(
-        national_level=_dated(level["national"], int),
-        provincial_level={p: _dated(v, int) for p, v in (level.get("provincial") or {}).items()},
+        national_level=_dated(level.national, int),
+        provincial_level={p: _dated(v, int) for p, v in level.provincial.items()},
         coefficients=[
-            Dated(
-                Coefficient(c.get("age_below"), c.get("age_from"), Fraction(str(c["value"]))),
-                c["from"],
-                c.get("to"),
-                c.get("source", ""),
-            )
-            for c in allowance["coefficients"]
+            Dated(Coefficient(c.age_below, c.age_from, Fraction(str(c.value))), c.start, c.end, c.source)
+            for c in allowance.coefficients
         ],
-        allowance_age_limit=_dated(allowance["age_limit"], int),
-        study_extension_max_age=_dated(allowance["study_extension_max_age"], int),
-        stop_rule_source=allowance.get("stop_rule_source", ""),
-        national_categories=_dated(allowance["categories"]["national"], str, key="code"),
-        provincial_categories={
-            p: _dated(v, str, key="code") for p, v in (allowance["categories"].get("provincial") or {}).items()
-        },
-        godmother_age_limit=_dated(godmother["age_limit"], int),
-        godmother_categories=frozenset(godmother["categories"]),
-        godmother_min_amount=int(godmother["monthly_amount_vnd"]["min"]),
-        godmother_max_amount=int(godmother["monthly_amount_vnd"]["max"]),
+        allowance_age_limit=_dated(allowance.age_limit, int),
+        study_extension_max_age=_dated(allowance.study_extension_max_age, int),
+        stop_rule_source=allowance.stop_rule_source,
+        national_categories=_categories(allowance.categories.national),
+        provincial_categories={p: _categories(v) for p, v in allowance.categories.provincial.items()},
+        godmother_age_limit=_dated(godmother.age_limit, int),
+        godmother_categories=frozenset(godmother.categories.codes),
+        godmother_min_amount=godmother.monthly_amount_vnd.min,
+        godmother_max_amount=godmother.monthly_amount_vnd.max,
         branch_age_limit={
-            b: _dated(policy["godmother_age_limit"], int)
-            for b, policy in (document.get("branch_policy") or {}).items()
-            if "godmother_age_limit" in policy
+            b: _dated(policy.godmother_age_limit, int)
+            for b, policy in checked.branch_policy.items()
+            if policy.godmother_age_limit
         },
         branch_categories={
-            b: _dated(policy["godmother_categories"], frozenset)
-            for b, policy in (document.get("branch_policy") or {}).items()
-            if "godmother_categories" in policy
+            b: [Dated(frozenset(e.value), e.start, e.end, e.source) for e in policy.godmother_categories]
+            for b, policy in checked.branch_policy.items()
+            if policy.godmother_categories
         },
-        province_successions=_successions(document.get("province_successions") or []),
+        province_successions=_successions(checked.province_successions),
     )
 
 
-def _successions(entries: list[dict[str, Any]]) -> dict[str, list[Dated[str]]]:
+def _successions(entries: Sequence[schema.Succession]) -> dict[str, list[Dated[str]]]:
     found: dict[str, list[Dated[str]]] = {}
     for entry in entries:
-        found.setdefault(entry["former"], []).append(
-            Dated(entry["successor"], entry["from"], entry.get("to"), entry.get("source", ""))
-        )
+        found.setdefault(entry.former, []).append(Dated(entry.successor, entry.start, entry.end, entry.source))
     return found
 
 
@@ -176,4 +175,4 @@ def _successions(entries: list[dict[str, Any]]) -> dict[str, list[Dated[str]]]:
 def load(path: Path = PARAMETERS_FILE) -> Parameters:
     """The parameters in ``path`` (the shipped file by default)."""
     with path.open(encoding="utf-8") as f:
-        return parse(yaml.safe_load(f))
+        return parse(yaml.safe_load(f), path.name)

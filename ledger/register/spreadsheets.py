@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import TooLarge
+from ledger.errors import InvalidEntry, TooLarge
 from ledger.months import Month
 
 MAX_ROWS = 200_000  # a province's register fits; a file beyond it is a mistake or an attack
@@ -29,8 +29,8 @@ class Row:
     cells: dict[str, str]
 
 
-class UnreadableFile(ValueError):
-    pass
+class UnreadableFile(InvalidEntry, ValueError):
+    """A spreadsheet that cannot be read as one (its encoding, its layout, a damaged file)."""
 
 
 def header_key(text: str) -> str:
