@@ -1,7 +1,7 @@
 """What endpoints depend on: a database session, the signed-in user's scope, the language.
 
 Endpoints are ``async def`` and read with a synchronous session inline: each request's queries
-are short, and a thread-pool hop per request would cost more than it saves (notes/stack.md).
+are short, and a thread-pool hop per request would cost more than it saves (docs/stack.md).
 Writes (``in_own_transaction``) and long work (``off_the_loop``: imports, runs, exports) go to
 the thread pool, so that a write waiting for a lock never holds up the reads.
 """

@@ -1,7 +1,7 @@
 """APScheduler 3 wired to the project's database: the job store, the timetable, the housekeeping.
 
 The job store keeps each job's next run time across restarts. APScheduler 3 does not promise
-that two schedulers sharing a store run a job once (stack.md: they run it twice), so it is only
+that two schedulers sharing a store run a job once (docs/stack.md: they run it twice), so it is only
 the clock here: the exactly-once guarantee is the claim in ``ledger.schedule.executions``.
 """
 

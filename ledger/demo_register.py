@@ -1,6 +1,6 @@
 """A generated register: a province, its communes and village groups, children, sponsors, pledges.
 
-Deterministic for a seed and a size, with Vietnamese names, in the columns of ``formats.md``.
+Deterministic for a seed and a size, with Vietnamese names, in the columns of ``docs/register-files.md``.
 The demo writes it out as the spreadsheets a treasurer would bring and imports them; the
 benchmarks load the same rows at 100,000 children in bulk.
 """
@@ -64,7 +64,7 @@ FIRST_MONTH, TODAY = Month(2024, 11), Month(2026, 11)
 
 @dataclass
 class Register:
-    """Rows per spreadsheet, each a dict keyed by the columns of ``formats.md``."""
+    """Rows per spreadsheet, each a dict keyed by the columns of ``docs/register-files.md``."""
 
     branches: list[dict[str, str]] = field(default_factory=list)
     bank_accounts: list[dict[str, str]] = field(default_factory=list)

@@ -2,7 +2,7 @@
 
 A reference is a sponsor's (or pledge's) code and the month it pays, ``MDD000123T0525``:
 short and ASCII, because banks strip accents, upper-case, add prefixes and sometimes break
-the code with spaces or punctuation (payments.md). Finding compares texts reduced to upper-case
+the code with spaces or punctuation (docs/payments.md). Finding compares texts reduced to upper-case
 letters and digits, and refuses a code that runs on into more digits (``MDD00012`` is not in
 ``MDD000123``).
 """

@@ -2,7 +2,7 @@
 
 EMVCo Merchant-Presented Mode: fields ``ID (2 digits) LENGTH (2 digits) VALUE``, some nested,
 closed by a CRC-16/CCITT-FALSE over the whole string including the CRC's own ``6304``
-(payments.md). Banks strip accents and upper-case what they show, so the text we put in is
+(docs/payments.md). Banks strip accents and upper-case what they show, so the text we put in is
 plain ASCII already.
 """
 
@@ -18,7 +18,7 @@ NAPAS_GUID = "A000000727"
 TO_ACCOUNT, TO_CARD = "QRIBFTTA", "QRIBFTTC"
 VND = "704"
 
-BANKS = {  # NAPAS bank identification numbers (payments.md)
+BANKS = {  # NAPAS bank identification numbers (docs/payments.md)
     "970436": "Vietcombank",
     "970415": "VietinBank",
     "970418": "BIDV",

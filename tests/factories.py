@@ -1,4 +1,4 @@
-"""Plain factory functions for a branch with the accounts of accounting.md."""
+"""Plain factory functions for a branch with the accounts of docs/accounting.md."""
 
 from __future__ import annotations
 

@@ -112,3 +112,24 @@ def test_every_domain_error_is_a_ledger_error_drawn_in_the_tree() -> None:
         )
     }
     assert declared - names == set()
+
+
+def test_every_document_the_code_cites_is_in_the_repository() -> None:
+    cited: dict[str, str] = {}
+    for package in (*PACKAGES, "tests", "docs"):
+        for path in (ROOT / package).rglob("*"):
+            if path.suffix in (".py", ".md", ".yaml", ".html") and path.is_file():
+                for name in re.findall(r"\b(docs/[\w-]+\.md)\b", path.read_text(encoding="utf-8")):
+                    cited.setdefault(name, str(path.relative_to(ROOT)))
+    cited.update({name: "README.md" for name in re.findall(r"\b(docs/[\w-]+\.md)\b", (ROOT / "README.md").read_text())})
+    assert len(cited) >= 10
+    assert {name: where for name, where in cited.items() if not (ROOT / name).exists()} == {}
+    # and no citation of a document outside the repository
+    outside = re.compile(r"(?<![\w/-])(rules|accounting|formats|people|provinces|books)\.md\b")
+    stray = [
+        str(path.relative_to(ROOT))
+        for package in (*PACKAGES, "tests")
+        for path in (ROOT / package).rglob("*.py")
+        if outside.search(path.read_text(encoding="utf-8"))
+    ]
+    assert stray == []

@@ -37,7 +37,7 @@ def _commune(db: Session, branch_id: int) -> Branch:
 
 
 def child_for_sponsor(db: Session, child: Child) -> schemas.ChildForSponsor:
-    """Only what a sponsor may know (people.md); a withdrawn consent leaves the code and age."""
+    """Only what a sponsor may know (docs/roles-and-privacy.md); a withdrawn consent leaves the code and age."""
     words = child.full_name.split()
     first_name = words[-1] if words and child.consent_withdrawn_on is None else ""
     return schemas.ChildForSponsor(

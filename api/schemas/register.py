@@ -70,7 +70,7 @@ class ChildSummary(BaseModel):
 
 
 class ChildForSponsor(BaseModel):
-    """What a sponsor may know of a child they sponsor (people.md): first name, age, commune."""
+    """What a sponsor may know of a child they sponsor (docs/roles-and-privacy.md): first name, age, commune."""
 
     code: str
     first_name: str

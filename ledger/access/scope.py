@@ -4,7 +4,7 @@
 - treasurer: reads and writes in their branch (and the branches below it, if given);
 - auditor: reads only, over their branch and every branch below it;
 - sponsor: only their own sponsor record, pledges, payments and statements, and of their
-  children only what ``people.md`` allows (first name, age, commune, what was disbursed).
+  children only what ``docs/roles-and-privacy.md`` allows (first name, age, commune, what was disbursed).
 
 Out of scope is reported exactly as "does not exist", so a scope never reveals what lies
 outside it.

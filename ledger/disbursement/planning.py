@@ -364,7 +364,7 @@ def _money_reasons(
                     f"thiếu {format_vnd(short)}, sẽ trả bù khi có tiền",
                     f"fund {fund or '—'} holds only {format_vnd(paid_now, 'en')}: paid {format_vnd(paid_now, 'en')}, "
                     f"short by {format_vnd(short, 'en')}, to be paid when money arrives",
-                    "a fund never goes negative (accounting.md)",
+                    "a fund never goes negative (docs/accounting.md)",
                 )
             )
     return tuple(reasons)

@@ -1,6 +1,6 @@
 """Explainable eligibility: for a child, a program and a month, a decision and its reasons.
 
-The month convention (rules.md), applied everywhere:
+The month convention (docs/eligibility.md), applied everywhere:
 - the parameters in force on the first day of month M apply to the whole of M;
 - a child's age and status for M are those on the last day of M−1, so a birthday, leaving
   school or any other event takes effect from the month after the month it happens in;

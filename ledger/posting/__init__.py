@@ -28,7 +28,6 @@ from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import today_in_vietnam
 from ledger.periods import closed_through
 
-# Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
 from ledger.posting.entries import MAX_AMOUNT, MAX_POSTINGS, DisbursementKey, Entry, Leg, Posted, validate
 from ledger.posting.replays import find_replays, stored_entry
 from ledger.posting.write import copy_rows, post_new

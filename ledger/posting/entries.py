@@ -15,7 +15,6 @@ from ledger.errors import (
 )
 from ledger.months import Month
 
-# Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
 
 MAX_POSTINGS = 1000
 MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT

@@ -20,7 +20,6 @@ from ledger.models import (
 )
 from ledger.months import Month
 
-# Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
 from ledger.posting.entries import DisbursementKey, Entry, Leg, Posted, chunks
 
 # --- idempotency ------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from ledger.models import (
     Posting,
 )
 
-# Bulk writes go through Core tables: ORM objects cost ~9x per row (notes/stack.md).
+# Bulk writes go through Core tables: ORM objects cost ~9x per row (docs/stack.md).
 from ledger.posting.entries import DisbursementKey, Entry, Posted, chunks
 
 POSTING = table_of(Posting)

@@ -249,7 +249,7 @@ def _parts(ids: list[int], proposals: Sequence[Proposal]) -> tuple[list[tuple[in
 
 
 def _insert(connection: Any, matches: list[tuple[Any, ...]], proposals: Sequence[Proposal]) -> list[int]:
-    """SQLite: Core inserts (the ORM's bulk path costs several times as much for plain rows, stack.md)."""
+    """SQLite: Core inserts (the ORM's bulk path costs several times as much for plain rows, docs/stack.md)."""
     table = table_of(Match)
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(connection.execute(statement, [dict(zip(MATCH_COLUMNS, m, strict=True)) for m in matches]).scalars())

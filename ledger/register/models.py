@@ -1,6 +1,6 @@
 """Tables of the register. Codes are the keys people use (and re-imports match on).
 
-Children's personal data is kept to what the programs need (people.md); the guardian's ID,
+Children's personal data is kept to what the programs need (docs/roles-and-privacy.md); the guardian's ID,
 phone and bank are never shown to sponsors.
 """
 

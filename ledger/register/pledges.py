@@ -2,7 +2,7 @@
 
 A pledge schedules ``monthly_amount`` for every month from ``start_month`` to ``end_month``,
 or, without an end, to the month in which its child reaches the Godmother age limit (the child
-is paid for the month of that birthday and not after, rules.md). Changes apply from a month on
+is paid for the month of that birthday and not after, docs/eligibility.md). Changes apply from a month on
 and are kept as history: a pause (months not scheduled), a new amount, a move to another child
 (e.g. when a child ages out), an early end. A change can never reach back into a month that was
 already paid. Arrears of a month = scheduled − allocated. A payment pays the pledge it names,

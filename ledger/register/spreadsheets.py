@@ -1,4 +1,4 @@
-"""Reading the spreadsheets treasurers bring (formats.md): CSV or XLSX, headers in English or Vietnamese.
+"""Reading the spreadsheets treasurers bring (docs/register-files.md): CSV or XLSX, headers in English or Vietnamese.
 
 CSV is UTF-8 with or without BOM, comma or semicolon separated; XLSX is read from its first
 sheet. Header names are matched case-insensitively, with Vietnamese aliases. Cells come back

@@ -1,4 +1,4 @@
-"""Eligibility decisions, each expected amount worked out by hand from rules.md.
+"""Eligibility decisions, each expected amount worked out by hand from docs/eligibility.md.
 
 Month convention: parameters in force on the 1st of M; age and status on the last day of M−1.
 """
@@ -38,7 +38,7 @@ def allowance(c: Child, month: str) -> int:
 @pytest.mark.parametrize(
     ("rule", "born", "province", "month", "expected"),
     [
-        # rules.md worked example: born 20/03/2021, age on 28/02/2025 is 3 → 2.5 × 500,000
+        # docs/eligibility.md worked example: born 20/03/2021, age on 28/02/2025 is 3 → 2.5 × 500,000
         ("coefficient 2.5 under 4", date(2021, 3, 20), None, "2025-03", 1_250_000),
         # age on 31/03/2025 is 4 → 1.5 × 500,000
         ("coefficient 1.5 from 4, month after the birthday", date(2021, 3, 20), None, "2025-04", 750_000),
@@ -53,7 +53,7 @@ def allowance(c: Child, month: str) -> int:
         # 2.5 × 550,000
         ("provincial level, under 4", date(2022, 1, 15), "hai-duong", "2025-03", 1_375_000),
         # Hải Dương merged into Hải Phòng on 01/07/2025 (Resolution 202/2025/QH15); its own 550,000 ran
-        # to 31/12/2025 (provinces.md): 1.5 × 550,000 in September 2025 ...
+        # to 31/12/2025 (docs/eligibility.md): 1.5 × 550,000 in September 2025 ...
         ("a former province's own level, after the merger", date(2017, 5, 10), "hai-duong", "2025-09", 825_000),
         # ... and from 2026 Hải Phòng's 700,000 covers the former Hải Dương: 1.5 × 700,000
         ("a former province takes its successor's level", date(2017, 5, 10), "hai-duong", "2026-01", 1_050_000),

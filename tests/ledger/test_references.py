@@ -1,4 +1,4 @@
-"""Payment references survive what banks do to them (payments.md)."""
+"""Payment references survive what banks do to them (docs/payments.md)."""
 
 import pytest
 

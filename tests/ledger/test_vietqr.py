@@ -1,4 +1,4 @@
-"""VietQR payloads against the public example and the CRC check value in payments.md."""
+"""VietQR payloads against the public example and the CRC check value in docs/payments.md."""
 
 import pytest
 

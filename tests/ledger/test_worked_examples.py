@@ -1,4 +1,4 @@
-"""Bookkeeping as a treasurer does it, flow by flow from accounting.md, amounts by hand."""
+"""Bookkeeping as a treasurer does it, flow by flow from docs/accounting.md, amounts by hand."""
 
 from datetime import date
 

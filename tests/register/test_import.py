@@ -1,4 +1,4 @@
-"""Importing the register from the treasurers' spreadsheets (formats.md)."""
+"""Importing the register from the treasurers' spreadsheets (docs/register-files.md)."""
 
 from datetime import date
 from pathlib import Path

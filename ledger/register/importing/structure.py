@@ -74,7 +74,7 @@ STANDARD_ACCOUNTS = (
 
 
 def open_standard_accounts(session: Session, branch: str, opened_on: date = date(2020, 1, 1)) -> None:
-    """The accounts every branch has (accounting.md)."""
+    """The accounts every branch has (docs/accounting.md)."""
     for code, name, may_go_negative in STANDARD_ACCOUNTS:
         open_account(session, branch=branch, code=code, name=name, opened_on=opened_on, may_go_negative=may_go_negative)
 
