@@ -40,7 +40,7 @@ from ledger.posting import Entry, Leg, post
 from ledger.references import as_banks_write, payment_reference
 from ledger.register.importing import import_file
 from ledger.register.models import Sponsor
-from ledger.register.payments import record_payment
+from ledger.register.payments import PaymentRequest, record_payments
 from ledger.register.pledges import change_pledge
 
 BY = "thu-quy"
@@ -204,21 +204,19 @@ def _payments(
         day = min(until, month.first_day.replace(day=1 + (int(sponsor[-3:]) % 4)))
         paying.append((sponsor, amount, banks[communes[branches[sponsor]]], day))
 
-    def record_all(session: Session) -> None:
-        for sponsor, amount, bank, day in paying:
-            record_payment(
-                session,
-                sponsor=sponsor,
-                amount=amount,
-                paid_on=day,
-                method="bank",
-                bank_account=bank,
-                reference=f"{as_banks_write(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
-                actor=DEMO,
-                idempotency_key=f"demo-payment-{sponsor}-{month}",
-            )
-
-    run_in_transaction(engine, record_all)
+    requests = [
+        PaymentRequest(
+            sponsor=sponsor,
+            amount=amount,
+            paid_on=day,
+            method="bank",
+            bank_account=bank,
+            reference=f"{as_banks_write(names[sponsor])} chuyen tien {payment_reference(sponsor, month)}",
+            idempotency_key=f"demo-payment-{sponsor}-{month}",
+        )
+        for sponsor, amount, bank, day in paying
+    ]
+    run_in_transaction(engine, partial(record_payments, requests=requests, actor=DEMO))
 
 
 def _budget(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,16 +28,36 @@ def record(
     now: datetime | None = None,
 ) -> None:
     """Add one event in the caller's transaction: it stands or falls with what it records."""
+    record_many(session, actor=actor, events=[Event(action, subject, branch_id, detail)], now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    action: str
+    subject: str
+    branch_id: int | None = None
+    detail: dict[str, Any] | None = None
+
+
+def record_many(session: Session, *, actor: Actor, events: Sequence[Event], now: datetime | None = None) -> None:
+    """Add the events of one act done many times (a batch of payments) in one statement."""
+    if not events:
+        return
+    at = now or datetime.now(UTC)
     session.execute(
-        insert(AUDIT).values(
-            at=now or datetime.now(UTC),
-            actor=actor.user,
-            door=actor.door,
-            action=action,
-            subject=subject[:200],
-            branch_id=branch_id,
-            detail=detail or {},
-        )
+        insert(AUDIT),
+        [
+            {
+                "at": at,
+                "actor": actor.user,
+                "door": actor.door,
+                "action": e.action,
+                "subject": e.subject[:200],
+                "branch_id": e.branch_id,
+                "detail": e.detail or {},
+            }
+            for e in events
+        ],
     )
 
 

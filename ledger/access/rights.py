@@ -52,6 +52,19 @@ def writable_sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
     return found
 
 
+def writable_sponsors(db: Session, actor: Actor, codes: Iterable[str]) -> dict[str, Sponsor]:
+    """``writable_sponsor`` for many codes at once (one query); refused at the first that is not."""
+    wanted = list(dict.fromkeys(codes))
+    found = {s.code: s for s in db.scalars(select(Sponsor).where(col(Sponsor.code).in_(wanted)))} if wanted else {}
+    if wanted:
+        actor.require_writer()
+    for code in wanted:
+        sponsor = found.get(code)
+        if sponsor is None or not actor.may_write(sponsor.branch_id):
+            raise NotFound(f"sponsor {code!r} is not in the register")
+    return found
+
+
 def sponsors_child(db: Session, actor: Actor, child: Child) -> bool:
     """Whether the signed-in sponsor has (or had) a pledge to ``child``."""
     if actor.sponsor_id is None:

@@ -27,7 +27,6 @@ from ledger.errors import AlreadyReversed, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import today_in_vietnam
 from ledger.periods import closed_through
-
 from ledger.posting.entries import MAX_AMOUNT, MAX_POSTINGS, DisbursementKey, Entry, Leg, Posted, validate
 from ledger.posting.replays import find_replays, stored_entry
 from ledger.posting.write import copy_rows, post_new

@@ -15,7 +15,6 @@ from ledger.errors import (
 )
 from ledger.months import Month
 
-
 MAX_POSTINGS = 1000
 MAX_AMOUNT = 10**15  # a quadrillion đồng: far above anything real, far below BIGINT
 

@@ -19,7 +19,6 @@ from ledger.models import (
     Posting,
 )
 from ledger.months import Month
-
 from ledger.posting.entries import DisbursementKey, Entry, Leg, Posted, chunks
 
 # --- idempotency ------------------------------------------------------------------------

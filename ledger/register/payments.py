@@ -10,10 +10,12 @@ own that names the pledge it pays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
@@ -21,10 +23,11 @@ from ledger.access.actor import Actor
 from ledger.accounts import AccountKey
 from ledger.db import hold_key
 from ledger.errors import InvalidEntry, NotFound
+from ledger.ground.columns import table_of
 from ledger.models import Branch, LedgerTransaction
-from ledger.posting import Entry, Leg, post
+from ledger.posting import Entry, Leg, post_many
 from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, Sponsor
-from ledger.register.pledges import allocate, allocation_of
+from ledger.register.pledges import PledgeBook, Share, allocation_of
 from ledger.register.unplaced import tell_treasurer
 
 
@@ -37,71 +40,225 @@ def receiving_account(session: Session, bank_account: BankAccount | None, cash_b
     return AccountKey(branch.code, f"assets:bank:{bank_account.code}")
 
 
-def record_payment(session: Session, **request: Any) -> Payment:
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """One payment to record: who paid, how much, when, how, into which account, for which pledge.
+
+    ``received_into`` names the account the money is taken from when it is not the bank or cash
+    it arrived in (money identified later comes out of suspense); ``metadata`` is kept with the
+    transaction."""
+
+    sponsor: str
+    amount: int
+    paid_on: date
+    method: str
+    bank_account: str | None = None
+    pledge: str | None = None
+    reference: str = ""
+    payer: str = ""
+    idempotency_key: str | None = None
+    received_into: AccountKey | None = None
+    metadata: dict[str, object] | None = None
+
+
+def record_payment(session: Session, *, actor: Actor, **request: Any) -> Payment:
     """Post a payment and allocate it; returns the payment (the existing one for a replayed key).
-    See ``record_payment_once`` for the arguments."""
-    return record_payment_once(session, **request)[0]
+    The arguments are those of ``PaymentRequest``."""
+    return record_payments(session, [PaymentRequest(**request)], actor=actor)[0][0]
 
 
-def record_payment_once(
-    session: Session,
-    *,
-    sponsor: str,
-    amount: int,
-    paid_on: date,
-    method: str,
-    actor: Actor,
-    bank_account: str | None = None,
-    pledge: str | None = None,
-    reference: str = "",
-    payer: str = "",
-    idempotency_key: str | None = None,
-    received_into: AccountKey | None = None,
-    metadata: dict[str, object] | None = None,
-) -> tuple[Payment, bool]:
+def record_payment_once(session: Session, *, actor: Actor, **request: Any) -> tuple[Payment, bool]:
     """Post a payment and allocate it; returns the payment and whether it is new (False: the
-    existing one of a replayed key, answered as it was).
+    existing one of a replayed key, answered as it was)."""
+    return record_payments(session, [PaymentRequest(**request)], actor=actor)[0]
 
-    The actor must be able to change the sponsor, the bank account the money arrived in and
-    the pledge it names; the payment and its audit event are written together, once.
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    request: PaymentRequest
+    payer: Sponsor
+    source: BankAccount | None
+    named: Pledge | None
+
+
+def record_payments(
+    session: Session, requests: Sequence[PaymentRequest], *, actor: Actor
+) -> list[tuple[Payment, bool]]:
+    """Post and allocate payments in order, all or none, exactly as if each had been recorded and
+    read back before the next: returns each payment and whether it is new (False: the existing
+    one of a replayed key, answered as it was).
+
+    The actor must be able to change each sponsor, the bank account the money arrived in and the
+    pledge a payment names; each payment and its audit event are written together, once. What
+    several payments share (rights, pledges, schedules, branches) is read once, and the
+    transactions are posted in one batch.
     """
-    if type(amount) is not int or amount <= 0:
-        raise InvalidEntry(f"a payment is a positive whole number of đồng, not {amount!r}")
-    if method not in ("bank", "cash"):
-        raise InvalidEntry(f"a payment is made by bank or cash, not {method!r}")
-    payer_sponsor = rights.writable_sponsor(session, actor, sponsor)
-    source = None
-    if method == "bank":
-        if not bank_account:
-            raise NotFound("a bank payment needs the bank account it arrived in")
-        source = rights.writable_bank_account(session, actor, bank_account)
-    elif bank_account:
-        raise InvalidEntry("a cash payment has no bank account")
-    named = rights.writable_pledge(session, actor, pledge) if pledge else None
-    if idempotency_key is not None:
-        # Replays racing each other would allocate against different arrears and so post different
-        # entries under one key; one at a time, the later ones find the first's payment.
-        hold_key(session, f"payment:{idempotency_key}")
-        existing = session.scalar(
-            select(Payment)
+    checked = _checked(session, actor, requests)
+    results: list[tuple[Payment, bool] | None] = [None] * len(requests)
+    keys = sorted({r.idempotency_key for r in requests if r.idempotency_key is not None})
+    # Replays racing each other would allocate against different arrears and so post different
+    # entries under one key; one at a time, the later ones find the first's payment.
+    for held in keys:
+        hold_key(session, f"payment:{held}")
+    existing = _paid_under(session, keys)
+    first_with_key: dict[str, int] = {}
+    fresh: list[int] = []
+    for index, request in enumerate(requests):
+        key = request.idempotency_key
+        if key is not None and key in existing:
+            results[index] = (existing[key], False)
+        elif key is not None and key in first_with_key:
+            continue  # answered below with the payment the first request with this key makes
+        else:
+            if key is not None:
+                first_with_key[key] = index
+            fresh.append(index)
+    made = _record_new(session, actor, [checked[i] for i in fresh])
+    for index, payment in zip(fresh, made, strict=True):
+        results[index] = (payment, True)
+    for index, request in enumerate(requests):
+        if results[index] is None:
+            first = results[first_with_key[request.idempotency_key or ""]]
+            assert first is not None
+            results[index] = (first[0], False)
+    return [r for r in results if r is not None]
+
+
+def _checked(session: Session, actor: Actor, requests: Sequence[PaymentRequest]) -> list[_Checked]:
+    for request in requests:
+        if type(request.amount) is not int or request.amount <= 0:
+            raise InvalidEntry(f"a payment is a positive whole number of đồng, not {request.amount!r}")
+        if request.method not in ("bank", "cash"):
+            raise InvalidEntry(f"a payment is made by bank or cash, not {request.method!r}")
+    sponsors = rights.writable_sponsors(session, actor, [r.sponsor for r in requests])
+    banks: dict[str, BankAccount] = {}
+    pledges: dict[str, Pledge] = {}
+    checked = []
+    for request in requests:
+        source = None
+        if request.method == "bank":
+            if not request.bank_account:
+                raise NotFound("a bank payment needs the bank account it arrived in")
+            if request.bank_account not in banks:
+                banks[request.bank_account] = rights.writable_bank_account(session, actor, request.bank_account)
+            source = banks[request.bank_account]
+        elif request.bank_account:
+            raise InvalidEntry("a cash payment has no bank account")
+        named = None
+        if request.pledge:
+            if request.pledge not in pledges:
+                pledges[request.pledge] = rights.writable_pledge(session, actor, request.pledge)
+            named = pledges[request.pledge]
+        checked.append(_Checked(request, sponsors[request.sponsor], source, named))
+    return checked
+
+
+def _paid_under(session: Session, keys: Sequence[str]) -> dict[str, Payment]:
+    if not keys:
+        return {}
+    return {
+        key: payment
+        for payment, key in session.execute(
+            select(Payment, LedgerTransaction.idempotency_key)
             .join(LedgerTransaction, col(LedgerTransaction.id) == Payment.transaction_id)
-            .where(col(LedgerTransaction.idempotency_key) == idempotency_key)
+            .where(col(LedgerTransaction.idempotency_key).in_(list(keys)))
         )
-        if existing is not None:
-            return existing, False
-    targets = (
-        [named]
-        if named is not None
-        else list(
-            session.scalars(select(Pledge).where(col(Pledge.sponsor_id) == payer_sponsor.id).order_by(col(Pledge.code)))
-        )
-    )
-    shares, left = allocate(session, amount, targets)
+        if key is not None
+    }
+
+
+def _record_new(session: Session, actor: Actor, payments: Sequence[_Checked]) -> list[Payment]:
+    if not payments:
+        return []
+    payer_ids = sorted({c.payer.id for c in payments if c.named is None})
+    theirs: dict[int, list[Pledge]] = {i: [] for i in payer_ids}
+    if payer_ids:
+        for pledge in session.scalars(
+            select(Pledge).where(col(Pledge.sponsor_id).in_(payer_ids)).order_by(col(Pledge.code))
+        ):
+            theirs[pledge.sponsor_id].append(pledge)
+    targets = [[c.named] if c.named is not None else theirs[c.payer.id] for c in payments]
+    book = PledgeBook(session, list({p.id: p for t in targets for p in t}.values()))
+    allocations = [book.allocate(c.request.amount, t) for c, t in zip(payments, targets, strict=True)]
     codes = {i: c for i, c in session.execute(select(Branch.id, Branch.code))}
+    wanted = {s.child_id for shares, _ in allocations for s in shares} | {
+        c.named.child_id for c in payments if c.named is not None
+    }
+    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(wanted)))} if wanted else {}
+    entries = [
+        _entry(actor, c, shares, left, codes, children) for c, (shares, left) in zip(payments, allocations, strict=True)
+    ]
+    posted = post_many(session, entries)
+    records = [
+        Payment(
+            paid_on=c.request.paid_on,
+            sponsor_id=c.payer.id,
+            pledge_id=c.named.id if c.named else None,
+            amount=c.request.amount,
+            method=c.request.method,
+            bank_account_id=c.source.id if c.source else None,
+            reference=c.request.reference,
+            payer=c.request.payer,
+            transaction_id=p.id,
+        )
+        for c, p in zip(payments, posted, strict=True)
+    ]
+    session.add_all(records)
+    session.flush()
+    shares_made = [
+        {
+            "payment_id": payment.id,
+            "pledge_id": share.pledge.id,
+            "month": share.month.first_day,
+            "amount": share.amount,
+            "effective_on": payment.paid_on,
+        }
+        for payment, (shares, _) in zip(records, allocations, strict=True)
+        for share in shares
+    ]
+    if shares_made:
+        session.execute(insert(table_of(Allocation)), shares_made)
+    for c, target, (_, left), payment in zip(payments, targets, allocations, records, strict=True):
+        if left and c.named is None:
+            tell_treasurer(session, sponsor=c.payer, pledges=target, left=left, paid_on=payment.paid_on,
+                           transaction_id=payment.transaction_id)  # fmt: skip
+    audit.record_many(
+        session,
+        actor=actor,
+        events=[
+            audit.Event(
+                "payment.record",
+                f"payment:{payment.id}",
+                c.payer.branch_id,
+                {
+                    "sponsor": c.payer.code,
+                    "amount": payment.amount,
+                    "transaction": payment.transaction_id,
+                    "method": payment.method,
+                },
+            )  # fmt: skip
+            for c, payment in zip(payments, records, strict=True)
+        ],
+    )
+    return records
+
+
+def _entry(
+    actor: Actor,
+    checked: _Checked,
+    shares: Sequence[Share],
+    left: int,
+    codes: dict[int, str],
+    children: dict[int, Child],
+) -> Entry:
+    """The receipt: the money in, credited to the funds of the children its months are for."""
+    request, payer, named = checked.request, checked.payer, checked.named
     # Money identified later (reconciliation) comes out of suspense rather than the bank again.
-    debit = received_into or receiving_account(session, source, codes[payer_sponsor.branch_id])
-    wanted = {s.child_id for s in shares} | ({named.child_id} if named else set())
-    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(wanted)))}
+    debit = request.received_into or (
+        AccountKey(codes[checked.source.branch_id], f"assets:bank:{checked.source.code}")
+        if checked.source is not None
+        else AccountKey(codes[payer.branch_id], "assets:cash")
+    )
     credits: dict[AccountKey, int] = {}
     for share in shares:
         child = children[share.child_id]
@@ -114,60 +271,21 @@ def record_payment_once(
         else:  # nothing to allocate it to: suspense, for the treasurer to place
             rest = AccountKey(debit.branch, "liabilities:suspense")
         credits[rest] = credits.get(rest, 0) + left
-    by_whom = f" ({payer} nộp thay)" if payer and payer != payer_sponsor.name else ""
-    posted = post(
-        session,
-        Entry(
-            effective_date=paid_on,
-            description=f"{payer_sponsor.name}{by_whom} nộp tiền {reference}".strip(),
-            legs=(Leg(debit, amount), *(Leg(k, -v) for k, v in credits.items())),
-            posted_by=actor.user,
-            idempotency_key=idempotency_key,
-            kind="receipt",
-            metadata={
-                "sponsor": payer_sponsor.code,
-                "reference": reference,
-                **({"payer": payer} if payer else {}),
-                **(metadata or {}),
-            },
-        ),
+    by_whom = f" ({request.payer} nộp thay)" if request.payer and request.payer != payer.name else ""
+    return Entry(
+        effective_date=request.paid_on,
+        description=f"{payer.name}{by_whom} nộp tiền {request.reference}".strip(),
+        legs=(Leg(debit, request.amount), *(Leg(k, -v) for k, v in credits.items())),
+        posted_by=actor.user,
+        idempotency_key=request.idempotency_key,
+        kind="receipt",
+        metadata={
+            "sponsor": payer.code,
+            "reference": request.reference,
+            **({"payer": request.payer} if request.payer else {}),
+            **(request.metadata or {}),
+        },
     )
-    payment = Payment(
-        paid_on=paid_on,
-        sponsor_id=payer_sponsor.id,
-        pledge_id=named.id if named else None,
-        amount=amount,
-        method=method,
-        bank_account_id=source.id if source else None,
-        reference=reference,
-        payer=payer,
-        transaction_id=posted.id,
-    )
-    session.add(payment)
-    session.flush()
-    for share in shares:
-        session.add(
-            Allocation(
-                payment_id=payment.id,
-                pledge_id=share.pledge.id,
-                month=share.month.first_day,
-                amount=share.amount,
-                effective_on=paid_on,
-            )
-        )
-    session.flush()
-    if left and named is None:
-        tell_treasurer(session, sponsor=payer_sponsor, pledges=targets, left=left, paid_on=paid_on,
-                       transaction_id=posted.id)  # fmt: skip
-    audit.record(
-        session,
-        actor=actor,
-        action="payment.record",
-        subject=f"payment:{payment.id}",
-        branch_id=payer_sponsor.branch_id,
-        detail={"sponsor": payer_sponsor.code, "amount": amount, "transaction": posted.id, "method": method},
-    )
-    return payment, True
 
 
 def reverse_allocations(session: Session, *, original_id: int, reversal_id: int, on: date) -> int:

@@ -188,44 +188,70 @@ def allocated(session: Session, pledge_ids: Sequence[int]) -> dict[tuple[int, Mo
     }
 
 
-def outstanding(session: Session, pledges: Sequence[Pledge], *, through: Month | None = None) -> Iterator[Share]:
-    """What is still owed on each scheduled month of ``pledges`` (up to ``through``), oldest first.
+class PledgeBook:
+    """The terms and allocations of a set of pledges, read once: what a payment, or many payments
+    one after another, are allocated against. Each allocation is remembered, so the next one
+    sees the months the earlier ones paid, as if each had been recorded and read back."""
 
-    Lazy, month by month: allocating a payment reads only as far as the payment reaches.
-    """
-    pledges = sorted((p for p in pledges if p.id is not None), key=lambda p: p.code)
-    if not pledges:
-        return
-    paid = allocated(session, [p.id for p in pledges])
-    changes = changes_of(session, pledges)
-    terms = {p.id: Terms.of(p, changes[p.id]) for p in pledges}
-    child_ids = {c for t in terms.values() for c in t.child_ids()}
-    children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(child_ids)))}
-    age_limit = BranchPolicies(session).age_limit
-    month = min(Month.of(p.start_month) for p in pledges)
-    last = max(t.horizon(children) for t in terms.values())
-    if through is not None:
-        last = min(last, through)
-    while month <= last:
-        for pledge in pledges:
-            scheduled = terms[pledge.id].month(month, children, age_limit)
-            if scheduled is not None:
-                left = scheduled.amount - paid.get((pledge.id, month), 0)
-                if left > 0:
-                    yield Share(pledge, month, left, scheduled.child_id)
-        month = month.next()
+    def __init__(self, session: Session, pledges: Sequence[Pledge]) -> None:
+        known = [p for p in pledges if p.id is not None]
+        self.paid: dict[tuple[int, Month], int] = {}
+        self.terms: dict[int, Terms] = {}
+        self.children: dict[int, Child] = {}
+        self.age_limit: AgeLimit = default_age_limit
+        if known:
+            self.paid = allocated(session, [p.id for p in known])
+            changes = changes_of(session, known)
+            self.terms = {p.id: Terms.of(p, changes[p.id]) for p in known}
+            child_ids = {c for t in self.terms.values() for c in t.child_ids()}
+            self.children = {c.id: c for c in session.scalars(select(Child).where(col(Child.id).in_(child_ids)))}
+            self.age_limit = BranchPolicies(session).age_limit
+
+    def outstanding(self, pledges: Sequence[Pledge], *, through: Month | None = None) -> Iterator[Share]:
+        """What is still owed on each scheduled month of ``pledges`` (up to ``through``), oldest first.
+
+        Lazy, month by month: allocating a payment reads only as far as the payment reaches.
+        """
+        pledges = sorted((p for p in pledges if p.id is not None), key=lambda p: p.code)
+        if not pledges:
+            return
+        month = min(Month.of(p.start_month) for p in pledges)
+        last = max(self.terms[p.id].horizon(self.children) for p in pledges)
+        if through is not None:
+            last = min(last, through)
+        while month <= last:
+            for pledge in pledges:
+                scheduled = self.terms[pledge.id].month(month, self.children, self.age_limit)
+                if scheduled is not None:
+                    left = scheduled.amount - self.paid.get((pledge.id, month), 0)
+                    if left > 0:
+                        yield Share(pledge, month, left, scheduled.child_id)
+            month = month.next()
+
+    def allocate(self, amount: int, pledges: Sequence[Pledge]) -> tuple[list[Share], int]:
+        """Split ``amount`` over the oldest outstanding months; returns the shares and what is left over."""
+        shares, left = [], amount
+        for owed in self.outstanding(pledges):
+            if left == 0:
+                break
+            part = min(left, owed.amount)
+            shares.append(Share(owed.pledge, owed.month, part, owed.child_id))
+            left -= part
+        for share in shares:
+            key = (share.pledge.id, share.month)
+            self.paid[key] = self.paid.get(key, 0) + share.amount
+        return shares, left
+
+
+def outstanding(session: Session, pledges: Sequence[Pledge], *, through: Month | None = None) -> Iterator[Share]:
+    """What is still owed on each scheduled month of ``pledges`` (up to ``through``), oldest first."""
+    if any(p.id is not None for p in pledges):
+        yield from PledgeBook(session, pledges).outstanding(pledges, through=through)
 
 
 def allocate(session: Session, amount: int, pledges: Sequence[Pledge]) -> tuple[list[Share], int]:
     """Split ``amount`` over the oldest outstanding months; returns the shares and what is left over."""
-    shares, left = [], amount
-    for owed in outstanding(session, pledges):
-        if left == 0:
-            break
-        part = min(left, owed.amount)
-        shares.append(Share(owed.pledge, owed.month, part, owed.child_id))
-        left -= part
-    return shares, left
+    return PledgeBook(session, pledges).allocate(amount, pledges)
 
 
 def arrears(session: Session, pledge: Pledge, through: Month) -> int:
