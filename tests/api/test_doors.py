@@ -25,6 +25,8 @@ from ledger.reconciliation.models import MatchEntry
 from ledger.register.models import BankAccount, Sponsor
 from tests.api.conftest import IN, OUT, PASSWORD, World
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 GODMOTHER = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "godmother"
 TREASURER = "thu-quy-an-lao"
 GROUP_TREASURER = "thu-quy-xa-an-lao"  # An Lão's commune only, not its village groups

@@ -5,12 +5,15 @@ must match the schema the API documents."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.api.conftest import World
+
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
 
 EXAMPLES = 12
 

@@ -37,6 +37,8 @@ from tests.conftest import TestDatabase as Database
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 ADMIN = admin("operator")
 GODMOTHER = str(Path(sys.executable).with_name("godmother"))
 

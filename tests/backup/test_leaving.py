@@ -22,6 +22,8 @@ from tests.conftest import make_test_database
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 ADMIN = admin("operator")
 
 

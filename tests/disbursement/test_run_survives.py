@@ -20,6 +20,8 @@ from ledger.disbursement.models import Run, RunDecision
 from ledger.verify import verify
 from tests.cli.test_cli import GODMOTHER, assert_one_clear_line, run
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 MONTH = "2026-11"
 
 

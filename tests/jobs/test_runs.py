@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -93,11 +92,14 @@ def test_a_failing_job_is_retried_with_backoff_then_reported(small, monkeypatch)
     (execution,) = executions(small, spec.id)
     assert execution.attempts == 1 and "Connection refused" in execution.error
     assert timedelta(seconds=0.2) < execution.next_retry_at - execution.finished_at < timedelta(seconds=0.5)
-    assert runner.retry_due(small.engine, mailer=closed) == []  # not yet: the backoff has not passed
-    time.sleep(0.4)
-    assert [o.status for o in runner.retry_due(small.engine, mailer=closed)] == ["retrying"]
-    time.sleep(0.7)
-    assert [o.status for o in runner.retry_due(small.engine, mailer=closed)] == ["failed"]
+    # The clock is the execution's own: a loaded machine's pauses change nothing.
+    not_yet = execution.finished_at + (execution.next_retry_at - execution.finished_at) / 2
+    assert runner.retry_due(small.engine, now=not_yet, mailer=closed) == []  # the backoff has not passed
+    retried = runner.retry_due(small.engine, now=execution.next_retry_at, mailer=closed)
+    assert [o.status for o in retried] == ["retrying"]
+    (execution,) = executions(small, spec.id)
+    assert timedelta(seconds=0.5) < execution.next_retry_at - execution.finished_at < timedelta(seconds=0.8)
+    assert [o.status for o in runner.retry_due(small.engine, now=execution.next_retry_at, mailer=closed)] == ["failed"]
     (execution,) = executions(small, spec.id)
     assert (execution.status, execution.attempts) == ("failed", 3)
     with Session(small.engine) as session:

@@ -18,6 +18,8 @@ from tests.cli.test_cli import GODMOTHER
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 
 @pytest.mark.postgres_only
 def test_two_workers_run_the_missed_month_once(database, tmp_path):
@@ -34,7 +36,7 @@ def test_two_workers_run_the_missed_month_once(database, tmp_path):
         for _ in range(2)
     ]
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             with Session(database.engine) as session:
                 pending = session.scalar(

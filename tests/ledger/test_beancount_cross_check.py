@@ -5,6 +5,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from beancount import loader
 from beancount.core import data
 from sqlmodel import Session
@@ -15,6 +16,8 @@ from ledger.export_beancount import beancount_account, export_beancount
 from ledger.models import AccountType
 from ledger.posting import reverse
 from tests.factories import BANK, commune, fund, transfer
+
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
 
 
 def test_the_exported_ledger_passes_bean_check_and_beancount_balances_equal_ours(engine, tmp_path: Path):

@@ -113,13 +113,18 @@ def test_closing_a_month_while_others_post_into_it_lets_nothing_in_afterwards(en
             except Exception as exc:  # anything else is a failure
                 outcomes.append((started, repr(exc)))
 
+    def wait_for(condition) -> None:  # events, not durations: a busy machine only makes it slower
+        deadline = time.monotonic() + 600
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     threads = [threading.Thread(target=writer) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
+    wait_for(lambda: sum(1 for _, outcome in outcomes if outcome == "posted") >= 4)
     close(engine, "an-lao", "2025-05")
     closed_at.append(time.monotonic())
-    time.sleep(0.5)
+    wait_for(lambda: sum(1 for started, _ in outcomes if started > closed_at[0]) >= 4)
     stop.set()
     for thread in threads:
         thread.join()

@@ -3,6 +3,7 @@
 import itertools
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
@@ -13,6 +14,8 @@ from ledger.db import run_in_transaction
 from ledger.errors import InsufficientFunds
 from ledger.posting import Entry, Leg, post, post_many, reverse
 from ledger.verify import verify
+
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
 
 ACCOUNTS = (
     ("assets:bank:vcb", False),

@@ -16,6 +16,8 @@ from ledger.reconciliation.models import BankLine, Match, MatchLine
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 
 @pytest.mark.postgres_only
 def test_concurrent_auto_matches_and_imports_do_not_double_up(database, tmp_path):

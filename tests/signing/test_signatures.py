@@ -29,6 +29,8 @@ from pdf_templates.verify import verify_statement
 from tests.factories import admin
 from tests.statements.conftest import load_small_demo, pages_text
 
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
+
 PASSWORD = "mat-khau-khoa-ky-1"
 ADMIN = admin("admin")
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ledger.register.models import Payment
 from tests.api.conftest import IN, PASSWORD
+
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
 
 
 def _sign_in(client, name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 from sqlmodel import Session
@@ -14,6 +15,8 @@ from ledger.months import Month, today_in_vietnam
 from ledger.register.models import Child
 from tests.api.conftest import IN, PASSWORD
 from tests.web.conftest import shot
+
+pytestmark = pytest.mark.slow  # run by default; deselect with -m "not slow" for a quick round
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
