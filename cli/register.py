@@ -27,7 +27,9 @@ def import_command(
     kind: Annotated[
         str, typer.Argument(help="branches | bank-accounts | sponsors | children | pledges | enrolments, or all")
     ],
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX file (docs/register-files.md); for all, a folder from export all")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV or XLSX file (docs/register-files.md); for all, a folder from export all")
+    ],
     lang: Annotated[str, typer.Option(help="language of the row report: vi or en")] = "vi",
     by: By = None,
 ) -> None:

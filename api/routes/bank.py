@@ -15,7 +15,8 @@ from api.schemas import bank as schemas
 from api.schemas.common import MONTH_PATTERN
 from ledger.errors import InvalidEntry
 from ledger.months import Month
-from ledger.reconciliation import by_hand, reconcile, suspense
+from ledger.reconciliation import by_hand, reconcile
+from ledger.reconciliation import suspense as suspense_account
 from ledger.reconciliation.formats import FORMATS
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.models import Match
@@ -158,10 +159,10 @@ async def book_line(
 
 
 @router.get("/suspense", response_model=list[schemas.SuspenseOut])
-async def list_suspense(db: SessionDep, scope: CurrentUser) -> list[schemas.SuspenseOut]:
+async def suspense(db: SessionDep, scope: CurrentUser) -> list[schemas.SuspenseOut]:
     """Money received and not yet identified, in the caller's branches: the treasurer's to-do list."""
     scope.require_staff()
-    items = suspense.suspense_items(db, sorted(scope.branch_ids) if scope.branch_ids is not None else None)
+    items = suspense_account.suspense_items(db, sorted(scope.branch_ids) if scope.branch_ids is not None else None)
     return [
         schemas.SuspenseOut(
             transaction=i.transaction_id, branch=i.branch, date=i.day, amount=i.amount, description=i.description
@@ -178,7 +179,7 @@ async def clear_suspense(
     txn = await in_own_transaction(
         request,
         db,
-        lambda s: suspense.clear_suspense(
+        lambda s: suspense_account.clear_suspense(
             s,
             transaction_id=transaction_id,
             actor=scope,

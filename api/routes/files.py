@@ -38,7 +38,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def import_spreadsheet(
     kind: ImportKind, file: UploadFile, request: Request, db: SessionDep, scope: CurrentUser, lang: Language
 ) -> schemas.ImportReportOut | Response:
-    """Import a CSV or XLSX file (``docs/register-files.md``): all rows or none, each bad row reported by row, column, reason."""
+    """Import a CSV or XLSX file (``docs/register-files.md``): all rows or none, each bad row reported by
+    row, column, reason."""
     scope.require_writer()
     suffix = FilePath(file.filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
