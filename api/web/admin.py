@@ -14,7 +14,7 @@ from api.web.session import page, reader_lang, web_user
 from ledger.access import users
 from ledger.access.models import User
 from ledger.backup.status import backup_status, recent_copies
-from ledger.branch_settings import SETTINGS, set_branch_setting, setting_in_force
+from ledger.branch_settings import SETTINGS, set_branch_setting, settings_in_force
 from ledger.eligibility.parameters import load
 from ledger.models import Branch
 from ledger.register.models import Sponsor
@@ -37,7 +37,8 @@ async def admin_page(
         (u, names.get(u.branch_id) if u.branch_id else None, sponsors.get(u.sponsor_id) if u.sponsor_id else None)
         for u in db.scalars(select(User).order_by(col(User.name)))
     ]
-    settings = {b.code: {s.name: setting_in_force(db, b.id, s) for s in SETTINGS.values()} for b in branches}
+    in_force = {s.name: settings_in_force(db, [b.id for b in branches], s) for s in SETTINGS.values()}
+    settings = {b.code: {name: values[b.id] for name, values in in_force.items()} for b in branches}
     return page(
         request, "admin.html", reader_lang(request), user=user, people=people, branches=branches,
         settings=settings, names=list(SETTINGS), parameters=load(), done=done, backup=backup_status(db),

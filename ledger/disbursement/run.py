@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_branch
-from ledger.branch_settings import FOUR_EYES, setting_in_force
+from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.db import is_sqlite
 from ledger.disbursement.locking import RunLock, exclusive_run, fewer_collections
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
@@ -180,7 +180,7 @@ def scope_of(session: Session, branch: str | None) -> tuple[int | None, set[int]
 def four_eyes_required(session: Session, branch_ids: set[int] | None) -> bool:
     """Whether any branch in scope asks for a second person to approve its runs."""
     ids = branch_ids if branch_ids is not None else set(session.scalars(select(Branch.id)))
-    return any(setting_in_force(session, branch_id, FOUR_EYES) == "on" for branch_id in ids)
+    return "on" in settings_in_force(session, ids, FOUR_EYES).values()
 
 
 def _prepare(
