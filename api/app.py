@@ -34,7 +34,7 @@ from api.routes import (
     users,
 )
 from api.run_jobs import RunJobs
-from api.web import admin, check, pages, public, work
+from api.web import admin, check, month_end, pages, public, reconciling, work
 from api.web.session import SignInRequired, error_page
 from ledger.db import is_sqlite, reading
 
@@ -96,6 +96,8 @@ def create_app(engine: Engine) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
     app.include_router(work.router)
+    app.include_router(month_end.router)
+    app.include_router(reconciling.router)
     app.include_router(admin.router)
     app.include_router(check.router)
     app.include_router(public.router)

@@ -25,7 +25,7 @@ from api.i18n import language
 from ledger.access import users
 from ledger.access.scope import Actor, NotSignedIn, SignedIn, scope_of, signed_in
 from ledger.access.users import digest
-from ledger.db import reading, run_in_transaction
+from ledger.db import reading, rehearse, run_in_transaction
 from ledger.errors import LedgerError
 
 T = TypeVar("T")
@@ -152,13 +152,25 @@ async def in_own_transaction(request: Request, db: Session, work: Callable[[Sess
     return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work)
 
 
-def _write(writers: threading.Lock | None, engine: Engine, work: Callable[[Session], T]) -> T:
+async def rehearsed(request: Request, db: Session, work: Callable[[Session], T]) -> T:
+    """Run ``work`` as ``in_own_transaction`` would, then roll it back: the domain refuses now what it
+    would refuse when the act is confirmed, and nothing is written."""
+    db.commit()
+    return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work, rehearse)
+
+
+def _write(
+    writers: threading.Lock | None,
+    engine: Engine,
+    work: Callable[[Session], T],
+    how: Callable[[Engine, Callable[[Session], T]], T] = run_in_transaction,
+) -> T:
     if writers is None:
-        return run_in_transaction(engine, work)
+        return how(engine, work)
     # SQLite takes one writer at a time; queueing the threads here is much faster than letting
     # them wait on the database lock, which SQLite polls with growing sleeps.
     with writers:
-        return run_in_transaction(engine, work)
+        return how(engine, work)
 
 
 async def off_the_loop(db: Session, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

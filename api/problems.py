@@ -98,7 +98,7 @@ VALIDATION_MESSAGES = {
 }
 
 
-WebPage = Callable[[Request, int, str, str], Response]
+WebPage = Callable[[Request, int, str, str, LedgerError | None], Response]
 _web_page: WebPage | None = None  # the web application's error page, for paths outside /api/
 
 
@@ -111,6 +111,7 @@ def problem(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     retry_after: int | None = None,
+    error: LedgerError | None = None,
 ) -> Response:
     lang = language(request.headers.get("accept-language"))
     default_status, title_vi, title_en = TITLES[slug]
@@ -124,7 +125,7 @@ def problem(
         retry_after=retry_after,
     )
     if _web_page is not None and not request.url.path.startswith("/api/"):
-        return _web_page(request, body.status, body.title, detail)
+        return _web_page(request, body.status, body.title, detail, error)
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=body.status,
@@ -183,7 +184,7 @@ def install(app: FastAPI, web_page: WebPage | None = None) -> None:
             retry_after = exc.retry_after
             headers["Retry-After"] = str(exc.retry_after)
         errors = getattr(exc, "field_errors", None)
-        return problem(request, slug, str(exc), headers=headers, retry_after=retry_after, errors=errors)
+        return problem(request, slug, str(exc), headers=headers, retry_after=retry_after, errors=errors, error=exc)
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError) -> Response:

@@ -20,6 +20,7 @@ from ledger.access.actor import Actor
 from ledger.access.scope import actor_named
 from ledger.errors import LedgerError
 from ledger.money import parse_date
+from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.settings import Settings
 
 P = ParamSpec("P")
@@ -40,6 +41,8 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
+        except StatementNotRecognised as exc:
+            raise fail(f"{exc}: give --format csv with --map date=…,amount=…,description=…") from None
         except LedgerError as exc:
             raise fail(str(exc)) from None
         except ValueError as exc:

@@ -33,6 +33,7 @@ class Setting:
     every: str | None = None  # for a schedule: "month", "week" or "day"
     default_when: str = ""  # what "on" means for a schedule
     is_path: bool = False  # a file on the server (kept as written), or off
+    is_amount: bool = False  # whole đồng
 
 
 FOUR_EYES = Setting(
@@ -67,8 +68,12 @@ SIGNING_KEY = Setting(
     "signing-key", "off", (), "the PKCS#12 file that signs the branch's statements (password: SIGNING_KEY_PASSWORD), "
     "pkcs11:MODULE:TOKEN:KEY for a token (PIN: SIGNING_KEY_PASSWORD), or off", is_path=True,
 )  # fmt: skip
+PAYMENT_CEILING = Setting(
+    "payment-ceiling", "50000000", (), "a payment above this many đồng is asked about twice before it is recorded",
+    is_amount=True,
+)  # fmt: skip
 SCHEDULES = (MONTHLY_RUN, SPONSOR_STATEMENTS, ARREARS_REMINDERS, ELIGIBILITY_SWEEP)
-SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES, SIGNING_KEY)}
+SETTINGS = {s.name: s for s in (FOUR_EYES, RECONCILED_BEFORE_CLOSE, *SCHEDULES, SIGNING_KEY, PAYMENT_CEILING)}
 
 
 def set_branch_setting(
@@ -88,6 +93,10 @@ def set_branch_setting(
                 raise InvalidEntry(f"{name} on a token is pkcs11:MODULE.so:TOKEN-LABEL:KEY-LABEL, not {value!r}")
         elif not Path(value).is_absolute() or not Path(value).is_file():
             raise InvalidEntry(f"{name} is the absolute path of a file on the server, or off; {value!r} is not a file")
+    elif setting.is_amount:
+        value = value.replace(".", "").replace(",", "")
+        if not value.isdigit() or int(value) <= 0:
+            raise InvalidEntry(f"{name} is a whole number of đồng above zero, not {value!r}")
     elif setting.every is not None:
         parse_when(value, setting.every, setting.default_when)
     elif value not in setting.choices:

@@ -7,8 +7,10 @@ Reopening (administrators only, with a reason) opens M and every later month.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ledger.access import audit
@@ -16,10 +18,11 @@ from ledger.access.actor import Actor
 from ledger.accounts import get_branch
 from ledger.branch_settings import RECONCILED_BEFORE_CLOSE, setting_in_force
 from ledger.errors import BranchNotFound, NotPermitted, PeriodError
-from ledger.models import Account, Branch, PeriodEvent
+from ledger.models import Account, Branch, PeriodEvent, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import closed_through
-from ledger.reconciliation.report import unreconciled
+from ledger.reconciliation.report import report_for, unreconciled
+from ledger.register.models import BankAccount
 
 
 def _lock_branch_accounts(session: Session, branch_id: int) -> None:
@@ -60,6 +63,69 @@ def close_month(
         now=now,
     )
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Unreconciled:
+    month: Month
+    bank_account: str
+    status: str  # "not-imported" or "differences"
+    lines: int  # bank lines unmatched
+    entries: int  # ledger transactions unmatched
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingPreview:
+    """What closing a month will do, for the page that asks first: every month it closes, oldest first,
+    and (with ``reconciled-before-close`` on) the bank accounts that stop it."""
+
+    branch: str
+    months: list[Month]
+    unreconciled: list[Unreconciled]
+
+    @property
+    def earlier(self) -> list[Month]:
+        return self.months[:-1]
+
+
+def closing_preview(
+    session: Session, *, branch: str, month: Month, actor: Actor, now: datetime | None = None
+) -> ClosingPreview:
+    """What ``close_month`` would close; raises the same ``PeriodError`` it would for a month not ended
+    or already closed."""
+    owner = _writable(session, actor, branch)
+    if month.last_day >= today_in_vietnam(now):
+        raise PeriodError(f"{month} has not ended yet; it can be closed from {month.next().first_day:%d/%m/%Y}")
+    through = closed_through(session, [owner.id]).get(owner.id)
+    if through is not None and month.last_day <= through:
+        raise PeriodError(f"branch {branch!r} is already closed through {through.isoformat()}")
+    if through is not None:
+        first = Month.of(through).next()
+    else:
+        earliest = session.scalar(
+            select(func.min(Posting.effective_date))
+            .join(Account, col(Account.id) == Posting.account_id)
+            .where(col(Account.branch_id) == owner.id)
+        )
+        first = min(Month.of(earliest), month) if earliest is not None else month
+    months = []
+    at = first
+    while at <= month:
+        months.append(at)
+        at = at.next()
+    waiting: list[Unreconciled] = []
+    if setting_in_force(session, owner.id, RECONCILED_BEFORE_CLOSE) == "on":
+        banks = session.scalars(select(BankAccount).where(col(BankAccount.branch_id) == owner.id)).all()
+        for m in months:
+            for bank in banks:
+                report = report_for(session, bank, m)
+                if not report.reconciled:
+                    waiting.append(
+                        Unreconciled(
+                            m, bank.code, report.status, len(report.unmatched_lines), len(report.unmatched_entries)
+                        )
+                    )
+    return ClosingPreview(branch, months, waiting)
 
 
 def _writable(session: Session, actor: Actor, branch: str) -> Branch:

@@ -247,6 +247,16 @@ def hold_key(session: Session, key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
+def rehearse(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a new session and roll it back: whatever it would refuse, it refuses now, and
+    nothing stays (the page that asks before an act rehearses the act first)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            return work(session)
+        finally:
+            session.rollback()
+
+
 def run_in_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 30) -> T:
     """Run ``work`` in a new session and commit, retrying on conflicts between concurrent writers.
 

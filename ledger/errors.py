@@ -9,6 +9,7 @@ where each error lives when not here (``tests/test_architecture.py`` keeps this 
 LedgerError
  ├── InvalidEntry                  the request itself is malformed (fewer than two postings, a
  │    │                            zero or non-integer amount, postings that do not sum to zero)
+ │    ├── AmountUnreadable         not a whole number of đồng above zero   (money.parse_vnd)
  │    ├── ParameterMissing         no value of a parameter in force that day   (eligibility.parameters)
  │    ├── ParametersInvalid        parameters.yaml does not fit its schema   (eligibility.parameters_schema)
  │    ├── UnreadableFile           a spreadsheet that cannot be read   (register.spreadsheets)
@@ -29,6 +30,7 @@ LedgerError
  ├── NotPermitted                  an operation reserved for administrators
  ├── AccountClosed                 posting to an account that was closed
  ├── InsufficientFunds             an account that may not go negative would go negative
+ │    └── NotEnoughCash            the cash box holds less than is to be paid from it
  ├── PeriodClosed                  the effective date lies in a closed month of a branch
  ├── PeriodError                   closing/reopening a month in the wrong order
  ├── IdempotencyConflict           the same idempotency key was used for different content
@@ -63,6 +65,12 @@ class LedgerError(Exception):
 
 class InvalidEntry(LedgerError):
     """What was asked is malformed or impossible as given; the message says what to change."""
+
+
+class AmountUnreadable(InvalidEntry):
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__(f"{text!r} is not a whole number of đồng above zero (write it like 500.000)")
 
 
 class NotFound(LedgerError):
@@ -117,6 +125,19 @@ class InsufficientFunds(LedgerError):
             f"account {account!r} of branch {branch!r} may not go negative: "
             f"it holds {balance:,} ₫ and this would take {-change:,} ₫"
         )
+
+
+class NotEnoughCash(InsufficientFunds):
+    """A branch's cash box holds less than a handover or a deposit would take from it (see ledger/cash.py)."""
+
+    def __init__(self, branch: str, held: int, needed: int) -> None:
+        self.held, self.needed = held, needed
+        LedgerError.__init__(
+            self,
+            f"the cash box of branch {branch!r} holds {held:,} ₫ and {needed:,} ₫ is to be paid from it: "
+            f"withdraw {needed - held:,} ₫ from the bank first",
+        )
+        self.branch, self.account, self.balance, self.change = branch, "assets:cash", held, -needed
 
 
 class PeriodClosed(LedgerError):

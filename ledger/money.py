@@ -6,6 +6,8 @@ import functools
 import re
 from datetime import date, datetime
 
+from ledger.errors import AmountUnreadable
+
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -16,6 +18,14 @@ def format_vnd(amount: int, lang: str = "vi") -> str:
     if lang == "vi":
         grouped = grouped.replace(",", ".")
     return ("-" if amount < 0 else "") + grouped + "\u00a0₫"
+
+
+def parse_vnd(text: str) -> int:
+    """A whole number of đồng above zero as people type it: 500.000, 500,000, 500 000, 500000 ₫."""
+    digits = "".join(text.split()).removesuffix("₫").replace(".", "").replace(",", "")
+    if not digits.isdigit() or int(digits) <= 0 or len(digits) > 15:
+        raise AmountUnreadable(text)
+    return int(digits)
 
 
 def parse_date(text: str) -> date:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
-from api.deps import SessionDep, in_own_transaction, signed_in_users
-from api.web.guards import back_to, writer
+from api.deps import SessionDep, in_own_transaction, rehearsed, signed_in_users
+from api.web.guards import ask_first, back_to, writer
 from api.web.session import page, reader_lang, web_user
 from ledger.access import users
 from ledger.access.models import User
@@ -80,13 +81,29 @@ async def add_user(
 
 @router.post("/admin/users/{name}/disable")
 async def disable_user(
-    request: Request, db: SessionDep, name: str, csrf: Annotated[str, Form(max_length=64)]
+    request: Request,
+    db: SessionDep,
+    name: str,
+    csrf: Annotated[str, Form(max_length=64)],
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     user = writer(request, csrf)
     user.scope.require_admin()
 
     def work(session: Session) -> None:
         users.disable_user(session, name=name, actor=user.scope)
+
+    lang = reader_lang(request)
+    if confirmed != "yes":
+        await rehearsed(request, db, work)
+        title = f"Khóa người dùng {name}" if lang == "vi" else f"Disable {name}"
+        lines = [
+            f"{name} sẽ không đăng nhập được nữa; các phiên đang mở bị đóng ngay."
+            if lang == "vi"
+            else f"{name} will no longer be able to sign in; open sessions end at once."
+        ]
+        return ask_first(request, lang, user, action=f"/admin/users/{quote(name)}/disable", title=title, lines=lines,
+                         fields={"csrf": csrf}, back="/admin")  # fmt: skip
 
     await in_own_transaction(request, db, work)
     signed_in_users(request).forget(user=name)

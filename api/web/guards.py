@@ -9,13 +9,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
 from api import scoping
-from api.web.session import WebUser, csrf_ok, web_user
+from api.web.session import WebUser, csrf_ok, page, web_user
 from ledger.errors import InvalidEntry
 from ledger.models import Branch
+from ledger.money import parse_vnd
 
 
 def require_staff(user: WebUser) -> None:
@@ -56,3 +57,30 @@ def writer_at_home(request: Request, db: Session, csrf: str) -> tuple[WebUser, B
 def back_to(path: str, done: str) -> RedirectResponse:
     """Back to ``path`` after a form, saying what was done."""
     return RedirectResponse(f"{path}{'&' if '?' in path else '?'}done={quote(done)}", status_code=303)
+
+
+def amount_of(text: str) -> int:
+    """A whole number of đồng as a treasurer types it."""
+    return parse_vnd(text)
+
+
+def ask_first(
+    request: Request,
+    lang: str,
+    user: WebUser,
+    *,
+    action: str,
+    title: str,
+    lines: list[str],
+    fields: dict[str, str],
+    back: str,
+    warning: str | None = None,
+    refusal: str | None = None,
+    the_month: str = "",
+) -> HTMLResponse:
+    """The page that says what a form will do and asks once; with a ``warning``, it asks again (a checkbox);
+    with a ``refusal``, it says why it cannot be done and offers only the way back."""
+    return page(
+        request, "confirm.html", lang, user=user, action=action, title=title, lines=lines, fields=fields, back=back,
+        warning=warning, refusal=refusal, the_month=the_month,
+    )  # fmt: skip

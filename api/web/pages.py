@@ -14,9 +14,9 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from api import scoping
-from api.deps import SessionDep, in_own_transaction, off_the_loop, signed_in_users, signing_in
+from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
 from api.issuing import issue_pdf
-from api.web.guards import home_branch, require_staff
+from api.web.guards import amount_of, ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
     LANG_COOKIE,
@@ -36,7 +36,9 @@ from ledger.access.scope import Forbidden
 from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.backup.status import backup_status
 from ledger.balances import account_history, trial_balance
-from ledger.errors import InvalidEntry, LedgerError, NotFound
+from ledger.cash import cash_on_hand
+from ledger.disbursement.handover import handover_proposal
+from ledger.errors import LedgerError, NotFound
 from ledger.models import Branch
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
@@ -44,11 +46,13 @@ from ledger.public_account import branch_path, set_anonymous
 from ledger.register.models import Child, Sponsor
 from ledger.register.payments import record_payment
 from ledger.register.pledges import pledged_in_month
+from ledger.register.unusual import UnusualAmount, unusual_amount
 from ledger.schedule.models import StoredStatement
-from ledger.schedule.notices import notices_for
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
+from ledger.todo import ToDo, things_to_do
 from ledger.verify import verify
+from pdf_templates.render import day_text
 
 router = APIRouter(include_in_schema=False)
 HOME = {"sponsor": "/sponsor", "treasurer": "/treasurer", "auditor": "/auditor", "admin": "/admin"}
@@ -213,7 +217,8 @@ async def treasurer_page(
     db: SessionDep,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     branch: Annotated[str | None, Query(max_length=64)] = None,
-    done: Annotated[str | None, Query(max_length=200)] = None,
+    done: Annotated[str | None, Query(max_length=300)] = None,
+    txn: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     user = web_user(request)
     require_staff(user)
@@ -224,15 +229,36 @@ async def treasurer_page(
         db, gather, db, StatementRequest("treasurer", home.code, Period.month(wanted)), issued_on=today_in_vietnam()
     )
     scope_ids = [b.id for b in branch_and_descendants(db, home.code)]
-    notices = [notice for notice, _ in notices_for(db, user.scope, branch_ids=scope_ids, limit=50)]
+    today = today_in_vietnam()
+    todo = await off_the_loop(db, things_to_do, db, user.scope, home.code, wanted, today=today)
     accounts = rights.bank_accounts_seen_by(db, user.scope, scope_ids)
     due = await off_the_loop(db, pledged_in_month, db, wanted, sponsor_branch_ids=scope_ids)
     return page(
         request, "treasurer.html", lang, user=user, branch=home, the_month=str(wanted), body=document["body"],
-        notices=notices, bank_accounts=accounts, csrf=user.csrf, done=done, today=today_in_vietnam().isoformat(),
-        due=due, may_write=user.scope.may_write(home.id), form_nonce=secrets.token_urlsafe(16),
-        backup=backup_status(db),
+        todo=todo, link=todo_link, bank_accounts=accounts, csrf=user.csrf,
+        done=done, today=today, due=due, may_write=user.scope.may_write(home.id),
+        form_nonce=secrets.token_urlsafe(16), backup=backup_status(db), txn=txn,
+        proposal=handover_proposal(db, actor=user.scope, branch=home.code, month=wanted, cash_from=home.code),
+        on_hand=cash_on_hand(db, user.scope, home.code), close_default=str(min(wanted, Month.of(today).previous())),
     )  # fmt: skip
+
+
+def todo_link(item: ToDo, month: str) -> str | None:
+    """Where the treasurer deals with a thing on her list."""
+    subject = quote(item.subject)
+    if item.kind == "unreconciled":
+        account, _, of_month = item.subject.partition(":")
+        return f"/treasurer/bank?account={quote(account)}&month={of_month}"
+    return {
+        "suspense": f"/treasurer/suspense?month={month}#s{subject}",
+        "bank-lines": f"/treasurer/bank?account={subject}",
+        "run": f"/treasurer/run?month={month}",
+        "approve": f"/treasurer/run?month={month}",
+        "shortfalls": f"/treasurer/run?month={month}#decisions",
+        "handovers": f"/treasurer?month={month}#handover",
+        "cash": f"/treasurer/cash?month={month}&amount={item.amount or ''}",
+        "close": f"/treasurer?month={month}#close",
+    }.get(item.kind)
 
 
 @router.post("/treasurer/payments")
@@ -247,30 +273,68 @@ async def treasurer_payment(
     bank_account: Annotated[str, Form(max_length=64)] = "",
     reference: Annotated[str, Form(max_length=200)] = "",
     form_nonce: Annotated[str, Form(min_length=8, max_length=64)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Record a payment; the form's one-time nonce makes a double click record it once, and
-    two real receipts alike (same sponsor, amount and day) are two forms, so two payments."""
+    """Record a payment once the treasurer has seen what it will record (twice for an unusual amount);
+    the form's one-time nonce makes a double click record it once, and two real receipts alike (same
+    sponsor, amount and day) are two forms, so two payments."""
     user = web_user(request)
     lang = reader_lang(request)
     if not csrf_ok(csrf, user.token):
         return page(request, "message.html", lang, 400, user=user, message="bad_form")
-    digits = amount.replace(".", "").replace(",", "").replace(" ", "")
-    if not digits.isdigit() or int(digits) <= 0:
-        raise InvalidEntry("the amount is a whole number of đồng, e.g. 500.000")
+    money = amount_of(amount)
     nonce = form_nonce or secrets.token_urlsafe(16)  # a form from before nonces: never a replay
 
-    def work(session: Session) -> tuple[int, str]:
+    def work(session: Session) -> tuple[int, str, int]:
         payment = record_payment(
-            session, sponsor=sponsor.strip(), amount=int(digits), paid_on=paid_on, method=method,
+            session, sponsor=sponsor.strip(), amount=money, paid_on=paid_on, method=method,
             actor=user.scope, bank_account=bank_account or None if method == "bank" else None,
             reference=reference, idempotency_key=f"web-payment:{user.scope.user}:{nonce}",
         )  # fmt: skip
-        return payment.amount, rights.sponsor(session, user.scope, sponsor.strip()).name
+        return payment.amount, rights.sponsor(session, user.scope, sponsor.strip()).name, payment.transaction_id
 
-    paid, payer = await in_own_transaction(request, db, work)
-    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer}" if lang == "vi"
-            else f"Recorded {format_vnd(paid, 'en')} from {payer}")  # fmt: skip
-    return RedirectResponse(f"/treasurer?done={quote(done)}", status_code=303)
+    if confirmed != "yes":
+        await rehearsed(request, db, work)
+        payer = rights.sponsor(db, user.scope, sponsor.strip())
+        unusual = unusual_amount(db, user.scope, sponsor=payer.code, amount=money, on=paid_on)
+        how = t_method(method, bank_account, lang)
+        title = (f"Ghi nhận {format_vnd(money)} của {payer.code} {payer.name}" if lang == "vi"
+                 else f"Record {format_vnd(money, 'en')} from {payer.code} {payer.name}")  # fmt: skip
+        lines = [title, f"{day_text(lang, paid_on.isoformat())} · {how}" + (f" · {reference}" if reference else "")]
+        fields = {"sponsor": payer.code, "amount": str(money), "paid_on": paid_on.isoformat(), "method": method,
+                  "csrf": csrf, "bank_account": bank_account, "reference": reference, "form_nonce": nonce}  # fmt: skip
+        return ask_first(request, lang, user, action="/treasurer/payments", title=title, lines=lines, fields=fields,
+                         back="/treasurer", warning=unusual_text(unusual, lang) if unusual else None,
+                         the_month=str(Month.of(paid_on)))  # fmt: skip
+
+    paid, payer_name, transaction_id = await in_own_transaction(request, db, work)
+    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer_name} (giao dịch {transaction_id})" if lang == "vi"
+            else f"Recorded {format_vnd(paid, 'en')} from {payer_name} (transaction {transaction_id})")  # fmt: skip
+    return RedirectResponse(f"/treasurer?done={quote(done)}&txn={transaction_id}", status_code=303)
+
+
+def t_method(method: str, bank_account: str, lang: str) -> str:
+    if method == "cash":
+        return "tiền mặt" if lang == "vi" else "cash"
+    return f"chuyển khoản vào {bank_account}" if lang == "vi" else f"bank transfer into {bank_account}"
+
+
+def unusual_text(unusual: UnusualAmount, lang: str) -> str:
+    """Why an amount is asked about again, with the figures it was measured against."""
+    amount = format_vnd(unusual.amount, lang)
+    if unusual.beyond_pledges:
+        monthly = format_vnd(unusual.monthly, lang)
+        return (
+            f"Số tiền {amount} lớn hơn 12 tháng cam kết của mẹ đỡ đầu ({monthly} mỗi tháng). Có gõ nhầm không?"
+            if lang == "vi"
+            else f"{amount} is more than 12 months of this sponsor's pledges ({monthly} a month). A typing slip?"
+        )
+    ceiling = format_vnd(unusual.ceiling, lang)
+    return (
+        f"Số tiền {amount} vượt mức {ceiling} mà chi hội đặt cho một lần nộp. Có gõ nhầm không?"
+        if lang == "vi"
+        else f"{amount} is above the branch's {ceiling} for one payment. A typing slip?"
+    )
 
 
 @router.get("/treasurer/search", response_class=HTMLResponse)
@@ -301,7 +365,17 @@ async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_l
                      branch_id=user.scope.home_branch_id, detail={"found": len(children)})  # fmt: skip
         db.commit()
     branches = {b.id: b.name for b in db.scalars(select(Branch))}
-    return page(request, "search.html", lang, user=user, q=q, children=children, sponsors=sponsors, branches=branches)
+    return page(
+        request,
+        "search.html",
+        lang,
+        user=user,
+        q=q,
+        children=children,
+        sponsors=sponsors,
+        branches=branches,
+        the_month=str(Month.of(today_in_vietnam())),
+    )
 
 
 # --- auditors ----------------------------------------------------------------------------------

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import signed_in_users
-from api.i18n import language
+from api.messages import explain
 from api.web.text import TEXT
 from ledger.access.actor import Actor, NotSignedIn
+from ledger.errors import LedgerError
+from ledger.ground.words import side
 from ledger.money import format_vnd
 from ledger.months import VIETNAM
 from pdf_templates.render import day_text, month_text, qr_svg
@@ -53,8 +56,9 @@ def csrf_ok(given: object, secret: str) -> bool:
 
 
 def reader_lang(request: Request) -> str:
+    """Vietnamese whatever the browser asks; English is a choice the reader made (kept in a cookie)."""
     chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in ("vi", "en") else language(request.headers.get("accept-language"))
+    return chosen if chosen in ("vi", "en") else "vi"
 
 
 def web_user(request: Request) -> WebUser:
@@ -104,13 +108,53 @@ def page(request: Request, template: str, lang: str, status: int = 200, **contex
             day=lambda iso: day_text(lang, str(iso)),
             month=lambda text: month_text(lang, str(text)),
             moment=lambda at: moment_text(lang, at),
+            said=lambda text: side(str(text), lang),
             **context,
         )
     )
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-    """A refusal or an error, as a page in the reader's language (the API answers problem+json)."""
+def error_page(request: Request, status: int, title: str, detail: str, error: LedgerError | None) -> HTMLResponse:
+    """A refusal or an error, as a page in the reader's language (the API answers problem+json).
+
+    A domain error is told from its facts (``api.messages``); the page's back button returns to the
+    form with what was typed still in it."""
     lang = reader_lang(request)
-    return page(request, "message.html", lang, status, message=detail if status < 500 else title, user=None)
+    told = explain(error, lang) if error is not None else None
+    if told is None and status < 500:
+        told = detail if lang == "en" else f"{_TITLES_VI.get(status, 'Không thực hiện được')}. ({detail})"
+    back = form_page(request) if status < 500 and request.method == "POST" else None
+    return page(request, "message.html", lang, status, message=told or title, user=None, back=back)
+
+
+def form_page(request: Request) -> str:
+    """The page a refused form came from, asked to fill the form in again (``static/forms.js``).
+
+    The form's own page when the browser says it (the Referer, this site's), else the page that
+    holds the form; a form sent from the page that asked to confirm it goes back to the form's page."""
+    action = request.url.path
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc == request.url.netloc and came_from.path not in ("", action):
+        query = [(k, v) for k, v in parse_qsl(came_from.query) if k not in ("retry", "done")]
+        return f"{came_from.path}?{urlencode([*query, ('retry', action)])}"
+    home = next((page for prefix, page in FORM_PAGES if action.startswith(prefix)), "/")
+    if home == "/treasurer/transactions/":
+        home = action.removesuffix("/reverse")
+    return f"{home}?{urlencode([('retry', action)])}"
+
+
+FORM_PAGES = (
+    ("/treasurer/cash", "/treasurer/cash"),
+    ("/treasurer/suspense", "/treasurer/suspense"),
+    ("/treasurer/transactions/", "/treasurer/transactions/"),
+    ("/treasurer/bank", "/treasurer/bank"),
+    ("/treasurer/run", "/treasurer/run"),
+    ("/treasurer/import", "/treasurer/import"),
+    ("/treasurer", "/treasurer"),
+    ("/admin", "/admin"),
+    ("/sponsor", "/sponsor"),
+)
+
+
+_TITLES_VI = {400: "Yêu cầu không hợp lệ", 404: "Không tìm thấy", 409: "Không thực hiện được", 422: "Dữ liệu chưa đúng"}

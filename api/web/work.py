@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.web.guards import back_to, home_branch, require_staff, writer, writer_at_home
 from api.web.session import page, reader_lang, web_user
 from ledger.access import rights
-from ledger.closing import close_month
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
+from ledger.disbursement.planning import Planned, Summary
+from ledger.disbursement.stored import decisions_seen_by, month_state, summary_seen_by
 from ledger.errors import InvalidEntry
+from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
-from ledger.reconciliation import by_hand, reconcile
-from ledger.reconciliation.importing import import_statement
-from ledger.reconciliation.report import report_for
 from ledger.register import importing
 from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(include_in_schema=False)
+SUMMARY = {"decisions", "children_paid", "paid_total", "catch_up_total", "shortfalls", "shortfall_total"}
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-async def _saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> Path:
+async def saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> Path:
     suffix = Path(upload.filename or "").suffix.lower()
     if suffix not in allowed:
         raise InvalidEntry(f"choose a {' or '.join(allowed)} file")
@@ -60,6 +58,7 @@ async def import_form(request: Request, done: Annotated[str | None, Query(max_le
         done=done,
         errors=None,
         chosen=None,
+        the_month=str(Month.of(today_in_vietnam())),
     )
 
 
@@ -76,7 +75,7 @@ async def import_spreadsheet(
     if kind not in importing.KINDS:
         raise InvalidEntry(f"choose what the file holds: {', '.join(importing.KINDS)}")
     with tempfile.TemporaryDirectory() as folder:
-        path = await _saved(file, folder, (".csv", ".xlsx"))
+        path = await saved(file, folder, (".csv", ".xlsx"))
         try:
             report = await in_own_transaction(
                 request, db, lambda session: importing.import_file(session, kind, path, actor=user.scope)
@@ -93,6 +92,7 @@ async def import_spreadsheet(
                 done=None,
                 errors=errors,
                 chosen=kind,
+                the_month=str(Month.of(today_in_vietnam())),
             )
         except UnreadableFile as exc:
             raise InvalidEntry(str(exc)) from None
@@ -107,20 +107,55 @@ async def import_spreadsheet(
 
 @router.get("/treasurer/run", response_class=HTMLResponse)
 async def run_preview(
-    request: Request, db: SessionDep, month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    done: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
-    """What the month's run would pay (a dry run: nothing posted), and the button to run it."""
+    """The month's state and decisions: those kept by its run, or (not run yet) a preview with nothing posted."""
     user = web_user(request)
     require_staff(user)
     home = home_branch(db, user, None)
-    wanted = Month.parse(month) if month else Month.of(today_in_vietnam())
-    preview = await off_the_loop(
-        db, run.run_month, request.app.state.engine, wanted, actor=user.scope, branch=home.code, dry_run=True
-    )
+    today = today_in_vietnam()
+    wanted = Month.parse(month) if month else Month.of(today)
+    state = month_state(db, user.scope, home.code, wanted, today=today)
+    summary: Any = None
+    decisions: list[Any] = []
+    if state.run is not None:
+        summary = Summary(**{k: v for k, v in summary_seen_by(db, state.run, user.scope).items() if k in SUMMARY})
+        decisions = decisions_seen_by(db, user.scope, state.run.id)
+    elif state.begun:
+        seen: list[Planned] = []
+        preview = await off_the_loop(
+            db, run.run_month, request.app.state.engine, wanted, actor=user.scope, branch=home.code, dry_run=True,
+            show=seen.append,
+        )  # fmt: skip
+        summary, decisions = preview.summary, seen
     return page(
-        request, "run.html", reader_lang(request), user=user, branch=home, the_month=str(wanted),
-        summary=preview.summary, job=None, may_write=user.scope.may_write(home.id),
+        request, "run.html", reader_lang(request), user=user, branch=home, the_month=str(wanted), summary=summary,
+        job=None, state=state, decisions=decisions, may_write=user.scope.may_write(home.id), done=done,
+        names=rights.child_names(db, user.scope, [d.child for d in decisions]),
+        may_approve=state.status == "prepared" and state.run is not None
+        and state.run.prepared_by.casefold() != user.scope.user.casefold() and user.scope.may_write(home.id),
     )  # fmt: skip
+
+
+@router.post("/treasurer/run/{run_id}/approve")
+async def run_approve(
+    run_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """A second person approves a prepared run (four eyes); it is posted at once."""
+    user, _ = writer_at_home(request, db, csrf)
+    result = await off_the_loop(db, run.approve_run, request.app.state.engine, run_id, actor=user.scope)
+    lang = reader_lang(request)
+    paid = format_vnd(result.summary.paid_total, lang)
+    return back_to(
+        f"/treasurer/run?month={month}", f"Đã duyệt và chi {paid}" if lang == "vi" else f"Approved: {paid} paid"
+    )
 
 
 @router.post("/treasurer/run")
@@ -154,30 +189,6 @@ async def run_progress(job_id: str, request: Request, db: SessionDep) -> Respons
 # --- handovers, the bank, closing the month -----------------------------------------------------------
 
 
-@router.post("/treasurer/handovers")
-async def handovers(
-    request: Request,
-    db: SessionDep,
-    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
-    method: Annotated[str, Form(pattern="^(cash|bank)$")],
-    csrf: Annotated[str, Form(max_length=64)],
-    bank_account: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
-    """Every guardian of the branch received the month's money (cash at a meeting, or one bank transfer)."""
-    user, home = writer_at_home(request, db, csrf)
-
-    def work(session: Session) -> int:
-        done = record_handovers(
-            session, month=Month.parse(month), on=today_in_vietnam(), actor=user.scope, branch=home.code,
-            method=method, bank_account=bank_account or None if method == "bank" else None,
-        )  # fmt: skip
-        return len(done)
-
-    count = await in_own_transaction(request, db, work)
-    lang = reader_lang(request)
-    return back_to("/treasurer", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received")
-
-
 @router.post("/treasurer/handover")
 async def handover_one(
     request: Request,
@@ -197,116 +208,16 @@ async def handover_one(
     if len(content) > MAX_UPLOAD:
         raise InvalidEntry("a photo may be at most 20 MB")
     slip = EvidenceFile(evidence.filename or "slip.jpg", content) if content and evidence is not None else None
+    home = home_branch(db, user, None)  # her cash box pays, as for the whole branch
 
     def work(session: Session) -> None:
         record_handovers(
             session, month=Month.parse(month), on=today_in_vietnam(), actor=user.scope, children=[code],
             method=method, bank_account=bank_account or None if method == "bank" else None,
             received_by=received_by.strip(), evidence=slip,
+            cash_from=home.code if method == "cash" and user.scope.may_write(home.id) else None,
         )  # fmt: skip
 
     await in_own_transaction(request, db, work)
     lang = reader_lang(request)
     return back_to("/treasurer", f"{code}: đã giao" if lang == "vi" else f"{code}: handed over")
-
-
-@router.get("/treasurer/bank", response_class=HTMLResponse)
-async def bank_page(
-    request: Request,
-    db: SessionDep,
-    account: Annotated[str | None, Query(max_length=64)] = None,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    done: Annotated[str | None, Query(max_length=300)] = None,
-) -> Response:
-    """A bank account's month: the report, and every line or transaction still unmatched."""
-    user = web_user(request)
-    require_staff(user)
-    accounts = rights.bank_accounts_seen_by(db, user.scope)
-    chosen = scoping.bank_account(db, user.scope, account) if account else (accounts[0] if accounts else None)
-    wanted = Month.parse(month) if month else Month.of(today_in_vietnam()).previous()
-    report = await off_the_loop(db, report_for, db, chosen, wanted) if chosen is not None else None
-    return page(
-        request, "bank.html", reader_lang(request), user=user, accounts=accounts, chosen=chosen,
-        the_month=str(wanted), report=report, done=done,
-    )  # fmt: skip
-
-
-@router.post("/treasurer/bank/statement")
-async def bank_statement(
-    request: Request,
-    db: SessionDep,
-    file: UploadFile,
-    account: Annotated[str, Form(max_length=64)],
-    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
-    csrf: Annotated[str, Form(max_length=64)],
-) -> Response:
-    """Import the statement and match it at once; what is left is on the page."""
-    user = writer(request, csrf)
-    bank = scoping.writable_bank_account(db, user.scope, account)
-    with tempfile.TemporaryDirectory() as folder:
-        path = await _saved(file, folder, (".csv", ".xlsx", ".xml"))
-
-        def work(session: Session) -> tuple[int, int]:
-            imported = import_statement(session, path=path, account=bank.code, actor=user.scope)
-            matched = reconcile.auto_match(session, account=bank.code, actor=user.scope)
-            return imported.new_lines, matched.matched_lines
-
-        new, matched = await in_own_transaction(request, db, work)
-    lang = reader_lang(request)
-    done = f"{new} dòng mới, {matched} dòng đã khớp" if lang == "vi" else f"{new} new lines, {matched} matched"
-    return back_to(f"/treasurer/bank?account={bank.code}&month={month}", done)
-
-
-@router.post("/treasurer/bank/lines/{line_id}")
-async def bank_line(
-    line_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
-    request: Request,
-    db: SessionDep,
-    action: Annotated[str, Form(pattern="^(book|match)$")],
-    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
-    csrf: Annotated[str, Form(max_length=64)],
-    account: Annotated[str, Form(max_length=200)] = "",
-    transaction: Annotated[str, Form(max_length=20)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """One bank line by hand: book it (a fee, interest) or match it with a ledger transaction."""
-    user = writer(request, csrf)
-    bank = by_hand.account_of_line(db, user.scope, line_id)
-    if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
-        raise InvalidEntry("give the ledger transaction's number to match the line with")
-
-    def work(session: Session) -> None:
-        if action == "book":
-            by_hand.book_line(session, line_id=line_id, account=account, description=reason, actor=user.scope)
-        else:
-            by_hand.match(
-                session, account=bank.code, lines=[(line_id, None)], entries=[(int(transaction), None)],
-                reason=reason, actor=user.scope,
-            )  # fmt: skip
-
-    await in_own_transaction(request, db, work)
-    lang = reader_lang(request)
-    return back_to(
-        f"/treasurer/bank?account={bank.code}&month={month}", f"#{line_id} ✓" if lang == "vi" else f"#{line_id} done"
-    )
-
-
-@router.post("/treasurer/close")
-async def close(
-    request: Request,
-    db: SessionDep,
-    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
-    csrf: Annotated[str, Form(max_length=64)],
-) -> Response:
-    user, home = writer_at_home(request, db, csrf)
-
-    def work(session: Session) -> date:
-        event = close_month(session, branch=home.code, month=Month.parse(month), actor=user.scope)
-        assert event.closed_through is not None  # a close always closes through its month's last day
-        return event.closed_through
-
-    through = await in_own_transaction(request, db, work)
-    lang = reader_lang(request)
-    return back_to(
-        "/treasurer", f"Đã khóa sổ đến {through:%d/%m/%Y}" if lang == "vi" else f"Closed through {through:%d %b %Y}"
-    )

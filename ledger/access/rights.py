@@ -87,6 +87,20 @@ def child(db: Session, actor: Actor, code: str) -> Child:
     return found
 
 
+def child_names(db: Session, actor: Actor, codes: Iterable[str]) -> dict[str, str]:
+    """The full names of the children among ``codes`` the actor sees (one query)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {
+        code: name
+        for code, name, branch_id in db.execute(
+            select(Child.code, Child.full_name, Child.branch_id).where(col(Child.code).in_(wanted))
+        )
+        if actor.sees_branch(branch_id)
+    }
+
+
 def writable_child(db: Session, actor: Actor, code: str) -> Child:
     """A child whose records the actor may change (treasurers of its branch, administrators)."""
     found = child(db, actor, code)

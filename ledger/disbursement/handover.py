@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants
+from ledger.cash import cash_account, require_cash
 from ledger.disbursement.models import Evidence, Handover
 from ledger.errors import InvalidEntry, LedgerError, NotFound
 from ledger.models import Account, Branch, Disbursement, Posting
@@ -104,12 +105,15 @@ def record_handovers(
     bank_account: str | None = None,
     received_by: str = "",
     evidence: EvidenceFile | None = None,
+    cash_from: str | None = None,
     now: datetime | None = None,
 ) -> list[Handover]:
     """Record that guardians received ``month``: of ``children``, or of every child of ``branch`` and below.
 
     Naming children, each must have something to receive and not have received it yet; for a
-    whole branch, the children who have nothing waiting are skipped.
+    whole branch, the children who have nothing waiting are skipped. Cash comes out of the cash
+    box of ``cash_from`` (the commune whose treasurer drew it from the bank), else of each child's
+    own branch; a box never pays more than it holds.
     """
     if method not in ("cash", "bank"):
         raise InvalidEntry(f"money is handed over in cash or by bank, not {method!r}")
@@ -122,6 +126,8 @@ def record_handovers(
         where = rights.writable_child(session, actor, code).branch_id
     if method == "bank" and bank_account:
         rights.writable_bank_account(session, actor, bank_account)
+    if cash_from is not None:
+        rights.writable_branch(session, actor, cash_from)
     source = _source(session, method, bank_account)
     owed = _owed(session, month, children, branch)
     done = dict(
@@ -137,6 +143,9 @@ def record_handovers(
         if owed[code][0].id in done:
             raise AlreadyHandedOver(code, month, done[owed[code][0].id])
     waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
+    codes = {b.id: b.code for b in session.scalars(select(Branch))}
+    if source is None:
+        require_cash(session, _by_branch(codes, waiting, cash_from))
     rounds = dict(  # how many handovers of the month each child had, all reversed: this one comes after them
         session.execute(
             select(Handover.child_id, func.count())
@@ -145,11 +154,10 @@ def record_handovers(
         ).all()
     )
     kept = keep_evidence(session, evidence, by=actor.user, now=now) if evidence is not None else None
-    codes = {b.id: b.code for b in session.scalars(select(Branch))}
     entries = []
     for code, child, amount in waiting:
         branch_code = codes[child.branch_id]
-        paid_from = source or AccountKey(branch_code, "assets:cash")
+        paid_from = source or AccountKey(cash_from or branch_code, "assets:cash")
         entries.append(
             Entry(
                 effective_date=on,
@@ -198,6 +206,58 @@ def record_handovers(
         detail={"month": str(month), "method": method, "guardians": len(handovers), "evidence": kept is not None},
     )
     return handovers
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverProposal:
+    """What the guardians of a branch still wait for in a month, and what its cash boxes hold."""
+
+    month: Month
+    waiting: Sequence[tuple[str, str, int]]  # child's code, name, amount
+    needed: dict[str, int]  # per branch whose cash box pays its children
+    held: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(amount for _, _, amount in self.waiting)
+
+    @property
+    def cash_short(self) -> int:
+        """What must be withdrawn from the bank before every guardian can be paid in cash."""
+        return sum(max(0, need - self.held.get(branch, 0)) for branch, need in self.needed.items())
+
+
+def handover_proposal(
+    session: Session, *, actor: Actor, branch: str, month: Month, cash_from: str | None = None
+) -> HandoverProposal:
+    """The handover form's proposal: who waits, how much, and whether the cash box (``cash_from``'s, else
+    each child's branch's) can pay it."""
+    rights.branch(session, actor, branch)
+    owed = _owed(session, month, (), branch)
+    done = set(
+        session.scalars(
+            select(Handover.child_id).where(col(Handover.month) == month.first_day, standing(Handover.transaction_id))
+        )
+    )
+    waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
+    codes = {b.id: b.code for b in session.scalars(select(Branch))}
+    needed = _by_branch(codes, waiting, cash_from)
+    held = {}
+    for code in needed:
+        account = cash_account(session, code)
+        held[code] = account.balance if account is not None else 0
+    return HandoverProposal(month, [(code, child.full_name, amount) for code, child, amount in waiting], needed, held)
+
+
+def _by_branch(
+    codes: dict[int, str], waiting: Sequence[tuple[str, Child, int]], cash_from: str | None
+) -> dict[str, int]:
+    """What each cash box is to pay."""
+    needed: dict[str, int] = {}
+    for _, child, amount in waiting:
+        box = cash_from or codes[child.branch_id]
+        needed[box] = needed.get(box, 0) + amount
+    return needed
 
 
 def _source(session: Session, method: str, bank_account: str | None) -> AccountKey | None:

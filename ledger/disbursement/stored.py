@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from ledger.access import rights
 from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants
+from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.disbursement.models import Run, RunDecision
 from ledger.errors import RunNotFound
 from ledger.models import Branch, Disbursement
@@ -128,3 +131,54 @@ def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> 
         )
         for d, code, transaction_id in session.execute(query)
     ]
+
+
+# --- the month's state, for the run page ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MonthState:
+    """Where a branch's month stands: not run, prepared (waiting for a second person), approved, or paid.
+
+    The run that counts is the newest standing one covering the branch: its own, or an
+    ancestor's (a province run pays its communes too). A month closed and reopened keeps it.
+    """
+
+    branch: str
+    month: Month
+    begun: bool
+    four_eyes: bool
+    run: Run | None
+
+    @property
+    def status(self) -> str:
+        return "not-run" if self.run is None else self.run.status
+
+
+def month_state(session: Session, actor: Actor, branch: str, month: Month, *, today: date) -> MonthState:
+    home = rights.branch(session, actor, branch)
+    covering = None
+    for candidate in runs(session, month):
+        if candidate.status == "superseded":
+            continue
+        if candidate.branch_id is None or candidate.branch_id == home.id or home.id in _below(session, candidate):
+            covering = candidate
+            break
+    scope = {b.id for b in branch_and_descendants(session, branch)}
+    four_eyes = "on" in settings_in_force(session, scope, FOUR_EYES).values()
+    return MonthState(branch, month, month.first_day <= today, four_eyes, covering)
+
+
+def _below(session: Session, run: Run) -> set[int]:
+    assert run.branch_id is not None
+    return {b.id for b in branch_and_descendants(session, get_branch_by_id(session, run.branch_id).code)}
+
+
+def decisions_seen_by(session: Session, actor: Actor, run_id: int) -> list[StoredDecision]:
+    """A run's decisions for the children the actor sees."""
+    seen = (
+        None
+        if actor.branch_ids is None
+        else set(session.scalars(select(Child.code).where(col(Child.branch_id).in_(actor.branch_ids))))
+    )
+    return [d for d in decisions_of(session, run_id) if seen is None or d.child in seen]

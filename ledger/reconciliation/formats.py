@@ -1,5 +1,5 @@
-"""Reading the banks' statement exports: Vietcombank, BIDV and Techcombank (CSV or XLSX), a
-generic CSV with a column mapping, and ISO 20022 camt.053 XML.
+"""Reading the banks' statement exports: Vietcombank, BIDV, Techcombank, Agribank and VietinBank
+(CSV or XLSX), any other table with a column mapping, and ISO 20022 camt.053 XML.
 
 Every reader gives the same thing: the lines (credit positive, debit negative, whole đồng) and,
 where the file states them, the opening and closing balances. Formats are told apart by their
@@ -24,13 +24,24 @@ from ledger.errors import InvalidEntry
 from ledger.references import as_banks_write
 from ledger.register.spreadsheets import UnreadableFile, csv_table
 
-FORMATS = ("vietcombank", "bidv", "techcombank", "csv", "camt053")
-ALIASES = {"vcb": "vietcombank", "tcb": "techcombank", "generic": "csv", "camt.053": "camt053", "camt": "camt053",
+FORMATS = ("vietcombank", "bidv", "techcombank", "agribank", "vietinbank", "csv", "camt053")
+ALIASES = {"vcb": "vietcombank", "tcb": "techcombank", "agr": "agribank", "vba": "agribank", "ctg": "vietinbank",
+           "vtb": "vietinbank", "generic": "csv", "camt.053": "camt053", "camt": "camt053",
            "xml": "camt053"}  # fmt: skip
 
 
 class UnreadableStatement(InvalidEntry):
     """The file is not a statement we can read; the message says what to do."""
+
+
+class StatementNotRecognised(UnreadableStatement):
+    """A table, but of no bank we know: its columns must be named (a mapping, remembered per account)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this does not look like a Vietcombank, BIDV, Techcombank, Agribank or VietinBank statement: "
+            "name its columns (date, amount or debit and credit, description)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +202,28 @@ LAYOUTS = {
         balance=("so du",),
         reference=("so but toan", "so tham chieu", "ma giao dich"),
     ),
+    # Agribank's internet banking export: "SAO KÊ TÀI KHOẢN", a bilingual header row, debit
+    # and credit from the account holder's side, the balance after each line.
+    "agribank": Layout(
+        "agribank",
+        date=("ngay giao dich", "ngay gd", "ngay hach toan", "transaction date"),
+        description=("noi dung giao dich", "noi dung", "dien giai", "description"),
+        debit=("so tien ghi no", "phat sinh no", "ghi no", "rut ra", "debit"),
+        credit=("so tien ghi co", "phat sinh co", "ghi co", "gui vao", "credit"),
+        balance=("so du", "balance"),
+        reference=("so but toan", "ma giao dich", "so chung tu", "so tham chieu", "reference"),
+    ),
+    # VietinBank's "LỊCH SỬ GIAO DỊCH - TRANSACTION HISTORY" (eFAST, iPay): columns headed
+    # "Nợ / Debit", "Có / Credit", "Số dư TK / Account balance".
+    "vietinbank": Layout(
+        "vietinbank",
+        date=("ngay hach toan", "ngay phat sinh", "accounting date", "transaction date", "ngay giao dich"),
+        description=("mo ta giao dich", "transaction description", "noi dung"),
+        debit=("no / debit", "no/debit", "no", "debit"),
+        credit=("co / credit", "co/credit", "co", "credit"),
+        balance=("so du tk", "so du", "account balance"),
+        reference=("so giao dich", "transaction number", "so chung tu"),
+    ),
     "techcombank": Layout(
         "techcombank",
         date=("date", "ngay"),
@@ -209,16 +242,17 @@ CLOSING = ("so du cuoi ky", "closing balance", "so du cuoi")
 def detect(rows: Sequence[Sequence[object]]) -> str:
     """Which bank wrote this table, from its title and headers."""
     text = " | ".join(_key(cell) for row in rows[:40] for cell in row if not _blank(cell))
+    if "agribank" in text or "nong nghiep va phat trien nong thon" in text:
+        return "agribank"
+    if "vietinbank" in text or "tmcp cong thuong" in text or "lich su giao dich - transaction history" in text:
+        return "vietinbank"
     if "bao cao chi tiet so du tai khoan" in text or "ngay hieu luc" in text:
         return "bidv"
     if "remitter" in text and "transaction no" in text:
         return "techcombank"
     if "sao ke tai khoan" in text or "statement of account" in text or "so tien ghi co" in text:
         return "vietcombank"
-    raise UnreadableStatement(
-        "this does not look like a Vietcombank, BIDV or Techcombank statement: "
-        "give --format csv with --map date=…,amount=…,description=… to name its columns"
-    )
+    raise StatementNotRecognised()
 
 
 def _find_header(rows: Sequence[Sequence[object]], layout: Layout) -> tuple[int, dict[str, int]]:

@@ -22,7 +22,8 @@ from ledger.access.actor import Actor
 from ledger.errors import InvalidEntry, NotFound
 from ledger.ground.columns import table_of
 from ledger.money import format_vnd
-from ledger.reconciliation.formats import ParsedLine, ParsedStatement, read_statement
+from ledger.reconciliation.formats import ParsedLine, ParsedStatement, StatementNotRecognised, read_statement
+from ledger.reconciliation.mapping import remembered
 from ledger.reconciliation.models import BankLine, BankStatement
 from ledger.references import compact
 from ledger.register.models import BankAccount
@@ -85,10 +86,17 @@ def import_statement(
     mapping: str | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Read ``path`` and keep its new lines for the bank account ``account``."""
+    """Read ``path`` and keep its new lines for the bank account ``account``; a file no known bank
+    wrote is read with the columns named for the account before (``mapping.remembered``)."""
     rights.writable_bank_account(session, actor, account)
     target = bank_account(session, account, lock=True)
-    parsed = read_statement(path, format, mapping)
+    try:
+        parsed = read_statement(path, format, mapping)
+    except StatementNotRecognised:
+        named = remembered(session, target)
+        if named is None:
+            raise
+        parsed = read_statement(path, "csv", named)
     if not parsed.lines and parsed.opening is None:
         raise InvalidEntry(f"{path.name} has no statement lines")
     if parsed.account_number and compact(parsed.account_number) not in (

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from ledger.ground.columns import UTCDateTime
@@ -99,3 +110,31 @@ class MatchEntry(SQLModel, table=True):
         sa_column=Column(BigInteger, ForeignKey("ledger_transaction.id"), primary_key=True, index=True)
     )
     amount: int = Field(sa_type=BigInteger)
+
+
+class StatementMapping(SQLModel, table=True):
+    """How to read a bank account's statements that no known bank wrote: its columns by role.
+
+    Kept as a history (the newest row is in force), so that who named the columns, and when,
+    stays known."""
+
+    __tablename__ = "statement_mapping"
+
+    id: int = Field(default=None, primary_key=True)
+    bank_account_id: int = Field(foreign_key="bank_account.id", index=True)
+    mapping: str = Field(sa_type=Text, description="date=…,amount=…,description=… as the file's headers say")
+    set_at: datetime = Field(sa_type=UTCDateTime)
+    set_by: str = Field(sa_type=String(100))
+
+
+class PendingStatement(SQLModel, table=True):
+    """A statement file waiting for its columns to be named; gone once imported (or after a day)."""
+
+    __tablename__ = "pending_statement"
+
+    id: int = Field(default=None, primary_key=True)
+    bank_account_id: int = Field(foreign_key="bank_account.id")
+    filename: str = Field(sa_type=String(255))
+    content: bytes = Field(sa_type=LargeBinary)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    uploaded_by: str = Field(sa_type=String(100))

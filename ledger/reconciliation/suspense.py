@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.money import format_vnd
 from ledger.posting import Entry, Leg, post, standing
 from ledger.reconciliation.reconcile import SUSPENSE
-from ledger.register.models import BankAccount
+from ledger.register.models import BankAccount, Payment, Sponsor
 from ledger.register.payments import record_payment
 
 
@@ -29,6 +29,7 @@ class SuspenseItem:
     day: date
     amount: int  # still waiting to be identified
     description: str
+    sponsor: str | None = None  # the payer, for a sponsor's payment that fits no pledge
 
 
 def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) -> list[SuspenseItem]:
@@ -70,7 +71,14 @@ def suspense_items(session: Session, branch_ids: Sequence[int] | None = None) ->
         left = -int(amount) - cleared[txn]
         if left > 0:
             items.append(SuspenseItem(txn, branch, day, left, description))
-    return items
+    payers = dict(
+        session.execute(
+            select(Payment.transaction_id, Sponsor.code)
+            .join(Sponsor, col(Sponsor.id) == Payment.sponsor_id)
+            .where(col(Payment.transaction_id).in_([i.transaction_id for i in items]))
+        ).all()
+    ) if items else {}  # fmt: skip
+    return [replace(i, sponsor=payers.get(i.transaction_id)) for i in items]
 
 
 def clear_suspense(
@@ -83,12 +91,14 @@ def clear_suspense(
     pledge: str | None = None,
     account: str | None = None,
     amount: int | None = None,
+    on: date | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Move identified money out of suspense: as a sponsor's payment (allocated as usual), or to an
-    account (e.g. a program's fund). Returns the new transaction's id."""
+    """Move identified money out of suspense: as a sponsor's payment (allocated as usual, on the day it
+    was paid), or to an account (e.g. a program's fund) on ``on`` (the day it arrived by default).
+    Returns the new transaction's id."""
     if (sponsor is None) == (account is None):
-        raise InvalidEntry("say what the money was: --sponsor (a payment) or --account (e.g. a program fund)")
+        raise InvalidEntry("say what the money was: a sponsor's payment, or an account (e.g. a program fund)")
     if not reason.strip():
         raise InvalidEntry("say how the money was identified: the reason is kept")
     item = next((i for i in suspense_items(session) if i.transaction_id == transaction_id), None)
@@ -126,7 +136,7 @@ def clear_suspense(
     posted = post(
         session,
         Entry(
-            item.day,
+            on or item.day,
             f"Xác định khoản tạm thu / identified: {reason}"[:500],
             (Leg(held, amount), Leg(AccountKey(item.branch, account or ""), -amount)),
             posted_by=actor.user,
@@ -137,6 +147,38 @@ def clear_suspense(
     )
     _record_clearing(session, actor, item, posted.id, reason)
     return posted.id
+
+
+def refund_suspense(
+    session: Session,
+    *,
+    transaction_id: int,
+    actor: Actor,
+    reason: str,
+    on: date,
+    amount: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Give money in suspense back to whoever sent it: out of the bank account (or cash) it came into."""
+    came_into = session.scalar(
+        select(Account.code)
+        .join(Posting, col(Posting.account_id) == Account.id)
+        .where(
+            col(Posting.transaction_id) == transaction_id,
+            col(Posting.amount) > 0,
+            col(Account.code).like("assets:%"),
+        )
+        .order_by(col(Posting.line))
+        .limit(1)
+    )
+    if came_into is None:
+        raise NotFound(f"transaction {transaction_id} has nothing waiting in suspense")
+    if not reason.strip():
+        raise InvalidEntry("say why the money is given back: the reason is kept")
+    return clear_suspense(
+        session, transaction_id=transaction_id, actor=actor, reason=f"hoàn trả / refund: {reason}", account=came_into,
+        amount=amount, on=on, now=now,
+    )  # fmt: skip
 
 
 def _record_clearing(session: Session, actor: Actor, item: SuspenseItem, transaction_id: int, reason: str) -> None:

@@ -281,7 +281,7 @@ def test_each_door_leaves_one_audit_event_that_names_it(world):
     assert answer.status_code == 201, answer.text
     csrf = web_sign_in(world, TREASURER)
     form = {"sponsor": world.codes.sponsor[IN], "amount": "100.000", "paid_on": "2030-01-07", "method": "cash",
-            "csrf": csrf, "form_nonce": "mot-lan-thoi-1"}  # fmt: skip
+            "csrf": csrf, "form_nonce": "mot-lan-thoi-1", "confirmed": "yes"}  # fmt: skip
     assert world.client.post("/treasurer/payments", data=form, follow_redirects=False).status_code == 303
     world.client.cookies.clear()
     assert events()[len(before) :] == [
@@ -298,7 +298,7 @@ def test_two_real_receipts_alike_are_two_payments_and_a_double_click_is_one(worl
         )
     csrf = web_sign_in(world, TREASURER)
     same = {"sponsor": world.codes.sponsor[IN], "amount": "50.000", "paid_on": "2030-01-08", "method": "cash",
-            "csrf": csrf}  # fmt: skip
+            "csrf": csrf, "confirmed": "yes"}  # fmt: skip
     for nonce in ("bien-lai-so-1", "bien-lai-so-1", "bien-lai-so-2"):  # a double click, then a second receipt
         assert world.client.post("/treasurer/payments", data={**same, "form_nonce": nonce}).status_code == 200
     world.client.cookies.clear()
@@ -357,14 +357,20 @@ def web_forms(world: World, side: str) -> dict[str, tuple[str, dict[str, Any], d
 
 
 def web_post(world: World, user: str, path: str, data: dict[str, Any], files: dict[str, Any]) -> int:
+    """The form sent as from the page that asks first, then as confirmed there: the same answer both times."""
     from api.web.session import csrf_for
 
     web_sign_in_only(world, user)
     token = world.client.cookies.get("godmother_session")
-    answer = world.client.post(path, data={**data, "csrf": csrf_for(token)}, files=files or None,
-                               follow_redirects=False)  # fmt: skip
+    answers = {
+        world.client.post(
+            path, data={**data, "csrf": csrf_for(token), **confirmed}, files=files or None, follow_redirects=False
+        ).status_code  # fmt: skip
+        for confirmed in ({}, {"confirmed": "yes"})
+    }
     world.client.cookies.clear()
-    return answer.status_code
+    assert len(answers) == 1, (path, answers)
+    return answers.pop()
 
 
 def web_sign_in_only(world: World, name: str) -> None:

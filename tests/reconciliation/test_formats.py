@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from ledger.errors import InvalidEntry
-from ledger.reconciliation.formats import UnreadableStatement, parse_amount, read_statement
+from ledger.reconciliation.formats import StatementNotRecognised, UnreadableStatement, parse_amount, read_statement
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_generic_csv_needs_a_mapping(tmp_path):
     path = write(
         tmp_path, "other.csv", "Ngày,Nội dung,Số tiền\n2026-10-05,ung ho MDD000001,300000\n06/10/2026,phi,-5500\n"
     )
-    with pytest.raises(InvalidEntry, match="--map"):
+    with pytest.raises(StatementNotRecognised):
         read_statement(path)
     statement = read_statement(path, mapping="date=Ngày,description=Nội dung,amount=Số tiền")
     assert [(x.booked_on, x.amount) for x in statement.lines] == [
@@ -160,6 +160,68 @@ def test_camt053_with_external_entities_is_refused_and_reads_nothing(tmp_path):
         read_statement(write(tmp_path, "evil.xml", evil))
 
 
-def test_an_unknown_layout_says_how_to_map_it(tmp_path):
-    with pytest.raises(UnreadableStatement, match="--format csv with --map"):
+def test_an_unknown_layout_asks_for_its_columns(tmp_path):
+    with pytest.raises(StatementNotRecognised, match="name its columns"):
         read_statement(write(tmp_path, "x.csv", "a,b,c\n1,2,3\n"))
+
+
+def agribank_workbook(path):
+    """An Agribank internet-banking export as a commune gets it: title rows, a bilingual header, balances."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NGÂN HÀNG NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN VIỆT NAM - AGRIBANK"])
+    sheet.append(["SAO KÊ TÀI KHOẢN / ACCOUNT STATEMENT"])
+    sheet.append(["Số tài khoản / Account No: 3100205123456", None, "Tên tài khoản: HOI LHPN XA AN LAO"])
+    sheet.append(["Từ ngày 01/10/2026 đến ngày 31/10/2026"])
+    sheet.append([])
+    sheet.append(["STT", "Ngày giao dịch / Transaction date", "Số bút toán / Ref", "Số tiền ghi nợ / Debit",
+                  "Số tiền ghi có / Credit", "Số dư / Balance", "Nội dung giao dịch / Description"])  # fmt: skip
+    sheet.append([None, None, None, None, None, 4_000_000, "Số dư đầu kỳ / Opening balance"])
+    sheet.append([1, "02/10/2026", "VBA0001", None, 500_000, 4_500_000, "NGUYEN THI HOA CK MDD000123T1026"])
+    sheet.append([2, "05/10/2026", "VBA0002", 3_000_000, None, 1_500_000, "RUT TIEN MAT"])
+    sheet.append([3, "31/10/2026", "VBA0003", 2_200, None, 1_497_800, "PHI SMS BANKING"])
+    sheet.append([None, None, None, None, None, 1_497_800, "Số dư cuối kỳ / Closing balance"])
+    book.save(path)
+    return path
+
+
+def vietinbank_workbook(path):
+    """VietinBank's transaction history (eFAST/iPay): "Nợ / Debit", "Có / Credit", "Số dư TK / Account balance"."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NGÂN HÀNG TMCP CÔNG THƯƠNG VIỆT NAM - VIETINBANK"])
+    sheet.append(["LỊCH SỬ GIAO DỊCH - TRANSACTION HISTORY"])
+    sheet.append(["Số tài khoản / Account No: 108000123456"])
+    sheet.append(["Số dư đầu kỳ / Opening balance", None, None, None, "10.000.000"])
+    sheet.append(["STT / No.", "Ngày hạch toán / Accounting date", "Mô tả giao dịch / Transaction description",
+                  "Nợ / Debit", "Có / Credit", "Số dư TK / Account balance", "Số giao dịch / Transaction number"])  # fmt: skip
+    sheet.append([1, "03/10/2026 09:12:44", "TRAN THI MAI chuyen tien MDD000045T1026", None, "700.000",
+                  "10.700.000", "FT26276001"])  # fmt: skip
+    sheet.append([2, "20/10/2026 14:01:02", "CHUYEN TIEN NGUOI GIAM HO THANG 10", "1.750.000", None, "8.950.000",
+                  "FT26293002"])  # fmt: skip
+    sheet.append(["Số dư cuối kỳ / Closing balance", None, None, None, "8.950.000"])
+    book.save(path)
+    return path
+
+
+def test_an_agribank_export_is_recognised_with_its_balances(tmp_path):
+    parsed = read_statement(agribank_workbook(tmp_path / "agribank.xlsx"))
+    assert parsed.format == "agribank"
+    assert [(line.booked_on, line.amount, line.bank_reference) for line in parsed.lines] == [
+        (date(2026, 10, 2), 500_000, "VBA0001"),
+        (date(2026, 10, 5), -3_000_000, "VBA0002"),
+        (date(2026, 10, 31), -2_200, "VBA0003"),
+    ]
+    assert (parsed.opening, parsed.closing) == (4_000_000, 1_497_800)
+    assert parsed.opening + sum(line.amount for line in parsed.lines) == parsed.closing
+
+
+def test_a_vietinbank_history_is_recognised_debit_out_credit_in(tmp_path):
+    parsed = read_statement(vietinbank_workbook(tmp_path / "vietinbank.xlsx"))
+    assert parsed.format == "vietinbank"
+    assert [(line.booked_on, line.amount, line.bank_reference) for line in parsed.lines] == [
+        (date(2026, 10, 3), 700_000, "FT26276001"),
+        (date(2026, 10, 20), -1_750_000, "FT26293002"),
+    ]
+    assert (parsed.opening, parsed.closing) == (10_000_000, 8_950_000)
+    assert parsed.lines[0].description == "TRAN THI MAI chuyen tien MDD000045T1026"

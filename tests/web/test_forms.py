@@ -48,7 +48,7 @@ def test_a_payment_without_the_form_token_records_nothing(world):
     refused = world.client.post(
         "/treasurer/payments",
         data={"sponsor": world.codes.sponsor[IN], "amount": "100.000", "paid_on": "2026-11-20", "method": "cash",
-              "csrf": "0" * 32},
+              "csrf": "0" * 32, "confirmed": "yes"},
     )  # fmt: skip
     assert refused.status_code == 400
     with Session(world.database.engine) as session:

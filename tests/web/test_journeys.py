@@ -22,6 +22,16 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def in_english(context, live):
+    """English is a choice the reader makes (a cookie); whatever the browser asks, pages start in Vietnamese."""
+    context.add_cookies([{"name": "lang", "value": "en", "url": live}])
+
+
+def confirm(page):
+    """The page that says what a form will do asks once; say yes."""
+    page.get_by_role("button", name=re.compile("Đồng ý, thực hiện|Yes, do it")).click()
+
+
 def sign_in(page, live, name):
     page.goto(live + "/")
     assert page.url.endswith("/sign-in")
@@ -67,6 +77,8 @@ def test_a_treasurer_records_a_payment_and_finds_a_child(browser, live, world):
     page.get_by_label(re.compile(r"Mẹ đỡ đầu \(Mã\)")).fill(world.codes.sponsor[IN])
     page.get_by_label(re.compile("Số tiền")).fill("300.000")
     page.get_by_role("button", name="Ghi nhận", exact=True).click()
+    assert "300.000" in page.get_by_role("heading", level=1).inner_text()  # what it will record, asked once
+    confirm(page)
     status = page.get_by_role("status")
     assert "300.000" in status.inner_text() and "Đã ghi nhận" in status.inner_text()
     page.get_by_role("link", name="Tìm").click()
@@ -79,6 +91,7 @@ def test_a_treasurer_records_a_payment_and_finds_a_child(browser, live, world):
 
 def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live, world):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB", accept_downloads=True)
+    in_english(context, live)
     page = context.new_page()
     sign_in(page, live, "kiem-toan-an-lao")
     page.wait_for_url(live + "/auditor")
@@ -102,6 +115,7 @@ def test_an_auditor_reads_the_trial_balance_and_the_ledger_check(browser, live, 
 
 def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world, tmp_path):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    in_english(context, live)
     page = context.new_page()
     sign_in(page, live, "thu-quy-an-lao")
     page.wait_for_url(live + "/treasurer")
@@ -126,7 +140,7 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
     page.goto(live + "/treasurer")
     page.get_by_role("link", name="Monthly run").click()
     assert page.get_by_text("A preview: nothing is posted yet.").is_visible()
-    page.get_by_role("button", name="Run the month").click()
+    page.get_by_role("button", name=re.compile("^Run the month")).click()
     page.wait_for_selector("text=The run is done.", timeout=600_000)
     shot(page, "treasurer-run")
     # One guardian receives the month's money in cash and signs the slip; its photo is kept.
@@ -164,6 +178,7 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
     page.get_by_text(re.compile("Resolve line #")).click()
     page.get_by_label("Description").fill("Phí SMS tháng 3")
     page.get_by_role("button", name="Book and match").click()
+    confirm(page)
     assert "done" in page.get_by_role("status").inner_text()
     assert page.get_by_role("heading", name="In the bank, not in the ledger").count() == 0
     context.close()
@@ -171,6 +186,7 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
 
 def test_an_administrator_adds_a_user_and_changes_a_branch_setting(browser, live):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    in_english(context, live)
     page = context.new_page()
     sign_in(page, live, "admin")
     page.wait_for_url(live + "/admin")
@@ -188,6 +204,7 @@ def test_an_administrator_adds_a_user_and_changes_a_branch_setting(browser, live
     assert "hp-tien-lang: four-eyes = on" in page.get_by_role("status").inner_text()
     assert page.get_by_text("Standard social-assistance level").first.is_visible()
     page.get_by_role("button", name="Disable thu-quy-moi").click()
+    confirm(page)
     assert "− thu-quy-moi" in page.get_by_role("status").inner_text()
     shot(page, "admin")
     context.close()
