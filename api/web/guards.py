@@ -6,6 +6,7 @@ the form into the actor and branch a domain function is called with.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import Request
@@ -72,7 +73,7 @@ def ask_first(
     action: str,
     title: str,
     lines: list[str],
-    fields: dict[str, str],
+    fields: Mapping[str, str | list[str]],
     back: str,
     warning: str | None = None,
     refusal: str | None = None,

@@ -19,10 +19,13 @@ from api.web.session import WebUser, page, reader_lang, web_user
 from api.web.work import saved
 from ledger.access import rights
 from ledger.errors import InvalidEntry
+from ledger.money import format_vnd, parse_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.reconciliation import by_hand, mapping, reconcile
+from ledger.reconciliation.candidates import candidates_for
 from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.reconciliation.importing import import_statement
+from ledger.reconciliation.reconcile import open_lines
 from ledger.reconciliation.report import report_for
 
 router = APIRouter(include_in_schema=False)
@@ -147,35 +150,66 @@ async def columns_named(
     return back_to(f"/treasurer/bank?account={bank.code}&month={month}", done)
 
 
+@router.get("/treasurer/bank/lines/{line_id}", response_class=HTMLResponse)
+async def line_page(
+    line_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """One bank line and the transactions it could be: pick them (several for a batch, part of the line
+    for a split) instead of typing numbers."""
+    user = web_user(request)
+    require_staff(user)
+    bank = by_hand.account_of_line(db, user.scope, line_id)
+    line, found = candidates_for(db, user.scope, line_id, search=q)
+    return page(
+        request, "line.html", reader_lang(request), user=user, bank=bank, line=line, found=found, q=q,
+        the_month=month or str(Month.of(today_in_vietnam())), may_write=user.scope.may_write(bank.branch_id),
+    )  # fmt: skip
+
+
 @router.post("/treasurer/bank/lines/{line_id}")
 async def bank_line(
     line_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
     request: Request,
     db: SessionDep,
     action: Annotated[str, Form(pattern="^(book|match)$")],
-    month: Annotated[str, Form(pattern=r"^\d{4}-\d{2}$")],
+    month: Annotated[str, Form(pattern=MONTH)],
     csrf: Annotated[str, Form(max_length=64)],
     account: Annotated[str, Form(max_length=200)] = "",
     transaction: Annotated[str, Form(max_length=20)] = "",
+    entry: Annotated[list[int] | None, Form()] = None,
+    part: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
     confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """One bank line by hand: book it (a fee, interest, cash drawn) or match it with a ledger transaction."""
+    """One bank line by hand: book it (a fee, interest, cash drawn) or match it with ledger transactions
+    (all of the line, or ``part`` of it: a split, the rest left to match elsewhere)."""
     user = writer(request, csrf)
     lang = reader_lang(request)
     bank = by_hand.account_of_line(db, user.scope, line_id)
-    if action == "match" and not (transaction.strip().isdigit() and int(transaction) < 2**31):
-        raise InvalidEntry("give the ledger transaction's number to match the line with")
+    picked = list(entry or [])
+    if transaction.strip():
+        if not (transaction.strip().isdigit() and int(transaction) < 2**62):
+            raise InvalidEntry("give the ledger transaction's number to match the line with")
+        picked.append(int(transaction))
+    if action == "match" and not picked:
+        raise InvalidEntry("choose the ledger transactions the line is the same money as")
+    share = parse_vnd(part) if part.strip() else None
     back = f"/treasurer/bank?account={bank.code}&month={month}"
 
     def work(session: Session) -> None:
         if action == "book":
             by_hand.book_line(session, line_id=line_id, account=account, description=reason, actor=user.scope)
-        else:
-            by_hand.match(
-                session, account=bank.code, lines=[(line_id, None)], entries=[(int(transaction), None)],
-                reason=reason, actor=user.scope,
-            )  # fmt: skip
+            return
+        line = next(o for o in open_lines(session, bank) if o.id == line_id) if share else None
+        signed = None if share is None or line is None else (share if line.amount > 0 else -share)
+        by_hand.match(
+            session, account=bank.code, lines=[(line_id, signed)], entries=[(t, None) for t in picked],
+            reason=reason, actor=user.scope,
+        )  # fmt: skip
 
     if confirmed != "yes":
         await rehearsed(request, db, work)
@@ -183,10 +217,14 @@ async def bank_line(
             title = (f"Ghi sổ dòng sao kê #{line_id} vào {account}" if lang == "vi"
                      else f"Book bank line #{line_id} to {account}")  # fmt: skip
         else:
-            title = (f"Khớp dòng sao kê #{line_id} với giao dịch {transaction}" if lang == "vi"
-                     else f"Match bank line #{line_id} with transaction {transaction}")  # fmt: skip
-        fields = {"action": action, "month": month, "csrf": csrf, "account": account, "transaction": transaction,
-                  "reason": reason}  # fmt: skip
+            numbers = ", ".join(str(t) for t in picked)
+            whole = "" if share is None else f" ({format_vnd(share, lang)})"
+            title = (f"Khớp dòng sao kê #{line_id}{whole} với giao dịch {numbers}" if lang == "vi"
+                     else f"Match bank line #{line_id}{whole} with transaction {numbers}")  # fmt: skip
+        fields: dict[str, str | list[str]] = {
+            "action": action, "month": month, "csrf": csrf, "account": account, "reason": reason, "part": part,
+            "entry": [str(t) for t in picked],
+        }  # fmt: skip
         return ask_first(request, lang, user, action=f"/treasurer/bank/lines/{line_id}", title=title,
                          lines=[title, reason], fields=fields, back=back, the_month=month)  # fmt: skip
 

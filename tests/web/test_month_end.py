@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 from sqlmodel import Session
 
+from ledger import cash
 from ledger.access.models import AuditEvent
 from ledger.branch_settings import FOUR_EYES, set_branch_setting
 from ledger.db import run_in_transaction
 from ledger.disbursement.handover import handover_proposal
-from ledger.models import LedgerTransaction
+from ledger.models import Branch, LedgerTransaction
 from ledger.months import Month, today_in_vietnam
+from ledger.register.models import BankAccount
 from tests.api.conftest import IN
 from tests.factories import admin
 from tests.web.conftest import shot
@@ -320,4 +323,48 @@ def test_the_same_pages_in_english_keep_the_page_when_switching(browser, live, f
         assert page.get_by_role("heading", level=1).inner_text().startswith(heading)
         assert "month=2026-11" in page.url  # the working month is carried from page to page
         looked_at(page, f"en-{name.lower().replace(' ', '-')}")
+    context.close()
+
+
+def test_a_bank_line_is_matched_by_picking_the_transaction_not_typing_its_number(browser, live, four_eyes, tmp_path):
+    """Cash drawn on the 1st that the bank booked on the 7th: too far apart to match by itself."""
+    world = four_eyes
+    first = Month.of(today_in_vietnam()).first_day
+    with Session(world.database.engine) as session:
+        bank = session.scalar(select(BankAccount.code).join(Branch, Branch.id == BankAccount.branch_id)
+                              .where(Branch.code == IN))  # fmt: skip
+    drawn = run_in_transaction(
+        world.database.engine,
+        lambda s: cash.move_cash(s, branch=IN, bank_account=bank, amount=1_234_000, direction="withdraw", on=first,
+                                 actor=admin("thu-quy-an-lao")),
+    )  # fmt: skip
+    statement = tmp_path / "sao-ke-rut.csv"
+    statement.write_text(
+        "SAO KÊ TÀI KHOẢN / STATEMENT OF ACCOUNT\nNgày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Mô tả\n"
+        f"{first + timedelta(days=6):%d/%m/%Y},R7,1.234.000,,,RUT TIEN MAT TAI QUAY\n",
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, live, "thu-quy-an-lao")
+    page.wait_for_url(re.compile(r"/treasurer"))
+    tab(page, "Đối chiếu ngân hàng")
+    page.get_by_label("Sao kê ngân hàng (.csv, .xlsx, .xml)").set_input_files(str(statement))
+    page.get_by_role("button", name="Nhập và đối chiếu").click()
+    assert "1 dòng mới, 0 dòng đã khớp" in page.get_by_role("status").inner_text()
+    row = page.get_by_role("row", name=re.compile("RUT TIEN MAT TAI QUAY"))
+    row.get_by_text(re.compile("Xử lý dòng")).click()
+    row.get_by_role("link", name="Khớp với giao dịch trong sổ…").click()
+    candidates = page.get_by_role("group", name="Các giao dịch có thể khớp")
+    assert str(drawn.id) in candidates.inner_text() and "±6" in candidates.inner_text()
+    page.get_by_label("Tìm giao dịch (tên, mã, số)").fill("rut tien")  # as typed, without accents
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    assert str(drawn.id) in page.get_by_role("group", name="Các giao dịch có thể khớp").inner_text()
+    looked_at(page, "15-line-candidates")
+    page.get_by_label(str(drawn.id), exact=True).check()
+    page.get_by_label("Lý do").fill("Ngân hàng ghi sổ chậm 6 ngày")
+    page.get_by_role("button", name="Khớp", exact=True).click()
+    confirm(page)
+    assert "✓" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("row", name=re.compile("RUT TIEN MAT TAI QUAY")).count() == 0
     context.close()
