@@ -23,6 +23,7 @@ from api.i18n import language
 from ledger.access.scope import Forbidden, NotSignedIn
 from ledger.access.users import SignInRefused, TooManyAttempts
 from ledger.errors import DatabaseNotReady, InvalidEntry, LedgerError, NotFound, NotPermitted, TooLarge
+from ledger.ground.messages import message
 
 log = logging.getLogger("godmother.api")
 MEDIA_TYPE = "application/problem+json"
@@ -46,20 +47,19 @@ class Problem(BaseModel):
     retry_after: int | None = None
 
 
-TITLES: dict[str, tuple[int, str, str]] = {
-    # slug: (status, Vietnamese title, English title)
-    "not-found": (404, "Không tìm thấy", "Not found"),
-    "not-signed-in": (401, "Chưa đăng nhập", "Not signed in"),
-    "sign-in-refused": (401, "Sai tên đăng nhập hoặc mật khẩu", "Wrong user name or password"),
-    "too-many-attempts": (429, "Đăng nhập sai quá nhiều lần", "Too many failed sign-ins"),
-    "forbidden": (403, "Không được phép", "Not allowed"),
-    "invalid": (422, "Dữ liệu không hợp lệ", "Invalid request"),
-    "conflict": (409, "Không thực hiện được với dữ liệu hiện có", "Conflicts with the ledger's state"),
-    "unavailable": (503, "Cơ sở dữ liệu tạm thời không dùng được", "The database is unavailable"),
-    "internal": (500, "Lỗi hệ thống", "Internal error"),
-    "method-not-allowed": (405, "Phương thức không được hỗ trợ", "Method not allowed"),
-    "too-large": (413, "Tệp quá lớn", "Too large"),
-    "http": (400, "Yêu cầu không hợp lệ", "Bad request"),
+STATUS: dict[str, int] = {  # each problem type's HTTP status; its title is the catalogue's ``problem:<type>``
+    "not-found": 404,
+    "not-signed-in": 401,
+    "sign-in-refused": 401,
+    "too-many-attempts": 429,
+    "forbidden": 403,
+    "invalid": 422,
+    "conflict": 409,
+    "unavailable": 503,
+    "internal": 500,
+    "method-not-allowed": 405,
+    "too-large": 413,
+    "http": 400,
 }
 
 NOT_FOUND_DETAIL = {"vi": "Không có tài nguyên này.", "en": "There is no such resource."}
@@ -114,11 +114,10 @@ def problem(
     error: LedgerError | None = None,
 ) -> Response:
     lang = language(request.headers.get("accept-language"))
-    default_status, title_vi, title_en = TITLES[slug]
     body = Problem(
         type=TYPE_BASE + slug,
-        title=title_vi if lang == "vi" else title_en,
-        status=status or default_status,
+        title=message(f"problem:{slug}", lang),
+        status=status or STATUS[slug],
         detail=detail,
         instance=request.url.path,
         errors=errors,

@@ -22,6 +22,7 @@ from ledger.errors import LedgerError
 from ledger.money import parse_date
 from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.settings import Settings
+from ledger.told import explain
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,7 +45,9 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         except StatementNotRecognised as exc:
             raise fail(f"{exc}: give --format csv with --map date=…,amount=…,description=…") from None
         except LedgerError as exc:
-            raise fail(str(exc)) from None
+            # The operator's English by default; GODMOTHER_LANG=vi tells it as the web does.
+            told = explain(exc, "vi") if os.environ.get("GODMOTHER_LANG") == "vi" else None
+            raise fail(told or str(exc)) from None
         except ValueError as exc:
             raise fail(str(exc), 2) from None
         except OperationalError as exc:

@@ -22,7 +22,6 @@ from ledger.accounts import AccountKey, open_account
 from ledger.balances import account_history
 from ledger.errors import InvalidEntry, NotEnoughCash, NotFound
 from ledger.models import Account, Branch
-from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.posting import Entry, Leg, Posted, post
 
@@ -155,19 +154,3 @@ def cash_book(session: Session, actor: Actor, branch: str, month: Month) -> Cash
         for h in history
     ]
     return CashBook(branch, month, opening, lines)
-
-
-def describe(direction: Direction, amount: int, bank_account: str, lang: str) -> str:
-    """What a cash move will do, for the page that asks before it is done."""
-    money = format_vnd(amount, lang)
-    if lang == "vi":
-        return (
-            f"Rút {money} từ tài khoản {bank_account} về quỹ tiền mặt."
-            if direction == "withdraw"
-            else f"Nộp {money} từ quỹ tiền mặt vào tài khoản {bank_account}."
-        )
-    return (
-        f"Withdraw {money} from {bank_account} into the cash box."
-        if direction == "withdraw"
-        else f"Deposit {money} from the cash box into {bank_account}."
-    )

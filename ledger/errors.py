@@ -14,6 +14,7 @@ LedgerError
  │    ├── ParametersInvalid        parameters.yaml does not fit its schema   (eligibility.parameters_schema)
  │    ├── UnreadableFile           a spreadsheet that cannot be read   (register.spreadsheets)
  │    ├── UnreadableStatement      a bank statement that cannot be read   (reconciliation.formats)
+ │    │    └── StatementNotRecognised  no bank we know: its columns must be named   (reconciliation.formats)
  │    ├── UserError                a user that could not exist   (access.users)
  │    └── VietQRError              a payment request VietQR cannot carry   (vietqr)
  ├── NotFound

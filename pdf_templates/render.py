@@ -19,7 +19,7 @@ from ledger.money import format_vnd
 from ledger.signing.keys import SigningKey
 from ledger.signing.sign import sign_statement
 from ledger.statements.document import Document, verification_code
-from pdf_templates.labels import LABELS, LANGUAGES, label
+from pdf_templates.labels import LANGUAGES, has_label, label
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -138,7 +138,7 @@ def _period(lang: str, period: dict[str, str]) -> str:
 
 
 def _program(lang: str, name: str) -> str:
-    return label(lang, f"program.{name}") if f"program.{name}" in LABELS else name
+    return label(lang, f"program.{name}") if has_label(f"program.{name}") else name
 
 
 def qr_svg(payload: str) -> Markup:

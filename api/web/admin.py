@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, in_own_transaction, rehearsed, signed_in_users
 from api.web.guards import ask_first, back_to, writer
-from api.web.session import page, reader_lang, web_user
+from api.web.session import page, reader_lang, say, web_user
 from ledger.access import users
 from ledger.access.models import User
 from ledger.backup.status import backup_status, recent_copies
@@ -96,12 +96,8 @@ async def disable_user(
     lang = reader_lang(request)
     if confirmed != "yes":
         await rehearsed(request, db, work)
-        title = f"Khóa người dùng {name}" if lang == "vi" else f"Disable {name}"
-        lines = [
-            f"{name} sẽ không đăng nhập được nữa; các phiên đang mở bị đóng ngay."
-            if lang == "vi"
-            else f"{name} will no longer be able to sign in; open sessions end at once."
-        ]
+        title = say(lang, "disable_title", name=name)
+        lines = [say(lang, "disable_help", name=name)]
         return ask_first(request, lang, user, action=f"/admin/users/{quote(name)}/disable", title=title, lines=lines,
                          fields={"csrf": csrf}, back="/admin")  # fmt: skip
 

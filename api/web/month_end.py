@@ -15,9 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed
-from api.messages import explain
 from api.web.guards import amount_of, ask_first, back_to, home_branch, require_staff, writer, writer_at_home
-from api.web.session import page, reader_lang, web_user
+from api.web.session import page, reader_lang, say, web_user
 from ledger import cash
 from ledger.access import rights
 from ledger.closing import close_month, closing_preview
@@ -29,6 +28,7 @@ from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.posting import Posted
 from ledger.reconciliation.suspense import clear_suspense, refund_suspense, suspense_items
+from ledger.told import explain
 from ledger.transactions import view, visible
 
 router = APIRouter(include_in_schema=False)
@@ -86,7 +86,7 @@ async def cash_move(
     lang = reader_lang(request)
     money = amount_of(amount)
     move: cash.Direction = "withdraw" if direction == "withdraw" else "deposit"
-    what = cash.describe(move, money, bank_account, lang)
+    what = say(lang, f"cash_{move}_what", amount=format_vnd(money, lang), account=bank_account)
 
     def work(session: Session) -> object:
         return cash.move_cash(
@@ -100,7 +100,7 @@ async def cash_move(
                   "month": month, "csrf": csrf, "note": note}  # fmt: skip
         held = cash.cash_on_hand(db, user.scope, home.code)
         after = held + money if move == "withdraw" else held - money
-        lines = [what, ("Quỹ tiền mặt sau đó: " if lang == "vi" else "Cash on hand after: ") + format_vnd(after, lang)]
+        lines = [what, say(lang, "cash_after", amount=format_vnd(after, lang))]
         return ask_first(request, lang, user, action="/treasurer/cash", title=what, lines=lines, fields=fields,
                          back=f"/treasurer/cash?month={month}", the_month=month)  # fmt: skip
     await in_own_transaction(request, db, work)
@@ -149,18 +149,16 @@ async def suspense_clear(
     item = next((i for i in suspense_items(db, scope) if i.transaction_id == transaction_id), None)
     back = f"/treasurer/suspense?month={month}"
     if item is None:
-        return back_to(back, "Khoản này không còn chờ." if lang == "vi" else "This no longer waits in suspense.")
+        return back_to(back, say(lang, "suspense_gone"))
     money = format_vnd(item.amount, lang)
     if action == "sponsor":
         payer = rights.sponsor(db, user.scope, sponsor.strip())
-        what = (
-            f"Ghi {money} cho {payer.code} {payer.name}" if lang == "vi" else f"{money} as {payer.code} {payer.name}'s"
-        )
+        what = say(lang, "suspense_to_sponsor", amount=money, sponsor=payer.code, name=payer.name)
         what += f" ({pledge.strip()})" if pledge.strip() else ""
     elif action == "fund":
-        what = f"Ghi {money} vào {account}" if lang == "vi" else f"{money} into {account}"
+        what = say(lang, "suspense_to_fund", amount=money, account=account)
     else:
-        what = f"Hoàn trả {money} cho người gửi" if lang == "vi" else f"Give {money} back to the sender"
+        what = say(lang, "suspense_refund", amount=money)
 
     def work(session: Session) -> int:
         if action == "sponsor":
@@ -226,14 +224,13 @@ async def transaction_reverse(
     if confirmed != "yes":
         await rehearsed(request, db, work)
         moved = sum(p.amount for p in txn.postings if p.amount > 0)
-        what = (f"Đảo giao dịch {transaction_id}: {txn.description}" if lang == "vi"
-                else f"Reverse transaction {transaction_id}: {txn.description}")  # fmt: skip
-        lines = [what, ("Số tiền: " if lang == "vi" else "Amount: ") + format_vnd(moved, lang), reason]
+        what = say(lang, "reverse_title", transaction=transaction_id, description=side(txn.description, lang))
+        lines = [what, say(lang, "amount_line", amount=format_vnd(moved, lang)), reason]
         return ask_first(request, lang, user, action=f"/treasurer/transactions/{transaction_id}/reverse",
                          title=what, lines=lines, fields={"reason": reason, "month": month, "csrf": csrf},
                          back=back, the_month=month)  # fmt: skip
     posted = await in_own_transaction(request, db, work)
-    done = f"Đã đảo bằng giao dịch {posted.id}" if lang == "vi" else f"Reversed by transaction {posted.id}"
+    done = say(lang, "reversed_done", transaction=posted.id)
     return back_to(back, done)
 
 
@@ -264,12 +261,8 @@ async def handovers(
 
     if confirmed != "yes":
         proposal = handover_proposal(db, actor=user.scope, branch=home.code, month=wanted, cash_from=home.code)
-        how = (("tiền mặt" if method == "cash" else f"chuyển khoản từ {bank_account}") if lang == "vi"
-               else ("cash" if method == "cash" else f"bank transfer from {bank_account}"))  # fmt: skip
-        title = (
-            f"Trao tiền tháng {_label(wanted, lang)} cho {len(proposal.waiting)} người giám hộ"
-            if lang == "vi" else f"Hand {wanted} to {len(proposal.waiting)} guardians"
-        )  # fmt: skip
+        how = say(lang, "handover_cash") if method == "cash" else say(lang, "handover_bank_from", account=bank_account)
+        title = say(lang, "handover_title", month=_label(wanted, lang), count=len(proposal.waiting))
         lines = [f"{title}: {format_vnd(proposal.total, lang)} ({how})"]
         lines += [f"{code} {name}: {format_vnd(amount, lang)}" for code, name, amount in proposal.waiting[:200]]
         fields = {"month": month, "method": method, "csrf": csrf, "bank_account": bank_account}
@@ -285,9 +278,7 @@ async def handovers(
                          refusal=explain(short, lang) if short else None)  # fmt: skip
 
     count = await in_own_transaction(request, db, work)
-    return back_to(
-        f"/treasurer?month={month}", f"{count} người giám hộ đã nhận" if lang == "vi" else f"{count} guardians received"
-    )
+    return back_to(f"/treasurer?month={month}", say(lang, "handovers_done", count=count))
 
 
 @router.post("/treasurer/close")
@@ -310,20 +301,12 @@ async def close(
     if confirmed != "yes":
         preview = closing_preview(db, branch=home.code, month=wanted, actor=user.scope)
         labels = ", ".join(_label(m, lang) for m in preview.months)
-        title = f"Khóa sổ tháng {_label(wanted, lang)}" if lang == "vi" else f"Close {wanted}"
-        lines = [
-            (f"Sẽ khóa sổ {len(preview.months)} tháng: {labels}." if lang == "vi"
-             else f"{len(preview.months)} months will be closed: {labels}."),
-            ("Sau khi khóa, không ghi thêm được vào các tháng này; chỉ quản trị viên mở lại được." if lang == "vi"
-             else "Once closed, nothing more can be posted in them; only an administrator can reopen them."),
-        ]  # fmt: skip
+        title = say(lang, "close_title", month=_label(wanted, lang))
+        lines = [say(lang, "close_months", count=len(preview.months), months=labels), say(lang, "close_final")]
         await rehearsed(request, db, work)
         warning = None
         if preview.earlier:
-            warning = (
-                f"Các tháng trước chưa khóa cũng sẽ được khóa: {', '.join(_label(m, lang) for m in preview.earlier)}."
-                if lang == "vi" else f"Earlier open months close too: {', '.join(str(m) for m in preview.earlier)}."
-            )  # fmt: skip
+            warning = say(lang, "close_earlier", months=", ".join(_label(m, lang) for m in preview.earlier))
         return ask_first(request, lang, user, action="/treasurer/close", title=title, lines=lines,
                          fields={"month": month, "csrf": csrf}, back=f"/treasurer?month={month}", warning=warning,
                          the_month=month)  # fmt: skip
@@ -331,5 +314,5 @@ async def close(
     through = await in_own_transaction(request, db, work)
     return back_to(
         f"/treasurer?month={month}",
-        f"Đã khóa sổ đến {through:%d/%m/%Y}" if lang == "vi" else f"Closed through {through:%d %b %Y}",
+        say(lang, "closed_through", day=f"{through:%d/%m/%Y}" if lang == "vi" else f"{through:%d %b %Y}"),
     )

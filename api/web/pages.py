@@ -28,6 +28,7 @@ from api.web.session import (
     page,
     pre_form_secret,
     reader_lang,
+    say,
     secure,
     web_user,
 )
@@ -298,8 +299,7 @@ async def treasurer_payment(
         payer = rights.sponsor(db, user.scope, sponsor.strip())
         unusual = unusual_amount(db, user.scope, sponsor=payer.code, amount=money, on=paid_on)
         how = t_method(method, bank_account, lang)
-        title = (f"Ghi nhận {format_vnd(money)} của {payer.code} {payer.name}" if lang == "vi"
-                 else f"Record {format_vnd(money, 'en')} from {payer.code} {payer.name}")  # fmt: skip
+        title = say(lang, "payment_title", amount=format_vnd(money, lang), sponsor=payer.code, name=payer.name)
         lines = [title, f"{day_text(lang, paid_on.isoformat())} · {how}" + (f" · {reference}" if reference else "")]
         fields = {"sponsor": payer.code, "amount": str(money), "paid_on": paid_on.isoformat(), "method": method,
                   "csrf": csrf, "bank_account": bank_account, "reference": reference, "form_nonce": nonce}  # fmt: skip
@@ -308,33 +308,20 @@ async def treasurer_payment(
                          the_month=str(Month.of(paid_on)))  # fmt: skip
 
     paid, payer_name, transaction_id = await in_own_transaction(request, db, work)
-    done = (f"Đã ghi nhận {format_vnd(paid)} của {payer_name} (giao dịch {transaction_id})" if lang == "vi"
-            else f"Recorded {format_vnd(paid, 'en')} from {payer_name} (transaction {transaction_id})")  # fmt: skip
+    done = say(lang, "payment_done", amount=format_vnd(paid, lang), name=payer_name, transaction=transaction_id)
     return RedirectResponse(f"/treasurer?done={quote(done)}&txn={transaction_id}", status_code=303)
 
 
 def t_method(method: str, bank_account: str, lang: str) -> str:
-    if method == "cash":
-        return "tiền mặt" if lang == "vi" else "cash"
-    return f"chuyển khoản vào {bank_account}" if lang == "vi" else f"bank transfer into {bank_account}"
+    return say(lang, "method_cash") if method == "cash" else say(lang, "method_bank_into", account=bank_account)
 
 
 def unusual_text(unusual: UnusualAmount, lang: str) -> str:
     """Why an amount is asked about again, with the figures it was measured against."""
     amount = format_vnd(unusual.amount, lang)
     if unusual.beyond_pledges:
-        monthly = format_vnd(unusual.monthly, lang)
-        return (
-            f"Số tiền {amount} lớn hơn 12 tháng cam kết của mẹ đỡ đầu ({monthly} mỗi tháng). Có gõ nhầm không?"
-            if lang == "vi"
-            else f"{amount} is more than 12 months of this sponsor's pledges ({monthly} a month). A typing slip?"
-        )
-    ceiling = format_vnd(unusual.ceiling, lang)
-    return (
-        f"Số tiền {amount} vượt mức {ceiling} mà chi hội đặt cho một lần nộp. Có gõ nhầm không?"
-        if lang == "vi"
-        else f"{amount} is above the branch's {ceiling} for one payment. A typing slip?"
-    )
+        return say(lang, "unusual_pledges", amount=amount, monthly=format_vnd(unusual.monthly, lang))
+    return say(lang, "unusual_ceiling", amount=amount, ceiling=format_vnd(unusual.ceiling, lang))
 
 
 @router.get("/treasurer/search", response_class=HTMLResponse)

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from api.web.session import page, reader_lang
+from api.web.session import page, reader_lang, say
 from ledger.db import reading
 from ledger.months import Month, today_in_vietnam
 from ledger.public_account import PublicMonth, public_month
@@ -56,7 +56,7 @@ computed = 0  # how many answers were computed (the cache's tests read it)
 
 def _program(lang: str, name: str) -> str:
     if not name:
-        return "Các chương trình khác" if lang == "vi" else "Other programs"
+        return say(lang, "other_programs")
     try:
         return label(lang, f"program.{name}")
     except KeyError:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed
 from api.web.guards import ask_first, back_to, require_staff, writer
-from api.web.session import WebUser, page, reader_lang, web_user
+from api.web.session import WebUser, page, reader_lang, say, web_user
 from api.web.work import saved
 from ledger.access import rights
 from ledger.errors import InvalidEntry
@@ -79,7 +79,7 @@ async def bank_statement(
             )  # fmt: skip
             return RedirectResponse(f"/treasurer/bank/columns/{kept}?month={month}", status_code=303)
     lang = reader_lang(request)
-    done = f"{new} dòng mới, {matched} dòng đã khớp" if lang == "vi" else f"{new} new lines, {matched} matched"
+    done = say(lang, "statement_done", new=new, matched=matched)
     return back_to(f"/treasurer/bank?account={bank.code}&month={month}", done)
 
 
@@ -145,8 +145,7 @@ async def columns_named(
 
         new, matched = await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    done = (f"{new} dòng mới, {matched} dòng đã khớp; cách đọc tệp của {bank.code} đã được ghi nhớ" if lang == "vi"
-            else f"{new} new lines, {matched} matched; {bank.code}'s columns are remembered")  # fmt: skip
+    done = say(lang, "statement_done_named", new=new, matched=matched, account=bank.code)
     return back_to(f"/treasurer/bank?account={bank.code}&month={month}", done)
 
 
@@ -214,13 +213,11 @@ async def bank_line(
     if confirmed != "yes":
         await rehearsed(request, db, work)
         if action == "book":
-            title = (f"Ghi sổ dòng sao kê #{line_id} vào {account}" if lang == "vi"
-                     else f"Book bank line #{line_id} to {account}")  # fmt: skip
+            title = say(lang, "book_title", line=line_id, account=account)
         else:
             numbers = ", ".join(str(t) for t in picked)
             whole = "" if share is None else f" ({format_vnd(share, lang)})"
-            title = (f"Khớp dòng sao kê #{line_id}{whole} với giao dịch {numbers}" if lang == "vi"
-                     else f"Match bank line #{line_id}{whole} with transaction {numbers}")  # fmt: skip
+            title = say(lang, "match_title", line=line_id, part=whole, transactions=numbers)
         fields: dict[str, str | list[str]] = {
             "action": action, "month": month, "csrf": csrf, "account": account, "reason": reason, "part": part,
             "entry": [str(t) for t in picked],
@@ -229,4 +226,4 @@ async def bank_line(
                          lines=[title, reason], fields=fields, back=back, the_month=month)  # fmt: skip
 
     await in_own_transaction(request, db, work)
-    return back_to(back, f"#{line_id} ✓" if lang == "vi" else f"#{line_id} done")
+    return back_to(back, say(lang, "line_done", line=line_id))

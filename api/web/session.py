@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import signed_in_users
-from api.messages import explain
-from api.web.text import TEXT
 from ledger.access.actor import Actor, NotSignedIn
 from ledger.errors import LedgerError
+from ledger.ground.messages import message
 from ledger.ground.words import side
 from ledger.money import format_vnd
 from ledger.months import VIETNAM
+from ledger.told import explain, fallback
 from pdf_templates.render import day_text, month_text, qr_svg
 
 COOKIE = "godmother_session"
@@ -94,8 +94,7 @@ def moment_text(lang: str, at: datetime) -> str:
 
 def page(request: Request, template: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
     def t(key: str) -> str:
-        vi, en = TEXT[key]
-        return vi if lang == "vi" else en
+        return message(f"web:{key}", lang)
 
     html = (
         _environment()
@@ -115,15 +114,20 @@ def page(request: Request, template: str, lang: str, status: int = 200, **contex
     return HTMLResponse(html, status_code=status)
 
 
+def say(lang: str, key: str, /, **fields: object) -> str:
+    """The web's catalogue message ``key`` in ``lang``, its fields filled in."""
+    return message(f"web:{key}", lang, **fields)
+
+
 def error_page(request: Request, status: int, title: str, detail: str, error: LedgerError | None) -> HTMLResponse:
     """A refusal or an error, as a page in the reader's language (the API answers problem+json).
 
-    A domain error is told from its facts (``api.messages``); the page's back button returns to the
+    A domain error is told from its facts (``ledger.told``); the page's back button returns to the
     form with what was typed still in it."""
     lang = reader_lang(request)
     told = explain(error, lang) if error is not None else None
     if told is None and status < 500:
-        told = detail if lang == "en" else f"{_TITLES_VI.get(status, 'Không thực hiện được')}. ({detail})"
+        told = fallback(status, detail, lang)
     back = form_page(request) if status < 500 and request.method == "POST" else None
     return page(request, "message.html", lang, status, message=told or title, user=None, back=back)
 
@@ -155,6 +159,3 @@ FORM_PAGES = (
     ("/admin", "/admin"),
     ("/sponsor", "/sponsor"),
 )
-
-
-_TITLES_VI = {400: "Yêu cầu không hợp lệ", 404: "Không tìm thấy", 409: "Không thực hiện được", 422: "Dữ liệu chưa đúng"}

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.web.guards import back_to, home_branch, require_staff, writer, writer_at_home
-from api.web.session import page, reader_lang, web_user
+from api.web.session import page, reader_lang, say, web_user
 from ledger.access import rights
 from ledger.disbursement import run
 from ledger.disbursement.handover import EvidenceFile, record_handovers
@@ -96,9 +96,8 @@ async def import_spreadsheet(
             )
         except UnreadableFile as exc:
             raise InvalidEntry(str(exc)) from None
-    counts = (report.rows, report.created, report.updated, report.unchanged)
-    done = "{} dòng: {} mới, {} cập nhật, {} không đổi" if lang == "vi" else "{} rows: {} new, {} updated, {} unchanged"
-    done = done.format(*counts)
+    done = say(lang, "import_done", rows=report.rows, new=report.created, updated=report.updated,
+               unchanged=report.unchanged)  # fmt: skip
     return back_to("/treasurer/import", done)
 
 
@@ -153,9 +152,7 @@ async def run_approve(
     result = await off_the_loop(db, run.approve_run, request.app.state.engine, run_id, actor=user.scope)
     lang = reader_lang(request)
     paid = format_vnd(result.summary.paid_total, lang)
-    return back_to(
-        f"/treasurer/run?month={month}", f"Đã duyệt và chi {paid}" if lang == "vi" else f"Approved: {paid} paid"
-    )
+    return back_to(f"/treasurer/run?month={month}", say(lang, "run_approved", amount=paid))
 
 
 @router.post("/treasurer/run")
@@ -220,4 +217,4 @@ async def handover_one(
 
     await in_own_transaction(request, db, work)
     lang = reader_lang(request)
-    return back_to("/treasurer", f"{code}: đã giao" if lang == "vi" else f"{code}: handed over")
+    return back_to("/treasurer", say(lang, "handed_one", child=code))
