@@ -17,7 +17,7 @@ CODE_KEY = re.compile(r"""\bsay\(\s*lang,\s*f?"([^"{]+)"|"((?:web|pdf|problem|er
 
 def test_vietnamese_and_english_hold_the_same_keys_none_empty_with_the_same_fields():
     vi, en = catalogue("vi"), catalogue("en")
-    assert set(vi) == set(en), (set(vi) ^ set(en))
+    assert set(vi) == set(en), set(vi) ^ set(en)
     assert len(vi) > 400
     for key in vi:
         assert vi[key].strip() and en[key].strip(), key
