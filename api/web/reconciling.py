@@ -27,8 +27,10 @@ from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.reconciliation.importing import import_statement
 from ledger.reconciliation.reconcile import open_lines
 from ledger.reconciliation.report import report_for
+from ledger.reconciliation.suspense import suspense_items
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50
 MONTH = r"^\d{4}-\d{2}$"
 
 
@@ -39,17 +41,21 @@ async def bank_page(
     account: Annotated[str | None, Query(max_length=64)] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     done: Annotated[str | None, Query(max_length=300)] = None,
+    every: Annotated[bool, Query(alias="all")] = False,
 ) -> Response:
-    """A bank account's month: the report, and every line or transaction still unmatched."""
+    """A bank account's month: the report, what is unmatched grouped by why with the total of each
+    group (the first 50 of each unless all are asked for), and what waits in suspense."""
     user = web_user(request)
     require_staff(user)
     accounts = rights.bank_accounts_seen_by(db, user.scope)
     chosen = scoping.bank_account(db, user.scope, account) if account else (accounts[0] if accounts else None)
     wanted = Month.parse(month) if month else Month.of(today_in_vietnam()).previous()
     report = await off_the_loop(db, report_for, db, chosen, wanted) if chosen is not None else None
+    waiting = suspense_items(db, [chosen.branch_id]) if chosen is not None else []
     return page(
         request, "bank.html", reader_lang(request), user=user, accounts=accounts, chosen=chosen,
-        the_month=str(wanted), report=report, done=done,
+        the_month=str(wanted), report=report, done=done, shown=None if every else PAGE,
+        in_suspense=sum(i.amount for i in waiting), suspense_count=len(waiting),
     )  # fmt: skip
 
 
