@@ -144,8 +144,6 @@ def record_handovers(
             raise AlreadyHandedOver(code, month, done[owed[code][0].id])
     waiting = sorted((code, child, amount) for code, (child, amount) in owed.items() if child.id not in done)
     codes = {b.id: b.code for b in session.scalars(select(Branch))}
-    if source is None:
-        require_cash(session, _by_branch(codes, waiting, cash_from))
     rounds = dict(  # how many handovers of the month each child had, all reversed: this one comes after them
         session.execute(
             select(Handover.child_id, func.count())
@@ -154,6 +152,8 @@ def record_handovers(
         ).all()
     )
     kept = keep_evidence(session, evidence, by=actor.user, now=now) if evidence is not None else None
+    if source is None:
+        require_cash(session, _by_branch(codes, waiting, cash_from))
     entries = []
     for code, child, amount in waiting:
         branch_code = codes[child.branch_id]
