@@ -20,13 +20,15 @@ from ledger.access.models import AuditEvent
 from ledger.branch_settings import FOUR_EYES, set_branch_setting
 from ledger.db import run_in_transaction
 from ledger.disbursement.handover import handover_proposal
+from ledger.ground.messages import message
 from ledger.models import Branch, LedgerTransaction
+from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.register.models import BankAccount
 from tests.api.conftest import IN
 from tests.factories import admin
 from tests.web.conftest import shot
-from tests.web.test_journeys import DESKTOP, confirm, sign_in
+from tests.web.test_journeys import DESKTOP, confirm, in_english, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -128,48 +130,78 @@ def four_eyes(world):
     return world
 
 
-def test_a_commune_treasurer_finishes_her_month_end_in_the_browser(browser, live, four_eyes, tmp_path):
-    world = four_eyes
+class Words:
+    """The catalogue's words in one language, as the journey looks for them on the pages."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, /, **fields: object) -> str:
+        return message(key if ":" in key else f"web:{key}", self.lang, **fields)
+
+    def parts(self, key: str) -> list[str]:
+        """The fixed words of a message with fields, each of which must be on the page."""
+        text = message(key if ":" in key else f"web:{key}", self.lang)
+        return [part.strip() for part in re.split(r"\{[^}]*\}", text) if len(part.strip()) > 2]
+
+    def month(self, month: Month) -> str:
+        return f"{month.month:02d}/{month.year}" if self.lang == "vi" else str(month)
+
+    def money(self, amount: int) -> str:
+        return format_vnd(amount, self.lang)
+
+
+def said_all(parts: list[str], text: str) -> bool:
+    return all(part in text for part in parts)
+
+
+def month_end(browser, live, world, tmp_path, lang: str) -> None:
+    """The whole month end of An Lão's treasurer, finding everything by the catalogue's words in ``lang``."""
+    w = Words(lang)
     month = Month.of(today_in_vietnam())
     context = browser.new_context(viewport=DESKTOP, locale="en-US", accept_downloads=True)
+    if lang == "en":
+        in_english(context, live)
     page = context.new_page()
     sign_in(page, live, "thu-quy-an-lao")
     page.wait_for_url(re.compile(r"/treasurer"))
-    assert page.locator("html").get_attribute("lang") == "vi"  # Vietnamese whatever the browser asks
-    todo = page.get_by_role("region", name="Việc cần làm")
-    assert "250.000" in todo.inner_text() and "tạm thu" in todo.inner_text()  # suspense, with amount and age
-    assert f"Chưa chạy chi trả tháng {month.month:02d}/{month.year}" in todo.inner_text()
-    looked_at(page, "01-dashboard")
+    assert page.locator("html").get_attribute("lang") == lang  # Vietnamese whatever the browser asks
+    todo = page.get_by_role("region", name=w("notices")).inner_text()
+    assert w.money(250_000) in todo  # suspense, with its amount and age
+    assert w("todo:run", month=w.month(month)) in todo
+    looked_at(page, f"{lang}-01-dashboard")
 
     # The month's run: the preview says what it will pay; four eyes: prepared, then approved by another.
-    tab(page, "Chi trả tháng")
-    assert page.get_by_role("heading", name=re.compile("Trạng thái: Chưa chạy")).is_visible()
-    looked_at(page, "02-run-preview")
-    page.get_by_role("button", name=re.compile("^Chi trả tháng này")).click()
-    page.wait_for_selector("text=Đã lập, chờ duyệt", timeout=600_000)
-    looked_at(page, "03-run-prepared")
-    page.get_by_role("link", name=re.compile("Chi trả tháng")).last.click()
-    assert page.get_by_role("heading", name=re.compile("Đã lập, chờ duyệt")).is_visible()
-    assert page.get_by_role("button", name=re.compile("Duyệt")).count() == 0  # not by the one who prepared it
+    tab(page, w("monthly_run"))
+    assert page.get_by_role("heading", name=f"{w('state')}: {w('state.not-run')}").is_visible()
+    looked_at(page, f"{lang}-02-run-preview")
+    page.get_by_role("button", name=re.compile("^" + re.escape(w("run_it")))).click()
+    page.wait_for_selector(f"text={w('state.prepared')}", timeout=600_000)
+    looked_at(page, f"{lang}-03-run-prepared")
+    page.get_by_role("link", name=re.compile(re.escape(w("monthly_run")))).last.click()
+    assert page.get_by_role("heading", name=f"{w('state')}: {w('state.prepared')}").is_visible()
+    assert page.get_by_role("button", name=re.compile(re.escape(w("approve_it")))).count() == 0  # not the preparer's
 
     second = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    if lang == "en":
+        in_english(second, live)
     other = second.new_page()
     sign_in(other, live, "thu-quy-xa-an-lao")
     other.wait_for_url(re.compile(r"/treasurer"))
-    assert "chờ người thứ hai duyệt" in other.get_by_role("region", name="Việc cần làm").inner_text()
-    other.locator("nav.staff").get_by_role("link", name="Chi trả tháng", exact=True).click()
-    other.get_by_role("button", name=re.compile("^Duyệt và chi trả")).click()
-    assert "Đã duyệt và chi" in other.get_by_role("status").inner_text()
-    assert other.get_by_role("heading", name=re.compile("Trạng thái: Đã chi trả")).is_visible()
-    looked_at(other, "04-run-approved")
+    waiting = other.get_by_role("region", name=w("notices")).inner_text()
+    assert said_all(w.parts("todo:approve"), waiting)
+    other.locator("nav.staff").get_by_role("link", name=w("monthly_run"), exact=True).click()
+    other.get_by_role("button", name=re.compile("^" + re.escape(w("approve_it")))).click()
+    assert said_all(w.parts("run_approved"), other.get_by_role("status").inner_text())
+    assert other.get_by_role("heading", name=f"{w('state')}: {w('state.done')}").is_visible()
+    looked_at(other, f"{lang}-04-run-approved")
     second.close()
 
     # The bank statement of the month: cash drawn for the meeting, a fee, a transfer nobody knows.
     with Session(world.database.engine) as session:
         proposal = handover_proposal(session, actor=admin("test"), branch=IN, month=month)
-    code, _, amount = min(proposal.waiting, key=lambda w: w[2])
-    drawn = 5_000_000
-    assert amount <= drawn < proposal.total
+    code, _, amount = min(proposal.waiting, key=lambda waits: waits[2])
+    assert amount <= 5_000_000 < proposal.total
     # The commune banks at the People's Credit Fund, whose export the product does not know yet.
     statement = tmp_path / "quy-tin-dung-thang.csv"
     day = f"{month.month:02d}/{month.year}"
@@ -180,129 +212,127 @@ def test_a_commune_treasurer_finishes_her_month_end_in_the_browser(browser, live
         encoding="utf-8",
     )
     page.goto(page.url)  # back on her own page after the approval
-    tab(page, "Đối chiếu ngân hàng")
-    page.get_by_label("Sao kê ngân hàng (.csv, .xlsx, .xml)").set_input_files(str(statement))
-    page.get_by_role("button", name="Nhập và đối chiếu").click()
-    assert page.get_by_role("heading", name=re.compile("Cách đọc sao kê")).is_visible()  # the mapping step
+    tab(page, w("bank_status"))
+    page.get_by_label(w("statement_file")).set_input_files(str(statement))
+    page.get_by_role("button", name=w("import_and_match")).click()
+    assert page.get_by_role("heading", name=re.compile(re.escape(w("columns_title")))).is_visible()  # the mapping
     assert "RUT TIEN MAT CHI TRA" in page.get_by_role("table").inner_text()
-    looked_at(page, "05a-statement-columns")
-    page.get_by_label("Ngày giao dịch").select_option("Ngày")
-    page.get_by_label("Nội dung").select_option("Diễn giải")
-    page.get_by_label("Ghi nợ (tiền ra)").select_option("Tiền ra")
-    page.get_by_label("Ghi có (tiền vào)").select_option("Tiền vào")
-    page.get_by_role("button", name="Đọc tệp theo cách này và nhập").click()
+    looked_at(page, f"{lang}-05a-statement-columns")
+    page.get_by_label(w("role.date")).select_option("Ngày")
+    page.get_by_label(w("role.description")).select_option("Diễn giải")
+    page.get_by_label(w("role.debit")).select_option("Tiền ra")
+    page.get_by_label(w("role.credit")).select_option("Tiền vào")
+    page.get_by_role("button", name=w("columns_import")).click()
     done = page.get_by_role("status").inner_text()
-    assert "3 dòng mới" in done and "ghi nhớ" in done
-    looked_at(page, "05-bank-imported")
-    page.get_by_text(re.compile("Xử lý dòng")).first.click()  # the withdrawal: into the cash box
-    withdrawal = page.locator("details[open]")
-    withdrawal.get_by_label("Ghi vào tài khoản").select_option(label="Rút tiền mặt về quỹ")
-    withdrawal.get_by_label("Diễn giải").fill("Rút tiền mặt chi trả tháng")
-    withdrawal.get_by_role("button", name="Ghi sổ và khớp").click()
-    looked_at(page, "06-confirm-withdrawal")
-    confirm(page)
-    assert "✓" in page.get_by_role("status").inner_text()
-    page.get_by_text(re.compile("Xử lý dòng")).first.click()  # the fee
-    fee = page.locator("details[open]")
-    fee.get_by_label("Ghi vào tài khoản").select_option(label="Phí ngân hàng")
-    fee.get_by_label("Diễn giải").fill("Phí SMS tháng")
-    fee.get_by_role("button", name="Ghi sổ và khớp").click()
-    confirm(page)
+    assert done.startswith("3 ") and said_all(w.parts("statement_done_named"), done)
+    looked_at(page, f"{lang}-05-bank-imported")
+    for account, reason in (("as_cash", "Rút tiền mặt chi trả tháng"), ("as_fee", "Phí SMS tháng")):
+        page.get_by_text(re.compile(re.escape(w("resolve_line")))).first.click()  # the withdrawal, then the fee
+        line = page.locator("details[open]")
+        line.get_by_label(w("book_to")).select_option(label=w(account))
+        line.get_by_label(w("description")).fill(reason)
+        line.get_by_role("button", name=w("book_it")).click()
+        looked_at(page, f"{lang}-06-confirm-{account}")
+        confirm(page)
+        assert said_all(w.parts("line_done"), page.get_by_role("status").inner_text())
 
     # Suspense: the unknown transfer goes back to its sender, the old one is the budget's.
-    tab(page, "Khoản tạm thu chờ xác định")
-    looked_at(page, "07-suspense")
-    unknown = page.locator("section.card", has_text="275.000")
-    unknown.locator("summary", has_text="Hoàn trả người gửi").click()
-    unknown.get_by_label("Lý do").fill("Người gửi nhầm tài khoản, đã gọi xác nhận")
-    unknown.get_by_role("button", name="Hoàn trả người gửi").click()
-    assert "Hoàn trả 275.000" in page.get_by_role("heading", level=1).inner_text()
+    tab(page, w("suspense"))
+    looked_at(page, f"{lang}-07-suspense")
+    unknown = page.locator("section.card", has_text=w.money(275_000))
+    unknown.locator("summary", has_text=w("refund")).click()
+    unknown.get_by_label(w("reason")).fill("Người gửi nhầm tài khoản, đã gọi xác nhận")
+    unknown.get_by_role("button", name=w("refund")).click()
+    assert w("suspense_refund", amount=w.money(275_000)) in page.get_by_role("heading", level=1).inner_text()
     confirm(page)
-    assert "Hoàn trả" in page.get_by_role("status").inner_text()
-    old = page.locator("section.card", has_text="250.000")
-    old.locator("summary", has_text="Ghi vào quỹ").click()
+    assert w("suspense_refund", amount=w.money(275_000)) in page.get_by_role("status").inner_text()
+    old = page.locator("section.card", has_text=w.money(250_000))
+    old.locator("summary", has_text=w("assign_fund")).click()
     opened = old.locator("details[open]")
-    opened.get_by_label("Căn cứ xác định").fill("Ngân sách xã chuyển trợ cấp, công văn số 12")
-    opened.get_by_role("button", name="Ghi vào quỹ").click()
+    opened.get_by_label(w("how_known")).fill("Ngân sách xã chuyển trợ cấp, công văn số 12")
+    opened.get_by_role("button", name=w("assign_fund")).click()
     confirm(page)
     assert page.locator("section.card").count() == 0
 
     # Handing over: the cash box cannot pay everyone; one guardian in cash, the rest by bank.
-    tab(page, "Tổng quan tháng")
-    handover = page.get_by_role("region", name="Giao tiền cho người giám hộ")
-    assert "Rút thêm" in handover.inner_text()  # the form says what the cash box can pay
-    handover.get_by_role("button", name="Tất cả người giám hộ đã nhận").click()
+    tab(page, w("dashboard"))
+    handover = page.get_by_role("region", name=w("handover"))
+    assert said_all(w.parts("cash_short"), handover.inner_text())  # what the cash box can pay
+    handover.get_by_role("button", name=w("handover_all")).click()
     refusal = page.get_by_role("alert").inner_text()  # said before anything is asked, with the figures
-    assert "Quỹ tiền mặt" in refusal and "Hãy rút thêm" in refusal
-    assert page.get_by_role("button", name=re.compile("Đồng ý")).count() == 0
-    looked_at(page, "08-not-enough-cash")
-    page.get_by_role("link", name=re.compile("Quay lại")).click()
+    assert said_all(w.parts("error:not-enough-cash"), refusal)
+    assert page.get_by_role("button", name=w("confirm_yes")).count() == 0
+    looked_at(page, f"{lang}-08-not-enough-cash")
+    page.get_by_role("link", name=re.compile(re.escape(w("confirm_back")))).click()
+    child_code = f"{w('child')} ({w('code')})"
     for attempt in ("first", "again"):
-        page.get_by_label("Cháu (Mã)").fill(code)
-        page.get_by_label("Người nhận").fill("Bà Nguyễn Thị Lan")
-        page.get_by_role("button", name="Ghi nhận đã giao").click()
+        page.get_by_label(child_code).fill(code)
+        page.get_by_label(w("received_by")).fill("Bà Nguyễn Thị Lan")
+        page.get_by_role("button", name=w("handover_record")).click()
         if attempt == "first":
-            assert f"{code}: đã giao" in page.get_by_role("status").inner_text()
-    told = page.get_by_role("alert").inner_text()  # a domain error, told in Vietnamese from its facts
-    assert f"Người giám hộ của {code} đã nhận tiền tháng {month.month:02d}/{month.year}" in told
-    looked_at(page, "08b-already-handed-over")
-    page.get_by_role("link", name=re.compile("Quay lại sửa")).click()
-    assert page.get_by_label("Cháu (Mã)").input_value() == code  # what she typed is still there
-    handover = page.get_by_role("region", name="Giao tiền cho người giám hộ")
+            assert w("handed_one", child=code) in page.get_by_role("status").inner_text()
+    told = page.get_by_role("alert").inner_text()  # a domain error, told from its facts
+    assert said_all(w.parts("error:already-handed-over"), told) and code in told and w.month(month) in told
+    looked_at(page, f"{lang}-08b-already-handed-over")
+    page.get_by_role("link", name=re.compile(re.escape(w("back_correct")))).click()
+    assert page.get_by_label(child_code).input_value() == code  # what she typed is still there
+    handover = page.get_by_role("region", name=w("handover"))
     handover.locator("#h_method").select_option("bank")
-    handover.get_by_role("button", name="Tất cả người giám hộ đã nhận").click()
-    looked_at(page, "09-confirm-handovers")
+    handover.get_by_role("button", name=w("handover_all")).click()
+    looked_at(page, f"{lang}-09-confirm-handovers")
     confirm(page)
-    assert "người giám hộ đã nhận" in page.get_by_role("status").inner_text()
-    tab(page, "Sổ quỹ tiền mặt")
-    book = page.get_by_role("region", name="Sổ quỹ tiền mặt").inner_text()
-    assert "5.000.000" in book and "Rút tiền" in book
-    looked_at(page, "10-cash-book")
+    assert said_all(w.parts("handovers_done"), page.get_by_role("status").inner_text())
+    tab(page, w("cash_book"))
+    book = page.get_by_role("region", name=w("cash_book")).inner_text()
+    assert w.money(5_000_000) in book and w.money(amount) in book
+    looked_at(page, f"{lang}-10-cash-book")
 
     # A payment typed with too many zeros: asked twice, recorded, then reversed with a reason.
-    tab(page, "Tổng quan tháng")
-    page.get_by_label(re.compile(r"Mẹ đỡ đầu \(Mã\)")).fill(world.codes.sponsor[IN])
-    page.get_by_label(re.compile("Số tiền")).fill("50.000.000.000")
-    page.get_by_role("button", name="Ghi nhận", exact=True).click()
-    assert "Có gõ nhầm không?" in page.get_by_role("alert").inner_text()
-    looked_at(page, "11-unusual-amount")
-    page.get_by_label("Tôi đã kiểm tra lại và vẫn muốn làm").check()
+    tab(page, w("dashboard"))
+    page.get_by_label(f"{w('sponsor')} ({w('code')})").fill(world.codes.sponsor[IN])
+    page.get_by_label(f"{w('amount')} (₫)").fill("50.000.000.000")
+    page.get_by_role("button", name=w("save"), exact=True).click()
+    assert said_all(w.parts("unusual_pledges"), page.get_by_role("alert").inner_text())
+    looked_at(page, f"{lang}-11-unusual-amount")
+    page.get_by_label(w("confirm_check")).check()
     confirm(page)
-    assert "Đã ghi nhận" in page.get_by_role("status").inner_text()
-    page.get_by_role("link", name="Xem hoặc đảo khoản này").click()
-    page.get_by_label("Lý do").fill("Gõ thừa số 0")
-    page.get_by_role("button", name="Đảo bút toán").click()
+    assert said_all(w.parts("payment_done"), page.get_by_role("status").inner_text())
+    page.get_by_role("link", name=w("this_payment")).click()
+    page.get_by_label(w("reason")).fill("Gõ thừa số 0")
+    page.get_by_role("button", name=w("undo")).click()
     confirm(page)
-    assert "Đã đảo bằng giao dịch" in page.get_by_role("status").inner_text()
-    looked_at(page, "12-reversed")
+    assert said_all(w.parts("reversed_done"), page.get_by_role("status").inner_text())
+    looked_at(page, f"{lang}-12-reversed")
 
     # Closing: the page lists every month it closes, and asks twice when earlier months close too.
-    tab(page, "Tổng quan tháng")
-    page.get_by_role("region", name="Khóa sổ").get_by_role("button", name="Khóa sổ").click()
-    previous = month.previous()
-    assert f"{previous.month:02d}/{previous.year}" in page.get_by_role("main").inner_text()
-    looked_at(page, "13-confirm-close")
+    tab(page, w("dashboard"))
+    page.get_by_role("region", name=w("close_month")).get_by_role("button", name=w("close_month")).click()
+    assert w.month(month.previous()) in page.get_by_role("main").inner_text()
+    looked_at(page, f"{lang}-13-confirm-close")
     if page.get_by_role("alert").count():
-        page.get_by_label("Tôi đã kiểm tra lại và vẫn muốn làm").check()
+        page.get_by_label(w("confirm_check")).check()
     confirm(page)
-    assert "Đã khóa sổ đến" in page.get_by_role("status").inner_text()
+    assert said_all(w.parts("closed_through"), page.get_by_role("status").inner_text())
 
     # The reports of the month.
-    for name in ("Báo cáo tháng của thủ quỹ (PDF)", "Phiếu chi trả người giám hộ (PDF)"):
+    for name in (w("treasurer_report"), w("guardian_slips")):
         with page.expect_download() as download:
             page.get_by_role("link", name=name).click()
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.read_bytes().startswith(b"%PDF")
-    looked_at(page, "14-dashboard-after")
+    looked_at(page, f"{lang}-14-dashboard-after")
     context.close()
 
     with Session(world.database.engine) as session:
         acts = set(session.scalars(select(AuditEvent.action).where(AuditEvent.door == "web")))
-        assert {"run.start", "run.approve", "bank.book", "bank.suspense-cleared", "handover", "transaction.reverse",
-                "period.close"} <= acts  # fmt: skip
-        reversal = session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "reversal"))
-        assert reversal is not None
+        assert {"run.start", "run.approve", "bank.book", "bank.mapping", "bank.suspense-cleared", "handover",
+                "transaction.reverse", "period.close"} <= acts  # fmt: skip
+        assert session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "reversal")) is not None
+
+
+def test_a_commune_treasurer_finishes_her_month_end_in_the_browser_in_vietnamese(browser, live, four_eyes, tmp_path):
+    month_end(browser, live, four_eyes, tmp_path, "vi")
 
 
 def test_the_same_pages_in_english_keep_the_page_when_switching(browser, live, four_eyes):
