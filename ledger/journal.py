@@ -23,6 +23,7 @@ from sqlmodel import Session
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.errors import InsufficientFunds, ReversalRefused
+from ledger.ground.words import side
 from ledger.posting import Entry, Posted, post, reverse
 from ledger.reconciliation.by_hand import undo_matches_of
 from ledger.register.payments import reverse_allocations
@@ -70,7 +71,13 @@ def reverse_by_hand(
             transaction_id,
             posted_by=actor.user,
             effective_date=effective_date,
-            description=f"Reversal of transaction {transaction_id}: {reason or original.description}",
+            description=(
+                f"Đảo giao dịch {transaction_id}: {reason or side(original.description, 'vi')} / "
+                f"Reversal of transaction {transaction_id}: {reason or side(original.description, 'en')}"
+            )[
+                  # both languages, each reader sees hers (ledger.ground.words)
+                :500
+            ],
             idempotency_key=idempotency_key,
             now=now,
         )

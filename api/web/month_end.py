@@ -17,7 +17,7 @@ from sqlmodel import Session
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed
 from api.web.guards import amount_of, ask_first, back_to, home_branch, require_staff, writer, writer_at_home
 from api.web.session import page, reader_lang, say, web_user
-from ledger import cash
+from ledger import cash, transactions
 from ledger.access import rights
 from ledger.closing import close_month, closing_preview
 from ledger.disbursement.handover import handover_proposal, record_handovers
@@ -183,6 +183,28 @@ async def suspense_clear(
 
 
 # --- one transaction, and undoing it ---------------------------------------------------------------
+
+
+@router.get("/treasurer/transactions", response_class=HTMLResponse)
+async def transactions_page(
+    request: Request,
+    db: SessionDep,
+    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """The month's transactions in the treasurer's branches, newest first, 50 a page: each one opens on
+    its own page, where it can be reversed."""
+    user = web_user(request)
+    require_staff(user)
+    wanted = _month(month)
+    found, more = transactions.page(
+        db, user.scope, start=wanted.first_day, end=wanted.last_day, kind=kind or None, before_seq=before, limit=50
+    )
+    return page(
+        request, "transactions.html", reader_lang(request), user=user, the_month=str(wanted), found=found,
+        older=found[-1].seq if more and found else None, kind=kind or "",
+    )  # fmt: skip
 
 
 @router.get("/treasurer/transactions/{transaction_id}", response_class=HTMLResponse)

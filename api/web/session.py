@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.deps import signed_in_users
 from ledger.access.actor import Actor, NotSignedIn
 from ledger.errors import LedgerError
-from ledger.ground.messages import message
+from ledger.ground.messages import has_message, message
 from ledger.ground.words import side
 from ledger.money import format_vnd
 from ledger.months import VIETNAM
@@ -108,6 +108,7 @@ def page(request: Request, template: str, lang: str, status: int = 200, **contex
             month=lambda text: month_text(lang, str(text)),
             moment=lambda at: moment_text(lang, at),
             said=lambda text: side(str(text), lang),
+            has_t=lambda key: has_message(f"web:{key}"),
             **context,
         )
     )

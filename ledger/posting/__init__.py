@@ -114,7 +114,8 @@ def reverse(
             effective_date = today_in_vietnam(now)
     entry = Entry(
         effective_date=effective_date,
-        description=description or f"Reversal of transaction {transaction_id}: {original.description}",
+        description=description
+        or f"Đảo giao dịch {transaction_id} / Reversal of transaction {transaction_id}: {original.description}"[:500],
         legs=tuple(Leg(AccountKey(b, a), -amount, currency) for b, a, _, amount, currency in rows),
         posted_by=posted_by,
         idempotency_key=idempotency_key,

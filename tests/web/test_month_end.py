@@ -303,6 +303,9 @@ def month_end(browser, live, world, tmp_path, lang: str) -> None:
     confirm(page)
     assert said_all(w.parts("reversed_done"), page.get_by_role("status").inner_text())
     looked_at(page, f"{lang}-12-reversed")
+    tab(page, w("transactions"))  # every entry of the month, each one opening on its own page
+    assert w("kind.reversal") in page.get_by_role("table").inner_text()
+    looked_at(page, f"{lang}-12b-transactions")
 
     # Closing: the page lists every month it closes, and asks twice when earlier months close too.
     tab(page, w("dashboard"))
