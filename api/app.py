@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -35,7 +35,7 @@ from api.routes import (
 )
 from api.run_jobs import RunJobs
 from api.web import admin, check, month_end, pages, public, reconciling, work
-from api.web.session import SignInRequired, error_page
+from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
 from ledger.db import is_sqlite, reading
 
 DESCRIPTION = """\
@@ -102,6 +102,10 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(check.router)
     app.include_router(public.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
+
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, exc: FormExpired) -> HTMLResponse:
+        return page(request, "message.html", reader_lang(request), 400, message="bad_form", user=None, back=None)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> RedirectResponse:

@@ -18,7 +18,8 @@ from sqlmodel import Session
 from ledger import db
 from ledger.access.actor import Actor
 from ledger.access.scope import actor_named
-from ledger.errors import LedgerError
+from ledger.access.users import UserError
+from ledger.errors import LedgerError, NotReconciled
 from ledger.money import parse_date
 from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.settings import Settings
@@ -33,6 +34,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+USER_HINTS = {  # the flags that say what a refused user needed, for the command line only
+    "branch-needed": "give --branch CODE",
+    "sponsor-needed": "give --sponsor CODE",
+    "sponsor-only": "--sponsor is for users with role sponsor",
+    "exists": "change the password with 'godmother user passwd'",
+}
+
+
 def friendly(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the errors a user can cause into one line on stderr and a non-zero exit."""
 
@@ -42,6 +51,11 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
+        except NotReconciled as exc:
+            raise fail(f"{exc}. See: godmother bank report --account CODE --month {exc.month}") from None
+        except UserError as exc:
+            hint = USER_HINTS.get(exc.reason)
+            raise fail(f"{exc}: {hint}" if hint else str(exc)) from None
         except StatementNotRecognised as exc:
             raise fail(f"{exc}: give --format csv with --map date=…,amount=…,description=…") from None
         except LedgerError as exc:

@@ -17,7 +17,7 @@ from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.accounts import get_branch
 from ledger.branch_settings import RECONCILED_BEFORE_CLOSE, setting_in_force
-from ledger.errors import BranchNotFound, NotPermitted, PeriodError
+from ledger.errors import BranchNotFound, NotPermitted, NotReconciled, PeriodError
 from ledger.models import Account, Branch, PeriodEvent, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import closed_through
@@ -144,11 +144,7 @@ def _require_reconciled(session: Session, branch_id: int, branch: str, first: Mo
     while month <= last:
         waiting = unreconciled(session, branch_id, month)
         if waiting:
-            accounts = "; ".join(f"{code}: {why}" for code, why in waiting)
-            raise PeriodError(
-                f"{branch} closes a month only when its bank accounts are reconciled; for {month}, {accounts}. "
-                f"See: godmother bank report --account CODE --month {month}"
-            )
+            raise NotReconciled(branch, month, waiting)
         month = month.next()
 
 

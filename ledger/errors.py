@@ -15,12 +15,15 @@ LedgerError
  │    ├── UnreadableFile           a spreadsheet that cannot be read   (register.spreadsheets)
  │    ├── UnreadableStatement      a bank statement that cannot be read   (reconciliation.formats)
  │    │    └── StatementNotRecognised  no bank we know: its columns must be named   (reconciliation.formats)
+ │    ├── ColumnsNotNamed          a statement's columns named without a date, text or amount   (reconciliation.mapping)
  │    ├── UserError                a user that could not exist   (access.users)
  │    └── VietQRError              a payment request VietQR cannot carry   (vietqr)
  ├── NotFound
  │    ├── AccountNotFound
  │    ├── BranchNotFound
  │    ├── ChildNotFound
+ │    ├── SponsorNotFound
+ │    ├── BankAccountNotFound
  │    ├── RunNotFound
  │    ├── TransactionNotFound
  │    └── UserNotFound                                          (access.users)
@@ -34,6 +37,7 @@ LedgerError
  │    └── NotEnoughCash            the cash box holds less than is to be paid from it
  ├── PeriodClosed                  the effective date lies in a closed month of a branch
  ├── PeriodError                   closing/reopening a month in the wrong order
+ │    └── NotReconciled            the branch closes only reconciled months; these accounts are not
  ├── IdempotencyConflict           the same idempotency key was used for different content
  ├── AlreadyReversed               a transaction can be reversed once
  ├── ReversalRefused               a reversal would take money an account no longer holds
@@ -88,6 +92,18 @@ class ChildNotFound(NotFound):
     def __init__(self, code: str) -> None:
         self.code = code
         super().__init__(f"child {code!r} is not in the register")
+
+
+class SponsorNotFound(NotFound):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"sponsor {code!r} is not in the register")
+
+
+class BankAccountNotFound(NotFound):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"bank account {code!r} is not in the register")
 
 
 class TooLarge(LedgerError):
@@ -191,6 +207,13 @@ class DuplicateDisbursement(LedgerError):
 
 class PeriodError(LedgerError):
     """Closing or reopening a month that is not in the state the act needs."""
+
+
+class NotReconciled(PeriodError):
+    def __init__(self, branch: str, month: object, accounts: list[tuple[str, str]]) -> None:
+        self.branch, self.month, self.accounts = branch, month, accounts
+        listed = "; ".join(f"{code}: {why}" for code, why in accounts)
+        super().__init__(f"{branch} closes a month only when its bank accounts are reconciled; for {month}, {listed}")
 
 
 class NotPermitted(LedgerError):

@@ -13,11 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.access.actor import Forbidden
+from ledger.access.users import UserError
 from ledger.disbursement.handover import AlreadyHandedOver, NothingToHandOver
 from ledger.errors import (
     AccountNotFound,
     AlreadyReversed,
     AmountUnreadable,
+    BankAccountNotFound,
     BranchNotFound,
     ChildNotFound,
     DuplicateDisbursement,
@@ -26,14 +28,17 @@ from ledger.errors import (
     InsufficientFunds,
     LedgerError,
     NotEnoughCash,
+    NotReconciled,
     PeriodClosed,
     ReversalRefused,
     RunInProgress,
+    SponsorNotFound,
     TransactionNotFound,
 )
-from ledger.ground.messages import message
+from ledger.ground.messages import has_message, message
 from ledger.money import format_vnd
 from ledger.reconciliation.formats import StatementNotRecognised
+from ledger.reconciliation.mapping import ColumnsNotNamed
 
 
 def day_text(value: Any, lang: str) -> str:
@@ -111,7 +116,23 @@ TOLD: list[tuple[type[LedgerError], str, Fields]] = [
     (RunInProgress, "error:run-in-progress", lambda e, lang: {}),
     (IdempotencyConflict, "error:idempotency", lambda e, lang: {}),
     (StatementNotRecognised, "error:statement-not-recognised", lambda e, lang: {}),
+    (
+        NotReconciled,
+        "error:not-reconciled",
+        lambda e, lang: {
+            "branch": e.branch,
+            "month": month_text(e.month, lang),
+            "accounts": ", ".join(code for code, _ in e.accounts),
+        },  # fmt: skip
+    ),
+    (
+        ColumnsNotNamed,
+        "error:columns-not-named",
+        lambda e, lang: {"roles": ", ".join(message(f"web:role.{role}", lang) for role in e.missing)},
+    ),
     (ChildNotFound, "error:child-not-found", lambda e, lang: {"code": e.code}),
+    (SponsorNotFound, "error:sponsor-not-found", lambda e, lang: {"code": e.code}),
+    (BankAccountNotFound, "error:bank-account-not-found", lambda e, lang: {"code": e.code}),
     (BranchNotFound, "error:branch-not-found", lambda e, lang: {"branch": e.branch}),
     (AccountNotFound, "error:account-not-found", lambda e, lang: {"branch": e.branch, "account": e.account}),
     (TransactionNotFound, "error:transaction-not-found", lambda e, lang: {"transaction": e.transaction_id}),
@@ -121,6 +142,8 @@ TOLD: list[tuple[type[LedgerError], str, Fields]] = [
 
 def explain(error: LedgerError, lang: str) -> str | None:
     """The error for a person reading in ``lang``, or None when it has no message of its own."""
+    if isinstance(error, UserError) and has_message(f"error:user-{error.reason}"):
+        return message(f"error:user-{error.reason}", lang, **error.facts)
     for kind, key, fields in TOLD:
         if isinstance(error, kind):
             return message(key, lang, **fields(error, lang))

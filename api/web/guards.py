@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
 from api import scoping
-from api.web.session import WebUser, csrf_ok, page, web_user
-from ledger.errors import InvalidEntry
+from api.web.session import FormExpired, WebUser, csrf_ok, page, web_user
 from ledger.models import Branch
 from ledger.money import parse_vnd
 
@@ -42,7 +41,7 @@ def writer(request: Request, csrf: str) -> WebUser:
     """The signed-in user sending a form: the form must be this session's own (CSRF) and the user a writer."""
     user = web_user(request)
     if not csrf_ok(csrf, user.token):
-        raise InvalidEntry("the form has expired or came from elsewhere: open the page again and send it once more")
+        raise FormExpired()
     user.scope.require_writer()
     return user
 

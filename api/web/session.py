@@ -36,6 +36,11 @@ class SignInRequired(Exception):
     """The page needs a signed-in user: the handler sends the browser to the sign-in page."""
 
 
+class FormExpired(Exception):
+    """A form without this session's token (expired, or sent from elsewhere): nothing is done, and the
+    reader is asked to open the page again."""
+
+
 @dataclass(frozen=True, slots=True)
 class WebUser:
     scope: Actor

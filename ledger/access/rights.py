@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor, Forbidden
-from ledger.errors import BranchNotFound, ChildNotFound, NotFound, TransactionNotFound
+from ledger.errors import (
+    BankAccountNotFound,
+    BranchNotFound,
+    ChildNotFound,
+    NotFound,
+    SponsorNotFound,
+    TransactionNotFound,
+)
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.register.models import BankAccount, Child, Payment, Pledge, Sponsor
 
@@ -40,7 +47,7 @@ def whole_ledger(actor: Actor, what: str) -> None:
 def sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
     found = db.scalar(select(Sponsor).where(col(Sponsor.code) == code))
     if found is None or not (actor.sees_branch(found.branch_id) or found.id == actor.sponsor_id):
-        raise NotFound(f"sponsor {code!r} is not in the register")
+        raise SponsorNotFound(code)
     return found
 
 
@@ -48,7 +55,7 @@ def writable_sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
     found = sponsor(db, actor, code)
     actor.require_writer()
     if not actor.may_write(found.branch_id):
-        raise NotFound(f"sponsor {code!r} is not in the register")
+        raise SponsorNotFound(code)
     return found
 
 
@@ -61,7 +68,7 @@ def writable_sponsors(db: Session, actor: Actor, codes: Iterable[str]) -> dict[s
     for code in wanted:
         sponsor = found.get(code)
         if sponsor is None or not actor.may_write(sponsor.branch_id):
-            raise NotFound(f"sponsor {code!r} is not in the register")
+            raise SponsorNotFound(code)
     return found
 
 
@@ -113,7 +120,7 @@ def writable_child(db: Session, actor: Actor, code: str) -> Child:
 def bank_account(db: Session, actor: Actor, code: str) -> BankAccount:
     found = db.scalar(select(BankAccount).where(col(BankAccount.code) == code))
     if found is None or not actor.sees_branch(found.branch_id):
-        raise NotFound(f"bank account {code!r} is not in the register")
+        raise BankAccountNotFound(code)
     return found
 
 

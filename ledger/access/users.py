@@ -41,7 +41,12 @@ _hasher = PasswordHasher()
 
 
 class UserError(InvalidEntry):
-    """A user that could not exist: a bad name, role, scope or password."""
+    """A user that could not exist: a bad name, role, scope or password. ``reason`` names which (a door
+    tells it from that and ``facts``; the message is for logs and the API)."""
+
+    def __init__(self, message: str, *, reason: str = "", **facts: str) -> None:
+        self.reason, self.facts = reason, facts
+        super().__init__(message)
 
 
 class UserNotFound(NotFound):
@@ -101,15 +106,17 @@ def add_user(
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role in STAFF_ROLES and not branch:
-        raise UserError(f"a {role} works for a branch: give --branch CODE")
+        raise UserError(f"a {role} works for a branch: name it", reason="branch-needed", role=role)
     if role not in STAFF_ROLES and branch:
-        raise UserError(f"only treasurers and auditors have a branch, not a user with role {role}")
+        raise UserError(
+            f"only treasurers and auditors have a branch, not a user with role {role}", reason="no-branch", role=role
+        )
     if role == "sponsor" and not sponsor:
-        raise UserError("a sponsor user is one sponsor: give --sponsor CODE")
+        raise UserError("a sponsor user is one sponsor: name the sponsor", reason="sponsor-needed")
     if role != "sponsor" and sponsor:
-        raise UserError("only a user with role sponsor has --sponsor")
+        raise UserError("only a user with role sponsor is a sponsor's", reason="sponsor-only", role=role)
     if session.scalar(select(User.id).where(col(User.name) == name)) is not None:
-        raise UserError(f"user {name!r} already exists; change the password with 'godmother user passwd'")
+        raise UserError(f"user {name!r} already exists", reason="exists", name=name)
     check_password(password, name=name)
     sponsor_id = None
     if sponsor:

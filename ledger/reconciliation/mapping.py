@@ -57,9 +57,22 @@ def _numeric(cell: str) -> bool:
     return cell.replace(".", "").replace(",", "").replace("-", "").strip().isdigit()
 
 
+class ColumnsNotNamed(InvalidEntry):
+    """The columns named leave out what every statement line needs."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(f"name the statement's columns for {', '.join(missing)}")
+
+
 def as_mapping(choices: dict[str, str]) -> str:
     """``{"date": "Ngày", "amount": "Số tiền", …}`` as a mapping; checked as the import will read it."""
     chosen = {role: header.strip() for role, header in choices.items() if role in ROLES and header.strip()}
+    missing = [role for role in ("date", "description") if role not in chosen]
+    if "amount" not in chosen and not ("debit" in chosen and "credit" in chosen):
+        missing += ["amount"] if "debit" not in chosen and "credit" not in chosen else ["debit", "credit"]
+    if missing:
+        raise ColumnsNotNamed(missing)
     for role, header in chosen.items():
         if "," in header or "=" in header:
             raise InvalidEntry(f"the column chosen for {role} has ',' or '=' in its header: rename it in the file")

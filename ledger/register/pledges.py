@@ -24,7 +24,7 @@ from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.eligibility.parameters import in_force, load
 from ledger.eligibility.policy import BranchPolicies, ChildFacts
-from ledger.errors import InvalidEntry, NotFound
+from ledger.errors import ChildNotFound, InvalidEntry, SponsorNotFound
 from ledger.ground.programs import age_on, birthday, status_date
 from ledger.months import Month
 from ledger.register.models import Allocation, Child, Pledge, PledgeChange
@@ -349,7 +349,7 @@ def arrears_report(session: Session, *, through: Month, sponsor: str | None = No
     if sponsor is not None:
         owner = session.scalar(select(Sponsor).where(col(Sponsor.code) == sponsor))
         if owner is None:
-            raise NotFound(f"sponsor {sponsor!r} is not in the register")
+            raise SponsorNotFound(sponsor)
         query = query.where(col(Pledge.sponsor_id) == owner.id)
     records = list(session.scalars(query))
     sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
@@ -366,7 +366,7 @@ def coverage(session: Session, child: str, start: Month, end: Month) -> list[tup
 
     record = session.scalar(select(Child).where(col(Child.code) == child))
     if record is None:
-        raise NotFound(f"child {child!r} is not in the register")
+        raise ChildNotFound(child)
     if end < start:
         raise InvalidEntry("the last month comes before the first")
     sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
