@@ -1,7 +1,8 @@
 """The treasurer's month end in the browser: the cash box, suspense, handovers, undoing, closing.
 
-Every act that posts or closes shows what it will do and asks once (``confirm.html``); the form
-comes back with ``confirmed=yes`` and only then is the domain function called.
+Every act that posts or closes shows what it will do and asks once (``confirm.html``), after
+rehearsing the act (``api.deps.rehearsed``); the form comes back with ``confirmed=yes`` and only
+then is the domain function called for good. The whole month end: docs/month-end.md.
 """
 
 from __future__ import annotations
