@@ -7,8 +7,8 @@ from ledger.ground.messages import LANGUAGES, has_message, message
 __all__ = ["LANGUAGES", "has_label", "label"]
 
 
-def label(lang: str, key: str) -> str:
-    return message(f"pdf:{key}", lang)
+def label(lang: str, key: str, **fields: object) -> str:
+    return message(f"pdf:{key}", lang, **fields)
 
 
 def has_label(key: str) -> bool:

@@ -19,6 +19,7 @@ from ledger.money import format_vnd
 from ledger.signing.keys import SigningKey
 from ledger.signing.sign import sign_statement
 from ledger.statements.document import Document, verification_code
+from pdf_templates.books import account_name
 from pdf_templates.labels import LANGUAGES, has_label, label
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +30,7 @@ TEMPLATES = {
     "guardian": "guardian.html",
     "treasurer": "treasurer.html",
     "audit": "audit.html",
+    "trial-balance": "trial-balance.html",
 }
 
 
@@ -77,10 +79,12 @@ def render_html(
         lang=lang,
         t=functools.partial(label, lang),
         money=functools.partial(_money, lang),
+        number=functools.partial(_number, lang),
         day=functools.partial(day_text, lang),
         month=functools.partial(month_text, lang),
         period=functools.partial(_period, lang),
         program=functools.partial(_program, lang),
+        account_name=functools.partial(account_name, lang),
         stylesheet=(STATIC / "statement.css").as_uri(),
     )
 
@@ -114,6 +118,12 @@ def render_pdf(
 
 def _money(lang: str, amount: int) -> str:
     return format_vnd(amount, lang)
+
+
+def _number(lang: str, amount: int) -> str:
+    """A figure of a book whose unit is stated once ("Đơn vị tính: đồng"): grouped, no ₫."""
+    grouped = f"{amount:,}"
+    return grouped.replace(",", ".") if lang == "vi" else grouped
 
 
 def day_text(lang: str, iso: str) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.deps import CurrentUser, Language, SessionDep, off_the_loop
-from api.issuing import issue_pdf
+from api.issuing import XLSX, issue_pdf, issue_xlsx
 from api.schemas import statements as schemas
 from api.schemas.common import MONTH_PATTERN
 from ledger.access.actor import Actor
@@ -98,6 +98,29 @@ async def audit_pack(
 ) -> Response:
     """The auditor pack for a branch subtree and a period of months."""
     statement = StatementRequest("audit", branch, Period(Month.parse(start), Month.parse(end)))
+    return await issue_pdf(request, db, scope, statement, lang or reader)
+
+
+@router.get(
+    "/statements/trial-balance/{branch}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, XLSX: {}}, "description": "the book as PDF or XLSX"}},
+)
+async def trial_balance(
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
+    format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
+    lang: LangQuery = None,
+) -> Response:
+    """Bảng cân đối số phát sinh of a branch subtree for a period of months: opening, movements, closing."""
+    statement = StatementRequest("trial-balance", branch, Period(Month.parse(start), Month.parse(end)))
+    if format == "xlsx":
+        return await issue_xlsx(request, db, scope, statement, lang or reader)
     return await issue_pdf(request, db, scope, statement, lang or reader)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from datetime import date
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
-from api.issuing import issue_pdf
+from api.issuing import issue_pdf, issue_xlsx
 from api.web.guards import amount_of, ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
@@ -36,7 +37,7 @@ from ledger.access import audit, rights, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.backup.status import backup_status
-from ledger.balances import account_history, trial_balance
+from ledger.balances import account_history
 from ledger.cash import cash_on_hand
 from ledger.disbursement.handover import handover_proposal
 from ledger.errors import LedgerError, NotFound
@@ -50,9 +51,10 @@ from ledger.register.pledges import pledged_in_month
 from ledger.register.unusual import UnusualAmount, unusual_amount
 from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
-from ledger.statements.issue import gather
+from ledger.statements.issue import gather, gather_for
 from ledger.todo import ToDo, things_to_do
 from ledger.verify import verify
+from pdf_templates.books import account_name
 from pdf_templates.render import day_text
 
 router = APIRouter(include_in_schema=False)
@@ -382,12 +384,15 @@ async def auditor_page(
     home = home_branch(db, user, branch)
     this = Month.of(today_in_vietnam())
     period = Period(Month.parse(start) if start else this.previous(), Month.parse(end) if end else this.previous())
-    balances = trial_balance(db, branch=home.code, as_of=period.end, include_descendants=True)
+    book = await off_the_loop(
+        db, gather_for, db, StatementRequest("trial-balance", home.code, period), actor=user.scope,
+        issued_on=today_in_vietnam(),
+    )  # fmt: skip
     check = await off_the_loop(db, verify, db)
     visible = [b for b in db.scalars(select(Branch).order_by(col(Branch.code))) if user.scope.sees_branch(b.id)]
     return page(
         request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period,
-        balances=balances, check=check,
+        book=book["body"], check=check, account_name=functools.partial(account_name, lang),
     )  # fmt: skip
 
 
@@ -438,10 +443,25 @@ async def branch_statement(
 ) -> Response:
     user = web_user(request)
     require_staff(user)
-    if kind not in ("audit", "treasurer", "guardian"):
+    if kind not in ("audit", "treasurer", "guardian", "trial-balance"):
         raise LedgerError(f"there is no {kind} statement")
     found = scoping.branch(db, user.scope, branch)
-    period = (
-        Period(Month.parse(start), Month.parse(end or start)) if kind == "audit" else Period.month(Month.parse(start))
-    )
+    spans = kind in ("audit", "trial-balance")
+    period = Period(Month.parse(start), Month.parse(end or start)) if spans else Period.month(Month.parse(start))
     return await _pdf(request, db, user, StatementRequest(kind, found.code, period))
+
+
+@router.get("/statements/trial-balance.xlsx")
+async def trial_balance_sheet(
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str, Query(max_length=64)],
+    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
+    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> Response:
+    """Bảng cân đối số phát sinh as a spreadsheet: the same figures as its PDF and the auditor's page."""
+    user = web_user(request)
+    require_staff(user)
+    found = scoping.branch(db, user.scope, branch)
+    wanted = StatementRequest("trial-balance", found.code, Period(Month.parse(start), Month.parse(end or start)))
+    return await issue_xlsx(request, db, user.scope, wanted, reader_lang(request))

@@ -19,6 +19,7 @@ from ledger.statements.document import Document, StatementRequest, differences, 
 from ledger.statements.guardian import guardian_slips
 from ledger.statements.sponsor import sponsor_statements
 from ledger.statements.treasurer import treasurer_report
+from ledger.statements.trial_balance import trial_balance_book
 
 
 def may_issue(session: Session, actor: Actor, request: StatementRequest) -> int | None:
@@ -91,6 +92,8 @@ def gather(session: Session, request: StatementRequest, *, issued_on: date) -> D
         )
     if request.kind == "treasurer":
         return treasurer_report(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
+    if request.kind == "trial-balance":
+        return trial_balance_book(session, branch=request.subject, period=period, issued_on=issued_on)
     return audit_pack(session, branch=request.subject, period=period, issued_on=issued_on)
 
 

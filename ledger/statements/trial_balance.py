@@ -1,0 +1,102 @@
+"""Bảng cân đối số phát sinh: every account of a branch subtree with its opening balance, its
+movements in the period and its closing balance, each in the debit (Nợ) or credit (Có) column.
+
+This is the trial balance Vietnamese accounting reads (docs/books.md): a credit balance is a
+positive figure in the Có column, never a negative number; movements are the gross debits and
+credits of the period (a reversal moves both); on every row opening + debits − credits = closing,
+and the totals row balances column against column. The account's number in the accounting
+regime the branch keeps (111 cash, 112 bank deposits) stands beside our code, which stays the key;
+its name is told in the reader's language when the document is rendered (``account_name``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from ledger.models import Account, Posting
+from ledger.register.models import Child
+from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
+
+NUMBERS = (  # the regime's account numbers by our code's prefix; the rest is the branch accountant's choice
+    ("assets:cash", "111"),
+    ("assets:bank:", "112"),
+)
+COLUMNS = ("opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit")
+
+
+def number_of(code: str) -> str:
+    return next((number for prefix, number in NUMBERS if code == prefix or code.startswith(prefix)), "")
+
+
+def trial_balance_book(session: Session, *, branch: str, period: Period, issued_on: date) -> Document:
+    tree = subtree(session, branch)
+    start, end = period.start, period.end
+    in_period = col(Posting.effective_date) >= start
+    sums = session.execute(
+        sa.select(
+            col(Posting.account_id),
+            func.sum(case((col(Posting.effective_date) < start, Posting.amount), else_=0)),
+            func.sum(case((in_period & (col(Posting.amount) > 0), Posting.amount), else_=0)),
+            func.sum(case((in_period & (col(Posting.amount) < 0), -col(Posting.amount)), else_=0)),
+        )
+        .where(col(Posting.account_id).in_(tree.accounts), col(Posting.effective_date) <= end)
+        .group_by(col(Posting.account_id))
+    ).all()
+    accounts = {a.id: a for a in session.scalars(select(Account).where(col(Account.id).in_(tree.accounts)))}
+    children = _child_names(session, [a.code for a in accounts.values()])
+    rows: list[dict[str, Any]] = []
+    for account_id, opening, debit, credit in sums:
+        opening, debit, credit = int(opening or 0), int(debit or 0), int(credit or 0)
+        if not (opening or debit or credit):
+            continue
+        account = accounts[account_id]
+        closing = opening + debit - credit
+        rows.append(
+            {
+                "number": number_of(account.code),
+                "account": account.code,
+                "branch": tree.branches[account.branch_id].code,
+                "name": account.name,
+                "child": children.get(account.code.rsplit(":", 1)[-1], "")
+                if ":child:" in account.code or ":guardian:" in account.code
+                else "",
+                "opening_debit": max(opening, 0),
+                "opening_credit": max(-opening, 0),
+                "debit": debit,
+                "credit": credit,
+                "closing_debit": max(closing, 0),
+                "closing_credit": max(-closing, 0),
+            }
+        )
+    rows.sort(key=lambda r: (r["number"] or "~", r["account"], r["branch"]))
+    totals = {column: sum(r[column] for r in rows) for column in COLUMNS}
+    request = StatementRequest("trial-balance", branch, period)
+    body = {"period": period.to_json(), "rows": rows, "totals": totals}
+    return envelope(request, issued_on=issued_on, chain=chain_head(session), branch=tree.heading, body=body)
+
+
+def _child_names(session: Session, codes: list[str]) -> dict[str, str]:
+    wanted = {code.rsplit(":", 1)[-1] for code in codes if ":child:" in code or ":guardian:" in code}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Child.code, Child.full_name).where(col(Child.code).in_(sorted(wanted)))).all())
+
+
+def balanced(body: dict[str, Any]) -> bool:
+    """The book's own check: each pair of columns equal in the totals, and every row adding up."""
+    t = body["totals"]
+    rows_add_up = all(
+        r["opening_debit"] - r["opening_credit"] + r["debit"] - r["credit"] == r["closing_debit"] - r["closing_credit"]
+        for r in body["rows"]
+    )
+    pairs = (t["opening_debit"], t["debit"], t["closing_debit"]) == (
+        t["opening_credit"],
+        t["credit"],
+        t["closing_credit"],
+    )
+    return rows_add_up and pairs
