@@ -19,6 +19,7 @@ from ledger.money import format_vnd
 from ledger.signing.keys import SigningKey
 from ledger.signing.sign import sign_statement
 from ledger.statements.document import Document, verification_code
+from pdf_templates.amounts import in_words
 from pdf_templates.books import account_name
 from pdf_templates.labels import LANGUAGES, has_label, label
 
@@ -31,6 +32,7 @@ TEMPLATES = {
     "treasurer": "treasurer.html",
     "audit": "audit.html",
     "trial-balance": "trial-balance.html",
+    "payment-list": "payment-list.html",
 }
 
 
@@ -80,6 +82,7 @@ def render_html(
         t=functools.partial(label, lang),
         money=functools.partial(_money, lang),
         number=functools.partial(_number, lang),
+        in_words=functools.partial(in_words, lang=lang),
         day=functools.partial(day_text, lang),
         month=functools.partial(month_text, lang),
         period=functools.partial(_period, lang),

@@ -101,6 +101,21 @@ async def audit_pack(
     return await issue_pdf(request, db, scope, statement, lang or reader)
 
 
+@router.get("/statements/payment-list/{branch}", response_class=Response, responses=PDF)
+async def payment_list(
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    month: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    lang: LangQuery = None,
+) -> Response:
+    """Danh sách chi trả – ký nhận: the month's list per program, with a column for each guardian's signature."""
+    statement = StatementRequest("payment-list", branch, Period.month(Month.parse(month)))
+    return await issue_pdf(request, db, scope, statement, lang or reader)
+
+
 @router.get(
     "/statements/trial-balance/{branch}",
     response_class=Response,

@@ -443,7 +443,7 @@ async def branch_statement(
 ) -> Response:
     user = web_user(request)
     require_staff(user)
-    if kind not in ("audit", "treasurer", "guardian", "trial-balance"):
+    if kind not in ("audit", "treasurer", "guardian", "trial-balance", "payment-list"):
         raise LedgerError(f"there is no {kind} statement")
     found = scoping.branch(db, user.scope, branch)
     spans = kind in ("audit", "trial-balance")

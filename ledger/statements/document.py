@@ -23,7 +23,7 @@ from ledger.errors import InvalidEntry
 from ledger.models import Account, Branch, ChainHead, LedgerTransaction
 from ledger.months import Month
 
-KINDS = ("sponsor", "guardian", "treasurer", "audit", "trial-balance")
+KINDS = ("sponsor", "guardian", "treasurer", "audit", "trial-balance", "payment-list")
 VERSION = 1
 GENESIS = "0" * 64
 

@@ -17,6 +17,7 @@ from ledger.signing.records import record_signature
 from ledger.statements.audit import audit_pack
 from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
 from ledger.statements.guardian import guardian_slips
+from ledger.statements.payment_list import payment_list
 from ledger.statements.sponsor import sponsor_statements
 from ledger.statements.treasurer import treasurer_report
 from ledger.statements.trial_balance import trial_balance_book
@@ -92,6 +93,8 @@ def gather(session: Session, request: StatementRequest, *, issued_on: date) -> D
         )
     if request.kind == "treasurer":
         return treasurer_report(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
+    if request.kind == "payment-list":
+        return payment_list(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
     if request.kind == "trial-balance":
         return trial_balance_book(session, branch=request.subject, period=period, issued_on=issued_on)
     return audit_pack(session, branch=request.subject, period=period, issued_on=issued_on)

@@ -206,6 +206,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/statements/audit/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/audit/{c.group[s]}?from={M}&to={M}"}
     ),
+    ("GET", "/api/v1/statements/payment-list/{branch}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/payment-list/{c.group[s]}?month={M}"}
+    ),
     ("GET", "/api/v1/statements/trial-balance/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/trial-balance/{c.group[s]}?from={M}&to={M}&format=xlsx"}
     ),

@@ -318,7 +318,7 @@ def month_end(browser, live, world, tmp_path, lang: str) -> None:
     assert said_all(w.parts("closed_through"), page.get_by_role("status").inner_text())
 
     # The reports of the month.
-    for name in (w("treasurer_report"), w("guardian_slips")):
+    for name in (w("treasurer_report"), w("guardian_slips"), w("payment_list")):
         with page.expect_download() as download:
             page.get_by_role("link", name=name).click()
         path = tmp_path / download.value.suggested_filename
