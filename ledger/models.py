@@ -206,6 +206,21 @@ class Disbursement(SQLModel, table=True):
     month: date = Field(description="first day of the month paid for")
 
 
+class VerifiedCheckpoint(SQLModel, table=True):
+    """The ledger as a passed verification left it: nothing here is ever changed."""
+
+    __tablename__ = "verify_checkpoint"
+
+    id: int = Field(default=None, primary_key=True)
+    seq: int = Field(sa_type=BigInteger, description="the chain's last transaction when verified (0: empty ledger)")
+    hash: str = Field(sa_type=String(64))
+    balances_digest: str = Field(sa_type=String(64), description="SHA-256 of every non-zero account balance there")
+    transactions: int
+    full: bool = Field(description="a full verification, from the genesis")
+    verified_at: datetime = Field(sa_type=UTCDateTime)
+    verified_by: str = Field(sa_type=String(100))
+
+
 import ledger.access.models  # noqa: E402,F401  (users and the audit log share this metadata)
 import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
 import ledger.reconciliation.models  # noqa: E402,F401  (bank reconciliation shares this metadata)

@@ -63,8 +63,10 @@ def verify(session: Session) -> VerifyReport:
     return report
 
 
-def _transactions(session: Session) -> Iterator[tuple[LedgerTransaction, list[tuple[str, str, int, str]]]]:
-    last_seq = -1
+def _transactions(
+    session: Session, after_seq: int = -1
+) -> Iterator[tuple[LedgerTransaction, list[tuple[str, str, int, str]]]]:
+    last_seq = after_seq
     while True:
         batch = list(
             session.scalars(
@@ -98,8 +100,14 @@ def _transactions(session: Session) -> Iterator[tuple[LedgerTransaction, list[tu
 
 
 def _verify_chain(session: Session, report: VerifyReport) -> None:
-    prev, expected_seq = GENESIS_HASH, 1
-    for txn, postings in _transactions(session):
+    check_chain(session, report, after_seq=0, after_hash=GENESIS_HASH)
+
+
+def check_chain(session: Session, report: VerifyReport, *, after_seq: int, after_hash: str) -> None:
+    """Every transaction after ``after_seq`` (whose hash is ``after_hash``), in chain order, and the head."""
+    prev, expected_seq = after_hash, after_seq + 1
+    # From the genesis, read every row (a forged row #0 too); after a checkpoint, only what follows it.
+    for txn, postings in _transactions(session, after_seq if after_seq else -1):
         report.transactions += 1
         report.postings += len(postings)
 
@@ -160,6 +168,24 @@ def _verify_orphans(session: Session, report: VerifyReport) -> None:
         .where(col(LedgerTransaction.id).is_(None))
     ):
         report.problems.append(Problem(f"a disbursement refers to transaction {txn_id}, which does not exist", txn_id))
+
+
+def check_balances_now(session: Session, report: VerifyReport) -> dict[int, int]:
+    """Every account's cached balance, each refused where it may not go negative and does; by account id."""
+    cached: dict[int, int] = {}
+    for account, branch in session.execute(
+        select(Account, Branch.code).join(Branch, col(Branch.id) == Account.branch_id)
+    ):
+        report.accounts += 1
+        cached[account.id] = account.balance
+        if not account.may_go_negative and AccountType(account.type).normal_sign * account.balance < 0:
+            report.problems.append(
+                Problem(
+                    f"account {account.code!r} of branch {branch!r} may not go negative but stands at "
+                    f"{account.balance:,}"
+                )  # fmt: skip
+            )
+    return cached
 
 
 def _verify_balances(session: Session, report: VerifyReport) -> None:
