@@ -65,19 +65,17 @@ def reverse_by_hand(
 ) -> Posted:
     """Post the mirror image of a transaction the actor may correct (every branch it touches is theirs)."""
     original, touched = rights.writable_transaction(session, actor, transaction_id)
+    described = (  # both languages, each reader sees hers (ledger.ground.words)
+        f"Đảo giao dịch {transaction_id}: {reason or side(original.description, 'vi')} / "
+        f"Reversal of transaction {transaction_id}: {reason or side(original.description, 'en')}"
+    )
     try:
         posted = reverse(
             session,
             transaction_id,
             posted_by=actor.user,
             effective_date=effective_date,
-            description=(
-                f"Đảo giao dịch {transaction_id}: {reason or side(original.description, 'vi')} / "
-                f"Reversal of transaction {transaction_id}: {reason or side(original.description, 'en')}"
-            )[
-                  # both languages, each reader sees hers (ledger.ground.words)
-                :500
-            ],
+            description=described[:500],
             idempotency_key=idempotency_key,
             now=now,
         )
