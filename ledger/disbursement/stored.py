@@ -157,21 +157,30 @@ class MonthState:
 
 def month_state(session: Session, actor: Actor, branch: str, month: Month, *, today: date) -> MonthState:
     home = rights.branch(session, actor, branch)
-    covering = None
-    for candidate in runs(session, month):
-        if candidate.status == "superseded":
-            continue
-        if candidate.branch_id is None or candidate.branch_id == home.id or home.id in _below(session, candidate):
-            covering = candidate
-            break
+    above = _ancestors(session, home)  # a run of the branch itself, of a branch above it, or of every branch
+    covering = session.scalar(
+        select(Run)
+        .where(
+            col(Run.month) == month.first_day,
+            col(Run.status) != "superseded",
+            col(Run.branch_id).is_(None) | col(Run.branch_id).in_([home.id, *above]),
+        )
+        .order_by(col(Run.id).desc())
+        .limit(1)
+    )
     scope = {b.id for b in branch_and_descendants(session, branch)}
     four_eyes = "on" in settings_in_force(session, scope, FOUR_EYES).values()
     return MonthState(branch, month, month.first_day <= today, four_eyes, covering)
 
 
-def _below(session: Session, run: Run) -> set[int]:
-    assert run.branch_id is not None
-    return {b.id for b in branch_and_descendants(session, get_branch_by_id(session, run.branch_id).code)}
+def _ancestors(session: Session, branch: Branch) -> list[int]:
+    found: list[int] = []
+    parent = branch.parent_id
+    while parent is not None and parent not in found:
+        found.append(parent)
+        above = session.get(Branch, parent)
+        parent = above.parent_id if above is not None else None
+    return found
 
 
 def decisions_seen_by(session: Session, actor: Actor, run_id: int) -> list[StoredDecision]:
