@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ledger.ground.words import side
 from ledger.money import format_vnd
 from ledger.signing.keys import SigningKey
 from ledger.signing.sign import sign_statement
@@ -33,6 +34,8 @@ TEMPLATES = {
     "audit": "audit.html",
     "trial-balance": "trial-balance.html",
     "payment-list": "payment-list.html",
+    "cash-book": "money-book.html",
+    "bank-book": "money-book.html",
 }
 
 
@@ -83,6 +86,7 @@ def render_html(
         money=functools.partial(_money, lang),
         number=functools.partial(_number, lang),
         in_words=functools.partial(in_words, lang=lang),
+        said=lambda text: side(str(text), lang),
         day=functools.partial(day_text, lang),
         month=functools.partial(month_text, lang),
         period=functools.partial(_period, lang),

@@ -445,10 +445,10 @@ async def branch_statement(
 ) -> Response:
     user = web_user(request)
     require_staff(user)
-    if kind not in ("audit", "treasurer", "guardian", "trial-balance", "payment-list"):
+    if kind not in ("audit", "treasurer", "guardian", "trial-balance", "payment-list", "cash-book", "bank-book"):
         raise LedgerError(f"there is no {kind} statement")
     found = scoping.branch(db, user.scope, branch)
-    spans = kind in ("audit", "trial-balance")
+    spans = kind in ("audit", "trial-balance", "cash-book", "bank-book")
     period = Period(Month.parse(start), Month.parse(end or start)) if spans else Period.month(Month.parse(start))
     return await _pdf(request, db, user, StatementRequest(kind, found.code, period))
 

@@ -23,7 +23,7 @@ from ledger.errors import InvalidEntry
 from ledger.models import Account, Branch, ChainHead, LedgerTransaction
 from ledger.months import Month
 
-KINDS = ("sponsor", "guardian", "treasurer", "audit", "trial-balance", "payment-list")
+KINDS = ("sponsor", "guardian", "treasurer", "audit", "trial-balance", "payment-list", "cash-book", "bank-book")
 VERSION = 1
 GENESIS = "0" * 64
 

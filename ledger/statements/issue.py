@@ -17,6 +17,7 @@ from ledger.signing.records import record_signature
 from ledger.statements.audit import audit_pack
 from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
 from ledger.statements.guardian import guardian_slips
+from ledger.statements.money_books import money_book
 from ledger.statements.payment_list import payment_list
 from ledger.statements.sponsor import sponsor_statements
 from ledger.statements.treasurer import treasurer_report
@@ -93,6 +94,8 @@ def gather(session: Session, request: StatementRequest, *, issued_on: date) -> D
         )
     if request.kind == "treasurer":
         return treasurer_report(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
+    if request.kind in ("cash-book", "bank-book"):
+        return money_book(session, kind=request.kind, branch=request.subject, period=period, issued_on=issued_on)
     if request.kind == "payment-list":
         return payment_list(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
     if request.kind == "trial-balance":

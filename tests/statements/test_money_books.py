@@ -1,0 +1,63 @@
+"""Sổ quỹ tiền mặt and sổ tiền gửi ngân hàng: opening, every movement with its running balance,
+closing; a hand-worked cash box fixes the figures, and the demo's bank book ends where the ledger does."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from ledger.accounts import AccountKey
+from ledger.balances import balance
+from ledger.months import Month
+from ledger.statements.document import Period, StatementRequest
+from ledger.statements.issue import gather
+from pdf_templates import render_pdf
+from tests.factories import BANK, CASH, commune, transfer
+from tests.statements.conftest import ISSUED, pages_text, squeeze
+
+
+def test_a_cash_box_over_two_months_worked_by_hand(database):
+    engine = database.engine
+    commune(engine, "an-lao", children=())
+    transfer(engine, "an-lao", BANK, "equity:opening-balances", 10_000_000, on=date(2026, 1, 2))
+    drawn = transfer(engine, "an-lao", CASH, BANK, 3_000_000, on=date(2026, 1, 10))  # rút tiền mặt
+    paid = transfer(engine, "an-lao", "expenses:bank-fees", CASH, 200_000, on=date(2026, 2, 3))
+    back = transfer(engine, "an-lao", BANK, CASH, 1_000_000, on=date(2026, 2, 20))  # nộp lại
+    with Session(engine) as session:
+        document = gather(
+            session, StatementRequest("cash-book", "an-lao", Period.month(Month(2026, 2))), issued_on=ISSUED
+        )
+    (book,) = document["body"]["books"]
+    assert (book["opening"], book["in"], book["out"], book["closing"]) == (3_000_000, 0, 1_200_000, 1_800_000)
+    assert [(line["voucher"], line["out"], line["balance"]) for line in book["lines"]] == [
+        (f"PC-{paid.id}", 200_000, 2_800_000),
+        (f"PC-{back.id}", 1_000_000, 1_800_000),
+    ]
+    with Session(engine) as session:
+        january = gather(
+            session, StatementRequest("cash-book", "an-lao", Period.month(Month(2026, 1))), issued_on=ISSUED
+        )
+    assert [line["voucher"] for line in january["body"]["books"][0]["lines"]] == [f"PT-{drawn.id}"]
+    text = squeeze(" ".join(pages_text(render_pdf(document, "vi"))))
+    assert "SỔ QUỸ TIỀN MẶT" in text.upper() and "Số tồn cuối kỳ" in text and "1.800.000" in text
+
+
+def test_the_demos_bank_book_ends_where_the_ledger_does(world):
+    first = world.month.previous()
+    document = world.document("bank-book", "hp-an-lao", Period(first, world.month))
+    books = document["body"]["books"]
+    assert books and all(b["bank"] for b in books)
+    with Session(world.database.engine) as session:
+        for book in books:
+            running = book["opening"]
+            for line in book["lines"]:
+                running += line["in"] - line["out"]
+                assert line["balance"] == running
+            assert (
+                book["closing"]
+                == running
+                == balance(session, AccountKey("hp-an-lao", book["account"]), as_of=world.month.last_day)
+            )
+    text = squeeze(" ".join(pages_text(render_pdf(document, "vi"))))
+    assert "Gửi vào" in text and "Rút ra" in text and f"{books[0]['closing']:,}".replace(",", ".") in text
