@@ -10,16 +10,17 @@ from ledger.access.actor import Actor
 from ledger.months import today_in_vietnam
 from ledger.statements.document import StatementRequest
 from ledger.statements.issue import prepare_issue, record_issue
-from pdf_templates.books import trial_balance_xlsx
+from pdf_templates.books import book_xlsx
 from pdf_templates.render import render_pdf
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def issue_xlsx(request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str) -> Response:
-    """A book as a spreadsheet (the trial balance): the same document the PDF renders, its issue logged."""
+    """A book as a spreadsheet (trial balance, cash or bank book): the same document the PDF renders, its issue
+    logged."""
     ready = await off_the_loop(db, prepare_issue, db, statement, actor=scope, lang=lang, issued_on=today_in_vietnam())
-    workbook = await off_the_loop(db, trial_balance_xlsx, ready.document, ready.lang)
+    workbook = await off_the_loop(db, book_xlsx, ready.document, ready.lang)
     code = await in_own_transaction(
         request, db, lambda s: record_issue(s, actor=scope, request=statement, document=ready.document)
     )

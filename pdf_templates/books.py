@@ -9,6 +9,7 @@ little memory.
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -18,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ledger.ground.messages import has_message, message
+from ledger.ground.words import side
 from ledger.statements.trial_balance import COLUMNS
 
 ACCOUNT_NAMES = (  # our code's prefix → the catalogue's name for it
@@ -84,6 +86,75 @@ def trial_balance_xlsx(document: dict[str, Any], lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def money_book_xlsx(document: dict[str, Any], lang: str) -> bytes:
+    """Sổ quỹ tiền mặt or sổ tiền gửi ngân hàng as a workbook, a sheet per account: dates as dates, figures as
+    numbers, the period's movements as SUM formulas and the closing balance as opening + in − out."""
+
+    def t(key: str, **fields: object) -> str:
+        return message(f"pdf:{key}", lang, **fields)
+
+    kind, body = document["kind"], document["body"]
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for number, account in enumerate(body["books"], 1):
+        bank = account["bank"]
+        sheet = book.create_sheet(f"{number} {bank['code'] if bank else t('mb.title.' + kind)}"[:31])
+        for letter, width in zip("ABCDEFG", (12, 12, 12, 60, 16, 16, 16), strict=True):
+            sheet.column_dimensions[letter].width = width
+        named = t("mb.bank_account", number=bank["number"], name=bank["name"], code=bank["code"]) if bank else ""
+        period = t("tb.period", start=body["period"]["from"], end=body["period"]["to"])
+        heading = [t("union"), document["branch"]["name"], t(f"mb.title.{kind}").upper(), named, period,
+                   t("tb.unit"), ""]  # fmt: skip
+        sheet.freeze_panes = f"A{len(heading) + 2}"
+        for line in heading:
+            sheet.append([_cell(sheet, line, bold)] if line else [])
+        sheet.append([_cell(sheet, text, bold) for text in (
+            t("mb.recorded"), t("mb.dated"), t("mb.voucher"), t("description"), t(f"mb.in.{kind}"),
+            t(f"mb.out.{kind}"), t(f"mb.balance.{kind}"),
+        )])  # fmt: skip
+        opening_row = len(heading) + 2
+        sheet.append(
+            ["", "", "", _cell(sheet, t(f"mb.opening.{kind}"), bold), "", "", _money(sheet, account["opening"])]
+        )
+        for line in account["lines"]:
+            sheet.append([
+                _day(sheet, line["recorded"]), _day(sheet, line["date"]), line["voucher"],
+                side(line["description"], lang), _money(sheet, line["in"]), _money(sheet, line["out"]),
+                _money(sheet, line["balance"]),
+            ])  # fmt: skip
+        first, last = opening_row + 1, opening_row + len(account["lines"])
+        sums = [f"=SUM({letter}{first}:{letter}{last})" if account["lines"] else 0 for letter in "EF"]
+        sheet.append(["", "", "", _cell(sheet, t("mb.movements"), bold), *(_money(sheet, s, bold) for s in sums)])
+        moved = last + 1
+        closing = f"=G{opening_row}+E{moved}-F{moved}"
+        sheet.append(["", "", "", _cell(sheet, t(f"mb.closing.{kind}"), bold), "", "", _money(sheet, closing, bold)])
+        sheet.append([])
+        sheet.append(["", "", "", t("tb.issued", day=document["issued_on"])])
+        sheet.append([_cell(sheet, t(f"sign.{who}"), bold) for who in ("preparer", "accountant", "chair")])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def book_xlsx(document: dict[str, Any], lang: str) -> bytes:
+    """The spreadsheet of a book that has one."""
+    if document["kind"] == "trial-balance":
+        return trial_balance_xlsx(document, lang)
+    if document["kind"] in ("cash-book", "bank-book"):
+        return money_book_xlsx(document, lang)
+    raise ValueError(f"a {document['kind']} has no spreadsheet")
+
+
+XLSX_KINDS = ("trial-balance", "cash-book", "bank-book")
+
+
+def _day(sheet: WriteOnlyWorksheet, iso: str) -> Cell:
+    day = date.fromisoformat(iso)
+    cell = WriteOnlyCell(sheet, value=datetime(day.year, day.month, day.day))
+    cell.number_format = "DD/MM/YYYY"
+    return cell
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: str | int | None, font: Font | None = None) -> Cell:

@@ -54,7 +54,7 @@ from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather, gather_for
 from ledger.todo import ToDo, things_to_do
-from pdf_templates.books import account_name
+from pdf_templates.books import XLSX_KINDS, account_name
 from pdf_templates.render import day_text
 
 router = APIRouter(include_in_schema=False)
@@ -453,17 +453,20 @@ async def branch_statement(
     return await _pdf(request, db, user, StatementRequest(kind, found.code, period))
 
 
-@router.get("/statements/trial-balance.xlsx")
-async def trial_balance_sheet(
+@router.get("/statements/{kind}.xlsx")
+async def book_sheet(
+    kind: str,
     request: Request,
     db: SessionDep,
     branch: Annotated[str, Query(max_length=64)],
     start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
     end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
-    """Bảng cân đối số phát sinh as a spreadsheet: the same figures as its PDF and the auditor's page."""
+    """A book as a spreadsheet (trial-balance, cash-book, bank-book): the same figures as its PDF and page."""
     user = web_user(request)
     require_staff(user)
+    if kind not in XLSX_KINDS:
+        raise LedgerError(f"there is no {kind} spreadsheet")
     found = scoping.branch(db, user.scope, branch)
-    wanted = StatementRequest("trial-balance", found.code, Period(Month.parse(start), Month.parse(end or start)))
+    wanted = StatementRequest(kind, found.code, Period(Month.parse(start), Month.parse(end or start)))
     return await issue_xlsx(request, db, user.scope, wanted, reader_lang(request))

@@ -3,8 +3,10 @@ closing; a hand-worked cash box fixes the figures, and the demo's bank book ends
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, datetime
 
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from ledger.accounts import AccountKey
@@ -13,6 +15,7 @@ from ledger.months import Month
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
 from pdf_templates import render_pdf
+from pdf_templates.books import book_xlsx
 from tests.factories import BANK, CASH, commune, transfer
 from tests.statements.conftest import ISSUED, pages_text, squeeze
 
@@ -41,6 +44,16 @@ def test_a_cash_box_over_two_months_worked_by_hand(database):
     assert [line["voucher"] for line in january["body"]["books"][0]["lines"]] == [f"PT-{drawn.id}"]
     text = squeeze(" ".join(pages_text(render_pdf(document, "vi"))))
     assert "SỔ QUỸ TIỀN MẶT" in text.upper() and "Số tồn cuối kỳ" in text and "1.800.000" in text
+
+    sheet = load_workbook(io.BytesIO(book_xlsx(document, "vi"))).worksheets[0]
+    opening_row = next(r for r in range(1, 20) if sheet.cell(r, 4).value == "Số tồn đầu kỳ")
+    assert sheet.freeze_panes == f"A{opening_row}" and sheet.cell(opening_row, 7).value == 3_000_000
+    rows = range(opening_row + 1, opening_row + 1 + len(book["lines"]))
+    assert [sheet.cell(r, 2).value for r in rows] == [datetime(2026, 2, 3), datetime(2026, 2, 20)]  # dates as dates
+    assert sum(sheet.cell(r, 6).value for r in rows) == book["out"]  # re-added, the figures give the total
+    moved, closing = opening_row + 1 + len(book["lines"]), opening_row + 2 + len(book["lines"])
+    assert sheet.cell(moved, 6).value == f"=SUM(F{rows[0]}:F{rows[-1]})"
+    assert sheet.cell(closing, 7).value == f"=G{opening_row}+E{moved}-F{moved}"
 
 
 def test_the_demos_bank_book_ends_where_the_ledger_does(world):
