@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
 
+    ledger_check_schedule: str = "03:00"
+    """When the whole ledger is verified each night ('HH:MM', Vietnam time), or off: a pass leaves the
+    checkpoint the pages verify from (docs/books.md)."""
+
     backup_schedule: str = "02:00"
     """When the scheduled backup runs each day ('HH:MM', Vietnam time), or off."""
 

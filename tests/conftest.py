@@ -27,6 +27,7 @@ from ledger.db import make_engine, upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 os.environ.setdefault("BACKUP_SCHEDULE", "off")  # tests that back up say so (tests/backup)
+os.environ.setdefault("LEDGER_CHECK_SCHEDULE", "off")  # the nightly check is run by the test that is about it
 
 
 @dataclass

@@ -5,7 +5,8 @@
 - ``sponsor-statements:<branch>`` and ``arrears-reminders:<branch>`` for each branch with
   sponsors of its own, each for those sponsors;
 - ``eligibility-sweep:<branch>`` for each top branch (a province), for every child below it;
-- ``backup`` for the whole deployment (its database), daily by the ``BACKUP_SCHEDULE`` setting.
+- ``backup`` for the whole deployment (its database), daily by the ``BACKUP_SCHEDULE`` setting;
+- ``ledger-check`` for the whole deployment, the full verification each night (``LEDGER_CHECK_SCHEDULE``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ledger.schedule.executions import last_scheduled
 from ledger.schedule.timetable import When, parse_when
 from ledger.settings import Settings
 
-KINDS = ("monthly-run", "sponsor-statements", "arrears-reminders", "eligibility-sweep", "backup")
+KINDS = ("monthly-run", "sponsor-statements", "arrears-reminders", "eligibility-sweep", "backup", "ledger-check")
 CATCH_UP_LIMIT = 12
 
 
@@ -70,9 +71,12 @@ def job_specs(session: Session) -> list[JobSpec]:
             when = _when(session, branch.id, ELIGIBILITY_SWEEP)
             if when is not None:
                 specs.append(JobSpec("eligibility-sweep", branch.code, when))
-    backup = parse_when(Settings().backup_schedule, "day", "02:00")
-    if backup is not None:
-        specs.append(JobSpec("backup", "", backup))
+    settings = Settings()
+    for kind, schedule, default in (("backup", settings.backup_schedule, "02:00"),
+                                    ("ledger-check", settings.ledger_check_schedule, "03:00")):  # fmt: skip
+        when = parse_when(schedule, "day", default)
+        if when is not None:
+            specs.append(JobSpec(kind, "", when))
     return specs
 
 
