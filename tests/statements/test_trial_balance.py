@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
@@ -15,6 +16,7 @@ from ledger.statements.issue import gather
 from ledger.statements.trial_balance import COLUMNS, balanced
 from pdf_templates import render_pdf
 from pdf_templates.books import account_name, trial_balance_xlsx
+from pdf_templates.verify import verify_statement
 from tests.factories import BANK, CASH, OPENING, commune, transfer
 from tests.statements.conftest import ISSUED, pages_text, squeeze
 
@@ -95,3 +97,15 @@ def test_the_demos_book_re_adds_in_the_spreadsheet_and_reads_back_from_the_pdf(w
     assert "BẢNG CÂN ĐỐI SỐ PHÁT SINH" in text.upper() and "NGƯỜI LẬP BIỂU" in text and "CHỦ TỊCH" in text
     for column in COLUMNS:
         assert f"{body['totals'][column]:,}".replace(",", ".") in text
+
+
+@pytest.mark.parametrize("kind", ["trial-balance", "payment-list", "cash-book", "bank-book"])
+def test_each_book_verifies_as_issued_against_the_ledger(world, kind):
+    """The books are statements like the others: their figures ride in the PDF and are checked again."""
+    period = Period.month(world.month) if kind == "payment-list" else Period(world.month.previous(), world.month)
+    pdf = render_pdf(world.document(kind, "hp-an-lao", period), "vi")
+    with Session(world.database.engine) as session:
+        verdict = verify_statement(session, pdf)
+    assert [(check.name, check.ok) for check in verdict.checks] == [
+        ("statement", True), ("signature", True), ("code", True), ("pages", True), ("ledger", True)
+    ]  # fmt: skip
