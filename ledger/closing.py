@@ -17,7 +17,7 @@ from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.accounts import get_branch
 from ledger.branch_settings import RECONCILED_BEFORE_CLOSE, setting_in_force
-from ledger.errors import BranchNotFound, NotPermitted, NotReconciled, PeriodError
+from ledger.errors import AlreadyClosed, BranchNotFound, MonthNotEnded, NotPermitted, NotReconciled, PeriodError
 from ledger.models import Account, Branch, PeriodEvent, Posting
 from ledger.months import Month, today_in_vietnam
 from ledger.periods import closed_through
@@ -41,11 +41,11 @@ def close_month(
     assert owner.id is not None
     now = now or datetime.now(UTC)
     if month.last_day >= today_in_vietnam(now):
-        raise PeriodError(f"{month} has not ended yet; it can be closed from {month.next().first_day:%d/%m/%Y}")
+        raise MonthNotEnded(month, month.next().first_day)
     _lock_branch_accounts(session, owner.id)
     through = closed_through(session, [owner.id]).get(owner.id)
     if through is not None and month.last_day <= through:
-        raise PeriodError(f"branch {branch!r} is already closed through {through.isoformat()}")
+        raise AlreadyClosed(branch, through)
     first = Month.of(through).next() if through is not None else month
     _require_reconciled(session, owner.id, branch, first, month)
     event = PeriodEvent(
@@ -95,10 +95,10 @@ def closing_preview(
     or already closed."""
     owner = _writable(session, actor, branch)
     if month.last_day >= today_in_vietnam(now):
-        raise PeriodError(f"{month} has not ended yet; it can be closed from {month.next().first_day:%d/%m/%Y}")
+        raise MonthNotEnded(month, month.next().first_day)
     through = closed_through(session, [owner.id]).get(owner.id)
     if through is not None and month.last_day <= through:
-        raise PeriodError(f"branch {branch!r} is already closed through {through.isoformat()}")
+        raise AlreadyClosed(branch, through)
     if through is not None:
         first = Month.of(through).next()
     else:

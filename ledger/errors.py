@@ -37,7 +37,9 @@ LedgerError
  │    └── NotEnoughCash            the cash box holds less than is to be paid from it
  ├── PeriodClosed                  the effective date lies in a closed month of a branch
  ├── PeriodError                   closing/reopening a month in the wrong order
- │    └── NotReconciled            the branch closes only reconciled months; these accounts are not
+ │    ├── NotReconciled            the branch closes only reconciled months; these accounts are not
+ │    ├── MonthNotEnded            a month is closed once it has ended
+ │    └── AlreadyClosed            the branch is closed through that month already
  ├── IdempotencyConflict           the same idempotency key was used for different content
  ├── AlreadyReversed               a transaction can be reversed once
  ├── ReversalRefused               a reversal would take money an account no longer holds
@@ -207,6 +209,18 @@ class DuplicateDisbursement(LedgerError):
 
 class PeriodError(LedgerError):
     """Closing or reopening a month that is not in the state the act needs."""
+
+
+class MonthNotEnded(PeriodError):
+    def __init__(self, month: object, closable_from: date) -> None:
+        self.month, self.closable_from = month, closable_from
+        super().__init__(f"{month} has not ended yet; it can be closed from {closable_from:%d/%m/%Y}")
+
+
+class AlreadyClosed(PeriodError):
+    def __init__(self, branch: str, through: date) -> None:
+        self.branch, self.through = branch, through
+        super().__init__(f"branch {branch!r} is already closed through {through.isoformat()}")
 
 
 class NotReconciled(PeriodError):

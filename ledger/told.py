@@ -17,6 +17,7 @@ from ledger.access.users import UserError
 from ledger.disbursement.handover import AlreadyHandedOver, NothingToHandOver
 from ledger.errors import (
     AccountNotFound,
+    AlreadyClosed,
     AlreadyReversed,
     AmountUnreadable,
     BankAccountNotFound,
@@ -27,6 +28,7 @@ from ledger.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     LedgerError,
+    MonthNotEnded,
     NotEnoughCash,
     NotReconciled,
     PeriodClosed,
@@ -129,6 +131,16 @@ TOLD: list[tuple[type[LedgerError], str, Fields]] = [
         ColumnsNotNamed,
         "error:columns-not-named",
         lambda e, lang: {"roles": ", ".join(message(f"web:role.{role}", lang) for role in e.missing)},
+    ),
+    (
+        MonthNotEnded,
+        "error:month-not-ended",
+        lambda e, lang: {"month": month_text(e.month, lang), "day": day_text(e.closable_from, lang)},
+    ),
+    (
+        AlreadyClosed,
+        "error:already-closed",
+        lambda e, lang: {"branch": e.branch, "through": day_text(e.through, lang)},
     ),
     (ChildNotFound, "error:child-not-found", lambda e, lang: {"code": e.code}),
     (SponsorNotFound, "error:sponsor-not-found", lambda e, lang: {"code": e.code}),
