@@ -46,25 +46,24 @@ class ToDo:
     def text(self, lang: str) -> str:
         if not self.key:
             return self.vi if lang == "vi" else self.en
-        told = {
-            name: (format_vnd(value, lang) if name == "amount" and isinstance(value, int) else value)
-            for name, value in self.fields.items()
-        }
-        if isinstance(told.get("month"), Month):
-            month = told["month"]
-            assert isinstance(month, Month)
-            told["month"] = f"{month.month:02d}/{month.year}" if lang == "vi" else str(month)
-        if isinstance(told.get("day"), date):
-            day = told["day"]
-            assert isinstance(day, date)
-            told["day"] = f"{day:%d/%m/%Y}" if lang == "vi" else f"{day:%d %b %Y}"
-        if isinstance(told.get("description"), str):
-            told["description"] = side(str(told["description"]), lang)
-        return message(self.key, lang, **told)
+        return message(self.key, lang, **{name: _shown(name, value, lang) for name, value in self.fields.items()})
 
     def age(self, today: date) -> int | None:
         """Days it has waited."""
         return (today - self.since).days if self.since is not None else None
+
+
+def _shown(name: str, value: object, lang: str) -> object:
+    """A field as its reader writes it: a month, a day, an amount, a two-language description."""
+    if isinstance(value, Month):
+        return f"{value.month:02d}/{value.year}" if lang == "vi" else str(value)
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}" if lang == "vi" else f"{value:%d %b %Y}"
+    if name == "amount" and isinstance(value, int):
+        return format_vnd(value, lang)
+    if name == "description" and isinstance(value, str):
+        return side(value, lang)
+    return value
 
 
 def things_to_do(session: Session, actor: Actor, branch: str, month: Month, *, today: date) -> list[ToDo]:
