@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from api import scoping
 from api.web.session import FormExpired, WebUser, csrf_ok, page, web_user
 from ledger.models import Branch
-from ledger.money import parse_vnd
 
 
 def require_staff(user: WebUser) -> None:
@@ -57,11 +56,6 @@ def writer_at_home(request: Request, db: Session, csrf: str) -> tuple[WebUser, B
 def back_to(path: str, done: str) -> RedirectResponse:
     """Back to ``path`` after a form, saying what was done."""
     return RedirectResponse(f"{path}{'&' if '?' in path else '?'}done={quote(done)}", status_code=303)
-
-
-def amount_of(text: str) -> int:
-    """A whole number of đồng as a treasurer types it."""
-    return parse_vnd(text)
 
 
 def ask_first(

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed
-from api.web.guards import amount_of, ask_first, back_to, home_branch, require_staff, writer, writer_at_home
+from api.web.guards import ask_first, back_to, home_branch, require_staff, writer, writer_at_home
 from api.web.session import page, reader_lang, say, web_user
 from ledger import cash, transactions
 from ledger.access import rights
@@ -25,7 +25,7 @@ from ledger.disbursement.handover import handover_proposal, record_handovers
 from ledger.errors import NotEnoughCash
 from ledger.ground.words import side
 from ledger.journal import reverse_by_hand
-from ledger.money import format_vnd
+from ledger.money import format_vnd, parse_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.posting import Posted
 from ledger.reconciliation.suspense import clear_suspense, refund_suspense, suspense_items
@@ -85,7 +85,7 @@ async def cash_move(
 ) -> Response:
     user, home = writer_at_home(request, db, csrf)
     lang = reader_lang(request)
-    money = amount_of(amount)
+    money = parse_vnd(amount)
     move: cash.Direction = "withdraw" if direction == "withdraw" else "deposit"
     what = say(lang, f"cash_{move}_what", amount=format_vnd(money, lang), account=bank_account)
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
 from api.issuing import issue_pdf, issue_xlsx
-from api.web.guards import amount_of, ask_first, home_branch, require_staff
+from api.web.guards import ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
     LANG_COOKIE,
@@ -43,7 +43,7 @@ from ledger.checkpoints import verify_since
 from ledger.disbursement.handover import handover_proposal
 from ledger.errors import LedgerError, NotFound
 from ledger.models import Branch
-from ledger.money import format_vnd
+from ledger.money import format_vnd, parse_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.public_account import branch_path, set_anonymous
 from ledger.register.models import Child, Sponsor
@@ -285,7 +285,7 @@ async def treasurer_payment(
     lang = reader_lang(request)
     if not csrf_ok(csrf, user.token):
         return page(request, "message.html", lang, 400, user=user, message="bad_form")
-    money = amount_of(amount)
+    money = parse_vnd(amount)
     nonce = form_nonce or secrets.token_urlsafe(16)  # a form from before nonces: never a replay
 
     def work(session: Session) -> tuple[int, str, int]:
