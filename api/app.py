@@ -34,7 +34,7 @@ from api.routes import (
     users,
 )
 from api.run_jobs import RunJobs
-from api.web import admin, check, month_end, pages, public, reconciling, work
+from api.web import admin, books, check, month_end, pages, public, reconciling, work
 from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
 from ledger.db import is_sqlite, reading
 
@@ -99,6 +99,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(month_end.router)
     app.include_router(reconciling.router)
     app.include_router(admin.router)
+    app.include_router(books.router)
     app.include_router(check.router)
     app.include_router(public.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")

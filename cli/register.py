@@ -16,6 +16,7 @@ from ledger.export_beancount import export_beancount
 from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.register import importing, pledges, queries
+from ledger.statements import numbers
 
 commands = typer.Typer()
 branch_app = typer.Typer(help="Branch settings (e.g. four eyes on monthly runs).", no_args_is_help=True)
@@ -157,6 +158,33 @@ def branch_set(
         engine(), lambda s: branch_settings.set_branch_setting(s, branch=branch, name=name, value=value, actor=actor)
     )
     typer.echo(f"branch {branch}: {name} = {value.strip().lower()}")
+
+
+@branch_app.command("numbers")
+@friendly
+def branch_numbers(branch: str) -> None:
+    """The account numbers the branch's books show beside our codes (111 cash, 112 bank, …), and their source."""
+    with Session(engine()) as session:
+        for row in numbers.numbers_in_force(session, branch, acting(None)):
+            typer.echo(f"{row.number or '-':8} {row.prefix:34} {row.source or ('default' if row.number else '')}")
+
+
+@branch_app.command("number")
+@friendly
+def branch_number(
+    branch: str,
+    prefix: Annotated[
+        str, typer.Argument(help="one of our codes, or a prefix ending in ':' (liabilities:fund:child:)")
+    ],
+    number: Annotated[str, typer.Argument(help="the regime's number, e.g. 3388; '' to follow the branch above")],
+    by: By = None,
+) -> None:
+    """File our accounts under a number of the accounting regime the branch keeps (history kept)."""
+    actor = acting(by)
+    db.run_in_transaction(
+        engine(), lambda s: numbers.set_account_number(s, branch=branch, prefix=prefix, number=number, actor=actor)
+    )
+    typer.echo(f"branch {branch}: {prefix.strip()} = {number.strip() or '(the branch above)'}")
 
 
 @commands.command("coverage")

@@ -20,6 +20,7 @@ from ledger.statements.document import Document, Period, StatementRequest, verif
 from ledger.statements.issue import gather_for, record_issue
 from ledger.statements.sponsor import sponsor_statements
 from pdf_templates.batch import Job, default_workers, render_all, render_job
+from pdf_templates.books import book_xlsx
 from pdf_templates.verify import verify_statement
 
 statement_app = typer.Typer(
@@ -170,6 +171,43 @@ def audit(
     else:
         period = _period(month, year)
     _issue(StatementRequest("audit", branch, period), lang, output)
+
+
+BOOKS = ("trial-balance", "cash-book", "bank-book", "general-ledger", "child-ledger", "sponsor-ledger")
+
+
+@statement_app.command("book")
+@friendly
+def book(
+    kind: Annotated[str, typer.Argument(help=f"one of {', '.join(BOOKS)}")],
+    subject: Annotated[str, typer.Argument(help="the branch (its branches below included); a child or sponsor code")],
+    start: Annotated[str, typer.Option("--from", help="first month, YYYY-MM")],
+    end: Annotated[str, typer.Option("--to", help="last month, YYYY-MM")],
+    account: Annotated[
+        str | None, typer.Option("--account", help="general-ledger: one of our codes, or a prefix ending in ':'")
+    ] = None,
+    as_xlsx: Annotated[bool, typer.Option("--xlsx", help="write the spreadsheet instead of the PDF")] = False,
+    lang: LangOption = None,
+    output: OutputOption = None,
+) -> None:
+    """A book as Vietnamese accounting presents it (docs/books.md), as PDF or spreadsheet."""
+    if kind not in BOOKS:
+        raise fail(f"a book is one of {', '.join(BOOKS)}, not {kind!r}", 2)
+    request = StatementRequest(kind, subject, Period(Month.parse(start), Month.parse(end)), account=account)
+    if not as_xlsx:
+        _issue(request, lang, output)
+        return
+    actor = acting()
+
+    def work(session: Session) -> Document:
+        document = gather_for(session, request, actor=actor, issued_on=today_in_vietnam())
+        record_issue(session, actor=actor, request=request, document=document)
+        return document
+
+    document = run_in_transaction(engine(), work)
+    path = output or Path(request.filename.removesuffix(".pdf") + ".xlsx")
+    path.write_bytes(book_xlsx(document, _lang(lang)))
+    typer.echo(f"wrote {path} ({path.stat().st_size // 1024} KB), verification code {verification_code(document)}")
 
 
 @statement_app.command("verify")

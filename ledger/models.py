@@ -221,6 +221,22 @@ class VerifiedCheckpoint(SQLModel, table=True):
     verified_by: str = Field(sa_type=String(100))
 
 
+class AccountNumber(SQLModel, table=True):
+    """A branch's number, in the accounting regime it keeps, for the accounts under one of our codes'
+    prefixes, from a moment on (history kept: a new row, never an update; "" gives the prefix back to
+    the branch above or the default)."""
+
+    __tablename__ = "account_number"
+    __table_args__ = (Index("ix_account_number_branch_prefix", "branch_id", "prefix", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    prefix: str = Field(sa_type=String(200), description="our account code, or a prefix ending in ':'")
+    number: str = Field(sa_type=String(32), description="e.g. 111, 112, 3388; empty: follow the branch above")
+    set_at: datetime = Field(sa_type=UTCDateTime)
+    set_by: str = Field(sa_type=String(100))
+
+
 import ledger.access.models  # noqa: E402,F401  (users and the audit log share this metadata)
 import ledger.disbursement.models  # noqa: E402,F401  (the run's tables share this metadata)
 import ledger.reconciliation.models  # noqa: E402,F401  (bank reconciliation shares this metadata)

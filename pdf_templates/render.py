@@ -21,7 +21,7 @@ from ledger.signing.keys import SigningKey
 from ledger.signing.sign import sign_statement
 from ledger.statements.document import Document, verification_code
 from pdf_templates.amounts import in_words
-from pdf_templates.books import account_name
+from pdf_templates.books import account_name, short_account
 from pdf_templates.labels import LANGUAGES, has_label, label
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +36,9 @@ TEMPLATES = {
     "payment-list": "payment-list.html",
     "cash-book": "money-book.html",
     "bank-book": "money-book.html",
+    "general-ledger": "detail-ledger.html",
+    "child-ledger": "detail-ledger.html",
+    "sponsor-ledger": "detail-ledger.html",
 }
 
 
@@ -92,6 +95,7 @@ def render_html(
         period=functools.partial(_period, lang),
         program=functools.partial(_program, lang),
         account_name=functools.partial(account_name, lang),
+        short_account=functools.partial(short_account, lang),
         stylesheet=(STATIC / "statement.css").as_uri(),
     )
 

@@ -94,11 +94,12 @@ async def audit_pack(
     reader: Language,
     start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
     end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
+    format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
     lang: LangQuery = None,
 ) -> Response:
     """The auditor pack for a branch subtree and a period of months."""
     statement = StatementRequest("audit", branch, Period(Month.parse(start), Month.parse(end)))
-    return await issue_pdf(request, db, scope, statement, lang or reader)
+    return await _issue(request, db, scope, statement, lang or reader, format)
 
 
 @router.get("/statements/payment-list/{branch}", response_class=Response, responses=PDF)
@@ -134,9 +135,74 @@ async def trial_balance(
 ) -> Response:
     """Bảng cân đối số phát sinh of a branch subtree for a period of months: opening, movements, closing."""
     statement = StatementRequest("trial-balance", branch, Period(Month.parse(start), Month.parse(end)))
+    return await _issue(request, db, scope, statement, lang or reader, format)
+
+
+BOOK = {200: {"content": {"application/pdf": {}, XLSX: {}}, "description": "the book as PDF or XLSX"}}
+
+
+@router.get("/statements/books/{kind}/{branch}", response_class=Response, responses=BOOK)
+async def branch_book(
+    kind: Literal["cash-book", "bank-book", "general-ledger"],
+    branch: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
+    account: Annotated[
+        str | None, Query(max_length=200, description="general-ledger: one of our codes, or a prefix ending in ':'")
+    ] = None,
+    format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
+    lang: LangQuery = None,
+) -> Response:
+    """Sổ quỹ tiền mặt, sổ tiền gửi ngân hàng or the general ledger (sổ chi tiết) of a branch subtree."""
+    period = Period(Month.parse(start), Month.parse(end))
+    statement = StatementRequest(kind, branch, period, account=account if kind == "general-ledger" else None)
+    return await _issue(request, db, scope, statement, lang or reader, format)
+
+
+@router.get("/statements/child-ledger/{code}", response_class=Response, responses=BOOK)
+async def child_ledger(
+    code: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
+    format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
+    lang: LangQuery = None,
+) -> Response:
+    """A child's ledger: her fund and what is payable to her guardian, line by line (staff only)."""
+    statement = StatementRequest("child-ledger", code, Period(Month.parse(start), Month.parse(end)))
+    return await _issue(request, db, scope, statement, lang or reader, format)
+
+
+@router.get("/statements/sponsor-ledger/{code}", response_class=Response, responses=BOOK)
+async def sponsor_ledger(
+    code: Code,
+    request: Request,
+    db: SessionDep,
+    scope: CurrentUser,
+    reader: Language,
+    start: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN)],
+    end: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN)],
+    format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
+    lang: LangQuery = None,
+) -> Response:
+    """A sponsor's ledger: everything she gave and the accounts it reached, with every correction."""
+    statement = StatementRequest("sponsor-ledger", code, Period(Month.parse(start), Month.parse(end)))
+    return await _issue(request, db, scope, statement, lang or reader, format)
+
+
+async def _issue(
+    request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str, format: str
+) -> Response:
     if format == "xlsx":
-        return await issue_xlsx(request, db, scope, statement, lang or reader)
-    return await issue_pdf(request, db, scope, statement, lang or reader)
+        return await issue_xlsx(request, db, scope, statement, lang)
+    return await issue_pdf(request, db, scope, statement, lang)
 
 
 @router.post("/statements/verify", response_model=schemas.StatementVerdictOut)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
-from api.issuing import issue_pdf, issue_xlsx
+from api.issuing import issue_pdf
 from api.web.guards import ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
@@ -35,9 +35,8 @@ from api.web.session import (
 )
 from ledger.access import audit, rights, users
 from ledger.access.scope import Forbidden
-from ledger.accounts import AccountKey, branch_and_descendants
+from ledger.accounts import branch_and_descendants
 from ledger.backup.status import backup_status
-from ledger.balances import account_history
 from ledger.cash import cash_on_hand
 from ledger.checkpoints import verify_since
 from ledger.disbursement.handover import handover_proposal
@@ -54,7 +53,7 @@ from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather, gather_for
 from ledger.todo import ToDo, things_to_do
-from pdf_templates.books import XLSX_KINDS, account_name
+from pdf_templates.books import account_name, short_account
 from pdf_templates.render import day_text
 
 router = APIRouter(include_in_schema=False)
@@ -407,66 +406,15 @@ async def account_page(
     start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
     end: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}$")],
 ) -> Response:
-    """One account's ledger for the period: opening balance, every posting, the running balance."""
+    """One account's sổ chi tiết for the period: opening, each line with voucher and contra, running balance."""
     user = web_user(request)
     require_staff(user)
     found = scoping.branch(db, user.scope, branch)
     period = Period(Month.parse(start), Month.parse(end))
-    opening, lines = account_history(db, AccountKey(found.code, code), start=period.start, end=period.end)
+    wanted = StatementRequest("general-ledger", found.code, period, account=code)
+    book = await off_the_loop(db, gather_for, db, wanted, actor=user.scope, issued_on=today_in_vietnam())
+    lang = reader_lang(request)
     return page(
-        request, "account.html", reader_lang(request), user=user, branch=found, code=code, period=period,
-        opening=opening, lines=lines,
+        request, "account.html", lang, user=user, branch=found, code=code, period=period, books=book["body"]["books"],
+        account_name=functools.partial(account_name, lang), short_account=functools.partial(short_account, lang),
     )  # fmt: skip
-
-
-@router.get("/statements/sponsor.pdf")
-async def staff_sponsor_statement(
-    request: Request,
-    db: SessionDep,
-    sponsor: Annotated[str, Query(max_length=64)],
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
-) -> Response:
-    """A sponsor's statement, for the staff of the sponsor's branch."""
-    user = web_user(request)
-    require_staff(user)
-    found = scoping.sponsor(db, user.scope, sponsor.strip())
-    wanted = StatementRequest("sponsor", found.code, Period.month(Month.parse(month)))
-    return await _pdf(request, db, user, wanted)
-
-
-@router.get("/statements/{kind}.pdf")
-async def branch_statement(
-    kind: str,
-    request: Request,
-    db: SessionDep,
-    branch: Annotated[str, Query(max_length=64)],
-    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
-    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
-) -> Response:
-    user = web_user(request)
-    require_staff(user)
-    if kind not in ("audit", "treasurer", "guardian", "trial-balance", "payment-list", "cash-book", "bank-book"):
-        raise LedgerError(f"there is no {kind} statement")
-    found = scoping.branch(db, user.scope, branch)
-    spans = kind in ("audit", "trial-balance", "cash-book", "bank-book")
-    period = Period(Month.parse(start), Month.parse(end or start)) if spans else Period.month(Month.parse(start))
-    return await _pdf(request, db, user, StatementRequest(kind, found.code, period))
-
-
-@router.get("/statements/{kind}.xlsx")
-async def book_sheet(
-    kind: str,
-    request: Request,
-    db: SessionDep,
-    branch: Annotated[str, Query(max_length=64)],
-    start: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
-    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
-) -> Response:
-    """A book as a spreadsheet (trial-balance, cash-book, bank-book): the same figures as its PDF and page."""
-    user = web_user(request)
-    require_staff(user)
-    if kind not in XLSX_KINDS:
-        raise LedgerError(f"there is no {kind} spreadsheet")
-    found = scoping.branch(db, user.scope, branch)
-    wanted = StatementRequest(kind, found.code, Period(Month.parse(start), Month.parse(end or start)))
-    return await issue_xlsx(request, db, user.scope, wanted, reader_lang(request))

@@ -1,87 +1,68 @@
 """The auditor pack: everything an inspection reads, for a branch subtree and a period.
 
-The trial balance at the period's end; the general ledger, account by account with running
-balances; the journal, each transaction with its postings and its place and hash in the
-chain; per-child and per-sponsor histories; and the ledger's own check (``verify``) as it
-stood when the pack was issued.
+The trial balance with the period's movements (``trial_balance``), every child's fund and payable
+among its rows; the general ledger of the branches' own accounts (cash, bank, program funds,
+suspense, …), line by line with contra accounts and running balances (``detail``); each child's
+opening, received, disbursed, closing and handed over (her lines are her own ledger, the
+``child-ledger`` book, and the ``general-ledger`` book holds every account's); per-sponsor totals;
+the journal, each transaction with what it moved and its place and hash in the chain; and the
+ledger's own check as it stood when the pack was issued (from the newest verified checkpoint,
+``checkpoints.verify_since``, so a pack does not re-read years of history).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ledger.balances import balances_as_of, trial_balance
+from ledger.checkpoints import verify_since
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.register.models import Child
+from ledger.statements.detail import account_books
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
+from ledger.statements.numbers import AccountNumbers, numbers_for
 from ledger.statements.sponsor import sponsor_statements
-from ledger.verify import verify
+from ledger.statements.trial_balance import COLUMNS, trial_balance_book
+
+CHILD_FUND, GUARDIAN_PAYABLE = "liabilities:fund:child:", "liabilities:payable:guardian:"
 
 
-def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date) -> Document:
+def audit_pack(
+    session: Session, *, branch: str, period: Period, issued_on: date, numbers: AccountNumbers | None = None
+) -> Document:
     tree = subtree(session, branch)
-    scope, branches, in_scope = tree.ids, tree.branches, tree.accounts
-    accounts = {a.id: a for a in session.scalars(select(Account).where(col(Account.id).in_(in_scope)))}
-    name = {a_id: f"{branches[a.branch_id].code}:{a.code}" for a_id, a in accounts.items()}
-
-    balances = trial_balance(session, branch=branch, as_of=period.end, include_descendants=True)
-    opening = balances_as_of(session, in_scope, period.start, before=True)
-    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    journal_ids: set[int] = set()
-    for account_id, day, txn_id, description, amount in session.execute(
-        sa.select(
-            col(Posting.account_id),
-            col(Posting.effective_date),
-            col(Posting.transaction_id),
-            col(LedgerTransaction.description),
-            col(Posting.amount),
-        )
-        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
-        .where(
-            col(Posting.account_id).in_(in_scope),
-            col(Posting.effective_date) >= period.start,
-            col(Posting.effective_date) <= period.end,
-        )
-        .order_by(col(Posting.account_id), col(Posting.effective_date), col(Posting.transaction_id), col(Posting.line))
-    ):
-        lines[account_id].append(
-            {"date": day.isoformat(), "transaction": txn_id, "description": description, "amount": amount}
-        )
-        journal_ids.add(txn_id)
-    general_ledger = []
-    for account_id in sorted(set(lines) | {a for a, v in opening.items() if v}, key=lambda a: name[a]):
-        running = opening.get(account_id, 0)
-        for line in lines[account_id]:
-            running += line["amount"]
-            line["balance"] = running
-        general_ledger.append(
-            {
-                "account": name[account_id],
-                "opening": opening.get(account_id, 0),
-                "lines": lines[account_id],
-                "closing": running,
-            }
-        )
-
-    journal = _journal(session, sorted(journal_ids))
+    numbers = numbers or numbers_for(session, tree.root.id)
+    balance = trial_balance_book(session, branch=branch, period=period, issued_on=issued_on, numbers=numbers)["body"]
+    own = tree.accounts.where(
+        ~col(Account.code).startswith(CHILD_FUND, autoescape=True),
+        ~col(Account.code).startswith(GUARDIAN_PAYABLE, autoescape=True),
+    )
+    general_ledger = account_books(session, own, period, numbers)
+    journal = _journal(session, tree.accounts, period)
+    row_of = {(row["branch"], row["account"]): row for row in balance["rows"]}
+    nothing = dict.fromkeys(COLUMNS, 0)
     child_rows = []
-    for child in session.scalars(select(Child).where(col(Child.branch_id).in_(scope)).order_by(col(Child.code))):
-        fund = lines.get(child.fund_account_id, [])
-        payable = lines.get(child.payable_account_id, [])
+    for child, branch_code in session.execute(
+        select(Child, Branch.code)
+        .join(Branch, col(Branch.id) == Child.branch_id)
+        .where(col(Child.branch_id).in_(tree.ids))
+        .order_by(col(Child.code))
+    ):
+        fund = row_of.get((branch_code, f"{CHILD_FUND}{child.code}"), nothing)
+        payable = row_of.get((branch_code, f"{GUARDIAN_PAYABLE}{child.code}"), nothing)
         child_rows.append(
             {
                 "child": child.code,
                 "name": child.full_name,
-                "opening": -opening.get(child.fund_account_id, 0),
-                "received": -sum(x["amount"] for x in fund if x["amount"] < 0),
-                "disbursed": sum(x["amount"] for x in fund if x["amount"] > 0),
-                "closing": -(opening.get(child.fund_account_id, 0) + sum(x["amount"] for x in fund)),
-                "handed_over": sum(x["amount"] for x in payable if x["amount"] > 0),
+                "opening": fund["opening_credit"] - fund["opening_debit"],
+                "received": fund["credit"],
+                "disbursed": fund["debit"],
+                "closing": fund["closing_credit"] - fund["closing_debit"],
+                "handed_over": payable["debit"],
             }
         )
     sponsor_rows = [
@@ -90,19 +71,13 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
             "name": statement["body"]["sponsor"]["name"],
             **statement["body"]["totals"],
         }
-        for statement in sponsor_statements(session, period=period, issued_on=issued_on, branch_ids=scope)
+        for statement in sponsor_statements(session, period=period, issued_on=issued_on, branch_ids=tree.ids)
     ]
-    check = verify(session)
+    check = verify_since(session, by="audit pack").report
     body = {
-        "trial_balance": {
-            "lines": [
-                {"account": f"{line.branch}:{line.account}", "debit": line.debit, "credit": line.credit}
-                for line in balances.lines
-                if line.balance
-            ],
-            "debit": balances.total_debit,
-            "credit": balances.total_credit,
-        },
+        "period": period.to_json(),
+        "numbers": numbers.to_json(),
+        "trial_balance": {"rows": balance["rows"], "totals": balance["totals"]},
         "general_ledger": general_ledger,
         "journal": journal,
         "children": child_rows,
@@ -118,28 +93,43 @@ def audit_pack(session: Session, *, branch: str, period: Period, issued_on: date
     )
 
 
-def _journal(session: Session, ids: list[int]) -> list[dict[str, Any]]:
-    """Each transaction in chain order with all its postings (a transaction may reach other branches)."""
-    entries: dict[int, dict[str, Any]] = {}
-    for i in range(0, len(ids), 1_000):
-        chunk = ids[i : i + 1_000]
-        for txn in session.scalars(select(LedgerTransaction).where(col(LedgerTransaction.id).in_(chunk))):
-            entries[txn.id] = {
-                "seq": txn.seq,
-                "transaction": txn.id,
-                "date": txn.effective_date.isoformat(),
-                "kind": txn.kind,
-                "description": txn.description,
-                "reverses": txn.reverses_id,
-                "hash": txn.hash,
-                "postings": [],
-            }
-        for txn_id, branch, account, amount in session.execute(
-            select(Posting.transaction_id, Branch.code, Account.code, Posting.amount)
-            .join(Account, col(Account.id) == Posting.account_id)
-            .join(Branch, col(Branch.id) == Account.branch_id)
-            .where(col(Posting.transaction_id).in_(chunk))
-            .order_by(col(Posting.transaction_id), col(Posting.line))
-        ):
-            entries[txn_id]["postings"].append({"account": f"{branch}:{account}", "amount": amount})
-    return sorted(entries.values(), key=lambda e: e["seq"])
+def _journal(session: Session, accounts: Any, period: Period) -> list[dict[str, Any]]:
+    """Every transaction of the period that moved an account of the subtree, in chain order: one line
+    each, with what it moved (its debits) and its hash. Its postings are the general ledger's lines."""
+    moved = select(Posting.transaction_id).where(
+        col(Posting.account_id).in_(accounts),
+        col(Posting.effective_date) >= period.start,
+        col(Posting.effective_date) <= period.end,
+    )
+    debits = (
+        select(Posting.transaction_id, func.sum(Posting.amount).label("moved"))
+        .where(col(Posting.amount) > 0, col(Posting.transaction_id).in_(moved))
+        .group_by(col(Posting.transaction_id))
+        .subquery()
+    )
+    return [
+        {
+            "seq": seq,
+            "transaction": txn,
+            "date": day.isoformat(),
+            "kind": kind,
+            "description": description,
+            "reverses": reverses,
+            "amount": int(amount or 0),
+            "hash": hash_,
+        }  # fmt: skip
+        for seq, txn, day, kind, description, reverses, amount, hash_ in session.execute(
+            sa.select(
+                col(LedgerTransaction.seq),
+                col(LedgerTransaction.id),
+                col(LedgerTransaction.effective_date),
+                col(LedgerTransaction.kind),
+                col(LedgerTransaction.description),
+                col(LedgerTransaction.reverses_id),
+                debits.c.moved,
+                col(LedgerTransaction.hash),
+            )
+            .join(debits, debits.c.transaction_id == LedgerTransaction.id)
+            .order_by(col(LedgerTransaction.seq))
+        )
+    ]

@@ -23,7 +23,19 @@ from ledger.errors import InvalidEntry
 from ledger.models import Account, Branch, ChainHead, LedgerTransaction
 from ledger.months import Month
 
-KINDS = ("sponsor", "guardian", "treasurer", "audit", "trial-balance", "payment-list", "cash-book", "bank-book")
+KINDS = (
+    "sponsor",
+    "guardian",
+    "treasurer",
+    "audit",
+    "trial-balance",
+    "payment-list",
+    "cash-book",
+    "bank-book",
+    "general-ledger",
+    "child-ledger",
+    "sponsor-ledger",
+)
 VERSION = 1
 GENESIS = "0" * 64
 
@@ -76,28 +88,33 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class StatementRequest:
-    """What to issue: a kind, whom or which branch it is about, the period; a guardian slip may name one child."""
+    """What to issue: a kind, whom or which branch it is about, the period; a guardian slip may name one
+    child, a general ledger one of our account codes or a prefix of them."""
 
     kind: str
     subject: str
     period: Period
     child: str | None = None
+    account: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InvalidEntry(f"a statement is one of {', '.join(KINDS)}, not {self.kind!r}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "subject": self.subject, "period": self.period.to_json(), "child": self.child}
+        found = {"kind": self.kind, "subject": self.subject, "period": self.period.to_json(), "child": self.child}
+        return found | ({"account": self.account} if self.account else {})
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> StatementRequest:
-        return cls(value["kind"], value["subject"], Period.from_json(value["period"]), value.get("child"))
+        period = Period.from_json(value["period"])
+        return cls(value["kind"], value["subject"], period, value.get("child"), value.get("account"))
 
     @property
     def filename(self) -> str:
         child = f"-{self.child}" if self.child else ""
-        return f"{self.kind}-{self.subject}{child}-{self.period}.pdf".replace("..", "_")
+        account = f"-{self.account.strip(':').replace(':', '.')}" if self.account else ""
+        return f"{self.kind}-{self.subject}{child}{account}-{self.period}.pdf".replace("..", "_")
 
 
 def chain_head(session: Session) -> dict[str, Any]:

@@ -15,9 +15,11 @@ from ledger.errors import BranchNotFound, InvalidEntry
 from ledger.signing.keys import SigningKey, signing_key_for
 from ledger.signing.records import record_signature
 from ledger.statements.audit import audit_pack
+from ledger.statements.detail import detail_ledger
 from ledger.statements.document import Document, StatementRequest, differences, hash_at, verification_code
 from ledger.statements.guardian import guardian_slips
 from ledger.statements.money_books import money_book
+from ledger.statements.numbers import AccountNumbers
 from ledger.statements.payment_list import payment_list
 from ledger.statements.sponsor import sponsor_statements
 from ledger.statements.treasurer import treasurer_report
@@ -28,8 +30,11 @@ def may_issue(session: Session, actor: Actor, request: StatementRequest) -> int 
     """Refuse unless the actor may see everything the statement covers: a sponsor their own
     statement, staff a sponsor or branch they see (a branch statement covers the branches below
     it, so all of those). Returns the branch the issue is filed under in the audit log."""
-    if request.kind == "sponsor":
+    if request.kind in ("sponsor", "sponsor-ledger"):
         return rights.sponsor(session, actor, request.subject).branch_id
+    if request.kind == "child-ledger":
+        actor.require_staff()
+        return rights.child(session, actor, request.subject).branch_id
     root = rights.branch(session, actor, request.subject)
     actor.require_staff()
     if any(not actor.sees_branch(b.id) for b in branch_and_descendants(session, root.code)):
@@ -83,8 +88,11 @@ def record_issue(
     return code
 
 
-def gather(session: Session, request: StatementRequest, *, issued_on: date) -> Document:
-    """The document for ``request``, as the ledger stands now."""
+def gather(
+    session: Session, request: StatementRequest, *, issued_on: date, numbers: AccountNumbers | None = None
+) -> Document:
+    """The document for ``request``, as the ledger stands now; a book shows the branch's account numbers
+    in force, or ``numbers`` (those it was issued with, when checking it again)."""
     period = request.period
     if request.kind == "sponsor":
         return sponsor_statements(session, period=period, issued_on=issued_on, sponsors=[request.subject])[0]
@@ -95,12 +103,16 @@ def gather(session: Session, request: StatementRequest, *, issued_on: date) -> D
     if request.kind == "treasurer":
         return treasurer_report(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
     if request.kind in ("cash-book", "bank-book"):
-        return money_book(session, kind=request.kind, branch=request.subject, period=period, issued_on=issued_on)
+        return money_book(
+            session, kind=request.kind, branch=request.subject, period=period, issued_on=issued_on, numbers=numbers
+        )
+    if request.kind in ("general-ledger", "child-ledger", "sponsor-ledger"):
+        return detail_ledger(session, request, issued_on=issued_on, numbers=numbers)
     if request.kind == "payment-list":
         return payment_list(session, branch=request.subject, month=_one_month(request), issued_on=issued_on)
     if request.kind == "trial-balance":
-        return trial_balance_book(session, branch=request.subject, period=period, issued_on=issued_on)
-    return audit_pack(session, branch=request.subject, period=period, issued_on=issued_on)
+        return trial_balance_book(session, branch=request.subject, period=period, issued_on=issued_on, numbers=numbers)
+    return audit_pack(session, branch=request.subject, period=period, issued_on=issued_on, numbers=numbers)
 
 
 def _one_month(request: StatementRequest) -> Any:
@@ -116,7 +128,8 @@ def recompute(session: Session, issued: Document) -> tuple[Document, list[str]]:
     ledger gives back the very same document (and code). Problems are sentences for people.
     """
     request = StatementRequest.from_json(issued["request"])
-    again = gather(session, request, issued_on=date.fromisoformat(issued["issued_on"]))
+    numbers = AccountNumbers.from_json(issued["body"].get("numbers"))
+    again = gather(session, request, issued_on=date.fromisoformat(issued["issued_on"]), numbers=numbers)
     again["chain"] = issued["chain"]
     problems = []
     seq, expected = issued["chain"]["seq"], issued["chain"]["hash"]

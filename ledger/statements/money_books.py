@@ -2,10 +2,9 @@
 for a period, as the books a treasurer keeps by hand (docs/books.md).
 
 Each account: its balance when the period opens, every movement with the day it was recorded and
-the day of its voucher, what came in and what went out, the running balance, and the totals. The
-voucher is the ledger transaction (cash: PT-<n> for money in, PC-<n> for money out; bank: its
-number), so every line can be looked up and verified; these numbers are unique and never change,
-though they are the ledger's, not a gapless count per branch and year.
+the day of its voucher, what came in and what went out, the running balance, and the totals. Each
+line carries its voucher, numbered per account and year without gaps (``vouchers``: PT/PC for
+cash, BC/BN for a bank account), and the ledger transaction behind it, so it can be looked up.
 """
 
 from __future__ import annotations
@@ -20,14 +19,25 @@ from sqlmodel import Session, col, select
 from ledger.models import Account, LedgerTransaction, Posting
 from ledger.register.models import BankAccount
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
+from ledger.statements.numbers import AccountNumbers, numbers_for
+from ledger.statements.vouchers import voucher_numbers
 
 CASH = "assets:cash"
 
 
-def money_book(session: Session, *, kind: str, branch: str, period: Period, issued_on: date) -> Document:
+def money_book(
+    session: Session,
+    *,
+    kind: str,
+    branch: str,
+    period: Period,
+    issued_on: date,
+    numbers: AccountNumbers | None = None,
+) -> Document:
     """``kind`` "cash-book" (the branch's cash box) or "bank-book" (each of its bank accounts)."""
     tree = subtree(session, branch)
     root = tree.root
+    numbers = numbers or numbers_for(session, root.id)
     if kind == "cash-book":
         wanted = [(a, None) for a in session.scalars(
             select(Account).where(col(Account.branch_id) == root.id, col(Account.code) == CASH)
@@ -42,13 +52,16 @@ def money_book(session: Session, *, kind: str, branch: str, period: Period, issu
                 .order_by(col(BankAccount.code))
             )
         ]
-    books = [_book(session, account, bank, period) for account, bank in wanted]
+    books = [_book(session, account, bank, period, numbers) for account, bank in wanted]
     request = StatementRequest(kind, branch, period)
-    body = {"period": period.to_json(), "books": books}
+    body = {"period": period.to_json(), "numbers": numbers.to_json(), "books": books}
     return envelope(request, issued_on=issued_on, chain=chain_head(session), branch=tree.heading, body=body)
 
 
-def _book(session: Session, account: Account, bank: BankAccount | None, period: Period) -> dict[str, Any]:
+def _book(
+    session: Session, account: Account, bank: BankAccount | None, period: Period, numbers: AccountNumbers
+) -> dict[str, Any]:
+    vouchers = voucher_numbers(session, account.id, "cash" if bank is None else "bank", _years(period))
     opening = int(
         session.scalar(
             select(func.coalesce(func.sum(Posting.amount), 0)).where(
@@ -75,7 +88,7 @@ def _book(session: Session, account: Account, bank: BankAccount | None, period: 
         .order_by(col(Posting.effective_date), col(LedgerTransaction.seq), col(Posting.line))
     ):
         running += amount
-        voucher = (f"PT-{txn}" if amount > 0 else f"PC-{txn}") if bank is None else str(txn)
+        voucher = vouchers.get(txn, "")
         lines.append(
             {
                 "recorded": recorded.date().isoformat(),
@@ -90,6 +103,7 @@ def _book(session: Session, account: Account, bank: BankAccount | None, period: 
         )
     return {
         "account": account.code,
+        "number": numbers.number_of(account.code),
         "bank": None
         if bank is None
         else {
@@ -104,3 +118,7 @@ def _book(session: Session, account: Account, bank: BankAccount | None, period: 
         "out": sum(line["out"] for line in lines),
         "closing": running,
     }
+
+
+def _years(period: Period) -> range:
+    return range(period.first.year, period.last.year + 1)

@@ -5,7 +5,7 @@ This is the trial balance Vietnamese accounting reads (docs/books.md): a credit 
 positive figure in the Có column, never a negative number; movements are the gross debits and
 credits of the period (a reversal moves both); on every row opening + debits − credits = closing,
 and the totals row balances column against column. The account's number in the accounting
-regime the branch keeps (111 cash, 112 bank deposits) stands beside our code, which stays the key;
+regime the branch keeps (``numbers``: 111 cash, 112 bank deposits, …) stands beside our code, which stays the key;
 its name is told in the reader's language when the document is rendered (``account_name``).
 """
 
@@ -21,20 +21,16 @@ from sqlmodel import Session, col, select
 from ledger.models import Account, Posting
 from ledger.register.models import Child
 from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
+from ledger.statements.numbers import AccountNumbers, numbers_for
 
-NUMBERS = (  # the regime's account numbers by our code's prefix; the rest is the branch accountant's choice
-    ("assets:cash", "111"),
-    ("assets:bank:", "112"),
-)
 COLUMNS = ("opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit")
 
 
-def number_of(code: str) -> str:
-    return next((number for prefix, number in NUMBERS if code == prefix or code.startswith(prefix)), "")
-
-
-def trial_balance_book(session: Session, *, branch: str, period: Period, issued_on: date) -> Document:
+def trial_balance_book(
+    session: Session, *, branch: str, period: Period, issued_on: date, numbers: AccountNumbers | None = None
+) -> Document:
     tree = subtree(session, branch)
+    numbers = numbers or numbers_for(session, tree.root.id)
     start, end = period.start, period.end
     in_period = col(Posting.effective_date) >= start
     sums = session.execute(
@@ -58,7 +54,7 @@ def trial_balance_book(session: Session, *, branch: str, period: Period, issued_
         closing = opening + debit - credit
         rows.append(
             {
-                "number": number_of(account.code),
+                "number": numbers.number_of(account.code),
                 "account": account.code,
                 "branch": tree.branches[account.branch_id].code,
                 "name": account.name,
@@ -76,7 +72,7 @@ def trial_balance_book(session: Session, *, branch: str, period: Period, issued_
     rows.sort(key=lambda r: (r["number"] or "~", r["account"], r["branch"]))
     totals = {column: sum(r[column] for r in rows) for column in COLUMNS}
     request = StatementRequest("trial-balance", branch, period)
-    body = {"period": period.to_json(), "rows": rows, "totals": totals}
+    body = {"period": period.to_json(), "numbers": numbers.to_json(), "rows": rows, "totals": totals}
     return envelope(request, issued_on=issued_on, chain=chain_head(session), branch=tree.heading, body=body)
 
 

@@ -209,6 +209,15 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/statements/payment-list/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/payment-list/{c.group[s]}?month={M}"}
     ),
+    ("GET", "/api/v1/statements/books/{kind}/{branch}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/books/general-ledger/{c.group[s]}?from={M}&to={M}"}
+    ),
+    ("GET", "/api/v1/statements/child-ledger/{code}"): Row(
+        "staff", lambda c, s: {"url": f"/api/v1/statements/child-ledger/{c.child[s]}?from={M}&to={M}&format=xlsx"}
+    ),
+    ("GET", "/api/v1/statements/sponsor-ledger/{code}"): Row(
+        "sponsor", lambda c, s: {"url": f"/api/v1/statements/sponsor-ledger/{c.sponsor[s]}?from={M}&to={M}"}
+    ),
     ("GET", "/api/v1/statements/trial-balance/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/trial-balance/{c.group[s]}?from={M}&to={M}&format=xlsx"}
     ),

@@ -10,6 +10,7 @@ from ledger.money import format_vnd
 from ledger.register import pledges
 from ledger.register.models import Child, Payment, Pledge, Sponsor
 from ledger.statements.document import Period
+from ledger.statements.trial_balance import balanced
 from tests.statements.conftest import pages_text, squeeze
 
 
@@ -134,16 +135,23 @@ def test_treasurer_report_balances_match_the_ledger(world):
 def test_auditor_pack_trial_balance_balances_and_journal_carries_the_chain(world):
     document = world.document("audit", "hp-an-lao")
     body = document["body"]
-    assert body["trial_balance"]["debit"] == body["trial_balance"]["credit"] > 0
+    totals = body["trial_balance"]["totals"]
+    assert totals["closing_debit"] == totals["closing_credit"] > 0
+    assert balanced(body["trial_balance"])
     assert body["verify"]["ok"]
     for account in body["general_ledger"]:
-        assert account["opening"] + sum(line["amount"] for line in account["lines"]) == account["closing"]
-    for entry in body["journal"]:
-        assert sum(p["amount"] for p in entry["postings"]) == 0
+        opening = account["opening_debit"] - account["opening_credit"]
+        closing = account["closing_debit"] - account["closing_credit"]
+        assert opening + account["debit"] - account["credit"] == closing
+        assert account["debit"] == sum(line["debit"] for line in account["lines"])
+    seqs = [entry["seq"] for entry in body["journal"]]
+    assert seqs == sorted(seqs) and all(entry["amount"] > 0 for entry in body["journal"])
+    in_ledger = {line["transaction"] for account in body["general_ledger"] for line in account["lines"]}
+    assert in_ledger <= {entry["transaction"] for entry in body["journal"]}
     pages = pages_text(world.pdf("audit", "hp-an-lao"))
     text = "".join(squeeze(p).replace(" ", "") for p in pages)
     assert document["chain"]["hash"] in text
-    assert body["journal"][-1]["hash"] in text
+    assert body["journal"][-1]["hash"][:24] in text
     # The journal's table header is repeated on every page the journal runs over.
     start = next(i for i, p in enumerate(pages) if "Nhật ký chung" in p)
     end = next(i for i, p in enumerate(pages) if "Theo từng trẻ" in p)

@@ -4,6 +4,7 @@ closing; a hand-worked cash box fixes the figures, and the demo's bank book ends
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 from openpyxl import load_workbook
@@ -33,15 +34,17 @@ def test_a_cash_box_over_two_months_worked_by_hand(database):
         )
     (book,) = document["body"]["books"]
     assert (book["opening"], book["in"], book["out"], book["closing"]) == (3_000_000, 0, 1_200_000, 1_800_000)
-    assert [(line["voucher"], line["out"], line["balance"]) for line in book["lines"]] == [
-        (f"PC-{paid.id}", 200_000, 2_800_000),
-        (f"PC-{back.id}", 1_000_000, 1_800_000),
+    assert [(line["voucher"], line["transaction"], line["out"], line["balance"]) for line in book["lines"]] == [
+        ("PC-2026-0001", paid.id, 200_000, 2_800_000),
+        ("PC-2026-0002", back.id, 1_000_000, 1_800_000),
     ]
     with Session(engine) as session:
         january = gather(
             session, StatementRequest("cash-book", "an-lao", Period.month(Month(2026, 1))), issued_on=ISSUED
         )
-    assert [line["voucher"] for line in january["body"]["books"][0]["lines"]] == [f"PT-{drawn.id}"]
+    assert [(line["voucher"], line["transaction"]) for line in january["body"]["books"][0]["lines"]] == [
+        ("PT-2026-0001", drawn.id)
+    ]
     text = squeeze(" ".join(pages_text(render_pdf(document, "vi"))))
     assert "SỔ QUỸ TIỀN MẶT" in text.upper() and "Số tồn cuối kỳ" in text and "1.800.000" in text
 
@@ -56,6 +59,31 @@ def test_a_cash_box_over_two_months_worked_by_hand(database):
     assert sheet.cell(closing, 7).value == f"=G{opening_row}+E{moved}-F{moved}"
 
 
+def test_vouchers_are_numbered_per_year_without_gaps_and_never_renumbered(database):
+    """A voucher number, once shown, stays: a payment recorded later but dated earlier in the year
+    takes the next number; the next year starts again at 0001; the bank's notes count apart."""
+    engine = database.engine
+    commune(engine, "an-lao", children=())
+    transfer(engine, "an-lao", BANK, "equity:opening-balances", 10_000_000, on=date(2026, 1, 2))
+    first = transfer(engine, "an-lao", CASH, BANK, 1_000_000, on=date(2026, 3, 10))
+    out = transfer(engine, "an-lao", "expenses:bank-fees", CASH, 100_000, on=date(2026, 3, 12))
+
+    def vouchers(kind: str, period: Period) -> dict[int, str]:
+        with Session(engine) as session:
+            document = gather(session, StatementRequest(kind, "an-lao", period), issued_on=ISSUED)
+        return {line["transaction"]: line["voucher"] for book in document["body"]["books"] for line in book["lines"]}
+
+    year = Period(Month(2026, 1), Month(2026, 12))
+    before = vouchers("cash-book", year)
+    assert before == {first.id: "PT-2026-0001", out.id: "PC-2026-0001"}
+    late = transfer(engine, "an-lao", CASH, BANK, 500_000, on=date(2026, 2, 1))  # recorded now, dated February
+    after = vouchers("cash-book", year)
+    assert {t: after[t] for t in before} == before and after[late.id] == "PT-2026-0002"
+    assert vouchers("cash-book", Period.month(Month(2026, 2))) == {late.id: "PT-2026-0002"}
+    january = transfer(engine, "an-lao", CASH, BANK, 200_000, on=date(2027, 1, 5))
+    assert vouchers("cash-book", Period.month(Month(2027, 1))) == {january.id: "PT-2027-0001"}
+
+
 def test_the_demos_bank_book_ends_where_the_ledger_does(world):
     first = world.month.previous()
     document = world.document("bank-book", "hp-an-lao", Period(first, world.month))
@@ -67,6 +95,9 @@ def test_the_demos_bank_book_ends_where_the_ledger_does(world):
             for line in book["lines"]:
                 running += line["in"] - line["out"]
                 assert line["balance"] == running
+                assert re.fullmatch(r"B[CN]-\d{4}-\d{4}", line["voucher"])
+                assert line["voucher"].startswith("BC" if line["in"] else "BN")
+            assert len({line["voucher"] for line in book["lines"]}) == len(book["lines"])
             assert (
                 book["closing"]
                 == running
