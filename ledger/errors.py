@@ -16,6 +16,8 @@ LedgerError
  │    ├── UnreadableStatement      a bank statement that cannot be read   (reconciliation.formats)
  │    │    └── StatementNotRecognised  no bank we know: its columns must be named   (reconciliation.formats)
  │    ├── ColumnsNotNamed          a statement's columns named without a date, text or amount   (reconciliation.mapping)
+ │    ├── AccountPrefixInvalid     not one of our codes or a prefix of them   (statements.numbers)
+ │    ├── AccountNumberInvalid     not a number of an accounting regime (3388, 112.1)   (statements.numbers)
  │    ├── UserError                a user that could not exist   (access.users)
  │    └── VietQRError              a payment request VietQR cannot carry   (vietqr)
  ├── NotFound

@@ -41,6 +41,7 @@ from ledger.ground.messages import has_message, message
 from ledger.money import format_vnd
 from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.reconciliation.mapping import ColumnsNotNamed
+from ledger.statements.numbers import AccountNumberInvalid, AccountPrefixInvalid
 
 
 def day_text(value: Any, lang: str) -> str:
@@ -55,6 +56,8 @@ Fields = Callable[[Any, str], dict[str, object]]
 TOLD: list[tuple[type[LedgerError], str, Fields]] = [
     # most specific first: the first class the error is an instance of tells it
     (AmountUnreadable, "error:amount-unreadable", lambda e, lang: {"text": e.text}),
+    (AccountPrefixInvalid, "error:account-prefix-invalid", lambda e, lang: {"prefix": e.prefix}),
+    (AccountNumberInvalid, "error:account-number-invalid", lambda e, lang: {"number": e.number}),
     (
         NotEnoughCash,
         "error:not-enough-cash",

@@ -10,6 +10,7 @@ the branch's table, its history, and a form to change them (``ledger.statements.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 from urllib.parse import quote
 
@@ -23,10 +24,10 @@ from api.issuing import issue_pdf, issue_xlsx
 from api.web.guards import back_to, home_branch, require_staff, writer
 from api.web.session import WebUser, page, reader_lang, say, web_user
 from ledger.errors import LedgerError
-from ledger.months import Month
+from ledger.months import Month, today_in_vietnam
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.numbers import KNOWN, number_history, numbers_in_force, set_account_number
-from pdf_templates.books import XLSX_KINDS
+from pdf_templates.books import XLSX_KINDS, account_name
 
 router = APIRouter(include_in_schema=False)
 MONTH = r"^\d{4}-\d{2}$"
@@ -119,9 +120,11 @@ async def numbers_page(
     home = home_branch(db, user, branch.strip() or None)
     in_force = numbers_in_force(db, home.code, user.scope)
     history = number_history(db, home.id)
+    lang = reader_lang(request)
     return page(
-        request, "numbers.html", reader_lang(request), user=user, branch=home, in_force=in_force, history=history,
-        known=KNOWN, may_write=user.scope.may_write(home.id), done=done,
+        request, "numbers.html", lang, user=user, branch=home, in_force=in_force, history=history, known=KNOWN,
+        may_write=user.scope.may_write(home.id), done=done, account_name=functools.partial(account_name, lang),
+        the_month=str(Month.of(today_in_vietnam())),
     )  # fmt: skip
 
 

@@ -85,7 +85,7 @@ def detail_ledger(
     if request.kind == "sponsor-ledger":
         books = [_sponsor_book(session, about["sponsor"], period, numbers)]
     else:
-        books = account_books(session, accounts, period, numbers)
+        books = account_books(session, accounts, period, numbers, every=request.kind == "child-ledger")
     body = {"period": period.to_json(), "numbers": numbers.to_json(), **about, "books": books}
     return envelope(request, issued_on=issued_on, chain=chain_head(session), branch=heading, body=body)
 
@@ -110,9 +110,15 @@ def _under(session: Session, account_ids: Select[Any], code: str | None) -> list
 
 
 def account_books(
-    session: Session, account_ids: Sequence[int] | Select[Any], period: Period, numbers: AccountNumbers
+    session: Session,
+    account_ids: Sequence[int] | Select[Any],
+    period: Period,
+    numbers: AccountNumbers,
+    *,
+    every: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every account among ``account_ids`` (ids, or a query of them) that held or moved anything."""
+    """Every account among ``account_ids`` (ids, or a query of them) that held or moved anything (``every``:
+    all of them, as a child's ledger shows her fund and payable even in a quiet month)."""
     opening = _opening(session, account_ids, period)
     lines: dict[int, list[_Line]] = defaultdict(list)
     for row in session.execute(
@@ -132,7 +138,9 @@ def account_books(
         .order_by(col(Posting.effective_date), col(LedgerTransaction.seq), col(Posting.line))
     ):
         lines[row[0]].append(_Line(*row))
-    shown = sorted(set(lines) | {a for a, total in opening.items() if total})
+    shown = sorted(
+        set(lines) | {a for a, total in opening.items() if total} | (set(_ids(account_ids)) if every else set())
+    )
     accounts = _accounts(session, shown)
     contras = _contras(session, [line for a in shown for line in lines[a]], numbers)
     children = _child_names(session, [account.code for account, _ in accounts.values()])

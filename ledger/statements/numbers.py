@@ -44,6 +44,21 @@ NUMBER = re.compile(r"^[0-9]{3,4}([.\-][0-9A-Za-z]{1,8})*$")
 PREFIX = re.compile(r"^[a-z]+(:[a-z0-9][a-z0-9\-]*)*:?$")
 
 
+class AccountPrefixInvalid(InvalidEntry):
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        super().__init__(
+            f"an account prefix is one of our codes or its beginning ending in ':' "
+            f"(e.g. liabilities:fund:child:), under {', '.join(ROOTS)}; not {prefix!r}"
+        )
+
+
+class AccountNumberInvalid(InvalidEntry):
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(f"an account number is three or four digits, with sub-accounts after a dot: not {number!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class AccountNumbers:
     """Numbers by our code or prefix; ``number_of`` finds an account's."""
@@ -92,12 +107,9 @@ def set_account_number(
     """File ``prefix`` under ``number`` for ``branch`` and the branches below it without their own."""
     prefix, number = prefix.strip(), number.strip()
     if not PREFIX.match(prefix) or prefix.split(":")[0] not in ROOTS:
-        raise InvalidEntry(
-            f"an account prefix is one of our codes or its beginning ending in ':' "
-            f"(e.g. liabilities:fund:child:), under {', '.join(ROOTS)}; not {prefix!r}"
-        )
+        raise AccountPrefixInvalid(prefix)
     if number and not NUMBER.match(number):
-        raise InvalidEntry(f"an account number is three or four digits, with sub-accounts after a dot: not {number!r}")
+        raise AccountNumberInvalid(number)
     owner = get_branch(session, branch)
     if not actor.sees_branch(owner.id):
         raise BranchNotFound(branch)
