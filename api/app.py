@@ -17,6 +17,7 @@ from api import problems
 from api.deps import SignedInUsers
 from api.guard import Guard
 from api.isolation import Isolated
+from api.pack_jobs import PackJobs
 from api.routes import (
     audit,
     auth,
@@ -73,6 +74,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.reader = reading(engine)
     app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
+    app.state.pack_jobs = PackJobs(engine)
     app.state.isolated = Isolated()
     app.add_middleware(Guard, signed_in=app.state.signed_in)
     problems.install(app, web_page=error_page)

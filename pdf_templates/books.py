@@ -34,6 +34,7 @@ ACCOUNT_NAMES = (  # our code's prefix → the catalogue's name for it
     ("equity:opening-balances", "account.opening"),
 )
 MONEY = "#,##0"
+Sheet = Any  # a write-only worksheet: openpyxl's stubs leave out the column widths it has
 
 
 def account_name(lang: str, row: dict[str, Any]) -> str:
@@ -69,9 +70,7 @@ def trial_balance_xlsx(document: dict[str, Any], lang: str) -> bytes:
     return out.getvalue()
 
 
-def _trial_balance_sheet(
-    sheet: WriteOnlyWorksheet, document: dict[str, Any], rows: list[dict[str, Any]], lang: str
-) -> None:
+def _trial_balance_sheet(sheet: Sheet, document: dict[str, Any], rows: list[dict[str, Any]], lang: str) -> None:
     def t(key: str, **fields: object) -> str:
         return message(f"pdf:{key}", lang, **fields)
 
@@ -211,9 +210,7 @@ def detail_xlsx(document: dict[str, Any], lang: str) -> bytes:
     return out.getvalue()
 
 
-def _detail_sheet(
-    sheet: WriteOnlyWorksheet, document: dict[str, Any], title: str, books: list[dict[str, Any]], lang: str
-) -> None:
+def _detail_sheet(sheet: Sheet, document: dict[str, Any], title: str, books: list[dict[str, Any]], lang: str) -> None:
     def t(key: str, **fields: object) -> str:
         return message(f"pdf:{key}", lang, **fields)
 

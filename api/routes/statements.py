@@ -138,7 +138,9 @@ async def trial_balance(
     return await _issue(request, db, scope, statement, lang or reader, format)
 
 
-BOOK = {200: {"content": {"application/pdf": {}, XLSX: {}}, "description": "the book as PDF or XLSX"}}
+BOOK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}, XLSX: {}}, "description": "the book as PDF or XLSX"}
+}
 
 
 @router.get("/statements/books/{kind}/{branch}", response_class=Response, responses=BOOK)

@@ -15,18 +15,23 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api import scoping
-from api.deps import SessionDep, in_own_transaction
+from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.issuing import issue_pdf, issue_xlsx
-from api.web.guards import back_to, home_branch, require_staff, writer
+from api.pack_jobs import STAGES, PackJob
+from api.web.guards import back_to, home_branch, reader_form, require_staff, writer
 from api.web.session import WebUser, page, reader_lang, say, web_user
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, NotFound
 from ledger.months import Month, today_in_vietnam
 from ledger.statements.document import Period, StatementRequest
+from ledger.statements.issue import may_issue
+from ledger.statements.kept import kept_for
 from ledger.statements.numbers import KNOWN, number_history, numbers_in_force, set_account_number
+from ledger.told import explain, fallback
 from pdf_templates.books import XLSX_KINDS, account_name
 
 router = APIRouter(include_in_schema=False)
@@ -146,3 +151,65 @@ async def set_number(
     lang = reader_lang(request)
     told = say(lang, "number_set", prefix=prefix.strip(), number=number.strip() or "—")
     return back_to(f"/books/numbers?branch={quote(branch)}", told)
+
+
+# --- statements made in the background ---------------------------------------------------------------
+
+
+@router.post("/statements/audit/background")
+async def pack_in_background(
+    request: Request,
+    db: SessionDep,
+    branch: Annotated[str, Form(max_length=64)],
+    start: Annotated[str, Form(alias="from", pattern=MONTH)],
+    end: Annotated[str, Form(alias="to", pattern=MONTH)],
+    csrf: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Start an audit pack too large to wait for; the reader follows it on its own page."""
+    user = reader_form(request, csrf)
+    wanted = _wanted(db, user, "audit", start, end, branch=branch, child="", sponsor="", account="")
+    await off_the_loop(db, may_issue, db, user.scope, wanted)  # refused at once, not minutes later
+    job = request.app.state.pack_jobs.start(wanted, actor=user.scope, lang=reader_lang(request))
+    return RedirectResponse(f"/statements/jobs/{job.id}", status_code=303)
+
+
+@router.get("/statements/jobs/{job_id}", response_class=HTMLResponse)
+async def pack_progress(job_id: Annotated[str, PathParam(max_length=64)], request: Request) -> Response:
+    """A background statement's progress: the page refreshes itself until it is kept, then offers it."""
+    user = web_user(request)
+    require_staff(user)
+    job = request.app.state.pack_jobs.get(job_id)
+    if job is None or job.started_by != user.scope.user:
+        raise NotFound(f"statement job {job_id} is not one you started on this server")
+    lang = reader_lang(request)
+    failed = "" if job.failure is None else (explain(job.failure, lang) or fallback(400, str(job.failure), lang))
+    return page(request, "pack.html", lang, user=user, job=job, stages=STAGES, failed=failed, said_now=_said(job, lang))
+
+
+@router.get("/statements/jobs/{job_id}/now")
+async def pack_progress_now(job_id: Annotated[str, PathParam(max_length=64)], request: Request) -> Response:
+    """How far a background statement has come, for its page to say without reloading."""
+    user = web_user(request)
+    require_staff(user)
+    job = request.app.state.pack_jobs.get(job_id)
+    if job is None or job.started_by != user.scope.user:
+        raise NotFound(f"statement job {job_id} is not one you started on this server")
+    return JSONResponse({"state": job.state, "done": job.done, "said": _said(job, reader_lang(request))})
+
+
+def _said(job: PackJob, lang: str) -> str:
+    return f"{say(lang, f'pack_stage.{job.stage}')} ({say(lang, 'pack_seconds').format(job.seconds)})"
+
+
+@router.get("/statements/kept/{statement_id}.pdf")
+async def kept_pdf(
+    statement_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], request: Request, db: SessionDep
+) -> Response:
+    """A statement made in the background, exactly as it was kept."""
+    user = web_user(request)
+    require_staff(user)
+    found = await off_the_loop(db, kept_for, db, user.scope, statement_id)
+    return Response(
+        found.pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+    )  # fmt: skip

@@ -36,6 +36,15 @@ def home_branch(db: Session, user: WebUser, code: str | None) -> Branch:
     return found
 
 
+def reader_form(request: Request, csrf: str) -> WebUser:
+    """The signed-in staff member sending a form that only reads (an auditor may): the form must be this session's."""
+    user = web_user(request)
+    if not csrf_ok(csrf, user.token):
+        raise FormExpired()
+    require_staff(user)
+    return user
+
+
 def writer(request: Request, csrf: str) -> WebUser:
     """The signed-in user sending a form: the form must be this session's own (CSRF) and the user a writer."""
     user = web_user(request)

@@ -52,6 +52,7 @@ from ledger.register.unusual import UnusualAmount, unusual_amount
 from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather, gather_for
+from ledger.statements.kept import kept_packs
 from ledger.todo import ToDo, things_to_do
 from pdf_templates.books import account_name, short_account
 from pdf_templates.render import day_text
@@ -391,8 +392,9 @@ async def auditor_page(
     verified = await in_own_transaction(request, db, lambda s: verify_since(s, by=user.scope.user))
     check = verified.report
     visible = [b for b in db.scalars(select(Branch).order_by(col(Branch.code))) if user.scope.sees_branch(b.id)]
+    kept = kept_packs(db, user.scope, [b.code for b in visible])
     return page(
-        request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period,
+        request, "auditor.html", lang, user=user, branch=home, branches=visible, period=period, kept=kept,
         book=book["body"], check=check, verified=verified, account_name=functools.partial(account_name, lang),
     )  # fmt: skip
 

@@ -138,14 +138,14 @@ def account_books(
         .order_by(col(Posting.effective_date), col(LedgerTransaction.seq), col(Posting.line))
     ):
         lines[row[0]].append(_Line(*row))
-    shown = sorted(
-        set(lines) | {a for a, total in opening.items() if total} | (set(_ids(account_ids)) if every else set())
-    )
+    shown = set(lines) | {a for a, total in opening.items() if total}
+    if every and not isinstance(account_ids, Select):
+        shown |= set(account_ids)
     accounts = _accounts(session, shown)
-    contras = _contras(session, [line for a in shown for line in lines[a]], numbers)
+    contras = _contras(session, [line for a in sorted(shown) for line in lines[a]], numbers)
     children = _child_names(session, [account.code for account, _ in accounts.values()])
     books = []
-    for account_id in shown:
+    for account_id in sorted(shown):
         account, branch = accounts[account_id]
         vouchers = _vouchers(session, account, period)
         book = _book(opening.get(account_id, 0), lines[account_id], contras, vouchers)
