@@ -196,6 +196,9 @@ class PledgeBook:
     def __init__(self, session: Session, pledges: Sequence[Pledge]) -> None:
         known = [p for p in pledges if p.id is not None]
         self.paid: dict[tuple[int, Month], int] = {}
+        # pledge id → a month before which it owes nothing: allocations only add to ``paid``, so a
+        # month once settled stays settled, and the next payment need not walk those months again.
+        self.settled: dict[int, Month] = {}
         self.terms: dict[int, Terms] = {}
         self.children: dict[int, Child] = {}
         self.age_limit: AgeLimit = default_age_limit
@@ -215,17 +218,20 @@ class PledgeBook:
         pledges = sorted((p for p in pledges if p.id is not None), key=lambda p: p.code)
         if not pledges:
             return
-        month = min(Month.of(p.start_month) for p in pledges)
+        settled = {p.id: self.settled.get(p.id, Month.of(p.start_month)) for p in pledges}
+        month = min(settled.values())
         last = max(self.terms[p.id].horizon(self.children) for p in pledges)
         if through is not None:
             last = min(last, through)
         while month <= last:
             for pledge in pledges:
+                if month < settled[pledge.id]:
+                    continue
                 scheduled = self.terms[pledge.id].month(month, self.children, self.age_limit)
-                if scheduled is not None:
-                    left = scheduled.amount - self.paid.get((pledge.id, month), 0)
-                    if left > 0:
-                        yield Share(pledge, month, left, scheduled.child_id)
+                if scheduled is not None and (left := scheduled.amount - self.paid.get((pledge.id, month), 0)) > 0:
+                    yield Share(pledge, month, left, scheduled.child_id)
+                elif settled[pledge.id] == month:
+                    settled[pledge.id] = self.settled[pledge.id] = month.next()
             month = month.next()
 
     def allocate(self, amount: int, pledges: Sequence[Pledge]) -> tuple[list[Share], int]:

@@ -28,13 +28,14 @@ import sqlalchemy as sa
 from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
-from ledger.errors import InvalidEntry, NotFound
+from ledger.errors import AccountNotFound, ChildNotFound, InvalidEntry, SponsorNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.register.models import Child, Payment, Sponsor
 from ledger.statements.document import (
     Document,
     Period,
     StatementRequest,
+    Subtree,
     branch_heading,
     chain_head,
     envelope,
@@ -63,19 +64,19 @@ def detail_ledger(
     if request.kind == "general-ledger":
         tree = subtree(session, request.subject)
         heading, home = tree.heading, tree.root.id
-        accounts = _under(session, tree.accounts, request.account)
+        accounts = _under(session, tree, request.account)
         about: dict[str, Any] = {"account": request.account}
     elif request.kind == "child-ledger":
         child = session.scalar(select(Child).where(col(Child.code) == request.subject))
         if child is None:
-            raise NotFound(f"child {request.subject} is not in the register")
+            raise ChildNotFound(request.subject)
         accounts = [child.fund_account_id, child.payable_account_id]
         heading, home = _heading(session, child.branch_id), child.branch_id
         about = {"child": {"code": child.code, "name": child.full_name, "born": child.date_of_birth.isoformat()}}
     elif request.kind == "sponsor-ledger":
         sponsor = session.scalar(select(Sponsor).where(col(Sponsor.code) == request.subject))
         if sponsor is None:
-            raise NotFound(f"sponsor {request.subject} is not in the register")
+            raise SponsorNotFound(request.subject)
         heading, home = _heading(session, sponsor.branch_id), sponsor.branch_id
         about = {"sponsor": {"code": sponsor.code, "name": sponsor.name}}
         accounts = []
@@ -95,17 +96,17 @@ def _heading(session: Session, branch_id: int) -> dict[str, Any]:
     return branch_heading(branches, branch_id)
 
 
-def _under(session: Session, account_ids: Select[Any], code: str | None) -> list[int]:
+def _under(session: Session, tree: Subtree, code: str | None) -> list[int]:
     if not code:
-        return list(session.scalars(account_ids))
-    chosen = select(Account.id).where(col(Account.id).in_(account_ids))
+        return list(session.scalars(tree.accounts))
+    chosen = select(Account.id).where(col(Account.id).in_(tree.accounts))
     if code.endswith(":"):
         chosen = chosen.where(col(Account.code).startswith(code, autoescape=True))
     else:
         chosen = chosen.where(col(Account.code) == code)
     found = list(session.scalars(chosen))
     if not found:
-        raise NotFound(f"the branch has no account {code}")
+        raise AccountNotFound(tree.root.code, code)
     return found
 
 
@@ -262,14 +263,19 @@ def _ids(account_ids: Sequence[int] | Select[Any]) -> list[int] | Select[Any]:
 
 
 def _opening(session: Session, account_ids: Sequence[int] | Select[Any], period: Period) -> dict[int, int]:
-    return {
-        account_id: int(total)
-        for account_id, total in session.execute(
+    """Each account's balance when the period opens: its cached balance less what was posted from then on
+    (the period and after), so the cost follows recent history, not all of it."""
+    since = dict(
+        session.execute(
             sa.select(col(Posting.account_id), func.sum(Posting.amount))
-            .where(col(Posting.account_id).in_(_ids(account_ids)), col(Posting.effective_date) < period.start)
+            .where(col(Posting.account_id).in_(_ids(account_ids)), col(Posting.effective_date) >= period.start)
             .group_by(col(Posting.account_id))
-        )
-    }
+        ).all()
+    )
+    cached = session.execute(
+        sa.select(col(Account.id), col(Account.balance)).where(col(Account.id).in_(_ids(account_ids)))
+    )
+    return {account_id: int(now) - int(since.get(account_id, 0)) for account_id, now in cached}
 
 
 def _accounts(session: Session, account_ids: Collection[int]) -> dict[int, tuple[Account, str]]:

@@ -32,18 +32,29 @@ def trial_balance_book(
     tree = subtree(session, branch)
     numbers = numbers or numbers_for(session, tree.root.id)
     start, end = period.start, period.end
-    in_period = col(Posting.effective_date) >= start
-    sums = session.execute(
+    # From the cached balances back: what moved after the period and in it, never the years before
+    # it, so the book costs the same whatever the ledger's age (docs/books.md).
+    moved = session.execute(
         sa.select(
             col(Posting.account_id),
-            func.sum(case((col(Posting.effective_date) < start, Posting.amount), else_=0)),
-            func.sum(case((in_period & (col(Posting.amount) > 0), Posting.amount), else_=0)),
-            func.sum(case((in_period & (col(Posting.amount) < 0), -col(Posting.amount)), else_=0)),
+            func.sum(case((col(Posting.effective_date) > end, Posting.amount), else_=0)),
+            func.sum(case(((col(Posting.effective_date) <= end) & (col(Posting.amount) > 0), Posting.amount), else_=0)),
+            func.sum(
+                case(((col(Posting.effective_date) <= end) & (col(Posting.amount) < 0), -col(Posting.amount)), else_=0)
+            ),
         )
-        .where(col(Posting.account_id).in_(tree.accounts), col(Posting.effective_date) <= end)
+        .where(col(Posting.account_id).in_(tree.accounts), col(Posting.effective_date) >= start)
         .group_by(col(Posting.account_id))
     ).all()
+    after = {
+        account_id: (int(later or 0), int(debit or 0), int(credit or 0)) for account_id, later, debit, credit in moved
+    }
     accounts = {a.id: a for a in session.scalars(select(Account).where(col(Account.id).in_(tree.accounts)))}
+    sums = []
+    for account_id, account in accounts.items():
+        later, debit, credit = after.get(account_id, (0, 0, 0))
+        closing = account.balance - later
+        sums.append((account_id, closing - debit + credit, debit, credit))
     children = _child_names(session, [a.code for a in accounts.values()])
     rows: list[dict[str, Any]] = []
     for account_id, opening, debit, credit in sums:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -77,3 +78,26 @@ def test_mistakes_are_one_line(database, tmp_path):
     not_pdf.write_bytes(b"hello")
     result = run(database, "statement", "verify", str(not_pdf))
     assert result.returncode == 1 and "cannot be read as a PDF" in result.stdout
+
+
+def test_books_and_account_numbers_from_the_command_line(database, tmp_path):
+    month = load_small_demo(database, children=12, sponsors=10, months=2)
+    filed = run(database, "branch", "number", "hp-an-lao", "liabilities:fund:child:", "3388", "--by", "ke-toan")
+    assert filed.returncode == 0, filed.stderr
+    listed = run(database, "branch", "numbers", "hp-an-lao")
+    assert "3388" in listed.stdout and "liabilities:fund:child:" in listed.stdout and "111" in listed.stdout
+    wrong = run(database, "branch", "number", "hp-an-lao", "liabilities:suspense", "33")
+    assert wrong.returncode != 0 and "three or four digits" in wrong.stderr and "Traceback" not in wrong.stderr
+    sheet = tmp_path / "so-chi-tiet.xlsx"
+    written = run(database, "statement", "book", "general-ledger", "hp-an-lao", "--from", str(month), "--to",
+                  str(month), "--xlsx", "-o", str(sheet))  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    rows = list(load_workbook(sheet).worksheets[0].iter_rows(values_only=True))
+    assert any(str(r[3] or "").startswith("3388 · Quỹ của trẻ") for r in rows)
+    pdf = tmp_path / "tre.pdf"
+    child = run(database, "statement", "book", "child-ledger", "C-000001", "--from", str(month), "--to", str(month),
+                "-o", str(pdf))  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    assert "Sổ chi tiết theo trẻ" in " ".join(pages_text(pdf.read_bytes()))
+    unknown = run(database, "statement", "book", "so-cai", "hp-an-lao", "--from", str(month), "--to", str(month))
+    assert unknown.returncode == 2 and "a book is one of" in unknown.stderr
