@@ -13,7 +13,6 @@ import typer
 from sqlmodel import Session
 
 from cli.common import engine, friendly
-from jobs import runner
 from jobs.mail import Mailer
 from ledger.db import reading
 from ledger.months import VIETNAM
@@ -80,6 +79,8 @@ def run_now(
     period: Annotated[str | None, typer.Option(help="the period (default: the latest due one)")] = None,
 ) -> None:
     """Run a job now, once for its period: a period already done is not done again."""
+    from jobs import runner  # with the PDF engine behind it: loaded only by the commands that run jobs
+
     outcome = runner.run_now(engine(), job, period=period, mailer=Mailer.from_settings())
     if outcome.status == "skipped":
         typer.echo(f"{job} for {outcome.period} has already run or is running (godmother jobs history --job {job})")
@@ -99,6 +100,8 @@ def worker(
     jobs_log = logging.getLogger("godmother.jobs")
     jobs_log.addHandler(handler)
     jobs_log.setLevel(logging.INFO)
+    from jobs import runner  # with the PDF engine behind it: loaded only by the commands that run jobs
+
     db = engine()
     if once:
         mailer = Mailer.from_settings()

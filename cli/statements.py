@@ -1,4 +1,8 @@
-"""``godmother statement ...``: statements as PDF files, one or a whole batch, and checking one."""
+"""``godmother statement ...``: statements as PDF files, one or a whole batch, and checking one.
+
+The PDF engine (WeasyPrint, pyHanko) is imported by the commands that make or read a PDF, not at
+start: every other ``godmother`` command starts a second sooner for it.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,6 @@ from ledger.signing.keys import SigningKey, SigningKeys, signing_key_for
 from ledger.statements.document import Document, Period, StatementRequest, verification_code
 from ledger.statements.issue import gather_for, record_issue
 from ledger.statements.sponsor import sponsor_statements
-from pdf_templates.batch import Job, default_workers, render_all, render_job
-from pdf_templates.books import book_xlsx
-from pdf_templates.verify import verify_statement
 
 statement_app = typer.Typer(
     help="Statements as PDF (sao kê): sponsors, guardians, treasurers, auditors; and checking one.",
@@ -62,6 +63,8 @@ def _issue(request: StatementRequest, lang: str | None, output: Path | None) -> 
 
 
 def _write(document: Document, lang: str, output: Path, key: SigningKey | None) -> None:
+    from pdf_templates.batch import Job, render_job  # the PDF engine loads only when a PDF is made
+
     size = render_job(Job(document, lang, output, key))
     signed = f", signed by {key.signer}" if key else ", not signed (no signing key for the branch)"
     typer.echo(f"wrote {output} ({size // 1024} KB), verification code {verification_code(document)}{signed}")
@@ -93,6 +96,8 @@ def sponsors(
     ] = None,
 ) -> None:
     """Every sponsor's statement for the period, rendered in parallel, one PDF each."""
+    from pdf_templates.batch import Job, default_workers, render_all
+
     period = _period(month, year)
     actor = acting()
     actor.require_staff()
@@ -206,6 +211,8 @@ def book(
 
     document = run_in_transaction(engine(), work)
     path = output or Path(request.filename.removesuffix(".pdf") + ".xlsx")
+    from pdf_templates.books import book_xlsx
+
     path.write_bytes(book_xlsx(document, _lang(lang)))
     typer.echo(f"wrote {path} ({path.stat().st_size // 1024} KB), verification code {verification_code(document)}")
 
@@ -217,6 +224,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Does this statement still match the ledger? Exit 0 if it does, 1 if not."""
+    from pdf_templates.verify import verify_statement
+
     with Session(engine()) as session:
         verdict = verify_statement(session, file.read_bytes())
     if as_json:

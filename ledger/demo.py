@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -22,7 +23,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
@@ -71,6 +72,42 @@ def load_demo(
     with Session(engine) as session:
         if session.scalar(select(Branch.id).where(col(Branch.code) == PROVINCE)) is not None:
             return None
+    with _without_waiting_for_the_disk(engine):
+        return _load(engine, today=today, folder=folder, children=children, sponsors=sponsors, say=say,
+                     months=months, communes=communes)  # fmt: skip
+
+
+@contextmanager
+def _without_waiting_for_the_disk(engine: Engine) -> Iterator[None]:
+    """On SQLite, the demo's few hundred commits do not each wait for the disk (synchronous=NORMAL: in WAL
+    mode a crash may lose the last commits but never corrupts the file, and a half-loaded demo is
+    simply loaded again). Afterwards the pool is emptied, so the product's connections are FULL again."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def relaxed(connection: Any, record: Any, proxy: Any) -> None:
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    event.listen(engine, "checkout", relaxed)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", relaxed)
+        engine.dispose()
+
+
+def _load(
+    engine: Engine,
+    *,
+    today: date | None,
+    folder: Path | None,
+    children: int,
+    sponsors: int,
+    say: Callable[[str], None],
+    months: int,
+    communes: int | None,
+) -> Demo:
     today = today or today_in_vietnam()
     current = Month.of(today)
     history = [current]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
@@ -21,6 +21,7 @@ from ledger.accounts import AccountKey, branch_and_descendants
 from ledger.cash import cash_account, require_cash
 from ledger.disbursement.models import Evidence, Handover
 from ledger.errors import InvalidEntry, LedgerError, NotFound
+from ledger.ground.columns import table_of
 from ledger.models import Account, Branch, Disbursement, Posting
 from ledger.months import Month
 from ledger.posting import Entry, Leg, post_many, standing
@@ -182,21 +183,22 @@ def record_handovers(
             )
         )
     posted = post_many(session, entries, now=now)
-    handovers = [
-        Handover(
-            transaction_id=p.id,
-            child_id=child.id,
-            month=month.first_day,
-            amount=amount,
-            method=method,
-            received_by=received_by,
-            evidence_id=kept.id if kept else None,
-            round=rounds.get(child.id, 0),
-        )
+    rows = [
+        {
+            "transaction_id": p.id,
+            "child_id": child.id,
+            "month": month.first_day,
+            "amount": amount,
+            "method": method,
+            "received_by": received_by,
+            "evidence_id": kept.id if kept else None,
+            "round": rounds.get(child.id, 0),
+        }  # fmt: skip
         for p, (_, child, amount) in zip(posted, waiting, strict=True)
     ]
-    session.add_all(handovers)
-    session.flush()
+    if rows:  # one statement for a whole branch's guardians, not an object each
+        session.execute(insert(table_of(Handover)), rows)
+    handovers = [Handover.model_construct(**row) for row in rows]
     audit.record(
         session,
         actor=actor,

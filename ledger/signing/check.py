@@ -28,7 +28,8 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError
 
-SIGN_ACTION = "statement.sign"
+from ledger.signing.records import SIGN_ACTION
+
 logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings are reported, not logged with tracebacks
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
 

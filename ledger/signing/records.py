@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 from ledger.access import audit
 from ledger.access.actor import Actor
 from ledger.access.models import AuditEvent
-from ledger.signing.check import SIGN_ACTION
 from ledger.signing.keys import SigningKey
+
+SIGN_ACTION = "statement.sign"  # the audit event of a signed issue; read without loading the PDF signer
 
 
 def record_signature(session: Session, *, actor: Actor, code: str, branch_id: int | None, key: SigningKey) -> None:
