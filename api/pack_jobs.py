@@ -9,6 +9,7 @@ with its process is simply asked for again.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from ledger.statements.kept import keep_statement
 from pdf_templates.render import render_pdf
 
 STAGES = ("gathering", "rendering", "keeping")
+log = logging.getLogger("godmother.api")
 
 
 @dataclass
@@ -82,7 +84,8 @@ class PackJobs:
             job.kept_id, job.pages_kb, job.state = kept, len(pdf) // 1024, "finished"
         except LedgerError as exc:
             job.state, job.failure = "failed", exc
-        except Exception:  # a bug or a lost database: the job says so rather than hanging
+        except Exception:  # a bug or a lost database: the job says so rather than hanging, and the log says why
+            log.exception("background statement %s %s failed", job.request.kind, job.request.subject)
             job.state = "failed"
         finally:
             job.finished.set()

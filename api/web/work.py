@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, off_the_loop
@@ -20,6 +20,7 @@ from ledger.disbursement.handover import EvidenceFile, record_handovers
 from ledger.disbursement.planning import Planned, Summary
 from ledger.disbursement.stored import decisions_seen_by, month_state, summary_seen_by
 from ledger.errors import InvalidEntry
+from ledger.ground.messages import has_message
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.register import importing
@@ -177,10 +178,27 @@ async def run_progress(job_id: str, request: Request, db: SessionDep) -> Respons
         raise InvalidEntry("this run is not one you started on this server; see the runs in the audit log")
     home = home_branch(db, user, None)
     summary = job.result.summary if job.result is not None else None
+    lang = reader_lang(request)
     return page(
-        request, "run.html", reader_lang(request), user=user, branch=home, the_month=job.month, summary=summary,
-        job=job, may_write=False,
+        request, "run.html", lang, user=user, branch=home, the_month=job.month, summary=summary,
+        job=job, may_write=False, said_now=_run_said(job, lang),
     )  # fmt: skip
+
+
+@router.get("/treasurer/run/{job_id}/now")
+async def run_progress_now(job_id: str, request: Request) -> Response:
+    """How far a run has come, for its page to say without reloading."""
+    user = web_user(request)
+    require_staff(user)
+    job = request.app.state.run_jobs.get(job_id)
+    if job is None or job.started_by != user.scope.user:
+        raise InvalidEntry("this run is not one you started on this server; see the runs in the audit log")
+    return JSONResponse({"state": job.state, "done": job.done, "said": _run_said(job, reader_lang(request))})
+
+
+def _run_said(job: Any, lang: str) -> str:
+    stage = say(lang, f"run_stage.{job.stage}") if has_message(f"web:run_stage.{job.stage}") else say(lang, "running")
+    return f"{stage} {job.done}/{job.total}"
 
 
 # --- handovers, the bank, closing the month -----------------------------------------------------------

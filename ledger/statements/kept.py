@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor, Forbidden
 from ledger.errors import NotFound
+from ledger.ground.messages import message
 from ledger.months import Month
 from ledger.schedule.models import Notice, StoredStatement
 from ledger.signing.keys import SigningKey
@@ -61,10 +62,10 @@ def keep_statement(
     )
     pages = f"{kept.filename} ({len(pdf) // 1024} KB)"
     if told is None and branch_id is not None:
+        said = {lang: message("todo:statement-ready", lang, file=pages) for lang in ("vi", "en")}
         session.add(
             Notice(branch_id=branch_id, kind=READY, subject=about, due_on=now.date(), created_at=now,
-                   message_vi=f"Đã lập xong {pages}: tải về trong trang Kiểm toán, mục Hồ sơ đã lập.",
-                   message_en=f"{pages} is ready: download it from the audit page, under Packs made.")
+                   message_vi=said["vi"], message_en=said["en"])
         )  # fmt: skip
     elif told is not None:
         told.dismissed_at = None
