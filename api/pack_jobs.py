@@ -36,7 +36,7 @@ class PackJob:
     id: str
     request: StatementRequest
     started_by: str
-    started_at: float = field(default_factory=time.monotonic)
+    started_ns: int = field(default_factory=time.monotonic_ns)
     state: str = "running"
     stage: str = STAGES[0]
     kept_id: int | None = None
@@ -50,7 +50,7 @@ class PackJob:
 
     @property
     def seconds(self) -> int:
-        return int(time.monotonic() - self.started_at)
+        return (time.monotonic_ns() - self.started_ns) // 1_000_000_000
 
 
 class PackJobs:

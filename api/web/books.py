@@ -11,7 +11,7 @@ the branch's table, its history, and a form to change them (``ledger.statements.
 from __future__ import annotations
 
 import functools
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
@@ -56,9 +56,10 @@ async def staff_sponsor_statement(
     return await issue_pdf(request, db, user.scope, wanted, reader_lang(request))
 
 
-@router.get("/statements/{kind}.pdf")
-async def book_pdf(
+@router.get("/statements/{kind}.{form}")
+async def book_file(
     kind: str,
+    form: Literal["pdf", "xlsx"],
     request: Request,
     db: SessionDep,
     start: Annotated[str, Query(alias="from", pattern=MONTH)],
@@ -68,33 +69,14 @@ async def book_pdf(
     sponsor: Annotated[str, Query(max_length=64)] = "",
     account: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
+    """A statement or book as PDF, or a book as a spreadsheet with the same figures as its PDF and page."""
     user = web_user(request)
     require_staff(user)
-    if kind not in (*BRANCH_PDFS, "child-ledger", "sponsor-ledger"):
-        raise LedgerError(f"there is no {kind} statement")
+    if kind not in (XLSX_KINDS if form == "xlsx" else (*BRANCH_PDFS, "child-ledger", "sponsor-ledger")):
+        raise LedgerError(f"there is no {kind} {'spreadsheet' if form == 'xlsx' else 'statement'}")
     wanted = _wanted(db, user, kind, start, end, branch=branch, child=child, sponsor=sponsor, account=account)
-    return await issue_pdf(request, db, user.scope, wanted, reader_lang(request))
-
-
-@router.get("/statements/{kind}.xlsx")
-async def book_sheet(
-    kind: str,
-    request: Request,
-    db: SessionDep,
-    start: Annotated[str, Query(alias="from", pattern=MONTH)],
-    end: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
-    branch: Annotated[str, Query(max_length=64)] = "",
-    child: Annotated[str, Query(max_length=64)] = "",
-    sponsor: Annotated[str, Query(max_length=64)] = "",
-    account: Annotated[str, Query(max_length=200)] = "",
-) -> Response:
-    """A book as a spreadsheet: the same figures as its PDF and page."""
-    user = web_user(request)
-    require_staff(user)
-    if kind not in XLSX_KINDS:
-        raise LedgerError(f"there is no {kind} spreadsheet")
-    wanted = _wanted(db, user, kind, start, end, branch=branch, child=child, sponsor=sponsor, account=account)
-    return await issue_xlsx(request, db, user.scope, wanted, reader_lang(request))
+    issue = issue_xlsx if form == "xlsx" else issue_pdf
+    return await issue(request, db, user.scope, wanted, reader_lang(request))
 
 
 def _wanted(
@@ -176,11 +158,7 @@ async def pack_in_background(
 @router.get("/statements/jobs/{job_id}", response_class=HTMLResponse)
 async def pack_progress(job_id: Annotated[str, PathParam(max_length=64)], request: Request) -> Response:
     """A background statement's progress: the page refreshes itself until it is kept, then offers it."""
-    user = web_user(request)
-    require_staff(user)
-    job = request.app.state.pack_jobs.get(job_id)
-    if job is None or job.started_by != user.scope.user:
-        raise NotFound(f"statement job {job_id} is not one you started on this server")
+    user, job = _own_job(request, job_id)
     lang = reader_lang(request)
     failed = "" if job.failure is None else (explain(job.failure, lang) or fallback(400, str(job.failure), lang))
     return page(request, "pack.html", lang, user=user, job=job, stages=STAGES, failed=failed, said_now=_said(job, lang))
@@ -189,12 +167,17 @@ async def pack_progress(job_id: Annotated[str, PathParam(max_length=64)], reques
 @router.get("/statements/jobs/{job_id}/now")
 async def pack_progress_now(job_id: Annotated[str, PathParam(max_length=64)], request: Request) -> Response:
     """How far a background statement has come, for its page to say without reloading."""
+    _, job = _own_job(request, job_id)
+    return JSONResponse({"state": job.state, "done": job.done, "said": _said(job, reader_lang(request))})
+
+
+def _own_job(request: Request, job_id: str) -> tuple[WebUser, PackJob]:
     user = web_user(request)
     require_staff(user)
     job = request.app.state.pack_jobs.get(job_id)
     if job is None or job.started_by != user.scope.user:
         raise NotFound(f"statement job {job_id} is not one you started on this server")
-    return JSONResponse({"state": job.state, "done": job.done, "said": _said(job, reader_lang(request))})
+    return user, job
 
 
 def _said(job: PackJob, lang: str) -> str:

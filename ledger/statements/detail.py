@@ -38,6 +38,7 @@ from ledger.statements.document import (
     Subtree,
     branch_heading,
     chain_head,
+    child_names,
     envelope,
     subtree,
 )
@@ -122,29 +123,14 @@ def account_books(
     all of them, as a child's ledger shows her fund and payable even in a quiet month)."""
     opening = _opening(session, account_ids, period)
     lines: dict[int, list[_Line]] = defaultdict(list)
-    for row in session.execute(
-        sa.select(
-            col(Posting.account_id),
-            col(Posting.effective_date),
-            col(Posting.transaction_id),
-            col(LedgerTransaction.description),
-            col(Posting.amount),
-        )
-        .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
-        .where(
-            col(Posting.account_id).in_(_ids(account_ids)),
-            col(Posting.effective_date) >= period.start,
-            col(Posting.effective_date) <= period.end,
-        )
-        .order_by(col(Posting.effective_date), col(LedgerTransaction.seq), col(Posting.line))
-    ):
-        lines[row[0]].append(_Line(*row))
+    for line in _lines_of(session, col(Posting.account_id).in_(_ids(account_ids)), period):
+        lines[line.account_id].append(line)
     shown = set(lines) | {a for a, total in opening.items() if total}
     if every and not isinstance(account_ids, Select):
         shown |= set(account_ids)
     accounts = _accounts(session, shown)
     contras = _contras(session, [line for a in sorted(shown) for line in lines[a]], numbers)
-    children = _child_names(session, [account.code for account, _ in accounts.values()])
+    children = child_names(session, [account.code for account, _ in accounts.values()])
     books = []
     for account_id in sorted(shown):
         account, branch = accounts[account_id]
@@ -167,7 +153,24 @@ def _sponsor_book(session: Session, sponsor: dict[str, Any], period: Period, num
     opening = session.scalar(
         select(func.coalesce(func.sum(Posting.amount), 0)).where(gave, col(Posting.effective_date) < period.start)
     )
-    lines = [
+    lines = _lines_of(session, gave, period)
+    # The contra of her line is where the money came from (bank, cash, suspense); the line itself
+    # names the account it reached, which the book shows in its description column.
+    contras = _contras(session, lines, numbers)
+    reached = _accounts(session, sorted({line.account_id for line in lines}))
+    children = child_names(session, [account.code for account, _ in reached.values()])
+    book = _book(int(opening or 0), lines, contras, {})
+    for line, shown in zip(lines, book["lines"], strict=True):
+        account, branch = reached[line.account_id]
+        shown["reached"] = {"account": account.code, "branch": branch, "number": numbers.number_of(account.code),
+                            "child": children.get(account.code, "")}  # fmt: skip
+    return {"account": f"sponsor:{sponsor['code']}", "branch": "", "number": "", "name": sponsor["name"],
+            "child": "", **book}  # fmt: skip
+
+
+def _lines_of(session: Session, which: Any, period: Period) -> list[_Line]:
+    """The postings ``which`` selects within the period, in the order the books list them."""
+    return [
         _Line(*row)
         for row in session.execute(
             sa.select(
@@ -178,22 +181,10 @@ def _sponsor_book(session: Session, sponsor: dict[str, Any], period: Period, num
                 col(Posting.amount),
             )
             .join(LedgerTransaction, col(LedgerTransaction.id) == Posting.transaction_id)
-            .where(gave, col(Posting.effective_date) >= period.start, col(Posting.effective_date) <= period.end)
+            .where(which, col(Posting.effective_date) >= period.start, col(Posting.effective_date) <= period.end)
             .order_by(col(Posting.effective_date), col(LedgerTransaction.seq), col(Posting.line))
         )
     ]
-    # The contra of her line is where the money came from (bank, cash, suspense); the line itself
-    # names the account it reached, which the book shows in its description column.
-    contras = _contras(session, lines, numbers)
-    reached = _accounts(session, sorted({line.account_id for line in lines}))
-    children = _child_names(session, [account.code for account, _ in reached.values()])
-    book = _book(int(opening or 0), lines, contras, {})
-    for line, shown in zip(lines, book["lines"], strict=True):
-        account, branch = reached[line.account_id]
-        shown["reached"] = {"account": account.code, "branch": branch, "number": numbers.number_of(account.code),
-                            "child": children.get(account.code, "")}  # fmt: skip
-    return {"account": f"sponsor:{sponsor['code']}", "branch": "", "number": "", "name": sponsor["name"],
-            "child": "", **book}  # fmt: skip
 
 
 def _book(opening: int, lines: Sequence[_Line], contras: dict[tuple[int, int], dict[str, Any]],
@@ -293,17 +284,4 @@ def _accounts(session: Session, account_ids: Collection[int]) -> dict[int, tuple
 
 def _vouchers(session: Session, account: Account, period: Period) -> dict[int, str]:
     kind = "cash" if account.code == "assets:cash" else "bank" if account.code.startswith("assets:bank:") else None
-    years = range(period.first.year, period.last.year + 1)
-    return voucher_numbers(session, account.id, kind, years) if kind else {}
-
-
-def _child_names(session: Session, codes: Collection[str]) -> dict[str, str]:
-    """Account code → the name of the child its fund or payable belongs to."""
-    owner = {code: code.rsplit(":", 1)[-1] for code in codes if ":child:" in code or ":guardian:" in code}
-    wanted = sorted(set(owner.values()))
-    names: dict[str, str] = {}
-    for i in range(0, len(wanted), 1_000):
-        chunk = wanted[i : i + 1_000]
-        for child, name in session.execute(select(Child.code, Child.full_name).where(col(Child.code).in_(chunk))):
-            names[child] = name
-    return {code: names[child] for code, child in owner.items() if child in names}
+    return voucher_numbers(session, account.id, kind, period.years) if kind else {}

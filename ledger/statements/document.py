@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +22,7 @@ from ledger.chain import canonical_json
 from ledger.errors import InvalidEntry
 from ledger.models import Account, Branch, ChainHead, LedgerTransaction
 from ledger.months import Month
+from ledger.register.models import Child
 
 KINDS = (
     "sponsor",
@@ -68,6 +69,10 @@ class Period:
     @property
     def end(self) -> date:
         return self.last.last_day
+
+    @property
+    def years(self) -> range:
+        return range(self.first.year, self.last.year + 1)
 
     def months(self) -> Iterator[Month]:
         month = self.first
@@ -209,3 +214,15 @@ def _diff(then: Any, now: Any, path: str, found: list[Difference], limit: int) -
             _diff(then[i] if i < len(then) else None, now[i] if i < len(now) else None, f"{path}[{i}]", found, limit)
     elif then != now:
         found.append(Difference(path, then, now))
+
+
+def child_names(session: Session, codes: Collection[str]) -> dict[str, str]:
+    """Account code → the name of the child its fund or payable belongs to."""
+    owner = {code: code.rsplit(":", 1)[-1] for code in codes if ":child:" in code or ":guardian:" in code}
+    wanted = sorted(set(owner.values()))
+    names: dict[str, str] = {}
+    for i in range(0, len(wanted), 1_000):
+        chunk = wanted[i : i + 1_000]
+        for child, name in session.execute(select(Child.code, Child.full_name).where(col(Child.code).in_(chunk))):
+            names[child] = name
+    return {code: names[child] for code, child in owner.items() if child in names}

@@ -61,7 +61,7 @@ def money_book(
 def _book(
     session: Session, account: Account, bank: BankAccount | None, period: Period, numbers: AccountNumbers
 ) -> dict[str, Any]:
-    vouchers = voucher_numbers(session, account.id, "cash" if bank is None else "bank", _years(period))
+    vouchers = voucher_numbers(session, account.id, "cash" if bank is None else "bank", period.years)
     opening = int(
         session.scalar(
             select(func.coalesce(func.sum(Posting.amount), 0)).where(
@@ -118,7 +118,3 @@ def _book(
         "out": sum(line["out"] for line in lines),
         "closing": running,
     }
-
-
-def _years(period: Period) -> range:
-    return range(period.first.year, period.last.year + 1)

@@ -82,23 +82,29 @@ class AccountNumbers:
 
 def numbers_for(session: Session, branch_id: int) -> AccountNumbers:
     """The numbers in force for a branch: the defaults, overlaid by each branch from the top down to it."""
+    return AccountNumbers({prefix: number for prefix, (number, _) in _in_force(session, branch_id).items()})
+
+
+def _in_force(session: Session, branch_id: int) -> dict[str, tuple[str, int | None]]:
+    """Prefix → (number, the branch whose row gives it; None for a default)."""
     chain: list[int] = []
     current: int | None = branch_id
     while current is not None and current not in chain:
         chain.append(current)
         current = session.scalar(select(Branch.parent_id).where(col(Branch.id) == current))
-    found = dict(DEFAULTS)
-    rows = session.execute(
+    latest: dict[tuple[int, str], str] = {}  # the newest row per branch and prefix
+    for owner, prefix, number in session.execute(
         select(AccountNumber.branch_id, AccountNumber.prefix, AccountNumber.number)
         .where(col(AccountNumber.branch_id).in_(chain))
         .order_by(col(AccountNumber.id))
-    ).all()
-    latest = {(b, prefix): number for b, prefix, number in rows}  # the newest row per branch and prefix
+    ):
+        latest[(owner, prefix)] = number
+    found: dict[str, tuple[str, int | None]] = {prefix: (number, None) for prefix, number in DEFAULTS.items()}
     for b in reversed(chain):  # from the top, so the branch's own comes last and wins
         for (owner, prefix), number in latest.items():
             if owner == b and number:
-                found[prefix] = number
-    return AccountNumbers({p: n for p, n in found.items() if n})
+                found[prefix] = (number, owner)
+    return found
 
 
 def set_account_number(
@@ -140,24 +146,11 @@ def numbers_in_force(session: Session, branch: str, actor: Actor) -> list[Number
     if not actor.sees_branch(owner.id):
         raise BranchNotFound(branch)
     actor.require_staff()
-    chain: list[int] = []
-    current: int | None = owner.id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = session.scalar(select(Branch.parent_id).where(col(Branch.id) == current))
-    codes = dict(session.execute(select(Branch.id, Branch.code).where(col(Branch.id).in_(chain))).all())
-    latest: dict[tuple[int, str], str] = {}
-    for b, prefix, number in session.execute(
-        select(AccountNumber.branch_id, AccountNumber.prefix, AccountNumber.number)
-        .where(col(AccountNumber.branch_id).in_(chain))
-        .order_by(col(AccountNumber.id))
-    ):
-        latest[(b, prefix)] = number
-    found = {prefix: NumberInForce(prefix, number, "") for prefix, number in DEFAULTS.items()}
-    for b in reversed(chain):
-        for (row_branch, prefix), number in latest.items():
-            if row_branch == b and number:
-                found[prefix] = NumberInForce(prefix, number, codes[b])
+    codes = dict(session.execute(select(Branch.id, Branch.code)).all())
+    found = {
+        prefix: NumberInForce(prefix, number, codes[source] if source is not None else "")
+        for prefix, (number, source) in _in_force(session, owner.id).items()
+    }
     for prefix in KNOWN:
         found.setdefault(prefix, NumberInForce(prefix, "", ""))
     return sorted(found.values(), key=lambda n: (n.number or "~", n.prefix))

@@ -19,8 +19,15 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from ledger.models import Account, Posting
-from ledger.register.models import Child
-from ledger.statements.document import Document, Period, StatementRequest, chain_head, envelope, subtree
+from ledger.statements.document import (
+    Document,
+    Period,
+    StatementRequest,
+    chain_head,
+    child_names,
+    envelope,
+    subtree,
+)
 from ledger.statements.numbers import AccountNumbers, numbers_for
 
 COLUMNS = ("opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit")
@@ -55,7 +62,7 @@ def trial_balance_book(
         later, debit, credit = after.get(account_id, (0, 0, 0))
         closing = account.balance - later
         sums.append((account_id, closing - debit + credit, debit, credit))
-    children = _child_names(session, [a.code for a in accounts.values()])
+    children = child_names(session, [a.code for a in accounts.values()])
     rows: list[dict[str, Any]] = []
     for account_id, opening, debit, credit in sums:
         opening, debit, credit = int(opening or 0), int(debit or 0), int(credit or 0)
@@ -69,9 +76,7 @@ def trial_balance_book(
                 "account": account.code,
                 "branch": tree.branches[account.branch_id].code,
                 "name": account.name,
-                "child": children.get(account.code.rsplit(":", 1)[-1], "")
-                if ":child:" in account.code or ":guardian:" in account.code
-                else "",
+                "child": children.get(account.code, ""),
                 "opening_debit": max(opening, 0),
                 "opening_credit": max(-opening, 0),
                 "debit": debit,
@@ -85,13 +90,6 @@ def trial_balance_book(
     request = StatementRequest("trial-balance", branch, period)
     body = {"period": period.to_json(), "numbers": numbers.to_json(), "rows": rows, "totals": totals}
     return envelope(request, issued_on=issued_on, chain=chain_head(session), branch=tree.heading, body=body)
-
-
-def _child_names(session: Session, codes: list[str]) -> dict[str, str]:
-    wanted = {code.rsplit(":", 1)[-1] for code in codes if ":child:" in code or ":guardian:" in code}
-    if not wanted:
-        return {}
-    return dict(session.execute(select(Child.code, Child.full_name).where(col(Child.code).in_(sorted(wanted)))).all())
 
 
 def balanced(body: dict[str, Any]) -> bool:
