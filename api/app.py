@@ -35,7 +35,7 @@ from api.routes import (
     users,
 )
 from api.run_jobs import RunJobs
-from api.web import admin, books, check, month_end, pages, public, reconciling, work
+from api.web import admin, books, check, importing, lists, month_end, pages, people, public, reconciling, work
 from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
 from ledger.db import is_sqlite, reading
 
@@ -104,6 +104,9 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(books.router)
     app.include_router(check.router)
     app.include_router(public.router)
+    app.include_router(importing.router)
+    app.include_router(lists.router)
+    app.include_router(people.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.exception_handler(FormExpired)

@@ -176,7 +176,9 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
         branch = get_branch(session, spec.branch)
         owing: list[tuple[Sponsor, int]] = []
         for sponsor in session.scalars(
-            select(Sponsor).where(col(Sponsor.branch_id) == branch.id).order_by(col(Sponsor.code))
+            select(Sponsor)
+            .where(col(Sponsor.branch_id) == branch.id, col(Sponsor.reminders))  # not those who said no
+            .order_by(col(Sponsor.code))
         ):
             pledges = list(session.scalars(select(Pledge).where(col(Pledge.sponsor_id) == sponsor.id)))
             owed = sum(share.amount for share in outstanding(session, pledges, through=month))

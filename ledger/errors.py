@@ -19,6 +19,7 @@ LedgerError
  │    ├── AccountPrefixInvalid     not one of our codes or a prefix of them   (statements.numbers)
  │    ├── AccountNumberInvalid     not a number of an accounting regime (3388, 112.1)   (statements.numbers)
  │    ├── UserError                a user that could not exist   (access.users)
+ │    ├── EntryRefused             a form's entry breaks a register rule, named with its facts
  │    └── VietQRError              a payment request VietQR cannot carry   (vietqr)
  ├── NotFound
  │    ├── AccountNotFound
@@ -80,6 +81,17 @@ class AmountUnreadable(InvalidEntry):
     def __init__(self, text: str) -> None:
         self.text = text
         super().__init__(f"{text!r} is not a whole number of đồng above zero (write it like 500.000)")
+
+
+class EntryRefused(InvalidEntry):
+    """An entry a register rule refuses (a pledge change reaching into a paid month, a category
+    from a day to come): ``rule`` names the rule, ``facts`` what it was measured against, and the
+    catalogue's ``error:{rule}`` tells it to a person (money under ``money_facts`` in đồng)."""
+
+    def __init__(self, rule: str, english: str, *, field: str = "", money_facts: tuple[str, ...] = (),
+                 **facts: object) -> None:  # fmt: skip
+        self.rule, self.field, self.facts, self.money_facts = rule, field, facts, money_facts
+        super().__init__(english)
 
 
 class NotFound(LedgerError):

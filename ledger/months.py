@@ -51,6 +51,11 @@ class Month:
     def previous(self) -> Month:
         return _month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
+    def plus(self, months: int) -> Month:
+        """The month ``months`` later (earlier when negative)."""
+        index = self.year * 12 + self.month - 1 + months
+        return _month(index // 12, index % 12 + 1)
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

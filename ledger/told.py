@@ -10,6 +10,7 @@ without a message of its own falls back to its kind's title and its message.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from ledger.access.actor import Forbidden
@@ -24,6 +25,7 @@ from ledger.errors import (
     BranchNotFound,
     ChildNotFound,
     DuplicateDisbursement,
+    EntryRefused,
     FourEyesRefused,
     IdempotencyConflict,
     InsufficientFunds,
@@ -39,6 +41,7 @@ from ledger.errors import (
 )
 from ledger.ground.messages import has_message, message
 from ledger.money import format_vnd
+from ledger.months import Month
 from ledger.reconciliation.formats import StatementNotRecognised
 from ledger.reconciliation.mapping import ColumnsNotNamed
 from ledger.statements.numbers import AccountNumberInvalid, AccountPrefixInvalid
@@ -159,10 +162,26 @@ def explain(error: LedgerError, lang: str) -> str | None:
     """The error for a person reading in ``lang``, or None when it has no message of its own."""
     if isinstance(error, UserError) and has_message(f"error:user-{error.reason}"):
         return message(f"error:user-{error.reason}", lang, **error.facts)
+    if isinstance(error, EntryRefused) and has_message(f"error:{error.rule}"):
+        return message(f"error:{error.rule}", lang, **_told_facts(error, lang))
     for kind, key, fields in TOLD:
         if isinstance(error, kind):
             return message(key, lang, **fields(error, lang))
     return None
+
+
+def _told_facts(error: EntryRefused, lang: str) -> dict[str, object]:
+    told: dict[str, object] = {}
+    for name, value in error.facts.items():
+        if name in error.money_facts and isinstance(value, int):
+            told[name] = format_vnd(value, lang)
+        elif isinstance(value, Month):
+            told[name] = month_text(value, lang)
+        elif isinstance(value, date):
+            told[name] = day_text(value, lang)
+        else:
+            told[name] = value
+    return told
 
 
 def fallback(status: int, detail: str, lang: str) -> str:

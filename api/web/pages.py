@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from api import scoping
@@ -33,7 +31,7 @@ from api.web.session import (
     secure,
     web_user,
 )
-from ledger.access import audit, rights, users
+from ledger.access import rights, users
 from ledger.access.scope import Forbidden
 from ledger.accounts import branch_and_descendants
 from ledger.backup.status import backup_status
@@ -45,7 +43,8 @@ from ledger.models import Branch
 from ledger.money import format_vnd, parse_vnd
 from ledger.months import Month, today_in_vietnam
 from ledger.public_account import branch_path, set_anonymous
-from ledger.register.models import Child, Sponsor
+from ledger.register.finding import find_people
+from ledger.register.models import Sponsor
 from ledger.register.payments import record_payment
 from ledger.register.pledges import pledged_in_month
 from ledger.register.unusual import UnusualAmount, unusual_amount
@@ -327,44 +326,20 @@ def unusual_text(unusual: UnusualAmount, lang: str) -> str:
 
 
 @router.get("/treasurer/search", response_class=HTMLResponse)
-async def search(request: Request, db: SessionDep, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+async def search(
+    request: Request,
+    db: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> Response:
     user = web_user(request)
     require_staff(user)
-    lang = reader_lang(request)
-    like = f"%{q.strip()}%"
-    children: Sequence[Child] = ()
-    sponsors: Sequence[Sponsor] = ()
-    if q.strip():
-        ids = sorted(user.scope.branch_ids) if user.scope.branch_ids is not None else None
-
-        def in_scope(column: Any) -> Any:
-            return column.in_(ids) if ids is not None else column.is_not(None)
-
-        children = db.scalars(
-            select(Child)
-            .where(or_(col(Child.code).ilike(like), col(Child.full_name).ilike(like)), in_scope(Child.branch_id))
-            .order_by(col(Child.code)).limit(50)
-        ).all()  # fmt: skip
-        sponsors = db.scalars(
-            select(Sponsor)
-            .where(or_(col(Sponsor.code).ilike(like), col(Sponsor.name).ilike(like)), in_scope(Sponsor.branch_id))
-            .order_by(col(Sponsor.code)).limit(50)
-        ).all()  # fmt: skip
-        audit.record(db, actor=user.scope, action="child.search", subject=f"search:{q.strip()[:50]}",
-                     branch_id=user.scope.home_branch_id, detail={"found": len(children)})  # fmt: skip
-        db.commit()
-    branches = {b.id: b.name for b in db.scalars(select(Branch))}
+    found = await off_the_loop(db, find_people, db, user.scope, q, page=page_number)
+    db.commit()  # the search is access-logged
     return page(
-        request,
-        "search.html",
-        lang,
-        user=user,
-        q=q,
-        children=children,
-        sponsors=sponsors,
-        branches=branches,
+        request, "search.html", reader_lang(request), user=user, q=q, found=found,
         the_month=str(Month.of(today_in_vietnam())),
-    )
+    )  # fmt: skip
 
 
 # --- auditors ----------------------------------------------------------------------------------

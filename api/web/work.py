@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,8 +22,6 @@ from ledger.errors import InvalidEntry
 from ledger.ground.messages import has_message
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
-from ledger.register import importing
-from ledger.register.spreadsheets import UnreadableFile
 
 router = APIRouter(include_in_schema=False)
 SUMMARY = {"decisions", "children_paid", "paid_total", "catch_up_total", "shortfalls", "shortfall_total"}
@@ -41,65 +38,6 @@ async def saved(upload: UploadFile, folder: str, allowed: tuple[str, ...]) -> Pa
     path = Path(folder) / (Path(upload.filename or "file").name or f"file{suffix}")
     path.write_bytes(content)
     return path
-
-
-# --- spreadsheets ---------------------------------------------------------------------------------
-
-
-@router.get("/treasurer/import", response_class=HTMLResponse)
-async def import_form(request: Request, done: Annotated[str | None, Query(max_length=300)] = None) -> Response:
-    user = web_user(request)
-    require_staff(user)
-    return page(
-        request,
-        "import.html",
-        reader_lang(request),
-        user=user,
-        kinds=importing.KINDS,
-        done=done,
-        errors=None,
-        chosen=None,
-        the_month=str(Month.of(today_in_vietnam())),
-    )
-
-
-@router.post("/treasurer/import", response_class=HTMLResponse)
-async def import_spreadsheet(
-    request: Request,
-    db: SessionDep,
-    file: UploadFile,
-    kind: Annotated[str, Form(max_length=32)],
-    csrf: Annotated[str, Form(max_length=64)],
-) -> Response:
-    user = writer(request, csrf)
-    lang = reader_lang(request)
-    if kind not in importing.KINDS:
-        raise InvalidEntry(f"choose what the file holds: {', '.join(importing.KINDS)}")
-    with tempfile.TemporaryDirectory() as folder:
-        path = await saved(file, folder, (".csv", ".xlsx"))
-        try:
-            report = await in_own_transaction(
-                request, db, lambda session: importing.import_file(session, kind, path, actor=user.scope)
-            )
-        except importing.ImportRejected as rejected:
-            errors = [(e.row, e.column, e.vi if lang == "vi" else e.en) for e in rejected.errors]
-            return page(
-                request,
-                "import.html",
-                lang,
-                422,
-                user=user,
-                kinds=importing.KINDS,
-                done=None,
-                errors=errors,
-                chosen=kind,
-                the_month=str(Month.of(today_in_vietnam())),
-            )
-        except UnreadableFile as exc:
-            raise InvalidEntry(str(exc)) from None
-    done = say(lang, "import_done", rows=report.rows, new=report.created, updated=report.updated,
-               unchanged=report.unchanged)  # fmt: skip
-    return back_to("/treasurer/import", done)
 
 
 # --- the monthly run ---------------------------------------------------------------------------------

@@ -12,6 +12,19 @@ from ledger.months import Month
 
 SOCIAL_ALLOWANCE = "social-allowance"
 GODMOTHER = "godmother"
+# The categories a child may be recorded in (docs/register-files.md): what eligibility rules are written over
+# (docs/eligibility.md).
+CATEGORIES = (
+    "abandoned",
+    "orphan_both",
+    "orphan_one_other_missing",
+    "orphan_one_other_in_facility",
+    "orphan_one_other_detained",
+    "parents_missing_or_detained",
+    "orphan_one_other_on_assistance",
+    "orphan_one",
+    "special_hardship",
+)
 
 
 def age_on(born: date, day: date) -> int:

@@ -12,7 +12,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from ledger.errors import InvalidEntry
+from ledger.access import audit, rights
+from ledger.access.actor import Actor
+from ledger.errors import EntryRefused
+from ledger.ground.programs import CATEGORIES
 from ledger.register.models import CategoryChange, Child
 
 BEFORE_ANY_RECORD = date(1900, 1, 1)
@@ -38,7 +41,9 @@ def record_change(session: Session, child: Child, categories: Iterable[str], *, 
     """Record that ``child`` has ``categories`` from ``from_date`` on; False when nothing changes."""
     new = sorted(set(categories))
     if from_date > today:
-        raise InvalidEntry(f"a change of categories takes effect at the latest today, not on {from_date:%d/%m/%Y}")
+        raise EntryRefused("categories-in-future",
+                           f"a change of categories takes effect at the latest today, not on {from_date:%d/%m/%Y}",
+                           field="from_date", day=from_date)  # fmt: skip
     if new == sorted(child.categories):
         return False
     assert child.id is not None
@@ -52,3 +57,22 @@ def record_change(session: Session, child: Child, categories: Iterable[str], *, 
     session.add(child)
     session.flush()
     return True
+
+
+def change_categories(
+    session: Session, actor: Actor, *, child: str, categories: Iterable[str], from_date: date, today: date
+) -> bool:
+    """A treasurer records a child's new categories from a day on (the importer's rules); False when unchanged."""
+    record = rights.writable_child(session, actor, child)
+    wanted = sorted(set(categories))
+    unknown = [c for c in wanted if c not in CATEGORIES]
+    if unknown:
+        raise EntryRefused("categories-unknown", f"unknown category {unknown[0]!r} (known: {', '.join(CATEGORIES)})",
+                           field="categories", category=unknown[0])  # fmt: skip
+    before = sorted(record.categories)
+    changed = record_change(session, record, wanted, from_date=from_date, by=actor.user, today=today)
+    if changed:
+        audit.record(session, actor=actor, action="child.categories", subject=f"child:{record.code}",
+                     branch_id=record.branch_id,
+                     detail={"from": from_date.isoformat(), "before": before, "after": wanted})  # fmt: skip
+    return changed

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, String, UniqueConstraint, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
+
+from ledger.register.folding import child_search_text, sponsor_search_text, text_for_search
 
 
 class BranchParent(SQLModel, table=True):
@@ -38,10 +42,18 @@ class BankAccount(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
 
 
+def _trigram_index(table: str) -> Index:
+    """What finds a part of a name fast on PostgreSQL (pg_trgm); a plain index elsewhere."""
+    return Index(
+        f"ix_{table}_search_text", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}
+    )
+
+
 class Sponsor(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("kind IN ('individual', 'organisation')", name="ck_sponsor_kind"),
         CheckConstraint("language IN ('vi', 'en')", name="ck_sponsor_language"),
+        _trigram_index("sponsor"),
     )
 
     id: int = Field(default=None, primary_key=True)
@@ -53,10 +65,15 @@ class Sponsor(SQLModel, table=True):
     language: str = Field(default="vi", sa_type=String(2))
     branch_id: int = Field(foreign_key="branch.id")
     anonymous: bool = Field(default=False, description="asked not to be named in the public account")
+    reminders: bool = Field(default=True, description="wants a reminder when a month is owed")
+    search_text: str = Field(
+        default="",
+        sa_column=Column(String(400), nullable=False, server_default="", default=text_for_search(sponsor_search_text)),
+    )
 
 
 class Child(SQLModel, table=True):
-    __table_args__ = (CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"),)
+    __table_args__ = (CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"), _trigram_index("child"))
 
     id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
@@ -78,6 +95,10 @@ class Child(SQLModel, table=True):
     died_on: date | None = None
     fund_account_id: int = Field(foreign_key="account.id")
     payable_account_id: int = Field(foreign_key="account.id")
+    search_text: str = Field(
+        default="",
+        sa_column=Column(String(400), nullable=False, server_default="", default=text_for_search(child_search_text)),
+    )
 
     @property
     def first_name(self) -> str:
@@ -224,3 +245,15 @@ class PledgeChange(SQLModel, table=True):
     child_id: int | None = Field(default=None, foreign_key="child.id", description="move: the new child")
     reason: str = Field(default="", sa_type=String(500))
     recorded_by: str = Field(sa_type=String(100))
+
+
+@event.listens_for(Child, "before_insert")
+@event.listens_for(Child, "before_update")
+def _child_found_as_named(_mapper: Mapper[Child], _connection: Connection, child: Child) -> None:
+    child.search_text = child_search_text(child.code, child.full_name, child.guardian_phone)
+
+
+@event.listens_for(Sponsor, "before_insert")
+@event.listens_for(Sponsor, "before_update")
+def _sponsor_found_as_named(_mapper: Mapper[Sponsor], _connection: Connection, sponsor: Sponsor) -> None:
+    sponsor.search_text = sponsor_search_text(sponsor.code, sponsor.name, sponsor.phone, sponsor.email)

@@ -24,7 +24,7 @@ from ledger.access import audit, rights
 from ledger.access.actor import Actor
 from ledger.eligibility.parameters import in_force, load
 from ledger.eligibility.policy import BranchPolicies, ChildFacts
-from ledger.errors import ChildNotFound, InvalidEntry, SponsorNotFound
+from ledger.errors import ChildNotFound, EntryRefused, InvalidEntry, SponsorNotFound
 from ledger.ground.programs import age_on, birthday, status_date
 from ledger.months import Month
 from ledger.register.models import Allocation, Child, Pledge, PledgeChange
@@ -57,6 +57,11 @@ AgeLimit = Callable[[ChildFacts, Month], int]
 
 
 def default_age_limit(child: ChildFacts, month: Month) -> int:
+    return godmother_age_limit(month)
+
+
+def godmother_age_limit(month: Month) -> int:
+    """The national Godmother age limit in force in ``month`` (a branch's policy may set its own)."""
     return in_force(load().godmother_age_limit, month.first_day, "Godmother age limit").value
 
 
@@ -280,7 +285,8 @@ def change_pledge(
     """Record a change from ``from_month`` on; refused if it would reach back into a paid month."""
     record = rights.writable_pledge(session, actor, pledge)
     if kind not in CHANGE_KINDS:
-        raise InvalidEntry(f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
+        raise EntryRefused("pledge-change-kind", f"a pledge change is one of {', '.join(CHANGE_KINDS)}, not {kind!r}",
+                           field="kind", kind=kind)  # fmt: skip
     paid_months = (
         select(col(Allocation.month))
         .where(col(Allocation.pledge_id) == record.id)
@@ -290,25 +296,34 @@ def change_pledge(
     )
     last_paid = session.scalar(select(func.max(paid_months.c.month)))
     if last_paid is not None and from_month <= Month.of(last_paid):
-        raise InvalidEntry(
+        raise EntryRefused(
+            "pledge-change-paid",
             f"pledge {pledge} is paid through {Month.of(last_paid)}: a change can take effect from "
-            f"{Month.of(last_paid).next()} at the earliest"
-        )
+            f"{Month.of(last_paid).next()} at the earliest",
+            field="from_month", pledge=pledge, paid_through=Month.of(last_paid), earliest=Month.of(last_paid).next(),
+        )  # fmt: skip
     if from_month < Month.of(record.start_month):
-        raise InvalidEntry(f"pledge {pledge} starts in {Month.of(record.start_month)}")
+        raise EntryRefused("pledge-change-before-start", f"pledge {pledge} starts in {Month.of(record.start_month)}",
+                           field="from_month", pledge=pledge, start=Month.of(record.start_month))  # fmt: skip
     new_child_id = None
     if kind == "pause" and (until_month is None or until_month < from_month):
-        raise InvalidEntry("a pause needs its last month, on or after its first")
+        raise EntryRefused("pledge-pause-months", "a pause needs its last month, on or after its first",
+                           field="until_month")  # fmt: skip
     if kind == "amount":
         limits = load()
         if amount is None or not limits.godmother_min_amount <= amount <= limits.godmother_max_amount:
-            raise InvalidEntry(
-                f"the new monthly amount must be {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫"
-            )
+            raise EntryRefused(
+                "pledge-amount-range",
+                f"the new monthly amount must be {limits.godmother_min_amount:,}–{limits.godmother_max_amount:,} ₫",
+                field="amount", money_facts=("least", "most"),
+                least=limits.godmother_min_amount, most=limits.godmother_max_amount,
+            )  # fmt: skip
     if kind == "move":
         new_child_id = rights.writable_child(session, actor, child or "").id
     if kind in ("end", "move", "pause") and not reason.strip():
-        raise InvalidEntry(f"say why the pledge is {'ended' if kind == 'end' else kind + 'd'}: the reason is kept")
+        raise EntryRefused("pledge-change-reason",
+                           f"say why the pledge is {'ended' if kind == 'end' else kind + 'd'}: the reason is kept",
+                           field="reason")  # fmt: skip
     change = PledgeChange(
         pledge_id=record.id,
         kind=kind,

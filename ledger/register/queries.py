@@ -63,11 +63,10 @@ def child_balances(session: Session, child: Child) -> tuple[int, int]:
 
 def pledges_in_month(session: Session, child: Child, month: Month) -> list[decide.PledgeMonth]:
     """The pledges scheduled for the child in ``month``, after pauses, amount changes and moves."""
-    sponsors = {s.id: s.code for s in session.scalars(select(Sponsor))}
-    return [
-        decide.PledgeMonth(pledge.code, sponsors[pledge.sponsor_id], amount)
-        for pledge, amount in pledges_paying(session, child, month)
-    ]
+    paying = pledges_paying(session, child, month)
+    ids = sorted({pledge.sponsor_id for pledge, _ in paying})
+    sponsors = dict(session.execute(select(col(Sponsor.id), col(Sponsor.code)).where(col(Sponsor.id).in_(ids))).all())
+    return [decide.PledgeMonth(pledge.code, sponsors[pledge.sponsor_id], amount) for pledge, amount in paying]
 
 
 def explain(session: Session, code: str, month: Month, program: str) -> decide.Decision:

@@ -40,22 +40,54 @@ def header_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A file's rows keyed by canonical column name, with its header as the file wrote it."""
+
+    header: list[str]  # canonical names; an unknown column as "?" + its title
+    titles: list[str]  # the header's cells as written in the file
+    rows: list[Row]
+
+    def title_of(self, column: str) -> str:
+        """The file's own title of a canonical column (the canonical name when the file lacks it)."""
+        return self.titles[self.header.index(column)] if column in self.header else column
+
+
 def read_rows(path: Path, columns: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[Row]]:
     """The file's rows keyed by canonical column name; also the canonical names of the header."""
+    table = read_table(path, columns)
+    return table.header, table.rows
+
+
+def read_table(path: Path, columns: Mapping[str, tuple[str, ...]]) -> Table:
     if not path.exists():
         raise UnreadableFile(f"{path} does not exist")
-    table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
-    header_index = next((i for i, cells in enumerate(table) if any(c.strip() for c in cells)), None)
+    cells = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
+    header_index = next((i for i, line in enumerate(cells) if any(c.strip() for c in line)), None)
     if header_index is None:
         raise UnreadableFile(f"{path.name} is empty")
+    titles = [cell.strip() for cell in cells[header_index]]
+    return table_of(titles, cells[header_index + 1 :], columns, first_row=header_index + 2)
+
+
+def table_of(
+    titles: list[str],
+    lines: list[list[str]],
+    columns: Mapping[str, tuple[str, ...]],
+    *,
+    first_row: int = 2,
+    numbers: list[int] | None = None,
+) -> Table:
+    """A table from a header and its lines (from a file, or from a form that corrected one, which
+    gives each line's row ``numbers`` as the file had them)."""
     aliases = {header_key(alias): name for name, names in columns.items() for alias in (name, *names)}
-    header = [aliases.get(header_key(cell), f"?{cell.strip()}") for cell in table[header_index]]
+    header = [aliases.get(header_key(cell), f"?{cell.strip()}") for cell in titles]
     rows = []
-    for offset, cells in enumerate(table[header_index + 1 :], start=header_index + 2):
+    for offset, cells in zip(numbers or range(first_row, first_row + len(lines)), lines, strict=True):
         if not any(c.strip() for c in cells):
             continue
         rows.append(Row(offset, {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}))
-    return header, rows
+    return Table(header, titles, rows)
 
 
 def _read_csv(path: Path) -> list[list[str]]:

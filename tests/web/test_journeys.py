@@ -139,6 +139,8 @@ def test_a_treasurer_imports_runs_hands_over_and_reconciles(browser, live, world
                     encoding="utf-8")  # fmt: skip
     page.get_by_label("File (.csv, .xlsx)").set_input_files(str(good))
     page.get_by_role("button", name="Import a spreadsheet").click()
+    assert "1 new" in page.get_by_role("status").inner_text()  # the preview: nothing imported yet
+    page.get_by_role("button", name="Import 1 rows").click()
     assert "1 rows: 1 new" in page.get_by_role("status").inner_text()
     # The month's run: preview, then run with progress until done.
     page.goto(live + "/treasurer")

@@ -24,20 +24,35 @@ from ledger.register.importing.money import plan_budget, plan_payments
 from ledger.register.importing.people import plan_children, plan_enrolments, plan_pledges, plan_sponsors
 from ledger.register.importing.rows import COLUMNS, KINDS, Checker, ImportRejected, ImportReport, Plan, RowError
 from ledger.register.importing.structure import open_standard_accounts, plan_bank_accounts, plan_branches
-from ledger.register.spreadsheets import Row, read_rows
+from ledger.register.spreadsheets import Row, Table, read_table
 
 
 def import_file(session: Session, kind: str, path: Path, *, actor: Actor, today: date | None = None) -> ImportReport:
-    """Import ``path`` as ``kind`` in the caller's transaction; ``ImportRejected`` if any row is bad.
+    """Import ``path`` as ``kind`` in the caller's transaction; ``ImportRejected`` if any row is bad."""
+    if kind not in KINDS:
+        raise LedgerError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
+    table = read_table(Path(path), aliases_of(kind))
+    return import_table(session, kind, table, actor=actor, today=today, source=Path(path).name)
+
+
+def aliases_of(kind: str) -> dict[str, tuple[str, ...]]:
+    return {c.name: c.aliases for c in COLUMNS[kind]}
+
+
+def import_table(
+    session: Session, kind: str, table: Table, *, actor: Actor, today: date | None = None, source: str = ""
+) -> ImportReport:
+    """Import a table read from a file (or corrected in a form) in the caller's transaction.
 
     Every row is checked against the actor's rights first: a row naming anything outside the
-    branches they may change is refused by row and column, and nothing is written.
+    branches they may change is refused by row and column, and nothing is written. Otherwise every
+    row is checked, and a single bad one rejects the whole table (``ImportRejected``).
     """
     if kind not in KINDS:
         raise LedgerError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
     actor.require_writer()
     columns = COLUMNS[kind]
-    header, rows = read_rows(Path(path), {c.name: c.aliases for c in columns})
+    header, rows = table.header, table.rows
     refused = rows_outside(session, actor, kind, rows)
     if refused:
         raise ImportRejected(kind, [_outside_error(number, column, code) for number, column, code in refused])
@@ -75,6 +90,7 @@ def import_file(session: Session, kind: str, path: Path, *, actor: Actor, today:
         except LedgerError as refused:  # the ledger refused what the row asks (a closed month, …)
             raise ImportRejected(kind, [RowError(row_number, "", str(refused), str(refused))]) from None
         setattr(report, outcome, getattr(report, outcome) + 1)
+        report.outcomes[row_number] = outcome
     session.flush()
     audit.record(
         session,
@@ -82,7 +98,7 @@ def import_file(session: Session, kind: str, path: Path, *, actor: Actor, today:
         action="import",
         subject=f"import:{kind}",
         branch_id=actor.home_branch_id,
-        detail={"file": Path(path).name, "rows": report.rows, "created": report.created, "updated": report.updated},
+        detail={"file": source, "rows": report.rows, "created": report.created, "updated": report.updated},
     )
     return report
 
@@ -109,4 +125,7 @@ _WRITERS: dict[str, Callable[[Session, list[Row], Checker, date, Actor], list[Pl
     "budget": plan_budget,
 }
 
-__all__ = ["KINDS", "ImportRejected", "ImportReport", "RowError", "import_file", "open_standard_accounts"]
+__all__ = [
+    "KINDS", "ImportRejected", "ImportReport", "RowError", "aliases_of", "import_file", "import_table",
+    "open_standard_accounts",
+]  # fmt: skip

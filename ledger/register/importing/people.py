@@ -11,11 +11,10 @@ from sqlmodel import Session, col, select
 from ledger.access.actor import Actor
 from ledger.accounts import open_account
 from ledger.eligibility.parameters import load as load_parameters
-from ledger.ground.programs import age_on
+from ledger.ground.programs import CATEGORIES, age_on
 from ledger.money import parse_date
 from ledger.register.categories import record_change
 from ledger.register.importing.rows import (
-    CATEGORIES,
     Checker,
     Plan,
     branches_by_code,

@@ -15,17 +15,6 @@ from ledger.models import Branch
 from ledger.register.spreadsheets import Row, header_key
 
 KINDS = ("branches", "bank-accounts", "sponsors", "children", "pledges", "enrolments", "payments", "budget")
-CATEGORIES = (
-    "abandoned",
-    "orphan_both",
-    "orphan_one_other_missing",
-    "orphan_one_other_in_facility",
-    "orphan_one_other_detained",
-    "parents_missing_or_detained",
-    "orphan_one_other_on_assistance",
-    "orphan_one",
-    "special_hardship",
-)
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -57,6 +46,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)  # row number → created, updated or unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +83,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", True, ("tên", "họ và tên")),
         Column("kind", True, ("loại",)),
         Column("phone", False, ("điện thoại", "số điện thoại")),
-        Column("email", False, ()),
+        Column("email", False, ("thư điện tử",)),
         Column("language", False, ("ngôn ngữ",)),
         Column("branch", True, ("chi hội", "đơn vị")),
     ),

@@ -1,0 +1,178 @@
+"""The register's pages through the web door: search without accents, a child's and a sponsor's page, the forms."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from ledger.access.models import AuditEvent
+from ledger.register.models import CategoryChange, Child, PledgeChange
+from tests.api.conftest import IN, OUT, PASSWORD
+
+
+def signed_in(world, name):
+    client = world.client
+    client.cookies.clear()
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    response = client.post("/sign-in", data={"name": name, "password": PASSWORD, "csrf": csrf}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(text):
+    return re.search(r'name="csrf" value="([^"]+)"', text)[1]
+
+
+def test_search_finds_a_child_typed_without_accents_and_links_her_page(world):
+    with Session(world.database.engine) as session:
+        child = session.scalar(select(Child).where(col(Child.code) == world.codes.child[IN]))
+    plain = child.full_name.lower()
+    for a, b in (("ễ", "e"), ("ị", "i"), ("ầ", "a"), ("đ", "d"), ("ư", "u"), ("ơ", "o"), ("ê", "e"), ("ô", "o")):
+        plain = plain.replace(a, b)
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", plain) if unicodedata.category(c) != "Mn")
+    client = signed_in(world, "thu-quy-an-lao")
+    found = client.get("/treasurer/search", params={"q": plain.upper()})
+    assert found.status_code == 200
+    assert f'href="/register/children/{child.code}"' in found.text
+    by_code = client.get("/treasurer/search", params={"q": child.code.lower()})
+    assert f'href="/register/children/{child.code}"' in by_code.text
+
+
+def test_search_stays_within_the_treasurers_branches(world):
+    with Session(world.database.engine) as session:
+        other = session.scalar(select(Child).where(col(Child.code) == world.codes.child[OUT]))
+    client = signed_in(world, "thu-quy-an-lao")
+    found = client.get("/treasurer/search", params={"q": other.code})
+    assert f"/register/children/{other.code}" not in found.text
+    assert client.get(f"/register/children/{other.code}").status_code == 404
+
+
+def test_a_childs_page_is_logged_and_a_category_change_is_asked_first(world):
+    code = world.codes.child[IN]
+    client = signed_in(world, "thu-quy-an-lao")
+    shown = client.get(f"/register/children/{code}")
+    assert shown.status_code == 200, shown.text
+    assert "Xét hưởng tháng này và tháng sau" in shown.text
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(AuditEvent).where(col(AuditEvent.action) == "child.view",
+                                                       col(AuditEvent.subject) == f"child:{code}"))  # fmt: skip
+    form = {"csrf": csrf_of(shown.text), "from_date": "2020-01-01", "categories": ["orphan_both", "special_hardship"]}
+    asked = client.post(f"/register/children/{code}/categories", data=form)
+    assert asked.status_code == 200 and "Mồ côi cả cha và mẹ" in asked.text and 'name="confirmed"' in asked.text
+    with Session(world.database.engine) as session:
+        child = session.scalar(select(Child).where(col(Child.code) == code))
+        assert session.scalar(select(CategoryChange).where(col(CategoryChange.from_date) == "2020-01-01",
+                                                           col(CategoryChange.child_id) == child.id)) is None  # fmt: skip
+    done = client.post(
+        f"/register/children/{code}/categories", data=form | {"confirmed": "yes"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    with Session(world.database.engine) as session:
+        child = session.scalar(select(Child).where(col(Child.code) == code))
+        assert child.categories == ["orphan_both", "special_hardship"]
+    future = client.post(f"/register/children/{code}/categories", data=form | {"from_date": "2999-01-01"})
+    assert future.status_code == 422 and "muộn nhất là hôm nay" in future.text
+
+
+def test_a_pledge_change_refused_is_told_in_the_form(world):
+    code, pledge = world.codes.child[IN], world.codes.pledge[IN]
+    client = signed_in(world, "thu-quy-an-lao")
+    csrf = csrf_of(client.get(f"/register/children/{code}").text)
+    form = {"csrf": csrf, "child": code, "kind": "pause", "from_month": "2000-01", "until_month": "2000-02",
+            "reason": "đi học xa"}  # fmt: skip
+    refused = client.post(f"/register/pledges/{pledge}/change", data=form)
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    assert "bắt đầu từ" in refused.text or "đã được nộp đến hết" in refused.text
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(PledgeChange.id).where(col(PledgeChange.from_month) == "2000-01-01")) is None
+
+
+def test_a_sponsors_page_for_staff_shows_payments_with_allocation(world):
+    client = signed_in(world, "thu-quy-an-lao")
+    shown = client.get(f"/register/sponsors/{world.codes.sponsor[IN]}")
+    assert shown.status_code == 200, shown.text
+    assert "Đã phân bổ cho" in shown.text and world.codes.pledge[IN] in shown.text
+    assert client.get(f"/register/sponsors/{world.codes.sponsor[OUT]}").status_code == 404
+
+
+def test_an_auditor_lists_children_of_a_program_pages_them_and_exports_all(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = signed_in(world, "kiem-toan-an-lao")
+    first = client.get("/register/children", params={"program": "godmother", "size": 25, "sort": "full_name"})
+    assert first.status_code == 200, first.text
+    count = int(re.search(r"tìm thấy (\d+)", first.text)[1])
+    assert count > 0
+    with Session(world.database.engine) as session:
+        from ledger.access.models import AuditEvent
+
+        assert session.scalar(select(AuditEvent.id).where(col(AuditEvent.action) == "child.list").limit(1))
+    sheet = client.get("/register/children.xlsx", params={"program": "godmother"})
+    assert sheet.status_code == 200
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Mã" and len(rows) - 1 == count
+    for kind in ("sponsors", "pledges", "payments", "handovers"):
+        shown = client.get(f"/register/{kind}")
+        assert shown.status_code == 200, (kind, shown.text[-500:])
+    other = client.get("/register/children", params={"branch": world.codes.group[OUT]})
+    assert other.status_code == 404
+
+
+def test_every_import_template_has_vietnamese_titles_and_reads_back(world, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from ledger.register import importing
+    from ledger.register.spreadsheets import read_table
+
+    client = signed_in(world, "thu-quy-an-lao")
+    for kind in importing.KINDS:
+        sheet = client.get(f"/treasurer/import/template/{kind}.xlsx")
+        assert sheet.status_code == 200, kind
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(sheet.content)
+        titles = next(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+        table = read_table(path, importing.aliases_of(kind))
+        assert not [t for t in table.header if t.startswith("?")], (kind, titles)
+        assert len(table.rows) == 1, kind
+    children = next(
+        load_workbook(io.BytesIO(client.get("/treasurer/import/template/children.xlsx").content)).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert "Ngày sinh" in children
+
+
+def test_a_children_file_is_previewed_corrected_in_the_browser_and_imported(world, tmp_path):
+    client = signed_in(world, "thu-quy-an-lao")
+    csrf = csrf_of(client.get("/treasurer/import").text)
+    branch = world.codes.group[IN]
+    sheet = ("Mã trẻ,Họ và tên,Ngày sinh,Giới tính,Chi hội,Diện,Người giám hộ,Ngày đồng ý của người giám hộ,"
+             "Ngày đồng ý của trẻ\n"
+             f"C-WEB-1,Nguyễn Thị Hoa,15/03/2016,nữ,{branch},orphan_both,Trần Thị Lan,01/09/2026,01/09/2026\n"
+             f"C-WEB-2,Lê Văn Nam,31/02/2016,nam,{branch},orphan_one,Lê Thị Ba,01/09/2026,01/09/2026\n").encode()  # fmt: skip
+    preview = client.post("/treasurer/import", data={"kind": "children", "csrf": csrf},
+                          files={"file": ("tre.csv", sheet, "text/csv")})  # fmt: skip
+    assert preview.status_code == 422
+    assert "<td>3</td><td>Ngày sinh</td>" in preview.text  # the file's own title, not date_of_birth
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(Child.id).where(col(Child.code) == "C-WEB-1")) is None
+    form = dict(re.findall(r'<input name="(r\d+c\d+)" value="([^"]*)"', preview.text))
+    form["r3c2"] = "28/02/2016"
+    base = {"csrf": csrf, "kind": "children", "source": "tre.csv", "title": re.findall(r'name="title" value="([^"]*)"', preview.text),
+            "row": ["2", "3"]}  # fmt: skip
+    checked = client.post("/treasurer/import/table", data=base | form)
+    assert checked.status_code == 200 and "2 mới" in checked.text.replace("2 dòng, ", "")
+    done = client.post("/treasurer/import/table", data=base | form | {"confirmed": "yes"}, follow_redirects=False)
+    assert done.status_code == 303
+    with Session(world.database.engine) as session:
+        assert (
+            session.scalar(select(Child.date_of_birth).where(col(Child.code) == "C-WEB-2")).isoformat() == "2016-02-28"
+        )
