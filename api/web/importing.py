@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, rehearsed
@@ -51,8 +52,8 @@ async def import_template(request: Request, db: SessionDep, kind: Kind) -> Respo
     sheet.title = say(reader_lang(request), f"import_kind.{kind}")[:31]
     sheet.append(titles)
     sheet.append(example)
-    for cells in sheet.iter_cols(min_row=1, max_row=2):
-        sheet.column_dimensions[cells[0].column_letter].width = max(12, *(len(str(c.value or "")) + 2 for c in cells))
+    for index, cells in enumerate(sheet.iter_cols(min_row=1, max_row=2), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, *(len(str(c.value or "")) + 2 for c in cells))
         for cell in cells:
             cell.number_format = "@"  # text: a code like 0912… or 01/2027 is kept as typed
     out = io.BytesIO()
@@ -97,7 +98,7 @@ async def import_corrected(request: Request, db: SessionDep) -> Response:
     titles = [str(v) for v in form.getlist("title")]
     numbers = [int(str(v)) for v in form.getlist("row") if str(v).isdigit()]
     if len(numbers) > EDITABLE_ROWS:
-        raise TooLarge(f"a table corrected in the browser has at most {EDITABLE_ROWS} rows")
+        raise TooLarge("a table corrected in the browser", f"{EDITABLE_ROWS} rows")
     lines = [[str(form.get(f"r{n}c{i}", "")) for i in range(len(titles))] for n in numbers]
     table = table_of(titles, lines, importing.aliases_of(kind), numbers=numbers)
     return await _checked(request, db, user, kind, table, source, form.get("confirmed") == "yes")
