@@ -35,7 +35,20 @@ from api.routes import (
     users,
 )
 from api.run_jobs import RunJobs
-from api.web import admin, books, check, importing, lists, month_end, pages, people, public, reconciling, work
+from api.web import (
+    admin,
+    books,
+    check,
+    importing,
+    lists,
+    month_end,
+    pages,
+    people,
+    public,
+    reconciling,
+    sponsoring,
+    work,
+)  # fmt: skip
 from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
 from ledger.db import is_sqlite, reading
 
@@ -97,6 +110,7 @@ def create_app(engine: Engine) -> FastAPI:
     ):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
+    app.include_router(sponsoring.router)
     app.include_router(work.router)
     app.include_router(month_end.router)
     app.include_router(reconciling.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -166,6 +167,13 @@ def qr_svg(payload: str) -> Markup:
     """The QR code as inline SVG (drawn by segno; the payload is ours, ASCII, and escaped by segno)."""
     qr = segno.make(payload, error="m", micro=False)
     return Markup(qr.svg_inline(scale=4, border=4, dark="#000", light="#fff", omitsize=True))
+
+
+def qr_png(payload: str) -> bytes:
+    """The QR code as a PNG a phone keeps in its photos (a banking app reads it from there)."""
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(out, kind="png", scale=10, border=4)
+    return out.getvalue()
 
 
 def _css_string(text: str) -> Markup:

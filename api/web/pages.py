@@ -8,20 +8,18 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
-from api.issuing import issue_pdf
 from api.web.guards import ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
     LANG_COOKIE,
     PRE_CSRF_COOKIE,
     SignInRequired,
-    WebUser,
     csrf_for,
     csrf_ok,
     page,
@@ -32,23 +30,19 @@ from api.web.session import (
     web_user,
 )
 from ledger.access import rights, users
-from ledger.access.scope import Forbidden
 from ledger.accounts import branch_and_descendants
 from ledger.backup.status import backup_status
 from ledger.cash import cash_on_hand
 from ledger.checkpoints import verify_since
 from ledger.disbursement.handover import handover_proposal
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import LedgerError
 from ledger.models import Branch
 from ledger.money import format_vnd, parse_vnd
 from ledger.months import Month, today_in_vietnam
-from ledger.public_account import branch_path, set_anonymous
 from ledger.register.finding import find_people
-from ledger.register.models import Sponsor
 from ledger.register.payments import record_payment
 from ledger.register.pledges import pledged_in_month
 from ledger.register.unusual import UnusualAmount, unusual_amount
-from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather, gather_for
 from ledger.statements.kept import kept_packs
@@ -126,88 +120,6 @@ async def sign_out(request: Request, db: SessionDep, csrf: Annotated[str, Form(m
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(COOKIE)
     return response
-
-
-# --- sponsors ----------------------------------------------------------------------------------
-
-
-@router.get("/sponsor", response_class=HTMLResponse)
-async def sponsor_page(request: Request, db: SessionDep) -> Response:
-    user = web_user(request)
-    lang = reader_lang(request)
-    if user.scope.sponsor_id is None:
-        raise Forbidden("this page is a sponsor's")
-    sponsor = db.get(Sponsor, user.scope.sponsor_id)
-    assert sponsor is not None
-    today = today_in_vietnam()
-    document = await off_the_loop(
-        db, gather, db, StatementRequest("sponsor", sponsor.code, Period(Month(today.year, 1), Month.of(today))),
-        issued_on=today,
-    )  # fmt: skip
-    stored = db.scalars(
-        select(StoredStatement)
-        .where(col(StoredStatement.kind) == "sponsor", col(StoredStatement.subject) == sponsor.code)
-        .order_by(col(StoredStatement.period).desc())
-        .limit(24)
-    ).all()
-    top = branch_path(db, sponsor.branch_id)[0]
-    return page(
-        request, "sponsor.html", lang, user=user, body=document["body"], stored=stored, this_month=str(Month.of(today)),
-        last_month=str(Month.of(today).previous()), year=today.year, anonymous=sponsor.anonymous, public_branch=top,
-    )  # fmt: skip
-
-
-@router.post("/sponsor/privacy")
-async def sponsor_privacy(
-    request: Request, db: SessionDep, anonymous: Annotated[str, Form(max_length=5)], csrf: Annotated[str, Form()] = ""
-) -> Response:
-    """The sponsor's own choice: named in the public account, or counted among the anonymous."""
-    user = web_user(request)
-    if not csrf_ok(csrf, user.token) or user.scope.sponsor_id is None:
-        raise Forbidden("this form is a sponsor's own")
-    sponsor = db.get(Sponsor, user.scope.sponsor_id)
-    assert sponsor is not None
-    await in_own_transaction(
-        request, db, lambda s: set_anonymous(s, actor=user.scope, sponsor=sponsor.code, anonymous=anonymous == "true")
-    )
-    return RedirectResponse("/sponsor#privacy", status_code=303)
-
-
-@router.get("/sponsor/statement.pdf")
-async def sponsor_statement(
-    request: Request,
-    db: SessionDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> Response:
-    user = web_user(request)
-    if user.scope.sponsor_id is None:
-        raise Forbidden("this page is a sponsor's")
-    sponsor = db.get(Sponsor, user.scope.sponsor_id)
-    assert sponsor is not None
-    period = Period.year(year) if year else Period.month(Month.parse(month or str(Month.of(today_in_vietnam()))))
-    return await _pdf(request, db, user, StatementRequest("sponsor", sponsor.code, period))
-
-
-async def _pdf(request: Request, db: Session, user: WebUser, wanted: StatementRequest) -> Response:
-    return await issue_pdf(request, db, user.scope, wanted, reader_lang(request))
-
-
-@router.get("/sponsor/stored/{statement_id}.pdf")
-async def stored_statement(
-    statement_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, db: SessionDep
-) -> Response:
-    """A statement the scheduler issued and kept, exactly as it was sent."""
-    user = web_user(request)
-    found = db.get(StoredStatement, statement_id)
-    sponsor = db.get(Sponsor, user.scope.sponsor_id) if user.scope.sponsor_id else None
-    if found is None or sponsor is None or found.subject != sponsor.code:
-        raise NotFound(f"statement {statement_id} does not exist")
-    return Response(
-        found.pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
-    )
 
 
 # --- treasurers ----------------------------------------------------------------------------------

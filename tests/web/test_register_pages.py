@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -65,7 +66,7 @@ def test_a_childs_page_is_logged_and_a_category_change_is_asked_first(world):
     assert asked.status_code == 200 and "Mồ côi cả cha và mẹ" in asked.text and 'name="confirmed"' in asked.text
     with Session(world.database.engine) as session:
         child = session.scalar(select(Child).where(col(Child.code) == code))
-        assert session.scalar(select(CategoryChange).where(col(CategoryChange.from_date) == "2020-01-01",
+        assert session.scalar(select(CategoryChange).where(col(CategoryChange.from_date) == date(2020, 1, 1),
                                                            col(CategoryChange.child_id) == child.id)) is None  # fmt: skip
     done = client.post(
         f"/register/children/{code}/categories", data=form | {"confirmed": "yes"}, follow_redirects=False
@@ -88,7 +89,7 @@ def test_a_pledge_change_refused_is_told_in_the_form(world):
     assert refused.status_code == 422 and 'role="alert"' in refused.text
     assert "bắt đầu từ" in refused.text or "đã được nộp đến hết" in refused.text
     with Session(world.database.engine) as session:
-        assert session.scalar(select(PledgeChange.id).where(col(PledgeChange.from_month) == "2000-01-01")) is None
+        assert session.scalar(select(PledgeChange.id).where(col(PledgeChange.from_month) == date(2000, 1, 1))) is None
 
 
 def test_a_sponsors_page_for_staff_shows_payments_with_allocation(world):

@@ -20,9 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    if postgres:
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    trigrams = _trigram_schema() if op.get_bind().dialect.name == "postgresql" else None
     with op.batch_alter_table("child") as child:
         child.add_column(sa.Column("search_text", sa.String(length=400), nullable=False, server_default=""))
     with op.batch_alter_table("sponsor") as sponsor:
@@ -37,13 +35,34 @@ def upgrade() -> None:
         "sponsor", ("code", "name", "phone", "email"), lambda r: sponsor_search_text(r.code, r.name, r.phone, r.email)
     )
     for table in ("child", "sponsor"):
-        op.create_index(
-            f"ix_{table}_search_text",
-            table,
-            ["search_text"],
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-        )
+        if trigrams is not None:
+            op.create_index(
+                f"ix_{table}_search_text",
+                table,
+                ["search_text"],
+                postgresql_using="gin",
+                postgresql_ops={"search_text": f"{trigrams}.gin_trgm_ops"},
+            )
+        else:
+            op.create_index(f"ix_{table}_search_text", table, ["search_text"])
+
+
+def _trigram_schema() -> str | None:
+    """Where pg_trgm lives (installed in public when missing and the role may); None: not to be had,
+    and a search reads the whole table instead (correct, slower)."""
+    bind = op.get_bind()
+    where = (
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+    )
+    found = bind.scalar(sa.text(where))
+    if found is None:
+        try:
+            with bind.begin_nested():
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        except sa.exc.DBAPIError:
+            return None
+        found = bind.scalar(sa.text(where))
+    return str(found) if found is not None else None
 
 
 def _fill(table: str, columns: tuple[str, ...], make: Callable[[Any], str]) -> None:
