@@ -99,7 +99,7 @@ def child_record(session: Session, actor: Actor, code: str, *, today: date) -> C
             explain(session, child.code, m, p) for m in (this, this.next()) for p in (GODMOTHER, SOCIAL_ALLOWANCE)
         ],
         notices=list(notices),
-        fund=fund,
+        fund=-fund,
         payable=-payable,
         may_write=actor.may_write(child.branch_id),
     )
