@@ -23,7 +23,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, or_
 from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
@@ -40,7 +40,7 @@ from ledger.months import Month, today_in_vietnam
 from ledger.posting import Entry, Leg, post
 from ledger.references import as_banks_write, payment_reference
 from ledger.register.importing import import_file
-from ledger.register.models import Sponsor
+from ledger.register.models import Pledge, PledgeChange, Sponsor
 from ledger.register.payments import PaymentRequest, record_payments
 from ledger.register.pledges import change_pledge
 
@@ -367,14 +367,26 @@ def demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
     """Throw-away sign-ins for the demo: new random passwords every time they are asked for.
 
     Returns (name, role and scope, password). The demo's sponsor user is the first sponsor
-    of An Lão; a real deployment has no such users (``godmother user add``).
+    of An Lão who pledges this month; a real deployment has no such users (``godmother user add``).
     """
 
     def work(session: Session) -> list[tuple[str, str, str]]:
         an_lao = session.scalar(select(Branch.id).where(col(Branch.code) == "hp-an-lao"))
+        # One who pledges now (no pledge ended or moved), so her page shows a year of pledging and paying.
+        this = Month.of(today_in_vietnam()).first_day
+        changed = select(PledgeChange.pledge_id).where(col(PledgeChange.kind).in_(("end", "move")))
         sponsor = session.scalar(
-            select(Sponsor.code).where(col(Sponsor.branch_id) == an_lao).order_by(col(Sponsor.code))
-        )
+            select(Sponsor.code)
+            .join(Pledge, col(Pledge.sponsor_id) == Sponsor.id)
+            .where(
+                col(Sponsor.branch_id) == an_lao,
+                col(Pledge.start_month) <= this,
+                or_(col(Pledge.end_month).is_(None), col(Pledge.end_month) >= this),
+                col(Pledge.id).not_in(changed),
+            )
+            .order_by(col(Sponsor.code))
+            .limit(1)
+        ) or session.scalar(select(Sponsor.code).where(col(Sponsor.branch_id) == an_lao).order_by(col(Sponsor.code)))
         wanted = [*DEMO_USERS, ("nha-tai-tro", "sponsor", None, sponsor)]
         logins = []
         for name, role, branch, sponsor_code in wanted:

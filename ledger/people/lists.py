@@ -149,6 +149,7 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
         .join(Branch, col(Branch.id) == Child.branch_id)
         .where(_in(col(Child.branch_id), ids))
     )
+    sorting = columns | {"full_name": col(Child.name_order)}  # by the given name, as Vietnamese lists are
     if wanted.program == GODMOTHER:
         query = query.where(exists(select(Pledge.id).where(_active_pledge(this))))
     elif wanted.program == SOCIAL_ALLOWANCE:
@@ -178,7 +179,7 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
             col(Child.date_of_birth) > _years_before(today, limit),
             col(Child.date_of_birth) <= _years_before(soon, limit),
         )
-    return _Shape(query, columns, frozenset({"pledged"}), {"pledged": pledged}, "code")
+    return _Shape(query, sorting, frozenset({"pledged"}), {"pledged": pledged}, "code")
 
 
 def _years_before(day: date, years: int) -> date:

@@ -55,7 +55,7 @@ def find_people(session: Session, actor: Actor, query: str, *, page: int = 1, si
         return Findings(query, 1, size, [], 0, [], 0)
     page = max(1, page)
     branches = {b.id: b.name for b in session.scalars(select(Branch))}
-    children, children_count = _matching(session, actor, Child, Child.full_name, words, page, size)
+    children, children_count = _matching(session, actor, Child, Child.name_order, words, page, size)
     sponsors, sponsors_count = _matching(session, actor, Sponsor, Sponsor.name, words, page, size)
     audit.record(session, actor=actor, action="child.search", subject=f"search:{query.strip()[:50]}",
                  branch_id=actor.home_branch_id, detail={"found": children_count})  # fmt: skip

@@ -31,6 +31,12 @@ def child_search_text(code: str, full_name: str, guardian_phone: str) -> str:
     return " ".join(part for part in (fold(code), fold(full_name), digits(guardian_phone)) if part)
 
 
+def name_order(full_name: str) -> str:
+    """How Vietnamese lists are ordered: by the given name (the last word), then the whole name."""
+    folded = fold(full_name)
+    return f"{folded.rsplit(' ', 1)[-1]} {folded}"[:220]
+
+
 def sponsor_search_text(code: str, name: str, phone: str, email: str) -> str:
     return " ".join(part for part in (fold(code), fold(name), digits(phone), fold(email)) if part)[:400]
 

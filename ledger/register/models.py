@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 from sqlmodel import Field, SQLModel
 
-from ledger.register.folding import child_search_text, sponsor_search_text, text_for_search
+from ledger.register.folding import child_search_text, name_order, sponsor_search_text, text_for_search
 
 
 class BranchParent(SQLModel, table=True):
@@ -73,7 +73,11 @@ class Sponsor(SQLModel, table=True):
 
 
 class Child(SQLModel, table=True):
-    __table_args__ = (CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"), _trigram_index("child"))
+    __table_args__ = (
+        CheckConstraint("gender IN ('F', 'M')", name="ck_child_gender"),
+        _trigram_index("child"),
+        Index("ix_child_name_order", "name_order"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True)
@@ -98,6 +102,10 @@ class Child(SQLModel, table=True):
     search_text: str = Field(
         default="",
         sa_column=Column(String(400), nullable=False, server_default="", default=text_for_search(child_search_text)),
+    )
+    name_order: str = Field(
+        default="",
+        sa_column=Column(String(220), nullable=False, server_default="", default=text_for_search(name_order)),
     )
 
     @property
@@ -251,6 +259,7 @@ class PledgeChange(SQLModel, table=True):
 @event.listens_for(Child, "before_update")
 def _child_found_as_named(_mapper: Mapper[Child], _connection: Connection, child: Child) -> None:
     child.search_text = child_search_text(child.code, child.full_name, child.guardian_phone)
+    child.name_order = name_order(child.full_name)
 
 
 @event.listens_for(Sponsor, "before_insert")

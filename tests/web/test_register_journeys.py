@@ -147,7 +147,7 @@ def test_an_auditor_pages_through_300_children_of_a_program_and_exports_them(bro
     page.get_by_label("Chương trình").select_option("social-allowance")
     page.get_by_label("Số dòng mỗi trang").select_option("100")
     page.get_by_role("button", name="Lọc").click()
-    count = int(re.search(r"tìm thấy (\d+)", page.get_by_role("status").first.inner_text())[1])
+    count = int(re.search(r"Có (\d+) dòng", page.get_by_role("status").first.inner_text())[1])
     assert count >= MANY
     looked_at(page, "register-list")
     seen = set()

@@ -108,7 +108,7 @@ def test_an_auditor_lists_children_of_a_program_pages_them_and_exports_all(world
     client = signed_in(world, "kiem-toan-an-lao")
     first = client.get("/register/children", params={"program": "godmother", "size": 25, "sort": "full_name"})
     assert first.status_code == 200, first.text
-    count = int(re.search(r"tìm thấy (\d+)", first.text)[1])
+    count = int(re.search(r"Có (\d+) dòng", first.text)[1])
     assert count > 0
     with Session(world.database.engine) as session:
         from ledger.access.models import AuditEvent

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.register.folding import child_search_text, sponsor_search_text
+from ledger.register.folding import child_search_text, name_order, sponsor_search_text
 
 revision = "0017"
 down_revision = "0016"
@@ -23,6 +23,7 @@ def upgrade() -> None:
     trigrams = _trigram_schema() if op.get_bind().dialect.name == "postgresql" else None
     with op.batch_alter_table("child") as child:
         child.add_column(sa.Column("search_text", sa.String(length=400), nullable=False, server_default=""))
+        child.add_column(sa.Column("name_order", sa.String(length=220), nullable=False, server_default=""))
     with op.batch_alter_table("sponsor") as sponsor:
         sponsor.add_column(sa.Column("search_text", sa.String(length=400), nullable=False, server_default=""))
         sponsor.add_column(sa.Column("reminders", sa.Boolean(), nullable=False, server_default=sa.true()))
@@ -31,9 +32,11 @@ def upgrade() -> None:
         ("code", "full_name", "guardian_phone"),
         lambda r: child_search_text(r.code, r.full_name, r.guardian_phone),
     )
+    _fill("child", ("full_name",), lambda r: name_order(r.full_name), column="name_order")
     _fill(
         "sponsor", ("code", "name", "phone", "email"), lambda r: sponsor_search_text(r.code, r.name, r.phone, r.email)
     )
+    op.create_index("ix_child_name_order", "child", ["name_order"])
     for table in ("child", "sponsor"):
         if trigrams is not None:
             op.create_index(
@@ -65,21 +68,23 @@ def _trigram_schema() -> str | None:
     return str(found) if found is not None else None
 
 
-def _fill(table: str, columns: tuple[str, ...], make: Callable[[Any], str]) -> None:
+def _fill(table: str, columns: tuple[str, ...], make: Callable[[Any], str], column: str = "search_text") -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.text(f"SELECT id, {', '.join(columns)} FROM {table}")).all()
     if rows:
         bind.execute(
-            sa.text(f"UPDATE {table} SET search_text = :text WHERE id = :id"),
+            sa.text(f"UPDATE {table} SET {column} = :text WHERE id = :id"),
             [{"id": r.id, "text": make(r)[:400]} for r in rows],
         )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_child_name_order", table_name="child")
     for table in ("child", "sponsor"):
         op.drop_index(f"ix_{table}_search_text", table_name=table)
     with op.batch_alter_table("sponsor") as sponsor:
         sponsor.drop_column("reminders")
         sponsor.drop_column("search_text")
     with op.batch_alter_table("child") as child:
+        child.drop_column("name_order")
         child.drop_column("search_text")
