@@ -30,6 +30,7 @@ from api.routes import (
     payments,
     pledges,
     runs,
+    search,
     sponsors,
     statements,
     users,
@@ -46,6 +47,7 @@ from api.web import (
     people,
     public,
     reconciling,
+    register_forms,
     sponsoring,
     work,
 )  # fmt: skip
@@ -107,6 +109,7 @@ def create_app(engine: Engine) -> FastAPI:
         bank,
         jobs,
         audit,
+        search,
     ):
         app.include_router(module.router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)  # the web application, after the API
@@ -121,6 +124,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(importing.router)
     app.include_router(lists.router)
     app.include_router(people.router)
+    app.include_router(register_forms.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static")
 
     @app.exception_handler(FormExpired)

@@ -6,12 +6,12 @@ One request (``ListRequest``) describes what is wanted whichever door asks (a pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, exists, func, or_, true
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -68,19 +68,18 @@ class _Shape:
     query: Select[Any]
     columns: dict[str, Any]  # name shown → column (sortable)
     money: frozenset[str]
-    totals: dict[str, Any]  # name → SQL sum over the filtered rows
+    totals: tuple[str, ...]  # money columns summed over every filtered row
     default_sort: str
+    summary: Callable[[Any], Select[Any]] | None = None  # (count, *totals) of the filtered rows, when not plain sums
 
 
 def listing(session: Session, actor: Actor, wanted: ListRequest, *, today: date) -> Listing:
     """One page of the list ``wanted`` describes, with the count and totals of all its rows."""
     shape = _shape(session, actor, wanted, today)
     filtered = shape.query.subquery()
-    count = session.scalar(select(func.count()).select_from(filtered)) or 0
-    totals = {}
-    if shape.totals and count:
-        sums = session.execute(select(*(func.sum(filtered.c[name]) for name in shape.totals))).one()
-        totals = {name: int(value or 0) for name, value in zip(shape.totals, sums, strict=True)}
+    summary = (shape.summary or _sums(shape.totals))(filtered)
+    count, *sums = session.execute(summary).one()  # one pass over the filtered rows for the count and totals
+    totals = {name: int(value or 0) for name, value in zip(shape.totals, sums, strict=True)} if count else {}
     page = max(1, wanted.page)
     rows = session.execute(_sorted(shape, wanted).offset((page - 1) * wanted.size).limit(wanted.size)).mappings()
     if wanted.kind == "children":
@@ -125,8 +124,12 @@ def _shape(session: Session, actor: Actor, wanted: ListRequest, today: date) -> 
     }[wanted.kind](wanted, ids, today)  # fmt: skip
 
 
+def _sums(names: tuple[str, ...]) -> Callable[[Any], Select[Any]]:
+    return lambda filtered: select(func.count(), *(func.sum(filtered.c[name]) for name in names))
+
+
 def _in(column: Any, ids: list[int] | None) -> Any:
-    return column.in_(ids) if ids is not None else column.is_not(None)
+    return column.in_(ids) if ids is not None else true()
 
 
 def _active_pledge(this: Month) -> Any:
@@ -145,7 +148,7 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
         "gender": col(Child.gender), "branch": col(Branch.name), "pledged": pledged,
     }  # fmt: skip
     query: Select[Any] = (
-        select(*(c.label(name) for name, c in columns.items()))
+        select(*(c.label(name) for name, c in columns.items()), col(Child.id).label("row_id"))
         .join(Branch, col(Branch.id) == Child.branch_id)
         .where(_in(col(Child.branch_id), ids))
     )
@@ -179,7 +182,19 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
             col(Child.date_of_birth) > _years_before(today, limit),
             col(Child.date_of_birth) <= _years_before(soon, limit),
         )
-    return _Shape(query, sorting, frozenset({"pledged"}), {"pledged": pledged}, "code")
+
+    def summary(filtered: Any) -> Select[Any]:  # one join over the listed children, not a subquery per row
+        running = or_(col(Pledge.end_month).is_(None), col(Pledge.end_month) >= this.first_day)
+        per_child = (
+            select(col(Pledge.child_id), func.sum(Pledge.monthly_amount).label("total"))
+            .where(col(Pledge.start_month) <= this.first_day, running)
+            .group_by(col(Pledge.child_id))
+            .subquery()
+        )
+        joined = filtered.outerjoin(per_child, per_child.c.child_id == filtered.c.row_id)
+        return select(func.count(), func.sum(per_child.c.total)).select_from(joined)
+
+    return _Shape(query, sorting, frozenset({"pledged"}), ("pledged",), "code", summary)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -201,7 +216,7 @@ def _sponsors(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
     )
     if wanted.status in ("individual", "organisation"):
         query = query.where(col(Sponsor.kind) == wanted.status)
-    return _Shape(query, columns, frozenset(), {}, "code")
+    return _Shape(query, columns, frozenset(), (), "code")
 
 
 def _pledges(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
@@ -223,7 +238,7 @@ def _pledges(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
         query = query.where(running)
     elif wanted.status == "ended":
         query = query.where(~running)
-    return _Shape(query, columns, frozenset({"monthly_amount"}), {"monthly_amount": col(Pledge.monthly_amount)}, "code")
+    return _Shape(query, columns, frozenset({"monthly_amount"}), ("monthly_amount",), "code")
 
 
 def _payments(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
@@ -241,7 +256,7 @@ def _payments(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
         query = query.where(col(Payment.paid_on) >= wanted.since.first_day)
     if wanted.until:
         query = query.where(col(Payment.paid_on) <= wanted.until.last_day)
-    return _Shape(query, columns, frozenset({"amount"}), {"amount": col(Payment.amount)}, "paid_on")
+    return _Shape(query, columns, frozenset({"amount"}), ("amount",), "paid_on")
 
 
 def _handovers(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
@@ -260,4 +275,4 @@ def _handovers(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shap
         query = query.where(col(Handover.month) >= wanted.since.first_day)
     if wanted.until:
         query = query.where(col(Handover.month) <= wanted.until.first_day)
-    return _Shape(query, columns, frozenset({"amount"}), {"amount": col(Handover.amount)}, "month")
+    return _Shape(query, columns, frozenset({"amount"}), ("amount",), "month")

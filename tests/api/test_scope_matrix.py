@@ -209,6 +209,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/statements/payment-list/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/payment-list/{c.group[s]}?month={M}"}
     ),
+    ("GET", "/api/v1/search"): Row("staff-global", lambda c, s: {"url": f"/api/v1/search?q={c.child[s]}"}, sided=False),
+    ("GET", "/api/v1/lists/{kind}"): Row("staff", lambda c, s: {"url": f"/api/v1/lists/children?branch={s}"}),
     ("GET", "/api/v1/statements/books/{kind}/{branch}"): Row(
         "staff", lambda c, s: {"url": f"/api/v1/statements/books/general-ledger/{c.group[s]}?from={M}&to={M}"}
     ),

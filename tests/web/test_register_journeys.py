@@ -135,6 +135,13 @@ def test_a_treasurer_finds_hoa_changes_her_categories_pauses_a_pledge_and_import
     assert "2 mới" in page.get_by_role("status").first.inner_text()
     with Session(world.database.engine) as session:
         assert session.scalar(select(Child.date_of_birth).where(col(Child.code) == "C-000902")) == date(2016, 2, 28)
+    # The other pages she works in pass the same checks.
+    for name, path in (("child-form", f"/register/forms/children?code={code}"),
+                       ("sponsor-staff", f"/register/sponsors/{world.codes.sponsor[IN]}"),
+                       ("pledge-form", f"/register/forms/pledges?child={code}"),
+                       ("payments-list", "/register/payments")):  # fmt: skip
+        page.goto(live + path)
+        looked_at(page, f"register-{name}")
     context.close()
 
 

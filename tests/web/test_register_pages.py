@@ -177,3 +177,53 @@ def test_a_children_file_is_previewed_corrected_in_the_browser_and_imported(worl
         assert (
             session.scalar(select(Child.date_of_birth).where(col(Child.code) == "C-WEB-2")).isoformat() == "2016-02-28"
         )
+
+
+def test_a_sponsor_added_by_form_is_checked_as_an_import_said_back_and_recorded(world):
+    from ledger.register.models import Sponsor
+
+    client = signed_in(world, "thu-quy-an-lao")
+    form = client.get("/register/forms/sponsors")
+    assert form.status_code == 200 and "Thêm mẹ đỡ đầu" in form.text
+    csrf = csrf_of(form.text)
+    sent = {"csrf": csrf, "code": "MDD-FORM-1", "name": "Đỗ Thị Hằng", "kind": "individual", "phone": "0912000999",
+            "email": "khong-phai-thu", "language": "vi", "branch": world.codes.group[IN]}  # fmt: skip
+    refused = client.post("/register/forms/sponsors", data=sent)
+    assert refused.status_code == 422 and 'id="f-email-bad"' in refused.text
+    asked = client.post("/register/forms/sponsors", data=sent | {"email": "hang@example.vn"})
+    assert asked.status_code == 200 and 'name="confirmed"' in asked.text
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(Sponsor.id).where(col(Sponsor.code) == "MDD-FORM-1")) is None
+    done = client.post("/register/forms/sponsors", data=sent | {"email": "hang@example.vn", "confirmed": "yes"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303 and done.headers["location"].startswith("/register/sponsors/MDD-FORM-1")
+    found = client.get("/treasurer/search", params={"q": "do thi hang"})
+    assert 'href="/register/sponsors/MDD-FORM-1"' in found.text
+    outside = client.post("/register/forms/sponsors", data=sent | {"code": "MDD-FORM-2", "branch": OUT,
+                                                                    "email": "", "confirmed": "yes"})  # fmt: skip
+    assert outside.status_code == 422
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(Sponsor.id).where(col(Sponsor.code) == "MDD-FORM-2")) is None
+
+
+def test_a_child_corrected_by_form_keeps_her_code_and_a_bad_date_is_refused_in_its_field(world):
+    code = world.codes.child[IN]
+    client = signed_in(world, "thu-quy-an-lao")
+    form = client.get("/register/forms/children", params={"code": code})
+    assert form.status_code == 200
+    fields = dict(re.findall(r'<input[^>]*? name="([a-z_]+)" value="([^"]*)"', form.text))
+    assert fields["code"] == code
+    for name, options in re.findall(r'<select id="[^"]*" name="([a-z_]+)"[^>]*>(.*?)</select>', form.text):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options)
+        fields[name] = chosen[1] if chosen else ""
+    fields["guardian_phone"] = "0988111222"
+    fields["date_of_birth"] = "2999-01-01"
+    refused = client.post("/register/forms/children", data=fields)
+    assert refused.status_code == 422 and 'id="f-date_of_birth-bad"' in refused.text
+    fields["date_of_birth"] = re.search(r'name="date_of_birth" value="([^"]*)"', form.text)[1]
+    done = client.post("/register/forms/children", data=fields | {"confirmed": "yes"}, follow_redirects=False)
+    assert done.status_code == 303, re.findall(r'class="error"[^>]*>([^<]*)<', done.text)
+    with Session(world.database.engine) as session:
+        assert session.scalar(select(Child.guardian_phone).where(col(Child.code) == code)) == "0988111222"
+    assert 'href="/register/children/' + code in client.get("/treasurer/search", params={"q": "0988 111 222"}).text
+    assert client.get("/register/forms/children", params={"code": world.codes.child[OUT]}).status_code == 404
