@@ -70,7 +70,7 @@ class _Shape:
     money: frozenset[str]
     totals: tuple[str, ...]  # money columns summed over every filtered row
     default_sort: str
-    summary: Callable[[Any], Select[Any]] | None = None  # (count, *totals) of the filtered rows, when not plain sums
+    summary: Callable[[Any], Any] | None = None  # (count, *totals) of the filtered rows, when not plain sums
 
 
 def listing(session: Session, actor: Actor, wanted: ListRequest, *, today: date) -> Listing:
@@ -124,7 +124,7 @@ def _shape(session: Session, actor: Actor, wanted: ListRequest, today: date) -> 
     }[wanted.kind](wanted, ids, today)  # fmt: skip
 
 
-def _sums(names: tuple[str, ...]) -> Callable[[Any], Select[Any]]:
+def _sums(names: tuple[str, ...]) -> Callable[[Any], Any]:
     return lambda filtered: select(func.count(), *(func.sum(filtered.c[name]) for name in names))
 
 
@@ -148,7 +148,7 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
         "gender": col(Child.gender), "branch": col(Branch.name), "pledged": pledged,
     }  # fmt: skip
     query: Select[Any] = (
-        select(*(c.label(name) for name, c in columns.items()), col(Child.id).label("row_id"))
+        select(*[*(c.label(name) for name, c in columns.items()), col(Child.id).label("row_id")])
         .join(Branch, col(Branch.id) == Child.branch_id)
         .where(_in(col(Child.branch_id), ids))
     )
@@ -183,7 +183,7 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
             col(Child.date_of_birth) <= _years_before(soon, limit),
         )
 
-    def summary(filtered: Any) -> Select[Any]:  # one join over the listed children, not a subquery per row
+    def summary(filtered: Any) -> Any:  # one join over the listed children, not a subquery per row
         running = or_(col(Pledge.end_month).is_(None), col(Pledge.end_month) >= this.first_day)
         per_child = (
             select(col(Pledge.child_id), func.sum(Pledge.monthly_amount).label("total"))
