@@ -78,6 +78,7 @@ async def register_list(
     status: Annotated[str, Query(max_length=16)] = "",
     age: Annotated[str, Query(max_length=8)] = "",
     ageing_out: bool = False,
+    in_arrears: bool = False,
     since: MonthText = "",
     until: MonthText = "",
     sort: Annotated[str, Query(max_length=32)] = "",
@@ -88,7 +89,7 @@ async def register_list(
     """A page of a list of your branches' register, with the count and totals of every row it filters."""
     wanted = ListRequest(
         kind=kind, branch=branch or None, program=program or None, status=status or None, age_band=age or None,
-        ageing_out=ageing_out, since=Month.parse(since) if since else None,
+        ageing_out=ageing_out, in_arrears=in_arrears, since=Month.parse(since) if since else None,
         until=Month.parse(until) if until else None, sort=sort, descending=desc, page=page, size=size,
     )  # fmt: skip
     found = await in_own_transaction(request, db, lambda s: listing(s, scope, wanted, today=today_in_vietnam()))

@@ -34,10 +34,11 @@ def _wanted(
     desc: Annotated[str, Query(max_length=3)] = "",
     page_number: int = 1,
     size: int = 50,
+    arrears: str = "",
 ) -> ListRequest:
     return ListRequest(
         kind=kind, branch=branch or None, program=program or None, status=status or None, age_band=age or None,
-        ageing_out=ageing_out == "yes", since=Month.parse(since) if since else None,
+        ageing_out=ageing_out == "yes", in_arrears=arrears == "yes", since=Month.parse(since) if since else None,
         until=Month.parse(until) if until else None, sort=sort, descending=desc == "yes", page=page_number,
         size=size if size in PAGE_SIZES else 50,
     )  # fmt: skip
@@ -57,11 +58,12 @@ async def list_spreadsheet(
     until: MonthText = "",
     sort: Annotated[str, Query(max_length=32)] = "",
     desc: Annotated[str, Query(max_length=3)] = "",
+    arrears: Annotated[str, Query(max_length=3)] = "",
 ) -> Response:
     """Every row of the list as filtered, not only the page shown."""
     user = web_user(request)
     require_staff(user)
-    wanted = _wanted(kind, branch, program, status, age, ageing_out, since, until, sort, desc)
+    wanted = _wanted(kind, branch, program, status, age, ageing_out, since, until, sort, desc, arrears=arrears)
     lang = reader_lang(request)
     today = today_in_vietnam()
 
@@ -93,10 +95,13 @@ async def list_page(
     desc: Annotated[str, Query(max_length=3)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     size: Annotated[int, Query(ge=1, le=300)] = 50,
+    arrears: Annotated[str, Query(max_length=3)] = "",
 ) -> Response:
     user = web_user(request)
     require_staff(user)
-    wanted = _wanted(kind, branch, program, status, age, ageing_out, since, until, sort, desc, page_number, size)
+    wanted = _wanted(
+        kind, branch, program, status, age, ageing_out, since, until, sort, desc, page_number, size, arrears
+    )
     today = today_in_vietnam()
     found = await in_own_transaction(request, db, lambda s: listing(s, user.scope, wanted, today=today))
     query = {k: v for k, v in request.query_params.items() if k not in ("page", "sort", "desc")}

@@ -7,11 +7,11 @@ One request (``ListRequest``) describes what is wanted whichever door asks (a pa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, true
+from sqlalchemy import and_, bindparam, exists, func, or_, true
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Branch
 from ledger.months import Month
 from ledger.register.models import Child, Enrolment, Payment, Pledge, Sponsor
-from ledger.register.pledges import godmother_age_limit
+from ledger.register.pledges import Share, godmother_age_limit, outstanding
 
 KINDS = ("children", "sponsors", "pledges", "payments", "handovers")
 AGE_BANDS = {"0-5": (0, 5), "6-10": (6, 10), "11-15": (11, 15), "16+": (16, 200)}
@@ -41,6 +41,7 @@ class ListRequest:
     status: str | None = None
     age_band: str | None = None
     ageing_out: bool = False
+    in_arrears: bool = False  # children, sponsors, pledges: something scheduled through this month is unpaid
     since: Month | None = None
     until: Month | None = None
     sort: str = ""
@@ -118,14 +119,32 @@ def _branch_ids(session: Session, actor: Actor, wanted: ListRequest) -> list[int
 
 def _shape(session: Session, actor: Actor, wanted: ListRequest, today: date) -> _Shape:
     ids = _branch_ids(session, actor, wanted)
-    return {
+    shape = {
         "children": _children, "sponsors": _sponsors, "pledges": _pledges, "payments": _payments,
         "handovers": _handovers,
     }[wanted.kind](wanted, ids, today)  # fmt: skip
+    if wanted.in_arrears and wanted.kind in ARREARS_KEY:
+        owing = _in_arrears(session, ids, Month.of(today))
+        key = ARREARS_KEY[wanted.kind]
+        chosen = sorted({getattr(share, key) if key == "child_id" else getattr(share.pledge, key) for share in owing})
+        column = {"children": Child.id, "sponsors": Sponsor.id, "pledges": Pledge.id}[wanted.kind]
+        listed: Any = bindparam("owing", chosen, expanding=True, literal_execute=True)  # any number of them
+        shape = replace(shape, query=shape.query.where(col(column).in_(listed)))
+    return shape
+
+
+ARREARS_KEY = {"children": "child_id", "sponsors": "sponsor_id", "pledges": "id"}
+
+
+def _in_arrears(session: Session, ids: list[int] | None, this: Month) -> list[Share]:
+    """The unpaid months through ``this`` of the pledges of the children of ``ids`` (the pledge book's own
+    arithmetic: pauses, new amounts, moves and reversals included)."""
+    query = select(Pledge).join(Child, col(Child.id) == Pledge.child_id).where(_in(col(Child.branch_id), ids))
+    return [share for share in outstanding(session, list(session.scalars(query)), through=this) if share.amount > 0]
 
 
 def _sums(names: tuple[str, ...]) -> Callable[[Any], Any]:
-    return lambda filtered: select(func.count(), *(func.sum(filtered.c[name]) for name in names))
+    return lambda filtered: select(func.count(), *(func.sum(filtered.c[name]) for name in names)).select_from(filtered)
 
 
 def _in(column: Any, ids: list[int] | None) -> Any:

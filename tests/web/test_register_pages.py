@@ -227,3 +227,39 @@ def test_a_child_corrected_by_form_keeps_her_code_and_a_bad_date_is_refused_in_i
         assert session.scalar(select(Child.guardian_phone).where(col(Child.code) == code)) == "0988111222"
     assert 'href="/register/children/' + code in client.get("/treasurer/search", params={"q": "0988 111 222"}).text
     assert client.get("/register/forms/children", params={"code": world.codes.child[OUT]}).status_code == 404
+
+
+def test_the_arrears_filter_lists_exactly_the_sponsors_who_owe(world):
+    from ledger.access.actor import Actor
+    from ledger.db import run_in_transaction
+    from ledger.months import today_in_vietnam
+    from ledger.people.forms import record_from_form
+    from ledger.people.sponsor import sponsor_record
+
+    this = today_in_vietnam()
+    started = f"{this.year - 1}-{this.month:02d}"  # a year of months owed, none paid
+    pledge = {"code": "P-OWED-1", "sponsor": world.codes.sponsor[IN], "child": world.codes.child[IN],
+              "monthly_amount": "300000", "start_month": started}  # fmt: skip
+    run_in_transaction(world.database.engine, lambda s: record_from_form(s, Actor.local_administrator("t"),
+                                                                         "pledges", pledge, today=this))  # fmt: skip
+    headers = world.login("thu-quy-an-lao")
+    every = world.client.get("/api/v1/lists/sponsors", params={"size": 300}, headers=headers).json()
+    owing = world.client.get("/api/v1/lists/sponsors", params={"size": 300, "in_arrears": "true"}, headers=headers)
+    assert owing.status_code == 200, owing.text
+    listed = {row["code"] for row in owing.json()["rows"]}
+    assert world.codes.sponsor[IN] in listed and len(listed) < every["count"]
+    with Session(world.database.engine) as session:
+        admin = Actor.local_administrator("test")
+        for row in every["rows"]:
+            owed = sponsor_record(session, admin, row["code"], today=today_in_vietnam()).arrears
+            assert (owed > 0) == (row["code"] in listed), (row["code"], owed)
+
+
+def test_every_list_counts_and_totals_the_rows_it_filters(world):
+    headers = world.login("kiem-toan-an-lao")
+    for kind in ("children", "sponsors", "pledges", "payments", "handovers"):
+        found = world.client.get(f"/api/v1/lists/{kind}", params={"size": 300}, headers=headers).json()
+        assert found["count"] == len(found["rows"]) > 0, kind
+        for name, total in found["totals"].items():
+            column = "pledged" if name == "pledged" else name
+            assert total == sum(row[column] or 0 for row in found["rows"]), (kind, name)
