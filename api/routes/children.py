@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from api import scoping
@@ -21,6 +20,7 @@ from ledger.ground.programs import GODMOTHER, age_on
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.register import consent, pledges, queries
+from ledger.register.finding import typed_as
 from ledger.register.models import Child, Enrolment
 
 router = APIRouter(tags=["register"])
@@ -94,7 +94,7 @@ async def list_children(
     if branch is not None:
         query = query.where(col(Child.branch_id) == scoping.branch(db, scope, branch).id)
     if q:
-        query = query.where(or_(col(Child.code).contains(q), col(Child.full_name).contains(q)))
+        query = query.where(typed_as(Child, q))  # without accents, any case, part of a name
     rows = db.execute(query.order_by(col(Child.code)).limit(limit).offset(offset)).all()
     return [
         schemas.ChildSummary(code=c.code, full_name=c.full_name, date_of_birth=c.date_of_birth, branch=b)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from api import scoping
@@ -19,6 +18,7 @@ from api.schemas.common import MONTH_PATTERN
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
 from ledger.register import pledges
+from ledger.register.finding import typed_as
 from ledger.register.models import Child, Pledge, Sponsor
 from ledger.register.payments import payments_of
 
@@ -56,7 +56,7 @@ async def list_sponsors(
         .offset(offset)
     )
     if q:
-        query = query.where(or_(col(Sponsor.code).contains(q), col(Sponsor.name).contains(q)))
+        query = query.where(typed_as(Sponsor, q))  # without accents, any case, part of a name
     return [sponsor_out(db, s) for s in db.scalars(query)]
 
 

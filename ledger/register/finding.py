@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
 from ledger.access import audit
@@ -68,6 +68,11 @@ def find_people(session: Session, actor: Actor, query: str, *, page: int = 1, si
         [Found(s.code, s.name, branches[s.branch_id]) for s in sponsors],
         sponsors_count,
     )
+
+
+def typed_as(table: Any, query: str) -> Any:
+    """The condition that a child's or sponsor's search text holds every word of ``query`` (folded)."""
+    return and_(true(), *(col(table.search_text).contains(word, autoescape=True) for word in query_words(query)[:8]))
 
 
 def _matching(

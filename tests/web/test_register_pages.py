@@ -263,3 +263,13 @@ def test_every_list_counts_and_totals_the_rows_it_filters(world):
         for name, total in found["totals"].items():
             column = "pledged" if name == "pledged" else name
             assert total == sum(row[column] or 0 for row in found["rows"]), (kind, name)
+
+
+def test_the_apis_lists_of_children_and_sponsors_find_names_typed_without_accents(world):
+    headers = world.login("thu-quy-an-lao")
+    for path, name in (("/api/v1/children", "full_name"), ("/api/v1/sponsors", "name")):
+        everyone = world.client.get(path, headers=headers).json()
+        accented = next(row[name] for row in everyone if row[name].split()[0] in ("Nguyễn", "Đặng", "Đỗ", "Lê"))
+        typed = {"Nguyễn": "nguyen", "Đặng": "DANG", "Đỗ": "do", "Lê": "le"}[accented.split()[0]]
+        found = world.client.get(path, params={"q": typed}, headers=headers).json()
+        assert any(row[name] == accented for row in found), (path, typed)
