@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, true
+from sqlalchemy import BigInteger, and_, bindparam, cast, exists, func, or_, true
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -161,7 +161,8 @@ def _active_pledge(this: Month) -> Any:
 
 def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
     this = Month.of(today)
-    pledged = select(func.coalesce(func.sum(Pledge.monthly_amount), 0)).where(_active_pledge(this)).scalar_subquery()
+    total = cast(func.coalesce(func.sum(Pledge.monthly_amount), 0), BigInteger)  # đồng, never a decimal
+    pledged = select(total).where(_active_pledge(this)).scalar_subquery()
     columns = {
         "code": col(Child.code), "full_name": col(Child.full_name), "date_of_birth": col(Child.date_of_birth),
         "gender": col(Child.gender), "branch": col(Branch.name), "pledged": pledged,
