@@ -72,6 +72,20 @@ class _Shape:
     totals: tuple[str, ...]  # money columns summed over every filtered row
     default_sort: str
     summary: Callable[[Any], Any] | None = None  # (count, *totals) of the filtered rows, when not plain sums
+    late: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # shown, not sorted: read for listed rows
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return (*self.columns, *self.late)
+
+    def rows(self, sorted_query: Select[Any], descending: bool) -> Any:
+        """The sorted (and perhaps paged) rows, with the late columns read for those rows only."""
+        if not self.late:
+            return sorted_query
+        listed = sorted_query.subquery()
+        extra = [make(listed).label(name) for name, make in self.late.items()]
+        key = listed.c.sort_key
+        return select(*[listed, *extra]).order_by(key.desc() if descending else key.asc(), listed.c.tie_key)
 
 
 def listing(session: Session, actor: Actor, wanted: ListRequest, *, today: date) -> Listing:
@@ -82,11 +96,12 @@ def listing(session: Session, actor: Actor, wanted: ListRequest, *, today: date)
     count, *sums = session.execute(summary).one()  # one pass over the filtered rows for the count and totals
     totals = {name: int(value or 0) for name, value in zip(shape.totals, sums, strict=True)} if count else {}
     page = max(1, wanted.page)
-    rows = session.execute(_sorted(shape, wanted).offset((page - 1) * wanted.size).limit(wanted.size)).mappings()
+    paged = _sorted(shape, wanted).offset((page - 1) * wanted.size).limit(wanted.size)
+    rows = session.execute(shape.rows(paged, wanted.descending)).mappings()
     if wanted.kind == "children":
         audit.record(session, actor=actor, action="child.list", subject="children",
                      branch_id=actor.home_branch_id, detail={"count": count})  # fmt: skip
-    return Listing(wanted, tuple(shape.columns), shape.money, [dict(r) for r in rows], count, totals)
+    return Listing(wanted, shape.shown, shape.money, [dict(r) for r in rows], count, totals)
 
 
 def every_row(
@@ -96,15 +111,17 @@ def every_row(
     shape = _shape(session, actor, wanted, today)
     if wanted.kind == "children":
         audit.record(session, actor=actor, action="child.export", subject="children", branch_id=actor.home_branch_id)
-    rows = session.execute(_sorted(shape, wanted).execution_options(yield_per=2000)).mappings()
-    return tuple(shape.columns), (dict(r) for r in rows)
+    every = shape.rows(_sorted(shape, wanted), wanted.descending)
+    rows = session.execute(every.execution_options(yield_per=2000)).mappings()
+    return shape.shown, (dict(r) for r in rows)
 
 
 def _sorted(shape: _Shape, wanted: ListRequest) -> Select[Any]:
     key = shape.columns.get(wanted.sort) if wanted.sort else None
     by = key if key is not None else shape.columns[shape.default_sort]
     tie = shape.columns[shape.default_sort]
-    return shape.query.order_by(by.desc() if wanted.descending else by.asc(), tie)
+    keyed = shape.query.add_columns(by.label("sort_key"), tie.label("tie_key"))
+    return keyed.order_by(by.desc() if wanted.descending else by.asc(), tie)
 
 
 def _branch_ids(session: Session, actor: Actor, wanted: ListRequest) -> list[int] | None:
@@ -161,11 +178,9 @@ def _active_pledge(this: Month) -> Any:
 
 def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
     this = Month.of(today)
-    total = cast(func.coalesce(func.sum(Pledge.monthly_amount), 0), BigInteger)  # đồng, never a decimal
-    pledged = select(total).where(_active_pledge(this)).scalar_subquery()
     columns = {
         "code": col(Child.code), "full_name": col(Child.full_name), "date_of_birth": col(Child.date_of_birth),
-        "gender": col(Child.gender), "branch": col(Branch.name), "pledged": pledged,
+        "gender": col(Child.gender), "branch": col(Branch.name),
     }  # fmt: skip
     query: Select[Any] = (
         select(*[*(c.label(name) for name, c in columns.items()), col(Child.id).label("row_id")])
@@ -203,18 +218,26 @@ def _children(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
             col(Child.date_of_birth) <= _years_before(soon, limit),
         )
 
-    def summary(filtered: Any) -> Any:  # one join over the listed children, not a subquery per row
+    def summary(filtered: Any) -> Any:  # the count, and the pledges of the listed children summed once
         running = or_(col(Pledge.end_month).is_(None), col(Pledge.end_month) >= this.first_day)
-        per_child = (
-            select(col(Pledge.child_id), func.sum(Pledge.monthly_amount).label("total"))
-            .where(col(Pledge.start_month) <= this.first_day, running)
-            .group_by(col(Pledge.child_id))
-            .subquery()
+        pledged_total = (
+            select(func.sum(Pledge.monthly_amount))
+            .where(col(Pledge.child_id).in_(select(filtered.c.row_id)), col(Pledge.start_month) <= this.first_day)
+            .where(running)
+            .scalar_subquery()
         )
-        joined = filtered.outerjoin(per_child, per_child.c.child_id == filtered.c.row_id)
-        return select(func.count(), func.sum(per_child.c.total)).select_from(joined)
+        return select(func.count(), pledged_total).select_from(filtered)
 
-    return _Shape(query, sorting, frozenset({"pledged"}), ("pledged",), "code", summary)
+    def pledged(listed: Any) -> Any:  # for the children shown only, not for every child skipped by a page
+        total = cast(func.coalesce(func.sum(Pledge.monthly_amount), 0), BigInteger)  # đồng, never a decimal
+        running = or_(col(Pledge.end_month).is_(None), col(Pledge.end_month) >= this.first_day)
+        return (
+            select(total)
+            .where(col(Pledge.child_id) == listed.c.row_id, col(Pledge.start_month) <= this.first_day, running)
+            .scalar_subquery()
+        )
+
+    return _Shape(query, sorting, frozenset({"pledged"}), ("pledged",), "code", summary, {"pledged": pledged})
 
 
 def _years_before(day: date, years: int) -> date:

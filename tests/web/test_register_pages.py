@@ -273,3 +273,19 @@ def test_the_apis_lists_of_children_and_sponsors_find_names_typed_without_accent
         typed = {"Nguyễn": "nguyen", "Đặng": "DANG", "Đỗ": "do", "Lê": "le"}[accented.split()[0]]
         found = world.client.get(path, params={"q": typed}, headers=headers).json()
         assert any(row[name] == accented for row in found), (path, typed)
+
+
+def test_a_category_may_be_written_by_its_vietnamese_name_in_a_file(world, tmp_path):
+    from ledger.access.actor import Actor
+    from ledger.db import run_in_transaction
+    from ledger.register.importing import import_file
+
+    path = tmp_path / "tre.csv"
+    path.write_text("code,full_name,date_of_birth,gender,branch,categories,guardian_name,consent_guardian_on,"
+                    f"consent_child_on\nC-CAT-1,Lò Thị Mai,2015-05-05,F,{world.codes.group[IN]},"
+                    "MO COI CA CHA VA ME;Hoàn cảnh đặc biệt khó khăn,Bà,2026-01-01,2026-01-01\n", encoding="utf-8")  # fmt: skip
+    run_in_transaction(world.database.engine, lambda s: import_file(s, "children", path,
+                                                                    actor=Actor.local_administrator("t")))  # fmt: skip
+    with Session(world.database.engine) as session:
+        child = session.scalar(select(Child).where(col(Child.code) == "C-CAT-1"))
+        assert child.categories == ["orphan_both", "special_hardship"]

@@ -18,6 +18,7 @@ from ledger.register.importing.rows import (
     Checker,
     Plan,
     branches_by_code,
+    category_code,
     duplicates,
     update_record,
 )
@@ -74,7 +75,8 @@ def plan_children(session: Session, rows: list[Row], check: Checker, today: date
         gender = check.enum(row, "gender", required=True)
         branch = row.cells.get("branch", "")
         check.known(row, "branch", branches, "branch", "chi hội")
-        categories = [c.strip() for c in row.cells.get("categories", "").split(";") if c.strip()]
+        written = [c.strip() for c in row.cells.get("categories", "").split(";") if c.strip()]
+        categories = [category_code(c) or c for c in written]
         for category in categories:
             if category not in CATEGORIES:
                 check.bad(

@@ -3,6 +3,7 @@ and a checker that collects every problem of every row instead of stopping at th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ledger.errors import LedgerError
+from ledger.ground.messages import message
+from ledger.ground.programs import CATEGORIES
 from ledger.models import Branch
 from ledger.register.spreadsheets import Row, header_key
 
@@ -167,6 +170,19 @@ ENUMS = {
     "program": {"social-allowance": "social-allowance", "godmother": "godmother"},
     "method": {"bank": "bank", "cash": "cash", "chuyen khoan": "bank", "ngan hang": "bank", "tien mat": "cash"},
 }
+
+
+def category_code(text: str) -> str | None:
+    """A category as a treasurer writes it: its code, or its Vietnamese (or English) name in any case and
+    with or without accents ("mồ côi cả cha và mẹ" → orphan_both); None when it is neither."""
+    if text in CATEGORIES:
+        return text
+    return _CATEGORY_NAMES().get(header_key(text))
+
+
+@functools.cache
+def _CATEGORY_NAMES() -> dict[str, str]:  # noqa: N802  (a table, computed once)
+    return {header_key(message(f"web:category.{code}", lang)): code for code in CATEGORIES for lang in ("vi", "en")}
 
 
 @dataclass

@@ -12,7 +12,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "sponsors": {"code": "MDD000901", "name": "Trần Thị Mai", "kind": "cá nhân", "phone": "0912345678",
                  "email": "mai@example.vn", "language": "vi"},
     "children": {"code": "C-000901", "full_name": "Nguyễn Thị Hoa", "date_of_birth": "15/03/2016", "gender": "nữ",
-                 "categories": "orphan_both", "categories_from": "", "in_school_until": "",
+                 "categories": "Mồ côi cả cha và mẹ", "categories_from": "", "in_school_until": "",
                  "health_card_valid_until": "31/12/2027", "guardian_name": "Trần Thị Lan", "guardian_relation": "bà",
                  "guardian_phone": "0912000111", "guardian_id_number": "031185001234", "guardian_bank": "",
                  "consent_guardian_on": "01/09/2026", "consent_child_on": "01/09/2026"},
