@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from api.deps import SessionDep, in_own_transaction, rehearsed
+from api.issuing import XLSX
 from api.web.guards import back_to, home_branch, require_staff, writer
 from api.web.session import WebUser, page, reader_lang, say, web_user
 from api.web.work import saved
@@ -62,7 +63,7 @@ async def import_template(request: Request, db: SessionDep, kind: Kind) -> Respo
     book.save(out)
     return Response(
         out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="mau-{kind}.xlsx"'},
     )
 

@@ -295,11 +295,7 @@ def _payments(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape
         .join(Sponsor, col(Sponsor.id) == Payment.sponsor_id)
         .where(_in(col(Sponsor.branch_id), ids))
     )
-    if wanted.since:
-        query = query.where(col(Payment.paid_on) >= wanted.since.first_day)
-    if wanted.until:
-        query = query.where(col(Payment.paid_on) <= wanted.until.last_day)
-    return _Shape(query, columns, frozenset({"amount"}), ("amount",), "paid_on")
+    return _Shape(_between(query, col(Payment.paid_on), wanted), columns, frozenset({"amount"}), ("amount",), "paid_on")
 
 
 def _handovers(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shape:
@@ -314,8 +310,13 @@ def _handovers(wanted: ListRequest, ids: list[int] | None, today: date) -> _Shap
         .join(Branch, col(Branch.id) == Child.branch_id)
         .where(_in(col(Child.branch_id), ids))
     )
+    return _Shape(_between(query, col(Handover.month), wanted), columns, frozenset({"amount"}), ("amount",), "month")
+
+
+def _between(query: Select[Any], day: Any, wanted: ListRequest) -> Select[Any]:
+    """Rows whose ``day`` (a date, or a month's first day) falls from ``since`` through ``until``."""
     if wanted.since:
-        query = query.where(col(Handover.month) >= wanted.since.first_day)
+        query = query.where(day >= wanted.since.first_day)
     if wanted.until:
-        query = query.where(col(Handover.month) <= wanted.until.first_day)
-    return _Shape(query, columns, frozenset({"amount"}), ("amount",), "month")
+        query = query.where(day <= wanted.until.last_day)
+    return query
