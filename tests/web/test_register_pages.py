@@ -289,3 +289,19 @@ def test_a_category_may_be_written_by_its_vietnamese_name_in_a_file(world, tmp_p
     with Session(world.database.engine) as session:
         child = session.scalar(select(Child).where(col(Child.code) == "C-CAT-1"))
         assert child.categories == ["orphan_both", "special_hardship"]
+
+
+def test_a_file_too_big_to_correct_in_the_browser_is_imported_by_choosing_it_again(world, monkeypatch):
+    import api.web.importing
+
+    monkeypatch.setattr(api.web.importing, "EDITABLE_ROWS", 2)
+    client = signed_in(world, "thu-quy-an-lao")
+    csrf = csrf_of(client.get("/treasurer/import").text)
+    sheet = "code,name,kind,branch\n" + "".join(f"MDD-BIG-{n},Người {n},individual,{IN}\n" for n in range(3))
+    files = {"file": ("lon.csv", sheet.encode(), "text/csv")}
+    preview = client.post("/treasurer/import", data={"kind": "sponsors", "csrf": csrf}, files=files)
+    assert preview.status_code == 200 and 'name="r2c0"' not in preview.text and 'id="file-again"' in preview.text
+    done = client.post("/treasurer/import", data={"kind": "sponsors", "csrf": csrf, "confirmed": "yes"}, files=files,
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert 'href="/register/sponsors/MDD-BIG-2"' in client.get("/treasurer/search", params={"q": "MDD-BIG-2"}).text
