@@ -20,7 +20,14 @@ from api.web.session import WebUser, page, reader_lang, say, web_user
 from ledger.errors import InvalidEntry
 from ledger.ground.programs import CATEGORIES
 from ledger.months import Month, today_in_vietnam
-from ledger.people.forms import FORM_KINDS, current_row, form_fields, record_from_form, required_fields
+from ledger.people.forms import (
+    FORM_KINDS,
+    current_row,
+    form_fields,
+    record_from_form,
+    required_fields,
+    suggested_code,
+)  # fmt: skip
 from ledger.register import consent
 from ledger.register.importing import ImportRejected
 from ledger.told import explain
@@ -35,6 +42,7 @@ CHOICES = {
     "gender": ("F", "M"), "kind": ("individual", "organisation"), "language": ("vi", "en"),
     "frequency": ("monthly", "quarterly", "yearly"), "program": ("social-allowance",),
 }  # fmt: skip
+NEW_DEFAULTS = {"frequency": "monthly", "language": "vi", "kind": "individual", "program": "social-allowance"}
 KEYS = {"children": "code", "sponsors": "code", "pledges": "code", "enrolments": "decision_number"}
 
 
@@ -57,7 +65,8 @@ async def register_form(
     elif kind == "enrolments" and child and decision:  # an enrolment's end, or its decision corrected
         values = await off_the_loop(db, current_row, db, user.scope, kind, child, program=program, decision=decision)
     else:  # a new one, with what the page it came from knows
-        known = {"child": child, "sponsor": sponsor, "branch": home_branch(db, user, None).code}
+        known = {"child": child, "sponsor": sponsor, "branch": home_branch(db, user, None).code,
+                 "code": suggested_code(db, kind), **NEW_DEFAULTS}  # fmt: skip
         values = {name: known[name] for name in form_fields(kind) if known.get(name)}
     editing = bool(code) or bool(values.get("decision_number"))
     return _form(request, user, kind, values, editing)

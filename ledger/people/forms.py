@@ -7,8 +7,11 @@ register accepts. ``current_row`` gives what a record holds now, in the import f
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ledger.access import rights
@@ -17,7 +20,7 @@ from ledger.errors import NotFound
 from ledger.models import Branch
 from ledger.register.importing import ImportReport, import_table
 from ledger.register.importing.rows import COLUMNS
-from ledger.register.models import Child, Enrolment, Sponsor
+from ledger.register.models import Child, Enrolment, Pledge, Sponsor
 from ledger.register.spreadsheets import Row, Table
 
 FORM_KINDS = ("children", "sponsors", "pledges", "enrolments")
@@ -79,6 +82,30 @@ def current_row(session: Session, actor: Actor, kind: str, key: str, **more: str
         return {"child": child.code}
     return {"child": child.code, "program": found.program, "decision_number": found.decision_number,
             "decision_date": found.decision_date.isoformat(), "end_date": _iso(found.end_date)}  # fmt: skip
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+_TABLES: dict[str, Any] = {"children": Child, "sponsors": Sponsor, "pledges": Pledge}
+
+
+def suggested_code(session: Session, kind: str) -> str:
+    """The next code in the register's own numbering (C-000301 after C-000300), for a new record's form."""
+    table = _TABLES.get(kind)
+    if table is None:
+        return ""
+    last = session.scalar(select(table.code).order_by(col(table.id).desc()).limit(1))
+    numbered = _NUMBERED.match(last or "")
+    if numbered is None:
+        return ""
+    prefix, digits = numbered[1], numbered[2]
+    same_shape = (col(table.code).startswith(prefix, autoescape=True), func.length(table.code) == len(last or ""))
+    highest = session.scalar(select(func.max(table.code)).where(*same_shape)) or ""  # zero-padded: text order
+    number = int(highest[len(prefix) :]) if highest[len(prefix) :].isdigit() else int(digits)
+    while True:
+        number += 1
+        code = f"{prefix}{number:0{len(digits)}d}"
+        if session.scalar(select(table.id).where(col(table.code) == code)) is None:
+            return code
 
 
 def _branch_code(session: Session, branch_id: int) -> str:

@@ -73,3 +73,18 @@ def test_a_treasurer_lists_only_her_branches_and_not_another_communes(engine, ch
     assert _codes(engine, treasurer) == set(children)
     with pytest.raises(NotFound):
         _codes(engine, treasurer, branch="tien-lang")
+
+
+def test_a_new_records_form_suggests_the_next_code_of_the_registers_numbering(engine, tmp_path):
+    from sqlmodel import Session
+
+    from ledger.people.forms import suggested_code
+
+    commune(engine, "an-lao", children=())
+    path = tmp_path / "nha-tai-tro.csv"
+    path.write_text("code,name,kind,branch\nMDD000099,Một,individual,an-lao\nMDD000100,Hai,individual,an-lao\n"
+                    "MDD000098,Ba,individual,an-lao\n", encoding="utf-8")  # fmt: skip
+    run_in_transaction(engine, lambda s: import_file(s, "sponsors", path, actor=admin(), today=TODAY))
+    with Session(engine) as session:
+        assert suggested_code(session, "sponsors") == "MDD000101"  # after the highest, whatever order they came in
+        assert suggested_code(session, "pledges") == ""  # no numbering to follow yet
