@@ -242,6 +242,7 @@ class PledgeChange(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("kind IN ('pause', 'amount', 'move', 'end')", name="ck_pledge_change_kind"),
         CheckConstraint("until_month IS NULL OR until_month >= from_month", name="ck_pledge_change_months_in_order"),
+        Index("ix_pledge_change_child_id", "child_id"),  # a child's page finds the pledges moved to her
     )
 
     id: int = Field(default=None, primary_key=True)

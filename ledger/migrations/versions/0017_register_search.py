@@ -37,6 +37,7 @@ def upgrade() -> None:
         "sponsor", ("code", "name", "phone", "email"), lambda r: sponsor_search_text(r.code, r.name, r.phone, r.email)
     )
     op.create_index("ix_child_name_order", "child", ["name_order"])
+    op.create_index("ix_pledge_change_child_id", "pledge_change", ["child_id"])
     for table in ("child", "sponsor"):
         if trigrams is not None:
             op.create_index(
@@ -79,6 +80,7 @@ def _fill(table: str, columns: tuple[str, ...], make: Callable[[Any], str], colu
 
 
 def downgrade() -> None:
+    op.drop_index("ix_pledge_change_child_id", table_name="pledge_change")
     op.drop_index("ix_child_name_order", table_name="child")
     for table in ("child", "sponsor"):
         op.drop_index(f"ix_{table}_search_text", table_name=table)
