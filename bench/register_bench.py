@@ -3,9 +3,9 @@
     .venv/bin/python -m bench.register_bench --engine postgres --children 100000
 
 Loads the monthly-run bench's register (bench/run_bench.py: Core inserts, one child's month of money),
-then times, as the web pages call them, a page of each list (with its count and totals) and searches
-typed as treasurers type them, for an administrator (every branch) and a commune's treasurer. Each
-figure is the median of several runs, beside a bare page of the same table read in the same run
+then times, as the web pages call them, a page of each list (with its count and totals), searches
+typed as treasurers type them, and a child's and a sponsor's page, for an administrator (every branch)
+and a commune's treasurer. Each figure is the median of several runs, beside a bare page of the same table read in the same run
 (``SELECT … ORDER BY code LIMIT 50``): the ratio says what the filters, counts and ranking cost.
 Target: every page under 300 ms on PostgreSQL.
 """
@@ -29,9 +29,11 @@ from ledger.accounts import branch_and_descendants
 from ledger.db import make_engine, upgrade
 from ledger.demo_register import generate
 from ledger.models import Branch
+from ledger.people.child import child_record
 from ledger.people.lists import ListRequest, listing
+from ledger.people.sponsor import sponsor_record
 from ledger.register.finding import find_people
-from ledger.register.models import Child
+from ledger.register.models import Child, Sponsor
 
 RUNS = 7
 
@@ -65,6 +67,8 @@ def main() -> None:
         treasurer = Actor("thu-quy", "treasurer", ids, home_branch_id=commune.id)
         someone = session.scalar(select(Child).order_by(col(Child.code)).offset(args.children // 2).limit(1))
         assert someone is not None
+        sponsor = session.scalar(select(Sponsor.code).order_by(col(Sponsor.code)).offset(args.children // 3).limit(1))
+        assert sponsor is not None
         typed = someone.search_text.split(" ", 1)[1]  # her name, folded as typed without accents
         plain = select(col(Child.code), col(Child.full_name), col(Child.date_of_birth)).order_by(col(Child.code))
         bare = timed(lambda: session.execute(plain.limit(50)).all())
@@ -90,6 +94,8 @@ def main() -> None:
             (f"search code {someone.code}", everyone, lambda s, a: find_people(s, a, someone.code)),
             ("search a reference MDD000123T1126", everyone, lambda s, a: find_people(s, a, "MDD000123T1126")),
             ("search 'hoa' (treasurer)", treasurer, lambda s, a: find_people(s, a, "hoa")),
+            (f"a child's page ({someone.code})", everyone, lambda s, a: child_record(s, a, someone.code, today=today)),
+            ("a sponsor's page", everyone, lambda s, a: sponsor_record(s, a, sponsor, today=today)),
         ]  # fmt: skip
         for name, actor, work in cases:
             ms = timed(lambda work=work, actor=actor: (work(session, actor), session.rollback()))
