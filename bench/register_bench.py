@@ -5,8 +5,9 @@
 Loads the monthly-run bench's register (bench/run_bench.py: Core inserts, one child's month of money),
 then times, as the web pages call them, a page of each list (with its count and totals), searches
 typed as treasurers type them, and a child's and a sponsor's page, for an administrator (every branch)
-and a commune's treasurer. Each figure is the median of several runs, beside a bare page of the same table read in the same run
-(``SELECT … ORDER BY code LIMIT 50``): the ratio says what the filters, counts and ranking cost.
+and a commune's treasurer. Each figure is the median of several runs, beside a bare page of the same
+table read in the same run (``SELECT … ORDER BY code LIMIT 50``): the ratio says what the filters,
+counts and ranking cost.
 Target: every page under 300 ms on PostgreSQL.
 """
 
