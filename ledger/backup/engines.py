@@ -14,10 +14,11 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ledger.backup.fingerprint import Fingerprint, fingerprint
@@ -148,6 +149,7 @@ def restore_postgres(dump: Path, url: str, schema: str, *, replace: bool) -> Non
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             if schema == "public":  # the dump creates every other schema itself
                 connection.execute(text("CREATE SCHEMA IF NOT EXISTS public"))
+            _trigrams_in_public(connection)
     finally:
         engine.dispose()
     target, env = _libpq(url)
@@ -165,6 +167,14 @@ def restore_postgres(dump: Path, url: str, schema: str, *, replace: bool) -> Non
         )  # fmt: skip
     finally:
         order.unlink(missing_ok=True)
+
+
+def _trigrams_in_public(connection: Connection) -> None:
+    """The search index's operator class (pg_trgm, migration 0017) lives outside the dumped schema, where
+    the migration found or put it (public): a database restored into needs it there too. Without the
+    right to create it, pg_restore says which index could not be made."""
+    with suppress(DBAPIError):
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
 
 
 @contextmanager
