@@ -27,9 +27,9 @@ from ledger.db import reading, run_in_transaction
 from ledger.disbursement.run import run_month
 from ledger.money import format_vnd
 from ledger.months import Month, today_in_vietnam
+from ledger.people.sponsor import owing_and_reminded
 from ledger.references import payment_reference
-from ledger.register.models import Pledge, Sponsor
-from ledger.register.pledges import outstanding
+from ledger.register.models import Sponsor
 from ledger.schedule.models import ArrearsReminder, StoredStatement
 from ledger.schedule.plans import JobSpec
 from ledger.schedule.sweep import sweep
@@ -174,16 +174,7 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
     month = Month.of(today_in_vietnam())
     with Session(reading(engine)) as session:
         branch = get_branch(session, spec.branch)
-        owing: list[tuple[Sponsor, int]] = []
-        for sponsor in session.scalars(
-            select(Sponsor)
-            .where(col(Sponsor.branch_id) == branch.id, col(Sponsor.reminders))  # not those who said no
-            .order_by(col(Sponsor.code))
-        ):
-            pledges = list(session.scalars(select(Pledge).where(col(Pledge.sponsor_id) == sponsor.id)))
-            owed = sum(share.amount for share in outstanding(session, pledges, through=month))
-            if owed > 0:
-                owing.append((sponsor, owed))
+        owing = owing_and_reminded(session, branch.id, through=month)
         branches, accounts = paying_in_accounts(session)
         already = set(session.scalars(select(ArrearsReminder.sponsor_id).where(col(ArrearsReminder.week) == period)))
     sent = skipped = 0

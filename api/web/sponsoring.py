@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.issuing import issue_pdf
 from api.web.session import WebUser, csrf_ok, page, reader_lang, web_user
+from ledger.access import rights
 from ledger.access.scope import Forbidden
 from ledger.errors import InvalidEntry, NotFound
 from ledger.months import Month, today_in_vietnam
@@ -19,9 +20,9 @@ from ledger.people.sponsor import SponsorRecord, sponsor_record
 from ledger.public_account import branch_path, set_anonymous
 from ledger.register.models import Sponsor
 from ledger.register.preferences import set_preferences
-from ledger.schedule.models import StoredStatement
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
+from ledger.statements.kept import kept_for_sponsor
 from ledger.told import explain
 from pdf_templates.render import qr_png
 
@@ -30,11 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 def _herself(request: Request, db: Session) -> tuple[WebUser, Sponsor]:
     user = web_user(request)
-    if user.scope.sponsor_id is None:
-        raise Forbidden("this page is a sponsor's")
-    sponsor = db.get(Sponsor, user.scope.sponsor_id)
-    assert sponsor is not None
-    return user, sponsor
+    return user, rights.own_sponsor(db, user.scope)
 
 
 async def _this_year(db: Session, sponsor: Sponsor) -> dict[str, object]:
@@ -133,11 +130,7 @@ async def stored_statement(
     statement_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, db: SessionDep
 ) -> Response:
     """A statement the scheduler issued and kept, exactly as it was sent."""
-    user = web_user(request)
-    found = db.get(StoredStatement, statement_id)
-    sponsor = db.get(Sponsor, user.scope.sponsor_id) if user.scope.sponsor_id else None
-    if found is None or sponsor is None or found.subject != sponsor.code:
-        raise NotFound(f"statement {statement_id} does not exist")
+    found = kept_for_sponsor(db, web_user(request).scope, statement_id)
     return Response(
         found.pdf,
         media_type="application/pdf",

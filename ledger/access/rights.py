@@ -51,6 +51,16 @@ def sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
     return found
 
 
+def own_sponsor(db: Session, actor: Actor) -> Sponsor:
+    """The signed-in sponsor's own record; anyone else is refused (her pages are hers alone)."""
+    if actor.sponsor_id is None:
+        raise Forbidden("this page is a sponsor's")
+    found = db.get(Sponsor, actor.sponsor_id)
+    if found is None:
+        raise SponsorNotFound(str(actor.sponsor_id))
+    return found
+
+
 def writable_sponsor(db: Session, actor: Actor, code: str) -> Sponsor:
     found = sponsor(db, actor, code)
     actor.require_writer()

@@ -108,3 +108,24 @@ def sponsor_record(session: Session, actor: Actor, code: str, *, today: date) ->
         ),
         may_write=actor.may_write(sponsor.branch_id),
     )
+
+
+def owing_and_reminded(session: Session, branch_id: int, *, through: Month) -> list[tuple[Sponsor, int]]:
+    """The branch's sponsors who want reminders and owe something through ``through``, with what they owe.
+
+    Their pledges and allocations are read once for all of them (one pledge book), not per sponsor.
+    """
+    sponsors = list(
+        session.scalars(
+            select(Sponsor)
+            .where(col(Sponsor.branch_id) == branch_id, col(Sponsor.reminders))  # not those who said no
+            .order_by(col(Sponsor.code))
+        )
+    )
+    theirs: dict[int, list[Pledge]] = {s.id: [] for s in sponsors}
+    if theirs:
+        for pledge in session.scalars(select(Pledge).where(col(Pledge.sponsor_id).in_(sorted(theirs)))):
+            theirs[pledge.sponsor_id].append(pledge)
+    book = pledge_book.PledgeBook(session, [p for pledges in theirs.values() for p in pledges])
+    owing = [(s, sum(share.amount for share in book.outstanding(theirs[s.id], through=through))) for s in sponsors]
+    return [(sponsor, owed) for sponsor, owed in owing if owed > 0]

@@ -18,6 +18,7 @@ from ledger.access.actor import Actor, Forbidden
 from ledger.errors import NotFound
 from ledger.ground.messages import message
 from ledger.months import Month
+from ledger.register.models import Sponsor
 from ledger.schedule.models import Notice, StoredStatement
 from ledger.signing.keys import SigningKey
 from ledger.statements.document import Document, Period, StatementRequest
@@ -102,3 +103,12 @@ def kept_packs(session: Session, actor: Actor, subjects: list[str], limit: int =
 def _request_of(kept: StoredStatement) -> StatementRequest:
     first, _, last = kept.period.partition("..")
     return StatementRequest(kept.kind, kept.subject, Period(Month.parse(first), Month.parse(last or first)))
+
+
+def kept_for_sponsor(session: Session, actor: Actor, statement_id: int) -> StoredStatement:
+    """A statement the scheduler sent the signed-in sponsor, exactly as it was sent; any other is "not found"."""
+    found = session.get(StoredStatement, statement_id)
+    own = session.get(Sponsor, actor.sponsor_id) if actor.sponsor_id is not None else None
+    if found is None or own is None or found.kind != "sponsor" or found.subject != own.code:
+        raise NotFound(f"statement {statement_id} does not exist")
+    return found
