@@ -28,7 +28,6 @@ from ledger.register.pledges import Share, godmother_age_limit, outstanding
 
 KINDS = ("children", "sponsors", "pledges", "payments", "handovers")
 AGE_BANDS = {"0-5": (0, 5), "6-10": (6, 10), "11-15": (11, 15), "16+": (16, 200)}
-STATUSES = ("active", "ended")
 PAGE_SIZES = (25, 50, 100, 300)
 AGEING_OUT_MONTHS = 3  # "ageing out soon": reaching the Godmother age limit within this many months
 

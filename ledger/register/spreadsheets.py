@@ -53,13 +53,8 @@ class Table:
         return self.titles[self.header.index(column)] if column in self.header else column
 
 
-def read_rows(path: Path, columns: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[Row]]:
-    """The file's rows keyed by canonical column name; also the canonical names of the header."""
-    table = read_table(path, columns)
-    return table.header, table.rows
-
-
 def read_table(path: Path, columns: Mapping[str, tuple[str, ...]]) -> Table:
+    """The file's rows keyed by canonical column name, with its header as written."""
     if not path.exists():
         raise UnreadableFile(f"{path} does not exist")
     cells = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
