@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -125,26 +126,48 @@ def open_account(
     may_go_negative: bool | None = None,
 ) -> Account:
     """Open ``code`` in ``branch``; its type follows from the code's root (``assets:…`` …)."""
-    if not ACCOUNT_CODE.match(code):
-        raise InvalidEntry(
-            f"account code {code!r} must start with assets, liabilities, equity, income or expenses "
-            "and continue with ':'-separated parts of letters, digits, '.', '_' or '-'"
-        )
-    type_ = TYPE_OF_ROOT[code.split(":", 1)[0]]
+    return open_accounts(session, branch=branch, accounts=[(code, name)], opened_on=opened_on,
+                         may_go_negative=may_go_negative)[0]  # fmt: skip
+
+
+def open_accounts(
+    session: Session,
+    *,
+    branch: str,
+    accounts: Sequence[tuple[str, str]],
+    opened_on: date,
+    may_go_negative: bool | None = None,
+) -> list[Account]:
+    """Open each (code, name) of ``accounts`` in ``branch``, all or none (a child's fund and payable)."""
+    for code, _ in accounts:
+        if not ACCOUNT_CODE.match(code):
+            raise InvalidEntry(
+                f"account code {code!r} must start with assets, liabilities, equity, income or expenses "
+                "and continue with ':'-separated parts of letters, digits, '.', '_' or '-'"
+            )
     owner = get_branch(session, branch)
-    if session.scalar(select(Account.id).where(col(Account.branch_id) == owner.id, col(Account.code) == code)):
-        raise InvalidEntry(f"account {code!r} already exists in branch {branch!r}")
-    account = Account(
-        branch_id=owner.id,
-        code=code,
-        name=name,
-        type=type_.value,
-        may_go_negative=default_may_go_negative(type_) if may_go_negative is None else may_go_negative,
-        opened_on=opened_on,
+    codes = [code for code, _ in accounts]
+    taken = session.scalar(
+        select(Account.code).where(col(Account.branch_id) == owner.id, col(Account.code).in_(codes)).limit(1)
     )
-    session.add(account)
+    if taken is not None:
+        raise InvalidEntry(f"account {taken!r} already exists in branch {branch!r}")
+    opened = []
+    for code, name in accounts:
+        type_ = TYPE_OF_ROOT[code.split(":", 1)[0]]
+        opened.append(
+            Account(
+                branch_id=owner.id,
+                code=code,
+                name=name,
+                type=type_.value,
+                may_go_negative=default_may_go_negative(type_) if may_go_negative is None else may_go_negative,
+                opened_on=opened_on,
+            )
+        )
+    session.add_all(opened)
     session.flush()
-    return account
+    return opened
 
 
 def get_account(session: Session, key: AccountKey) -> Account:

@@ -152,17 +152,17 @@ def settings_in_force(session: Session, branch_ids: Iterable[int], setting: Sett
 
 def setting_in_force(session: Session, branch_id: int, setting: Setting) -> str:
     """The value for a branch: its own latest, else the nearest branch above's, else the default."""
-    seen: set[int] = set()
+    line: list[int] = []
     current: int | None = branch_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        value = session.scalar(
-            select(BranchSetting.value)
-            .where(col(BranchSetting.branch_id) == current, col(BranchSetting.name) == setting.name)
-            .order_by(col(BranchSetting.id).desc())
-            .limit(1)
-        )
-        if value is not None:
-            return value
-        current = session.scalar(select(Branch.parent_id).where(col(Branch.id) == current))
-    return setting.default
+    while current is not None and current not in line:
+        line.append(current)
+        branch = session.get(Branch, current)  # the session's own copy when it has one: no query
+        current = branch.parent_id if branch is not None else None
+    latest: dict[int, str] = {}
+    for owner, value in session.execute(
+        select(BranchSetting.branch_id, BranchSetting.value)
+        .where(col(BranchSetting.branch_id).in_(line), col(BranchSetting.name) == setting.name)
+        .order_by(col(BranchSetting.id).desc())
+    ):
+        latest.setdefault(owner, value)
+    return next((latest[b] for b in line if b in latest), setting.default)

@@ -26,8 +26,12 @@ class HashedPosting:
     currency: str
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Sorted keys, no spaces, UTF-8 as it is (one encoder, as ``json.dumps`` would build for each call)."""
+    return _CANONICAL.encode(value)
 
 
 def content_hash(

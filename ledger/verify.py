@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -63,19 +64,35 @@ def verify(session: Session) -> VerifyReport:
     return report
 
 
+_CHAINED: tuple[Any, ...] = (
+    col(LedgerTransaction.id),
+    col(LedgerTransaction.seq),
+    col(LedgerTransaction.idempotency_key),
+    col(LedgerTransaction.effective_date),
+    col(LedgerTransaction.recorded_at),
+    col(LedgerTransaction.description),
+    col(LedgerTransaction.meta).label("meta"),
+    col(LedgerTransaction.reverses_id),
+    col(LedgerTransaction.posted_by),
+    col(LedgerTransaction.kind),
+    col(LedgerTransaction.content_hash),
+    col(LedgerTransaction.prev_hash),
+    col(LedgerTransaction.hash),
+)
+
+
 def _transactions(
     session: Session, after_seq: int = -1
-) -> Iterator[tuple[LedgerTransaction, list[tuple[str, str, int, str]]]]:
+) -> Iterator[tuple[sa.Row[Any], list[tuple[str, str, int, str]]]]:
+    """Each transaction's chained fields (plain rows: nothing to track) with its postings, in chain order."""
     last_seq = after_seq
     while True:
-        batch = list(
-            session.scalars(
-                select(LedgerTransaction)
-                .where(col(LedgerTransaction.seq) > last_seq)
-                .order_by(col(LedgerTransaction.seq))
-                .limit(BATCH)
-            )
-        )
+        batch = session.execute(
+            sa.select(*_CHAINED)
+            .where(col(LedgerTransaction.seq) > last_seq)
+            .order_by(col(LedgerTransaction.seq))
+            .limit(BATCH)
+        ).all()
         if not batch:
             return
         postings: dict[int, list[tuple[str, str, int, str]]] = {txn.id: [] for txn in batch}
@@ -96,7 +113,6 @@ def _transactions(
         for txn in batch:
             yield txn, postings[txn.id]
         last_seq = batch[-1].seq
-        session.expunge_all()
 
 
 def _verify_chain(session: Session, report: VerifyReport) -> None:
@@ -111,7 +127,7 @@ def check_chain(session: Session, report: VerifyReport, *, after_seq: int, after
         report.transactions += 1
         report.postings += len(postings)
 
-        def problem(message: str, txn: LedgerTransaction = txn) -> None:
+        def problem(message: str, txn: sa.Row[Any] = txn) -> None:
             report.problems.append(Problem(f"transaction {txn.id} (#{txn.seq}): {message}", txn.id, txn.seq))
 
         if txn.seq != expected_seq:

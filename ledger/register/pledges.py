@@ -82,6 +82,12 @@ class Terms:
             ends.append(Month.of(pledge.end_month))
         return cls(pledge, ordered, Month.of(pledge.start_month), min(ends) if ends else None)
 
+    @property
+    def most(self) -> int:
+        """The most any month of the pledge can schedule: a month paid this much is settled, whatever its terms."""
+        amounts = [c.amount for _, c in self.changes if c.kind == "amount" and c.amount is not None]
+        return max([self.pledge.monthly_amount, *amounts])
+
     def child_ids(self) -> set[int]:
         return {self.pledge.child_id, *(c.child_id for _, c in self.changes if c.kind == "move" and c.child_id)}
 
@@ -223,6 +229,7 @@ class PledgeBook:
         if not pledges:
             return
         settled = {p.id: self.settled.get(p.id, Month.of(p.start_month)) for p in pledges}
+        most = {p.id: self.terms[p.id].most for p in pledges}
         month = min(settled.values())
         last = max(self.terms[p.id].horizon(self.children) for p in pledges)
         if through is not None:
@@ -231,8 +238,14 @@ class PledgeBook:
             for pledge in pledges:
                 if month < settled[pledge.id]:
                     continue
-                scheduled = self.terms[pledge.id].month(month, self.children, self.age_limit)
-                if scheduled is not None and (left := scheduled.amount - self.paid.get((pledge.id, month), 0)) > 0:
+                paid = self.paid.get((pledge.id, month), 0)
+                # A month paid in full needs no schedule worked out (most months, as the years go by).
+                scheduled = (
+                    self.terms[pledge.id].month(month, self.children, self.age_limit)
+                    if paid < most[pledge.id]
+                    else None
+                )
+                if scheduled is not None and (left := scheduled.amount - paid) > 0:
                     yield Share(pledge, month, left, scheduled.child_id)
                 elif settled[pledge.id] == month:
                     settled[pledge.id] = self.settled[pledge.id] = month.next()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
-from ledger.accounts import open_account
+from ledger.accounts import open_accounts
 from ledger.eligibility.parameters import load as load_parameters
 from ledger.ground.programs import CATEGORIES, age_on
 from ledger.money import parse_date
@@ -135,22 +135,16 @@ def plan_children(session: Session, rows: list[Row], check: Checker, today: date
 
         def apply(code: Any = code, branch: str = branch, values: dict[str, Any] = values,
                   since: date = categories_from) -> str:  # fmt: skip
-            record = session.scalar(select(Child).where(col(Child.code) == code))
+            record = existing.get(code)  # codes are unique in a file: no earlier row made this one
             if record is None:
-                opened = values["date_of_birth"]
-                fund = open_account(
+                fund, payable = open_accounts(
                     session,
                     branch=branch,
-                    code=f"liabilities:fund:child:{code}",
-                    name=f"Quỹ của trẻ {code}",
-                    opened_on=opened,
-                )
-                payable = open_account(
-                    session,
-                    branch=branch,
-                    code=f"liabilities:payable:guardian:{code}",
-                    name=f"Phải trả người giám hộ của trẻ {code}",
-                    opened_on=opened,
+                    accounts=[
+                        (f"liabilities:fund:child:{code}", f"Quỹ của trẻ {code}"),
+                        (f"liabilities:payable:guardian:{code}", f"Phải trả người giám hộ của trẻ {code}"),
+                    ],
+                    opened_on=values["date_of_birth"],
                 )
                 session.add(
                     Child(
