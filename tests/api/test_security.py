@@ -159,7 +159,13 @@ def test_an_idempotency_key_is_one_persons_and_reveals_nothing_of_anothers(world
         "/api/v1/transactions", headers={**world.login("du-phong"), "Idempotency-Key": "k-1"}, json=theirs_body
     )
     assert theirs.status_code == 201, theirs.text
-    assert str(mine.json()["id"]) not in theirs.text
+    # Their answer is their own transaction: none of mine's identity (a bare substring test would
+    # also find my id's digits inside their hash, by chance).
+    mine_out, theirs_out = mine.json(), theirs.json()
+    for name in ("id", "seq", "hash", "posted_by"):
+        assert theirs_out[name] != mine_out[name], name
+    assert mine_out["hash"] not in theirs.text
+    assert {p["branch"] for p in theirs_out["postings"]} == {OUT}
 
 
 def test_a_run_wider_than_the_reader_names_only_their_own_children(world):
