@@ -18,6 +18,7 @@ from api.deps import SignedInUsers
 from api.guard import Guard
 from api.isolation import Isolated
 from api.pack_jobs import PackJobs
+from api.positions import WritePositions
 from api.routes import (
     audit,
     auth,
@@ -53,6 +54,7 @@ from api.web import (
 )  # fmt: skip
 from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
 from ledger.db import is_sqlite, reading
+from ledger.replicas import Replica
 
 DESCRIPTION = """\
 The ledger of the Women's Union's **Mẹ đỡ đầu** (Godmother) and social-aid programs.
@@ -68,12 +70,17 @@ Money is an integer number of đồng. Errors are RFC 9457 problem details
 """
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
+    """The API and the web application on ``engine``; read-only work on ``replica`` when given
+    (a PostgreSQL streaming replica of it, ledger/replicas.py)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.isolated.close()
         engine.dispose()
+        if replica is not None:
+            replica.dispose()
 
     app = FastAPI(
         title="Godmother ledger API",
@@ -87,11 +94,15 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.engine = engine
     app.state.signed_in = SignedInUsers(engine)
     app.state.reader = reading(engine)
+    app.state.replica = Replica(engine, replica) if replica is not None else None
+    app.state.write_positions = WritePositions()
     app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
     app.state.pack_jobs = PackJobs(engine)
     app.state.isolated = Isolated()
-    app.add_middleware(Guard, signed_in=app.state.signed_in)
+    app.add_middleware(
+        Guard, signed_in=app.state.signed_in, replica=app.state.replica, positions=app.state.write_positions
+    )
     problems.install(app, web_page=error_page)
     # One level of routers, the most used first: matching a path walks them in order.
     for module in (

@@ -22,11 +22,13 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from api.i18n import language
+from api.positions import read_after
 from ledger.access import users
 from ledger.access.scope import Actor, NotSignedIn, SignedIn, scope_of, signed_in
 from ledger.access.users import digest
 from ledger.db import reading, rehearse, run_in_transaction
 from ledger.errors import LedgerError
+from ledger.replicas import run_reading
 
 T = TypeVar("T")
 
@@ -150,6 +152,17 @@ async def in_own_transaction(request: Request, db: Session, work: Callable[[Sess
     """
     db.commit()
     return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work)
+
+
+async def in_read_transaction(request: Request, db: Session, work: Callable[[Session], T]) -> T:
+    """Run read-only ``work`` (which may record in the audit log that it read) as ``in_own_transaction``
+    would, but on the read replica when there is one that has caught up with this reader's own writes."""
+    replica = request.app.state.replica
+    if replica is None:
+        db.commit()
+        return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work)
+    db.commit()
+    return await run_in_threadpool(run_reading, engine_of(request), replica, work, after=read_after(request))
 
 
 async def rehearsed(request: Request, db: Session, work: Callable[[Session], T]) -> T:

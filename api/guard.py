@@ -19,10 +19,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.cookies import COOKIE, WRITTEN_COOKIE
 from api.deps import SignedInUsers
 from api.i18n import language
-from api.web.session import COOKIE
+from api.positions import WRITTEN_HEADER, WritePositions, credential, written_by
 from ledger.access.actor import NotSignedIn
+from ledger.replicas import Replica
 
 MAX_BODY = int(os.environ.get("GODMOTHER_MAX_BODY_BYTES", str(20 * 1024 * 1024)))
 ANONYMOUS_BODY = 64 * 1024  # a sign-in form, a JSON body: anything larger needs a session first
@@ -47,8 +49,16 @@ class _BodyTooLarge(Exception):
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, signed_in: SignedInUsers, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        signed_in: SignedInUsers,
+        max_body: int = MAX_BODY,
+        replica: Replica | None = None,
+        positions: WritePositions | None = None,
+    ) -> None:
         self.app, self.signed_in, self.max_body = app, signed_in, max_body
+        self.replica, self.positions = replica, positions or WritePositions()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,11 +91,17 @@ class Guard:
                     raise _BodyTooLarge()
             return message
 
+        writes = scope["method"] not in ("GET", "HEAD", "OPTIONS")
+
         async def with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), *_security_headers(scope["path"], secure, private)]
+                added = _security_headers(scope["path"], secure, private)
+                if writes and self.replica is not None:  # its reader's next pages must not be older than this
+                    position = await run_in_threadpool(written_by, self.replica, self.positions, headers)
+                    added += _written(position, secure)
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         try:
@@ -95,7 +111,7 @@ class Guard:
                 await _problem(send, 413, "too-large", BODY_TOO_LARGE[lang].format(self.max_body // (1024 * 1024)))
 
     async def _signed_in(self, headers: dict[str, str]) -> bool:
-        token = _token(headers)
+        token = credential(headers)
         if not token:
             return False
         try:
@@ -105,15 +121,9 @@ class Guard:
         return True
 
 
-def _token(headers: dict[str, str]) -> str | None:
-    authorization = headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    for part in headers.get("cookie", "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == COOKIE and value:
-            return value
-    return None
+def _written(position: str, secure: bool) -> list[tuple[bytes, bytes]]:
+    cookie = f"{WRITTEN_COOKIE}={position}; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+    return [(WRITTEN_HEADER.encode(), position.encode()), (b"set-cookie", cookie.encode())]
 
 
 def _security_headers(path: str, secure: bool, private: bool) -> list[tuple[bytes, bytes]]:

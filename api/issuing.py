@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 from sqlmodel import Session
 
-from api.deps import in_own_transaction, off_the_loop
+from api.deps import in_own_transaction, in_read_transaction, off_the_loop
 from ledger.access.actor import Actor
 from ledger.months import today_in_vietnam
 from ledger.statements.document import StatementRequest
@@ -19,7 +19,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def issue_xlsx(request: Request, db: Session, scope: Actor, statement: StatementRequest, lang: str) -> Response:
     """A book as a spreadsheet (trial balance, cash or bank book): the same document the PDF renders, its issue
     logged."""
-    ready = await off_the_loop(db, prepare_issue, db, statement, actor=scope, lang=lang, issued_on=today_in_vietnam())
+    today = today_in_vietnam()
+    ready = await in_read_transaction(
+        request, db, lambda s: prepare_issue(s, statement, actor=scope, lang=lang, issued_on=today)
+    )
     workbook = await off_the_loop(db, book_xlsx, ready.document, ready.lang)
     code = await in_own_transaction(
         request, db, lambda s: record_issue(s, actor=scope, request=statement, document=ready.document)
@@ -37,7 +40,10 @@ async def issue_pdf(
 ) -> Response:
     """Gather (for a reader who may have it), render and stream a statement, and log its issue with
     its code. ``lang`` None: the sponsor's own language, else Vietnamese."""
-    ready = await off_the_loop(db, prepare_issue, db, statement, actor=scope, lang=lang, issued_on=today_in_vietnam())
+    today = today_in_vietnam()
+    ready = await in_read_transaction(
+        request, db, lambda s: prepare_issue(s, statement, actor=scope, lang=lang, issued_on=today)
+    )
     pdf = await off_the_loop(db, render_pdf, ready.document, ready.lang, ready.key)
     code = await in_own_transaction(
         request, db, lambda s: record_issue(s, actor=scope, request=statement, document=ready.document, key=ready.key)

@@ -13,4 +13,9 @@ def app() -> FastAPI:
     settings = Settings()
     engine = db.make_engine(settings.database_url, **settings.pool_options())
     db.ensure_schema(engine)
-    return create_app(engine)
+    replica = (
+        db.make_engine(settings.database_replica_url, **settings.pool_options())
+        if settings.database_replica_url
+        else None
+    )
+    return create_app(engine, replica)

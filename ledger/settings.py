@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     """``sqlite:///godmother.db`` (default) or ``postgresql+psycopg://user@host/db``."""
 
+    database_replica_url: str = ""
+    """A PostgreSQL streaming replica of ``database_url`` for read-only work (lists, search, pages, books,
+    exports); empty: everything on ``database_url`` (README, "Running at scale")."""
+
     db_pool_size: int = 10
     """PostgreSQL connections each process keeps open (and as many more under load)."""
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, SessionDep, in_own_transaction
+from api.deps import CurrentUser, SessionDep, in_read_transaction
 from ledger.months import Month, today_in_vietnam
 from ledger.people.lists import KINDS, PAGE_SIZES, ListRequest, listing
 from ledger.register.finding import Found, find_people
@@ -59,7 +59,7 @@ async def search(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> SearchOut:
     """Children and sponsors of your branches, best matches first (each search is in the audit log)."""
-    found = await in_own_transaction(request, db, lambda s: find_people(s, scope, q, page=page))
+    found = await in_read_transaction(request, db, lambda s: find_people(s, scope, q, page=page))
     return SearchOut(
         query=q, page=found.page, pages=found.pages, children=[_found(c) for c in found.children],
         children_count=found.children_count, sponsors=[_found(s) for s in found.sponsors],
@@ -92,7 +92,7 @@ async def register_list(
         ageing_out=ageing_out, in_arrears=in_arrears, since=Month.parse(since) if since else None,
         until=Month.parse(until) if until else None, sort=sort, descending=desc, page=page, size=size,
     )  # fmt: skip
-    found = await in_own_transaction(request, db, lambda s: listing(s, scope, wanted, today=today_in_vietnam()))
+    found = await in_read_transaction(request, db, lambda s: listing(s, scope, wanted, today=today_in_vietnam()))
     return ListOut(
         kind=kind, page=page, pages=found.pages, size=size, count=found.count, totals=found.totals,
         columns=list(found.columns), rows=[{c: row[c] for c in found.columns} for row in found.rows],

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, in_own_transaction
+from api.deps import SessionDep, in_read_transaction
 from api.issuing import XLSX
 from api.web.guards import require_staff
 from api.web.session import page, reader_lang, web_user
@@ -60,7 +60,7 @@ async def list_spreadsheet(request: Request, db: SessionDep, wanted: Wanted) -> 
         columns, rows = every_row(session, user.scope, wanted, today=today)
         return list_xlsx(wanted.kind, columns, rows, lang)
 
-    content = await in_own_transaction(request, db, work)
+    content = await in_read_transaction(request, db, work)
     return Response(
         content,
         media_type=XLSX,
@@ -73,7 +73,7 @@ async def list_page(request: Request, db: SessionDep, wanted: Wanted) -> Respons
     user = web_user(request)
     require_staff(user)
     today = today_in_vietnam()
-    found = await in_own_transaction(request, db, lambda s: listing(s, user.scope, wanted, today=today))
+    found = await in_read_transaction(request, db, lambda s: listing(s, user.scope, wanted, today=today))
     query = {k: v for k, v in request.query_params.items() if k not in ("page", "sort", "desc")}
     return page(
         request, "list.html", reader_lang(request), user=user, kind=wanted.kind, kinds=KINDS, found=found,

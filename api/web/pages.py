@@ -13,7 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from api import scoping
-from api.deps import SessionDep, in_own_transaction, off_the_loop, rehearsed, signed_in_users, signing_in
+from api.deps import (
+    SessionDep,
+    in_own_transaction,
+    in_read_transaction,
+    off_the_loop,
+    rehearsed,
+    signed_in_users,
+    signing_in,
+)
 from api.web.guards import ask_first, home_branch, require_staff
 from api.web.session import (
     COOKIE,
@@ -246,8 +254,7 @@ async def search(
 ) -> Response:
     user = web_user(request)
     require_staff(user)
-    found = await off_the_loop(db, find_people, db, user.scope, q, page=page_number)
-    db.commit()  # the search is access-logged
+    found = await in_read_transaction(request, db, lambda s: find_people(s, user.scope, q, page=page_number))
     return page(
         request, "search.html", reader_lang(request), user=user, q=q, found=found,
         the_month=str(Month.of(today_in_vietnam())),

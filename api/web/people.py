@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from api.deps import SessionDep, in_own_transaction, rehearsed
+from api.deps import SessionDep, in_own_transaction, in_read_transaction, rehearsed
 from api.web.guards import ask_first, require_staff, writer
 from api.web.session import WebUser, page, reader_lang, say, web_user
 from ledger.errors import EntryRefused, InvalidEntry
@@ -40,7 +40,7 @@ async def _child_page(
     request: Request, db: Session, user: WebUser, code: str, *, status: int = 200, problem: dict[str, str] | None = None
 ) -> Response:
     today = today_in_vietnam()
-    record = await in_own_transaction(request, db, lambda s: child_record(s, user.scope, code, today=today))
+    record = await in_read_transaction(request, db, lambda s: child_record(s, user.scope, code, today=today))
     return page(
         request, "child.html", reader_lang(request), status, user=user, r=record, categories=CATEGORIES,
         today=today, the_month=str(Month.of(today)), problem=problem or {},
@@ -171,7 +171,7 @@ async def sponsor_page(request: Request, db: SessionDep, code: Code) -> Response
     user = web_user(request)
     require_staff(user)
     today = today_in_vietnam()
-    record = await in_own_transaction(request, db, lambda s: sponsor_record(s, user.scope, code, today=today))
+    record = await in_read_transaction(request, db, lambda s: sponsor_record(s, user.scope, code, today=today))
     return page(
         request, "sponsor_record.html", reader_lang(request), user=user, r=record, today=today,
         the_month=str(Month.of(today)),

@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from api.cookies import COOKIE, LANG_COOKIE, PRE_CSRF_COOKIE
 from api.deps import signed_in_users
 from ledger.access.actor import Actor, NotSignedIn
 from ledger.errors import LedgerError
@@ -26,9 +27,6 @@ from ledger.months import VIETNAM
 from ledger.told import explain, fallback
 from pdf_templates.render import day_text, month_text, qr_svg
 
-COOKIE = "godmother_session"
-LANG_COOKIE = "lang"
-PRE_CSRF_COOKIE = "godmother_form"
 HERE = Path(__file__).resolve().parent
 
 
