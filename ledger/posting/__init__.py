@@ -23,12 +23,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ledger.accounts import AccountKey
+from ledger.db import is_sqlite
 from ledger.errors import AlreadyReversed, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import today_in_vietnam
 from ledger.periods import closed_through
 from ledger.posting.entries import MAX_AMOUNT, MAX_POSTINGS, DisbursementKey, Entry, Leg, Posted, validate
 from ledger.posting.replays import find_replays, stored_entry
+from ledger.posting.single import is_plain, post_one
 from ledger.posting.write import copy_rows, post_new
 
 __all__ = [
@@ -62,7 +64,9 @@ def post_many(session: Session, entries: Sequence[Entry], *, now: datetime | Non
     for index, posted in replays.items():
         results[index] = posted
     todo = [i for i in range(len(entries)) if i not in replays]
-    if todo:
+    if len(todo) == 1 and is_plain(entries[todo[0]]) and not is_sqlite(session):
+        results[todo[0]] = post_one(session, entries[todo[0]], now or datetime.now(UTC))  # one round trip
+    elif todo:
         fresh = post_new(session, [entries[i] for i in todo], now or datetime.now(UTC))
         for index, posted in zip(todo, fresh, strict=True):
             results[index] = posted

@@ -184,7 +184,7 @@ def post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[
                     "_toward_normal": account.type.normal_sign * leg.amount,
                 }
             )
-        headers.append(_header(txn_id, entry, now))
+        headers.append(header_of(txn_id, entry, now))
         if entry.disbursement:
             disbursements.append(
                 {
@@ -218,7 +218,16 @@ def post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[
     return _seal(connection, headers, context.head)
 
 
-def _header(txn_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
+def period_closed(exc: DBAPIError) -> PeriodClosed | None:
+    """The sealing trigger's refusal of a closed month, as the domain's error (else None)."""
+    if getattr(exc.orig, "sqlstate", None) != PERIOD_CLOSED_SQLSTATE:
+        return None
+    failure: Any = exc.orig  # psycopg's error: the trigger's detail names the close
+    through, day, branch = str(failure.diag.message_detail).split(" ", 2)
+    return PeriodClosed(branch, date.fromisoformat(day), date.fromisoformat(through))
+
+
+def header_of(txn_id: int, entry: Entry, now: datetime) -> dict[str, Any]:
     return {
         "id": txn_id,
         "idempotency_key": entry.idempotency_key,
@@ -337,10 +346,10 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
         ]
     accounts = {account.key: account for account in map(_as_locked, rows)}
     _require_all(connection, keys, accounts)
-    return _Context(accounts, {}, _take_transaction_ids(connection, count), None)
+    return _Context(accounts, {}, take_transaction_ids(connection, count), None)
 
 
-def _take_transaction_ids(connection: Any, count: int) -> list[int]:
+def take_transaction_ids(connection: Any, count: int) -> list[int]:
     """Transaction ids for PostgreSQL, taken from the sequence a block at a time (hi/lo).
 
     The unused rest of a block stays with the pooled database connection (``info``), which one
@@ -433,10 +442,9 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
         else:
             rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) == PERIOD_CLOSED_SQLSTATE:
-            failure: Any = exc.orig  # psycopg's error: the trigger's detail names the close
-            through, day, branch = str(failure.diag.message_detail).split(" ", 2)
-            raise PeriodClosed(branch, date.fromisoformat(day), date.fromisoformat(through)) from None
+        closed = period_closed(exc)
+        if closed is not None:
+            raise closed from None
         raise
     return [
         Posted(id_, seq, hash_, h["effective_date"], created=True)
