@@ -25,15 +25,27 @@ def _entry(*legs: tuple[str, str, int] | tuple[str, str, int, str]) -> Entry:
 
 CASES: list[tuple[str, Entry, type[LedgerError], dict[str, object]]] = [
     ("no such branch", _entry(("an-lao", BANK, 5), ("khong-co", CASH, -5)), BranchNotFound, {}),
-    ("no such account", _entry(("an-lao", BANK, 5), ("an-lao", "assets:cash:khong-co", -5)), AccountNotFound,
-     {"account": "assets:cash:khong-co"}),  # fmt: skip
+    (
+        "no such account",
+        _entry(("an-lao", BANK, 5), ("an-lao", "assets:cash:khong-co", -5)),
+        AccountNotFound,
+        {"account": "assets:cash:khong-co"},
+    ),  # fmt: skip
     # Both missing: the first by branch, then code, is named, whichever leg names it.
-    ("two missing", _entry(("an-lao", "assets:z", 5), ("an-lao", "assets:a", -5)), AccountNotFound,
-     {"account": "assets:a"}),  # fmt: skip
+    (
+        "two missing",
+        _entry(("an-lao", "assets:z", 5), ("an-lao", "assets:a", -5)),
+        AccountNotFound,
+        {"account": "assets:a"},
+    ),  # fmt: skip
     ("closed", _entry(("an-lao", "assets:cash:old", 5), ("an-lao", BANK, -5)), AccountClosed, {}),
     ("currency", _entry(("an-lao", BANK, 5, "USD"), ("an-lao", CASH, -5, "USD")), InvalidEntry, {}),
-    ("overdrawn", _entry(("an-lao", CASH, 700_000), ("an-lao", BANK, -700_000)), InsufficientFunds,
-     {"balance": 500_000, "change": -700_000}),  # fmt: skip
+    (
+        "overdrawn",
+        _entry(("an-lao", CASH, 700_000), ("an-lao", BANK, -700_000)),
+        InsufficientFunds,
+        {"balance": 500_000, "change": -700_000},
+    ),  # fmt: skip
 ]
 
 
