@@ -91,10 +91,14 @@ def get_branch(session: Session, code: str) -> Branch:
 def branch_and_descendants(session: Session, code: str, *, as_of: date | None = None) -> list[Branch]:
     """The branch and every branch below it (on ``as_of``, by the parent history; now by default)."""
     root = get_branch(session, code)
-    branches = {b.id: b for b in session.scalars(select(Branch))}
     if as_of is None:
+        # The subtree only (a commune's is a handful of rows; the nation has some ten thousand).
+        below = select(Branch.id).where(col(Branch.id) == root.id).cte("below", recursive=True)
+        below = below.union(select(Branch.id).where(col(Branch.parent_id) == below.c.id))
+        branches = {b.id: b for b in session.scalars(select(Branch).where(col(Branch.id).in_(select(below.c.id))))}
         parents = {b.id: b.parent_id for b in branches.values()}
     else:
+        branches = {b.id: b for b in session.scalars(select(Branch))}
         parents = {}
         for link in session.scalars(
             select(BranchParent).where(col(BranchParent.valid_from) <= as_of).order_by(col(BranchParent.valid_from))

@@ -30,7 +30,10 @@ class BranchPolicies:
     """Policies of many branches and months, looked up once each (a run asks for thousands)."""
 
     def __init__(self, session: Session) -> None:
-        self._parents = {b.id: (b.code, b.parent_id) for b in session.scalars(select(Branch))}
+        # Three plain columns, not Branch objects: a nation has some ten thousand branches.
+        self._parents = {
+            i: (code, parent) for i, code, parent in session.execute(select(Branch.id, Branch.code, Branch.parent_id))
+        }
         self._lines: dict[int, list[str]] = {}
         self._policies: dict[tuple[int, Month], decide.BranchPolicy] = {}
         self._age_limits: dict[tuple[int, Month], int] = {}

@@ -242,12 +242,52 @@ def nearest_bank_account(
 
 
 def paying_in_accounts(session: Session) -> tuple[dict[int, Branch], dict[int, BankAccount]]:
-    """Every branch, and each branch's bank account (the first by code), for ``nearest_bank_account``."""
-    branches = {b.id: b for b in session.scalars(select(Branch))}
-    accounts: dict[int, BankAccount] = {}
-    for account in session.scalars(select(BankAccount).order_by(col(BankAccount.code).desc())):
-        accounts[account.branch_id] = account  # the first by code wins
-    return branches, accounts
+    """Branches by id, and each branch's bank account (the first by code), for ``nearest_bank_account``:
+    read as they are asked for, so one sponsor's statement reads a few rows, not the nation's branches."""
+    return _BranchesById(session), _BankAccountsByBranch(session)
+
+
+class _BranchesById(dict[int, Branch]):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def __missing__(self, branch_id: int) -> Branch:
+        found = self._session.get(Branch, branch_id)
+        if found is None:
+            raise KeyError(branch_id)
+        self[branch_id] = found
+        return found
+
+
+class _BankAccountsByBranch(dict[int, BankAccount]):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+        self._none: set[int] = set()
+
+    def _look_up(self, branch_id: object) -> BankAccount | None:
+        if not isinstance(branch_id, int) or branch_id in self._none:
+            return None
+        if dict.__contains__(self, branch_id):
+            return dict.__getitem__(self, branch_id)
+        found = self._session.scalar(
+            select(BankAccount).where(col(BankAccount.branch_id) == branch_id).order_by(col(BankAccount.code)).limit(1)
+        )
+        if found is None:
+            self._none.add(branch_id)
+        else:
+            self[branch_id] = found
+        return found
+
+    def __contains__(self, branch_id: object) -> bool:
+        return self._look_up(branch_id) is not None
+
+    def __missing__(self, branch_id: int) -> BankAccount:
+        found = self._look_up(branch_id)
+        if found is None:
+            raise KeyError(branch_id)
+        return found
 
 
 def _children(session: Session, ids: set[int]) -> dict[int, Child]:
