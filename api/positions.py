@@ -30,16 +30,18 @@ class WritePositions:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._positions: dict[str, int] = {}
+        self._floor: int | None = None  # the highest position forgotten: asked of every client not noted since
 
     def note(self, client: str, position: int) -> None:
         with self._lock:
             if len(self._positions) > _KEPT:
-                self._positions.clear()  # a reader then reads from the primary until her next write: still right
+                self._floor = max([*self._positions.values(), self._floor or 0])  # no older page gets through
+                self._positions.clear()
             self._positions[client] = max(position, self._positions.get(client, 0))
 
     def of(self, client: str) -> int | None:
         with self._lock:
-            return self._positions.get(client)
+            return self._positions.get(client, self._floor)
 
 
 def credential(headers: Mapping[str, str]) -> str | None:
