@@ -247,6 +247,11 @@ def test_a_writer_reads_her_own_write_while_the_replica_lags(served, pair):
             "/api/v1/lists/payments", headers={**signed_in, "X-Godmother-After": paid.headers["x-godmother-written"]}
         )
         assert told.json()["count"] == before + 1
+        # A browser brings it back as the cookie the answer set.
+        assert f"godmother_written={paid.headers['x-godmother-written']}" in paid.headers["set-cookie"]
+        other_worker.cookies.set("godmother_written", paid.headers["x-godmother-written"])
+        assert other_worker.get("/api/v1/lists/payments", headers=signed_in).json()["count"] == before + 1
+        other_worker.cookies.clear()
         untold = other_worker.get("/api/v1/lists/payments", headers=signed_in)
         assert untold.json()["count"] == before  # the replica as it stands: what a position is for
     finally:
