@@ -64,10 +64,14 @@ def trial_balance(
     zero: Annotated[
         bool, typer.Option("--zero", help="also list accounts that hold nothing (JSON always does)")
     ] = False,
+    by_kind: Annotated[
+        bool, typer.Option("--by-kind", help="each branch's children's funds and payables on one line each")
+    ] = False,
 ) -> None:
     """Every account's balance in the debit or credit column (bảng cân đối tài khoản)."""
+    summed = balances.trial_balance_by_kind if by_kind else balances.trial_balance
     with Session(engine()) as session:
-        tb = balances.trial_balance(session, branch=branch, as_of=as_date(as_of), include_descendants=below)
+        tb = summed(session, branch=branch, as_of=as_date(as_of), include_descendants=below)
     if as_json:
         rows: list[dict[str, Any]] = [
             {
