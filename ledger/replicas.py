@@ -88,10 +88,10 @@ class ReadingSession(Session):
     def get_bind(self, mapper: Any = None, *, clause: Any = None, **kwargs: Any) -> Any:
         if self._replica is None or self.wrote:
             return self._primary
-        if clause is None:  # a connection asked for (raw SQL, the dialect's name): the primary's
-            return self._primary
         if self._flushing or isinstance(clause, Update | Delete):
             self.wrote = True
+            return self._primary
+        if clause is None:  # a connection asked for (raw SQL, the dialect's name): the primary's
             return self._primary
         if isinstance(clause, Insert):
             if clause.table.name != AuditEvent.__tablename__:
