@@ -13,7 +13,7 @@ the nation's village groups; they are loaded by the monthly-run bench's bulk pat
 then one month of sponsors' money posted with ``post_many``, one child in ten left short, and a
 budget for each commune).
 
-Then, at 1,000 children and at the asked size, the median of several runs of: the trial balance of
+Then, at 1,000 children and at the asked size, the median of seven runs of: the trial balance of
 the whole nation as of a past date and as of now, by kind (each branch's children's accounts on one
 line each; target under 2 s) and by account (every account: millions of lines), a commune's list of children
 (a page, with count and totals), a child's page and a sponsor's statement. The ratio of the two
@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from bench.ledger_bench import fresh_database
+from bench.register_bench import timed
 from bench.run_bench import FIRST, MONTH, load
 from ledger.access.actor import Actor
 from ledger.balances import trial_balance, trial_balance_by_kind
@@ -55,7 +53,6 @@ PROVINCES = (
     "ha-tinh", "cao-bang",
 )  # fmt: skip
 COMMUNES = 3_321
-RUNS = 5
 
 
 def nation(children: int, *, communes: int = COMMUNES, seed: int = 2025) -> Register:
@@ -87,15 +84,6 @@ def nation(children: int, *, communes: int = COMMUNES, seed: int = 2025) -> Regi
     return register
 
 
-def median_ms(work: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def world(children: int) -> Engine:
     url, kwargs = fresh_database("postgres")
     engine = make_engine(url, **kwargs)
@@ -123,19 +111,19 @@ def reads(engine: Engine) -> dict[str, float]:
         assert commune and child and sponsor
         past = MONTH.first_day.replace(day=3)
         figures = {
-            "trial balance of the nation by kind, as of a past date": median_ms(
+            "trial balance of the nation by kind, as of a past date": timed(
                 lambda: trial_balance_by_kind(session, as_of=past)
             ),
-            "trial balance of the nation by kind, now": median_ms(lambda: trial_balance_by_kind(session)),
-            "trial balance of the nation by account, as of a past date": median_ms(
+            "trial balance of the nation by kind, now": timed(lambda: trial_balance_by_kind(session)),
+            "trial balance of the nation by account, as of a past date": timed(
                 lambda: trial_balance(session, as_of=past)
             ),
-            "trial balance of the nation by account, now": median_ms(lambda: trial_balance(session)),
-            "a commune's children (a page, counted)": median_ms(
+            "trial balance of the nation by account, now": timed(lambda: trial_balance(session)),
+            "a commune's children (a page, counted)": timed(
                 lambda: listing(session, admin, ListRequest(kind="children", branch=commune), today=date.today())
             ),
-            "a child's page": median_ms(lambda: child_record(session, admin, child, today=date.today())),
-            "a sponsor's statement (a month)": median_ms(
+            "a child's page": timed(lambda: child_record(session, admin, child, today=date.today())),
+            "a sponsor's statement (a month)": timed(
                 lambda: gather(
                     session, StatementRequest("sponsor", sponsor, Period.month(MONTH)), issued_on=date.today()
                 )

@@ -115,13 +115,21 @@ def pair() -> Iterator[Pair]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _replayed(pair: Pair) -> int:
-    with psycopg.connect(pair.replica_dsn, autocommit=True) as c:
-        row = c.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()
+def _position(dsn: str, function: str) -> int:
+    with psycopg.connect(dsn, autocommit=True) as c:
+        row = c.execute(f"SELECT {function}()::text").fetchone()
     assert row is not None
     position = parse_position(row[0])
     assert position is not None
     return position
+
+
+def _replayed(pair: Pair) -> int:
+    return _position(pair.replica_dsn, "pg_last_wal_replay_lsn")
+
+
+def _primary_position(pair: Pair) -> int:
+    return _position(pair.primary_dsn, "pg_current_wal_lsn")
 
 
 def _wait_for_replay(pair: Pair, position: int) -> None:
@@ -129,15 +137,6 @@ def _wait_for_replay(pair: Pair, position: int) -> None:
     while _replayed(pair) < position:
         assert time.monotonic() < deadline, "the replica did not replay the primary's writes"
         time.sleep(0.05)
-
-
-def _primary_position(pair: Pair) -> int:
-    with psycopg.connect(pair.primary_dsn, autocommit=True) as c:
-        row = c.execute("SELECT pg_current_wal_lsn()::text").fetchone()
-    assert row is not None
-    position = parse_position(row[0])
-    assert position is not None
-    return position
 
 
 def _replay(pair: Pair, *, paused: bool) -> None:
