@@ -175,7 +175,7 @@ def arrears_reminders(engine: Engine, spec: JobSpec, period: str, mailer: Mailer
     with Session(reading(engine)) as session:
         branch = get_branch(session, spec.branch)
         owing = owing_and_reminded(session, branch.id, through=month)
-        branches, accounts = paying_in_accounts(session)
+        branches, accounts = paying_in_accounts(session, {sponsor.branch_id for sponsor, _ in owing})
         already = set(session.scalars(select(ArrearsReminder.sponsor_id).where(col(ArrearsReminder.week) == period)))
     sent = skipped = 0
     for sponsor, owed in owing:

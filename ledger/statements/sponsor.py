@@ -69,7 +69,6 @@ class _Facts:
 
     def __init__(self, session: Session, chosen: Any, period: Period) -> None:
         self.period = period
-        self.branches, self.bank_accounts = paying_in_accounts(session)
         pledges = list(
             session.scalars(select(Pledge).where(col(Pledge.sponsor_id).in_(chosen)).order_by(col(Pledge.code)))
         )
@@ -84,6 +83,10 @@ class _Facts:
             changes[change.pledge_id].append(change)
         child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
         self.children = _children(session, child_ids)
+        sponsors_at = set(session.scalars(select(Sponsor.branch_id).where(col(Sponsor.id).in_(chosen))))
+        self.branches, self.bank_accounts = paying_in_accounts(
+            session, sponsors_at | {c.branch_id for c in self.children.values()}
+        )
         age_limit = BranchPolicies(session).age_limit
         self.schedules = {p.id: schedule(p, changes[p.id], self.children, age_limit) for p in pledges}
         self.paid = {
@@ -241,53 +244,30 @@ def nearest_bank_account(
     return None
 
 
-def paying_in_accounts(session: Session) -> tuple[dict[int, Branch], dict[int, BankAccount]]:
-    """Branches by id, and each branch's bank account (the first by code), for ``nearest_bank_account``:
-    read as they are asked for, so one sponsor's statement reads a few rows, not the nation's branches."""
-    return _BranchesById(session), _BankAccountsByBranch(session)
-
-
-class _BranchesById(dict[int, Branch]):
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self._session = session
-
-    def __missing__(self, branch_id: int) -> Branch:
-        found = self._session.get(Branch, branch_id)
-        if found is None:
-            raise KeyError(branch_id)
-        self[branch_id] = found
-        return found
-
-
-class _BankAccountsByBranch(dict[int, BankAccount]):
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self._session = session
-        self._none: set[int] = set()
-
-    def _look_up(self, branch_id: object) -> BankAccount | None:
-        if not isinstance(branch_id, int) or branch_id in self._none:
-            return None
-        if dict.__contains__(self, branch_id):
-            return dict.__getitem__(self, branch_id)
-        found = self._session.scalar(
-            select(BankAccount).where(col(BankAccount.branch_id) == branch_id).order_by(col(BankAccount.code)).limit(1)
-        )
-        if found is None:
-            self._none.add(branch_id)
-        else:
-            self[branch_id] = found
-        return found
-
-    def __contains__(self, branch_id: object) -> bool:
-        return self._look_up(branch_id) is not None
-
-    def __missing__(self, branch_id: int) -> BankAccount:
-        found = self._look_up(branch_id)
-        if found is None:
-            raise KeyError(branch_id)
-        return found
+def paying_in_accounts(
+    session: Session, branch_ids: Collection[int]
+) -> tuple[dict[int, Branch], dict[int, BankAccount]]:
+    """The branches ``branch_ids`` and every branch above them, and each of those branches' bank account
+    (the first by code), for ``nearest_bank_account``: read now, in a few queries, so a statement of one
+    sponsor reads a few rows rather than the nation's branches, and nothing is read once the session ends."""
+    branches: dict[int, Branch] = {}
+    for branch_id in branch_ids:
+        current: int | None = branch_id
+        while current is not None and current not in branches:
+            branch = session.get(Branch, current)  # the session's own copy when it has one
+            if branch is None:
+                break
+            branches[current] = branch
+            current = branch.parent_id
+    accounts: dict[int, BankAccount] = {}
+    if branches:
+        for account in session.scalars(
+            select(BankAccount)
+            .where(col(BankAccount.branch_id).in_(list(branches)))
+            .order_by(col(BankAccount.code).desc())
+        ):
+            accounts[account.branch_id] = account  # the first by code wins
+    return branches, accounts
 
 
 def _children(session: Session, ids: set[int]) -> dict[int, Child]:
