@@ -90,7 +90,7 @@ def make_test_database(tmp_path: Path, sqlite_template: Path) -> Iterator[TestDa
             with cleanup.begin() as connection:
                 # A session the test left open in a transaction would hold the drop forever: fail instead,
                 # after a bound no busy machine reaches.
-                connection.execute(text("SET LOCAL lock_timeout = '300s'"))
+                connection.execute(text("SET LOCAL lock_timeout = '600s'"))
                 connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             cleanup.dispose()
     else:

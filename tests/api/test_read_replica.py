@@ -14,7 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +64,8 @@ def _as_postgres(*command: str) -> None:
 class Pair:
     primary_url: str
     replica_url: str
-    primary_dsn: str
     replica_dsn: str
+    primary_admin_dsn: str  # the primary's postgres database, for the test's own probe
 
 
 def _configure(folder: Path, port: int) -> None:
@@ -97,13 +97,19 @@ def pair() -> Iterator[Pair]:
         _as_postgres(str(TOOLS["pg_ctl"]), "-D", str(replica), "-l", str(root / "replica.log"), "-w", "-t",
                      str(PATIENCE), "start")  # fmt: skip
         started.append(replica)
-        with psycopg.connect(f"host=127.0.0.1 port={p_port} user=postgres dbname=postgres", autocommit=True) as c:
+        admin = f"host=127.0.0.1 port={p_port} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as c:
+            # The standby is synchronous (it flushes every commit, even with replay paused), so a commit
+            # can ask to wait until it is applied there: how the test waits for the replica.
+            c.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            c.execute("SELECT pg_reload_conf()")
+            c.execute("CREATE TABLE replayed_probe (n integer)")
             c.execute("CREATE DATABASE godmother")
         yield Pair(
             f"postgresql+psycopg://postgres@127.0.0.1:{p_port}/godmother",
             f"postgresql+psycopg://postgres@127.0.0.1:{r_port}/godmother",
-            f"host=127.0.0.1 port={p_port} user=postgres dbname=godmother",
             f"host=127.0.0.1 port={r_port} user=postgres dbname=godmother",
+            admin,
         )
     finally:
         for folder in reversed(started):
@@ -115,28 +121,34 @@ def pair() -> Iterator[Pair]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _position(dsn: str, function: str) -> int:
-    with psycopg.connect(dsn, autocommit=True) as c:
-        row = c.execute(f"SELECT {function}()::text").fetchone()
+def _replayed(pair: Pair) -> int:
+    with psycopg.connect(pair.replica_dsn, autocommit=True) as c:
+        row = c.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()
     assert row is not None
     position = parse_position(row[0])
     assert position is not None
     return position
 
 
-def _replayed(pair: Pair) -> int:
-    return _position(pair.replica_dsn, "pg_last_wal_replay_lsn")
+def _wait_for_replay(pair: Pair) -> None:
+    """Until the replica has applied everything the primary committed before now. No polling: the
+    primary holds a commit that asks for ``remote_apply`` until its standby has applied it."""
+    done = threading.Event()
+    failed: list[BaseException] = []
 
+    def commit() -> None:
+        try:
+            with psycopg.connect(pair.primary_admin_dsn) as c:  # committed on leaving the block
+                c.execute("SET LOCAL synchronous_commit = remote_apply")
+                c.execute("INSERT INTO replayed_probe VALUES (1)")
+        except BaseException as exc:
+            failed.append(exc)
+        finally:
+            done.set()
 
-def _primary_position(pair: Pair) -> int:
-    return _position(pair.primary_dsn, "pg_current_wal_lsn")
-
-
-def _wait_for_replay(pair: Pair, position: int) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while _replayed(pair) < position:
-        assert time.monotonic() < deadline, "the replica did not replay the primary's writes"
-        time.sleep(0.05)
+    threading.Thread(target=commit, daemon=True).start()
+    assert done.wait(PATIENCE), "the replica did not apply the primary's writes"
+    assert not failed, failed
 
 
 def _replay(pair: Pair, *, paused: bool) -> None:
@@ -180,7 +192,7 @@ def served(pair: Pair) -> Iterator[Served]:
     upgrade(primary)
     load_demo(primary, folder=None, children=24, sponsors=18, months=3)
     passwords = {name: password for name, _, password in demo_logins(primary)}
-    _wait_for_replay(pair, _primary_position(pair))
+    _wait_for_replay(pair)
     on_primary, on_replica = Statements(primary), Statements(replica)
     with TestClient(create_app(primary, replica)) as client:
         answer = client.post(
@@ -255,7 +267,7 @@ def test_a_writer_reads_her_own_write_while_the_replica_lags(served, pair):
         assert untold.json()["count"] == before  # the replica as it stands: what a position is for
     finally:
         _replay(pair, paused=False)
-    _wait_for_replay(pair, written)
+    _wait_for_replay(pair)
     on_replica.clear()
     caught_up = client.get("/api/v1/lists/payments", headers=signed_in)
     assert caught_up.json()["count"] == before + 1
