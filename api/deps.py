@@ -157,10 +157,10 @@ async def in_own_transaction(request: Request, db: Session, work: Callable[[Sess
 async def in_read_transaction(request: Request, db: Session, work: Callable[[Session], T]) -> T:
     """Run read-only ``work`` (which may record in the audit log that it read) as ``in_own_transaction``
     would, but on the read replica when there is one that has caught up with this reader's own writes."""
-    db.commit()
     replica = request.app.state.replica
     if replica is None:
-        return await run_in_threadpool(_write, request.app.state.writers, engine_of(request), work)
+        return await in_own_transaction(request, db, work)
+    db.commit()
     return await run_in_threadpool(run_reading, engine_of(request), replica, work, after=read_after(request))
 
 

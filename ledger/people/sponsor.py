@@ -122,10 +122,7 @@ def owing_and_reminded(session: Session, branch_id: int, *, through: Month) -> l
             .order_by(col(Sponsor.code))
         )
     )
-    theirs: dict[int, list[Pledge]] = {s.id: [] for s in sponsors}
-    if theirs:
-        for pledge in session.scalars(select(Pledge).where(col(Pledge.sponsor_id).in_(sorted(theirs)))):
-            theirs[pledge.sponsor_id].append(pledge)
+    theirs = pledge_book.pledges_by_sponsor(session, [s.id for s in sponsors])
     book = pledge_book.PledgeBook(session, [p for pledges in theirs.values() for p in pledges])
     owing = [(s, sum(share.amount for share in book.outstanding(theirs[s.id], through=through))) for s in sponsors]
     return [(sponsor, owed) for sponsor, owed in owing if owed > 0]

@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ledger.accounts import AccountKey
-from ledger.errors import AccountClosed, AccountNotFound, BranchNotFound, InsufficientFunds, InvalidEntry
+from ledger.errors import AccountClosed, AccountNotFound, BranchNotFound, InsufficientFunds
 from ledger.posting.entries import Entry, Posted
-from ledger.posting.write import header_of, period_closed, take_transaction_ids
+from ledger.posting.write import currency_refused, header_of, period_closed, take_transaction_ids
 
 
 def is_plain(entry: Entry) -> bool:
@@ -47,7 +47,7 @@ def post_one(session: Session, entry: Entry, now: datetime) -> Posted:
                 "at": header["recorded_at"],
                 "description": header["description"],
                 "metadata": json.dumps(header["metadata"]),
-                "reverses": None,
+                "reverses": header["reverses_id"],
                 "by": header["posted_by"],
                 "kind": header["kind"],
                 "content": header["content_hash"],
@@ -78,9 +78,7 @@ def _refused(refusal: Mapping[str, Any]) -> Exception:
         case "account-closed":
             return AccountClosed(branch, account)
         case "currency":
-            return InvalidEntry(
-                f"account {AccountKey(branch, account)} keeps {refusal['keeps']}, not {refusal['given']}"
-            )
+            return currency_refused(AccountKey(branch, account), refusal["keeps"], refusal["given"])
         case "insufficient-funds":
             return InsufficientFunds(branch, account, int(refusal["balance"]), int(refusal["change"]))
     raise AssertionError(f"unknown refusal {refusal!r}")

@@ -270,10 +270,14 @@ def _check_against_ledger(entry: Entry, accounts: dict[AccountKey, _LockedAccoun
         if not account.is_open:
             raise AccountClosed(account.key.branch, account.key.code)
         if leg.currency != account.currency:
-            raise InvalidEntry(f"account {account.key} keeps {account.currency}, not {leg.currency}")
+            raise currency_refused(account.key, account.currency, leg.currency)
         through = closed.get(account.branch_id)
         if through is not None and entry.effective_date <= through:
             raise PeriodClosed(account.key.branch, entry.effective_date, through)
+
+
+def currency_refused(key: AccountKey, keeps: str, given: str) -> InvalidEntry:
+    return InvalidEntry(f"account {key} keeps {keeps}, not {given}")
 
 
 def _as_locked(row: Any) -> _LockedAccount:

@@ -27,7 +27,7 @@ from ledger.ground.columns import table_of
 from ledger.models import Branch, LedgerTransaction
 from ledger.posting import Entry, Leg, post_many
 from ledger.register.models import Allocation, BankAccount, Child, Payment, Pledge, Sponsor
-from ledger.register.pledges import PledgeBook, Share, allocation_of
+from ledger.register.pledges import PledgeBook, Share, allocation_of, pledges_by_sponsor
 from ledger.register.unplaced import tell_treasurer
 
 
@@ -170,13 +170,7 @@ def _paid_under(session: Session, keys: Sequence[str]) -> dict[str, Payment]:
 def _record_new(session: Session, actor: Actor, payments: Sequence[_Checked]) -> list[Payment]:
     if not payments:
         return []
-    payer_ids = sorted({c.payer.id for c in payments if c.named is None})
-    theirs: dict[int, list[Pledge]] = {i: [] for i in payer_ids}
-    if payer_ids:
-        for pledge in session.scalars(
-            select(Pledge).where(col(Pledge.sponsor_id).in_(payer_ids)).order_by(col(Pledge.code))
-        ):
-            theirs[pledge.sponsor_id].append(pledge)
+    theirs = pledges_by_sponsor(session, sorted({c.payer.id for c in payments if c.named is None}))
     targets = [[c.named] if c.named is not None else theirs[c.payer.id] for c in payments]
     book = PledgeBook(session, list({p.id: p for t in targets for p in t}.values()))
     allocations = [book.allocate(c.request.amount, t) for c, t in zip(payments, targets, strict=True)]

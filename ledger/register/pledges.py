@@ -154,6 +154,17 @@ def schedules(session: Session, pledges: Sequence[Pledge]) -> dict[int, list[Sch
     return {p.id: schedule(p, changes[p.id], children, age_limit) for p in pledges if p.id is not None}
 
 
+def pledges_by_sponsor(session: Session, sponsor_ids: Sequence[int]) -> dict[int, list[Pledge]]:
+    """Each of the sponsors' pledges, by code, read in one query (an empty list for a sponsor without)."""
+    found: dict[int, list[Pledge]] = {i: [] for i in sponsor_ids}
+    if found:
+        for pledge in session.scalars(
+            select(Pledge).where(col(Pledge.sponsor_id).in_(sorted(found))).order_by(col(Pledge.code))
+        ):
+            found[pledge.sponsor_id].append(pledge)
+    return found
+
+
 def pledges_of_child(session: Session, child_id: int) -> list[Pledge]:
     """Every pledge that is, or was moved to become, a pledge for the child; by code."""
     # Two indexed reads, not one OR over both: an OR with a subquery reads the whole pledge table.

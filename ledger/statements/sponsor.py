@@ -51,7 +51,7 @@ def sponsor_statements(
         missing = sorted(set(sponsors) - {s.code for s in records})
         raise NotFound(f"sponsor {', '.join(missing)} is not in the register")
 
-    facts = _Facts(session, chosen, period)
+    facts = _Facts(session, chosen, period, {s.branch_id for s in records})
     return [
         envelope(
             StatementRequest("sponsor", sponsor.code, period),
@@ -67,7 +67,7 @@ def sponsor_statements(
 class _Facts:
     """Everything the chosen sponsors' statements need, read in a handful of queries."""
 
-    def __init__(self, session: Session, chosen: Any, period: Period) -> None:
+    def __init__(self, session: Session, chosen: Any, period: Period, sponsors_at: set[int]) -> None:
         self.period = period
         pledges = list(
             session.scalars(select(Pledge).where(col(Pledge.sponsor_id).in_(chosen)).order_by(col(Pledge.code)))
@@ -83,7 +83,6 @@ class _Facts:
             changes[change.pledge_id].append(change)
         child_ids = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
         self.children = _children(session, child_ids)
-        sponsors_at = set(session.scalars(select(Sponsor.branch_id).where(col(Sponsor.id).in_(chosen))))
         self.branches, self.bank_accounts = paying_in_accounts(
             session, sponsors_at | {c.branch_id for c in self.children.values()}
         )
@@ -248,17 +247,14 @@ def paying_in_accounts(
     session: Session, branch_ids: Collection[int]
 ) -> tuple[dict[int, Branch], dict[int, BankAccount]]:
     """The branches ``branch_ids`` and every branch above them, and each of those branches' bank account
-    (the first by code), for ``nearest_bank_account``: read now, in a few queries, so a statement of one
+    (the first by code), for ``nearest_bank_account``: read now, a query per level of the tree, so a statement of one
     sponsor reads a few rows rather than the nation's branches, and nothing is read once the session ends."""
     branches: dict[int, Branch] = {}
-    for branch_id in branch_ids:
-        current: int | None = branch_id
-        while current is not None and current not in branches:
-            branch = session.get(Branch, current)  # the session's own copy when it has one
-            if branch is None:
-                break
-            branches[current] = branch
-            current = branch.parent_id
+    wanted = set(branch_ids)
+    while wanted:  # a level of the tree per query: the branches, their parents, theirs, …
+        found = session.scalars(select(Branch).where(col(Branch.id).in_(sorted(wanted)))).all()
+        branches.update((b.id, b) for b in found)
+        wanted = {b.parent_id for b in found if b.parent_id is not None} - branches.keys()
     accounts: dict[int, BankAccount] = {}
     if branches:
         for account in session.scalars(
