@@ -22,6 +22,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlmodel import Session
 
 from bench.ledger_bench import bench_posting, bench_txn, fresh_database, twin
+from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, create_branch
 from ledger.db import make_engine, run_in_transaction, upgrade
 from ledger.demo_register import Register, generate
@@ -188,7 +189,9 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
         stages.setdefault(stage, time.perf_counter())
 
     t0 = time.perf_counter()
-    result = run_month(engine, MONTH, by="bench", on=MONTH.first_day.replace(day=5), progress=progress)
+    result = run_month(
+        engine, MONTH, actor=Actor.local_administrator("bench"), on=MONTH.first_day.replace(day=5), progress=progress
+    )
     seconds = time.perf_counter() - t0
     if "post" in stages:
         print(f"  deciding and keeping the decisions: {stages['post'] - t0:.1f} s; "

@@ -27,10 +27,9 @@ from sqlmodel import Session, col, select
 from ledger.accounts import AccountKey
 from ledger.disbursement.facts import ChildRow, MonthFacts
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.eligibility.decide import Reason
+from ledger.eligibility.reasons import Reason
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Disbursement, LedgerTransaction
-from ledger.money import format_vnd
 from ledger.months import Month
 from ledger.register.models import BudgetReceipt, Child
 
@@ -336,34 +335,23 @@ def _money_reasons(
     reasons: list[Reason] = []
     fund = pool.key.code if pool.key else None
     if fund is None and (due or owes):
-        reasons.append(Reason("money.no_fund", "không có quỹ để chi", "there is no fund to pay from"))
+        reasons.append(Reason("money.no_fund"))
     for s in settlements:
         reasons.append(
             Reason(
                 "money.catch_up",
-                f"trả bù phần thiếu tháng {s.month.month:02d}/{s.month.year}: {format_vnd(s.amount)}",
-                f"catch-up of the {s.month} shortfall: {format_vnd(s.amount, 'en')}",
+                {"month": str(s.month), "amount": s.amount},
                 "earlier shortfalls are paid first, oldest first",
             )
         )
     if due:
         if paid_now == due:
-            reasons.append(
-                Reason(
-                    "money.paid",
-                    f"chi đủ {format_vnd(due)} từ {fund}",
-                    f"paid in full, {format_vnd(due, 'en')}, from {fund}",
-                )
-            )
+            reasons.append(Reason("money.paid", {"amount": due, "fund": fund}))
         else:
-            short = due - paid_now
             reasons.append(
                 Reason(
                     "money.shortfall",
-                    f"quỹ {fund or '—'} chỉ còn {format_vnd(paid_now)}: chi {format_vnd(paid_now)}, "
-                    f"thiếu {format_vnd(short)}, sẽ trả bù khi có tiền",
-                    f"fund {fund or '—'} holds only {format_vnd(paid_now, 'en')}: paid {format_vnd(paid_now, 'en')}, "
-                    f"short by {format_vnd(short, 'en')}, to be paid when money arrives",
+                    {"fund": fund, "paid": paid_now, "short": due - paid_now},
                     "a fund never goes negative (docs/accounting.md)",
                 )
             )

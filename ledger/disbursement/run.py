@@ -261,7 +261,7 @@ def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
             "paid": p.paid,
             "shortfall": p.shortfall,
             "fund_account_id": p.fund_account_id,
-            "reasons": [_reason_json(r) for r in p.reasons],
+            "reasons": [r.as_stored() for r in p.reasons],
         }
         for p in planned
     ]
@@ -288,13 +288,6 @@ def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
                 for s in p.settlements
             ],
         )
-
-
-def _reason_json(reason: Any) -> dict[str, str]:
-    found = {"rule": reason.rule, "vi": reason.vi, "en": reason.en}
-    if reason.source:
-        found["source"] = reason.source
-    return found
 
 
 def _summary_of(run: Run) -> Summary:

@@ -13,6 +13,7 @@ from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants
 from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.disbursement.models import Run, RunDecision
+from ledger.eligibility.reasons import Reason
 from ledger.errors import RunNotFound
 from ledger.models import Branch, Disbursement
 from ledger.months import Month
@@ -43,7 +44,7 @@ class StoredDecision:
     catch_up: int
     paid: int
     shortfall: int
-    reasons: list[dict[str, str]]
+    reasons: list[dict[str, Any]]
     transaction_id: int | None
 
     def as_json(self) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def decisions_of(session: Session, run_id: int, *, child: str | None = None) -> 
             d.catch_up,
             d.paid,
             d.shortfall,
-            list(d.reasons),
+            [Reason.stored(kept).as_read() for kept in d.reasons],
             transaction_id if d.paid else None,
         )
         for d, code, transaction_id in session.execute(query)
