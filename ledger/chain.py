@@ -51,7 +51,7 @@ def content_hash(
         "id": transaction_id,
         "idempotency_key": idempotency_key,
         "effective_date": effective_date.isoformat(),
-        "recorded_at": recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "recorded_at": recorded_text(recorded_at),
         "description": description,
         "metadata": dict(metadata),
         "reverses_id": reverses_id,
@@ -60,6 +60,11 @@ def content_hash(
         "postings": [[p.branch, p.account, p.amount, p.currency] for p in postings],
     }
     return hashlib.sha256(canonical_json(document).encode()).hexdigest()
+
+
+def recorded_text(recorded_at: datetime) -> str:
+    """The moment a transaction was recorded, as its content hash writes it (UTC, microseconds)."""
+    return recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def link_hash(prev_hash: str, content: str) -> str:

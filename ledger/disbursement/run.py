@@ -43,7 +43,8 @@ from ledger.ground.columns import table_of
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Branch, Disbursement
 from ledger.months import Month, today_in_vietnam
-from ledger.posting import DisbursementKey, Entry, Leg, copy_rows, post_many
+from ledger.posting import DisbursementKey, copy_rows
+from ledger.posting.payouts import Payout, post_payouts
 from ledger.register.models import Child
 
 Progress = Callable[[str, int, int], None]
@@ -373,21 +374,16 @@ def _pending(session: Session, run_id: int) -> list[Any]:
     )
 
 
-def _entry(run: Run, row: Any) -> Entry:
+def _payout(row: Any) -> Payout:
     _, child, branch, program, month_day, paid, fund_code, fund_branch = row
     month = Month.of(month_day)
     vi, en = PROGRAM_NAMES.get(program, (program, program))
-    return Entry(
-        effective_date=run.posted_on,
+    return Payout(
+        fund=AccountKey(fund_branch, fund_code),
+        payable=AccountKey(branch, guardian_payable(child)),
+        amount=paid,
         description=f"Chi {vi} tháng {month.month:02d}/{month.year} cho trẻ {child} / {en} for {month}",
-        legs=(
-            Leg(AccountKey(fund_branch, fund_code), paid),
-            Leg(AccountKey(branch, guardian_payable(child)), -paid),
-        ),
-        posted_by=run.approved_by or run.prepared_by,
         # Once only: the disbursement row (unique per child, program and month) sees to it.
-        metadata={"run": run.id},
-        kind="disbursement",
         disbursement=DisbursementKey(child, program, month),
     )
 
@@ -426,7 +422,14 @@ def _post_pending(
     for start in range(0, total, chunk):
         lock.check()
         with Session(engine) as session:
-            post_many(session, [_entry(run, row) for row in pending[start : start + chunk]], now=now)
+            post_payouts(
+                session,
+                [_payout(row) for row in pending[start : start + chunk]],
+                effective_date=run.posted_on,
+                posted_by=run.approved_by or run.prepared_by,
+                metadata={"run": run.id},
+                now=now,
+            )
             session.commit()
         if progress is not None:
             progress("post", min(start + chunk, total), total)

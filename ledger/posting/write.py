@@ -4,6 +4,7 @@ cost ~9x per row."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -84,18 +85,22 @@ _ACCOUNT_COLUMNS = (
     ACCOUNT.c.balance,
 )
 _BY_KEY = tuple_(col(Branch.code), ACCOUNT.c.code).in_(bindparam("keys", expanding=True))
-_BY_ID = ACCOUNT.c.id.in_(bindparam("ids", expanding=True))
 _FROM = ACCOUNT.join(table_of(Branch), col(Branch.id) == ACCOUNT.c.branch_id)
 _LOCK_BY_KEY = (
     sa.select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_KEY).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
 )
-_LOCK_BY_ID = (
-    sa.select(*_ACCOUNT_COLUMNS).select_from(_FROM).where(_BY_ID).order_by(ACCOUNT.c.id).with_for_update(of=ACCOUNT)
+# PostgreSQL, many accounts: the (branch, code) pairs as one JSON parameter (psycopg writes a
+# Python list as an array parameter item by item, in Python), locked in ascending id order (the
+# lock is taken after the sort). SQLite has no arrays: it looks accounts up by code (indexed), then
+# keeps the pairs asked for (neither engine uses an index for a large row-value IN).
+_LOCK_BY_PAIRS = text(
+    "SELECT a.id, a.branch_id, b.code, a.code, a.type, a.currency, a.may_go_negative, a.is_open, a.balance"
+    " FROM json_to_recordset(CAST(:keys AS json)) AS wanted(branch text, code text)"
+    " JOIN account a ON a.code = wanted.code"
+    " JOIN branch b ON b.id = a.branch_id AND b.code = wanted.branch"
+    " ORDER BY a.id FOR UPDATE OF a"
 )
-# Neither engine uses an index for a large row-value IN: look accounts up by code (indexed), then
-# keep the (branch, code) pairs asked for.
 _BY_CODE = ACCOUNT.c.code.in_(bindparam("codes", expanding=True))
-_IDS_BY_CODE = select(ACCOUNT.c.id, Branch.code, ACCOUNT.c.code).select_from(_FROM).where(_BY_CODE)
 # SQLite: writers are serialised, so one statement can also read each branch's last closed
 # day and the chain head. (Not on PostgreSQL: a subquery there would see the snapshot taken
 # before the row locks were granted, and could miss a month closed in between.)
@@ -138,7 +143,7 @@ _INSERT_TRANSACTIONS_RETURNING = insert(TRANSACTION).returning(
 
 
 @dataclass(slots=True)
-class _Context:
+class Context:
     accounts: dict[AccountKey, _LockedAccount]
     closed: dict[int, date]
     ids: list[int]
@@ -151,10 +156,10 @@ def post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[
     context = (
         _read_sqlite(connection, keys, len(entries))
         if is_sqlite(session)
-        else _read_postgres(connection, keys, len(entries))
+        else read_postgres(connection, keys, len(entries))
     )
     _check_reversals(session, entries)
-    _check_disbursements(session, entries)
+    check_disbursements(session, [entry.disbursement for entry in entries if entry.disbursement is not None])
 
     accounts = context.accounts
     by_id = {account.id: account for account in accounts.values()}
@@ -211,7 +216,10 @@ def post_new(session: Session, entries: Sequence[Entry], now: datetime) -> list[
     if disbursements:
         try:
             with session.begin_nested():
-                session.connection().execute(_INSERT_DISBURSEMENTS, disbursements)
+                if context.head is None and len(disbursements) >= COPY_FROM // 2:
+                    copy_rows(session.connection(), DISBURSEMENT, disbursements)
+                else:
+                    session.connection().execute(_INSERT_DISBURSEMENTS, disbursements)
         except IntegrityError:
             first = disbursements[0]
             raise DuplicateDisbursement(first["child_code"], first["program"], first["month"], None) from None
@@ -294,7 +302,7 @@ def _as_locked(row: Any) -> _LockedAccount:
     )
 
 
-def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context:
+def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> Context:
     accounts: dict[AccountKey, _LockedAccount] = {}
     closed: dict[int, date] = {}
     head: tuple[int, str] | None = None
@@ -320,14 +328,14 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> _Context
     if head is None:
         head = tuple(connection.execute(_SQLITE_HEAD).one())
     assert head is not None
-    return _Context(accounts, closed, list(range(head[0] + 1, head[0] + 1 + count)), head)
+    return Context(accounts, closed, list(range(head[0] + 1, head[0] + 1 + count)), head)
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Context:
+def read_postgres(connection: Any, keys: set[AccountKey], count: int) -> Context:
     """Lock (``FOR UPDATE``, ascending id) every account the entries touch.
 
     Closed periods are checked by the sealing trigger, which runs after these locks are held.
@@ -336,21 +344,14 @@ def _read_postgres(connection: Any, keys: set[AccountKey], count: int) -> _Conte
     if len(ordered) <= 50:
         rows = connection.execute(_LOCK_BY_KEY, {"keys": [(k.branch, k.code) for k in ordered]}).all()
     else:
-        # Many accounts (a monthly run): a row-value IN would make PostgreSQL scan and hash every
-        # account per statement. Resolve ids by the indexed code, keep the pairs asked for, then
-        # lock chunk by chunk in id order: still one global lock order.
-        ids = [
-            account_id
-            for chunk in chunks(ordered, 500)
-            for account_id, branch, code in connection.execute(_IDS_BY_CODE, {"codes": sorted({k.code for k in chunk})})
-            if AccountKey(branch, code) in keys
-        ]
-        rows = [
-            row for chunk in chunks(sorted(ids), 500) for row in connection.execute(_LOCK_BY_ID, {"ids": list(chunk)})
-        ]
+        # Many accounts (a monthly run): the pairs go as one parameter, so the statement is the same
+        # for every batch (parsed and planned once) and each pair is found by the indexed code.
+        rows = connection.execute(
+            _LOCK_BY_PAIRS, {"keys": as_json_rows([{"branch": k.branch, "code": k.code} for k in ordered])}
+        ).all()
     accounts = {account.key: account for account in map(_as_locked, rows)}
     _require_all(connection, keys, accounts)
-    return _Context(accounts, {}, take_transaction_ids(connection, count), None)
+    return Context(accounts, {}, take_transaction_ids(connection, count), None)
 
 
 def take_transaction_ids(connection: Any, count: int) -> list[int]:
@@ -395,8 +396,8 @@ def _check_reversals(session: Session, entries: Sequence[Entry]) -> None:
         raise AlreadyReversed(target, reversal)
 
 
-def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
-    keys = [entry.disbursement for entry in entries if entry.disbursement is not None]
+def check_disbursements(session: Session, keys: Sequence[DisbursementKey]) -> None:
+    """Refuse a (child, program, month) paid twice in the batch, or already paid."""
     if not keys:
         return
     seen: set[DisbursementKey] = set()
@@ -407,17 +408,23 @@ def _check_disbursements(session: Session, entries: Sequence[Entry]) -> None:
     # By child code (the unique index's first column), then the exact (program, month) in Python:
     # a row-value IN would scan the whole table on SQLite.
     wanted = {(k.child, k.program, k.month.first_day) for k in keys}
-    for chunk in chunks(sorted({k.child for k in keys}), 500):
-        for row in session.execute(
-            select(
-                col(Disbursement.child_code),
-                col(Disbursement.program),
-                col(Disbursement.month),
-                col(Disbursement.transaction_id),
-            ).where(col(Disbursement.child_code).in_(chunk))
-        ):
-            if (row[0], row[1], row[2]) in wanted:
-                raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
+    children = sorted({k.child for k in keys})
+    if is_sqlite(session):
+        found = [row for chunk in chunks(children, 500) for row in session.execute(_PAID, {"children": list(chunk)})]
+    else:  # one statement, the same text for every batch
+        found = list(session.execute(_PAID_ANY, {"children": as_json_rows(children)}))
+    for row in found:
+        if (row[0], row[1], row[2]) in wanted:
+            raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
+
+
+_PAID = select(
+    col(Disbursement.child_code), col(Disbursement.program), col(Disbursement.month), col(Disbursement.transaction_id)
+).where(col(Disbursement.child_code).in_(bindparam("children", expanding=True)))
+_PAID_ANY = text(
+    "SELECT child_code, program, month, transaction_id FROM disbursement"
+    " WHERE child_code IN (SELECT json_array_elements_text(CAST(:children AS json)))"
+)
 
 
 def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] | None) -> list[Posted]:
@@ -437,11 +444,8 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
     try:
         if len(headers) >= COPY_FROM // 2:
             copy_rows(connection, TRANSACTION, headers)
-            linked = {
-                row[0]: row
-                for chunk in chunks([h["id"] for h in headers], 5000)
-                for row in connection.execute(_LINKED, {"ids": list(chunk)})
-            }
+            ids = as_json_rows([h["id"] for h in headers])
+            linked = {row[0]: row for row in connection.execute(_LINKED, {"ids": ids})}
             rows = [linked[h["id"]] for h in headers]
         else:
             rows = connection.execute(_INSERT_TRANSACTIONS_RETURNING, headers).all()
@@ -458,9 +462,17 @@ def _seal(connection: Any, headers: list[dict[str, Any]], head: tuple[int, str] 
 
 COPY_FROM = 1000
 """From this many postings, PostgreSQL batches are written with COPY (triggers fire all the same)."""
-_LINKED = select(TRANSACTION.c.id, TRANSACTION.c.seq, TRANSACTION.c.hash).where(
-    TRANSACTION.c.id.in_(bindparam("ids", expanding=True))
+_LINKED = text(
+    "SELECT id, seq, hash FROM ledger_transaction"
+    " WHERE id IN (SELECT CAST(json_array_elements_text(CAST(:ids AS json)) AS bigint))"
 )
+_JSON_ROWS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def as_json_rows(rows: Sequence[Any]) -> str:
+    """Many values as one PostgreSQL parameter: JSON, which the server reads in C. (psycopg writes a
+    Python list as an array parameter item by item in Python, the most costly step of a large batch.)"""
+    return _JSON_ROWS.encode(rows)
 
 
 def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -1,0 +1,181 @@
+"""Paying a month's decisions: one transaction per child and program, fund → the guardian's payable.
+
+``post_payouts`` is the monthly run's write, with every guarantee of ``post_many``. On SQLite it
+is ``post_many`` over one entry per payout. On PostgreSQL a batch of thousands is a handful of
+set statements: the accounts are locked (ascending id) and checked in one, then the postings,
+the disbursement rows and the transaction rows are inserted from arrays. The database writes
+each transaction's content hash itself, from the same canonical JSON ``ledger.chain`` defines
+(sorted keys, no spaces, strings escaped as JSON escapes them), so nothing is formatted or hashed
+row by row in Python; ``verify`` recomputes every hash in Python and would name the first that
+differed. The triggers that guard every post fire as for any other: balances, closed periods,
+the chain's link and seal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
+
+from ledger import chain
+from ledger.accounts import AccountKey
+from ledger.db import is_sqlite
+from ledger.errors import AccountClosed, DuplicateDisbursement, InsufficientFunds, InvalidEntry
+from ledger.posting.entries import MAX_AMOUNT, DisbursementKey, Entry, Leg, validate
+from ledger.posting.write import as_json_rows, check_disbursements, currency_refused, period_closed, read_postgres
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """What one decision pays: ``amount`` from ``fund`` to ``payable``, once per (child, program, month)."""
+
+    fund: AccountKey
+    payable: AccountKey
+    amount: int
+    description: str
+    disbursement: DisbursementKey
+
+
+def post_payouts(
+    session: Session,
+    payouts: Sequence[Payout],
+    *,
+    effective_date: date,
+    posted_by: str,
+    metadata: Mapping[str, Any],
+    now: datetime | None = None,
+) -> int:
+    """Post every payout in the caller's database transaction, all or none; returns how many."""
+    if not payouts:
+        return 0
+    now = now or datetime.now(UTC)
+    if is_sqlite(session):
+        from ledger.posting import post_many  # the package's front door, which imports this module
+
+        return len(post_many(session, [_entry(p, effective_date, posted_by, metadata) for p in payouts], now=now))
+    validate(_entry(payouts[0], effective_date, posted_by, metadata))  # who, metadata: the same for all
+    for payout in payouts:
+        if type(payout.amount) is not int or not 0 < payout.amount <= MAX_AMOUNT:
+            raise InvalidEntry(f"a payout is a whole, positive number of đồng, not {payout.amount!r}")
+        if not payout.description.strip():
+            raise InvalidEntry("a transaction needs a description")
+    check_disbursements(session, [p.disbursement for p in payouts])
+    connection = session.connection()
+    context = read_postgres(connection, {k for p in payouts for k in (p.fund, p.payable)}, len(payouts))
+    accounts = context.accounts
+    for account in accounts.values():
+        if not account.is_open:
+            raise AccountClosed(account.key.branch, account.key.code)
+        if account.currency != "VND":
+            raise currency_refused(account.key, account.currency, "VND")
+    for payout in payouts:  # in order, as post_many would find the first to go below zero
+        for key, change in ((payout.fund, payout.amount), (payout.payable, -payout.amount)):
+            account = accounts[key]
+            sign = account.type.normal_sign
+            if not account.may_go_negative and sign * (account.balance + change) < 0:
+                raise InsufficientFunds(key.branch, key.code, sign * account.balance, sign * change)
+            account.balance += change
+    rows = as_json_rows(
+        [
+            {
+                "id": txn_id,
+                "fund": accounts[p.fund].id,
+                "payable": accounts[p.payable].id,
+                "amount": p.amount,
+                "description": p.description,
+                "fund_branch": p.fund.branch,
+                "fund_code": p.fund.code,
+                "payable_branch": p.payable.branch,
+                "payable_code": p.payable.code,
+                "child": p.disbursement.child,
+                "program": p.disbursement.program,
+                "month": p.disbursement.month.first_day.isoformat(),
+            }
+            for txn_id, p in zip(context.ids, payouts, strict=True)
+        ]
+    )
+    connection.execute(_POSTINGS, {"rows": rows, "day": effective_date})
+    try:
+        with session.begin_nested():
+            connection.execute(_DISBURSEMENTS, {"rows": rows})
+    except IntegrityError:
+        first = payouts[0].disbursement
+        raise DuplicateDisbursement(first.child, first.program, first.month.first_day, None) from None
+    try:
+        connection.execute(
+            _TRANSACTIONS,
+            {
+                "rows": rows,
+                "day": effective_date,
+                "recorded_at": now,
+                "metadata": chain.canonical_json(dict(metadata)),
+                "posted_by": posted_by,
+                # What every row's canonical JSON shares, written here exactly as ledger.chain writes it.
+                "day_json": chain.canonical_json(effective_date.isoformat()),
+                "posted_by_json": chain.canonical_json(posted_by),
+                "recorded_json": chain.canonical_json(chain.recorded_text(now)),
+            },
+        )
+    except DBAPIError as exc:
+        closed = period_closed(exc)
+        if closed is not None:
+            raise closed from None
+        raise
+    return len(payouts)
+
+
+def _entry(payout: Payout, effective_date: date, posted_by: str, metadata: Mapping[str, Any]) -> Entry:
+    return Entry(
+        effective_date=effective_date,
+        description=payout.description,
+        legs=(Leg(payout.fund, payout.amount), Leg(payout.payable, -payout.amount)),
+        posted_by=posted_by,
+        metadata=metadata,
+        kind="disbursement",
+        disbursement=payout.disbursement,
+    )
+
+
+# The batch is one JSON parameter (``as_json_rows``), read by the server as a set of rows.
+_PAYOUTS = (
+    "json_to_recordset(CAST(:rows AS json)) AS t(id bigint, fund bigint, payable bigint, amount bigint,"
+    " description text, fund_branch text, fund_code text, payable_branch text, payable_code text, child text,"
+    " program text, month date)"
+)
+# Line 1 takes the money out of the fund, line 2 owes it to the guardian.
+_POSTINGS = text(
+    "INSERT INTO posting (transaction_id, line, account_id, amount, currency, effective_date)"
+    " SELECT t.id, leg.line, CASE leg.line WHEN 1 THEN t.fund ELSE t.payable END,"
+    " CASE leg.line WHEN 1 THEN t.amount ELSE -t.amount END, 'VND', :day"
+    f" FROM {_PAYOUTS} CROSS JOIN (VALUES (1), (2)) AS leg(line)"
+)
+_DISBURSEMENTS = text(
+    f"INSERT INTO disbursement (transaction_id, child_code, program, month) SELECT t.id, t.child, t.program, t.month"
+    f" FROM {_PAYOUTS}"
+)
+# The canonical JSON of ledger.chain.content_hash, keys in sorted order: description,
+# effective_date, id, idempotency_key, kind, metadata, posted_by, postings, recorded_at, reverses_id.
+# (A backslash before a colon keeps it from being read as a bound parameter.)
+_CONTENT = (
+    "'{\"description\":' || to_json(t.description)::text"
+    " || ',\"effective_date\":' || :day_json || ',\"id\":' || t.id"
+    ' || \',"idempotency_key"\\:null,"kind":"disbursement","metadata":\' || :metadata'
+    " || ',\"posted_by\":' || :posted_by_json"
+    " || ',\"postings\":[[' || to_json(t.fund_branch)::text || ',' || to_json(t.fund_code)::text"
+    " || ',' || t.amount || ',\"VND\"],[' || to_json(t.payable_branch)::text || ','"
+    " || to_json(t.payable_code)::text || ',' || (-t.amount) || ',\"VND\"]]'"
+    " || ',\"recorded_at\":' || :recorded_json || ',\"reverses_id\"\\:null}'"
+)
+_TRANSACTIONS = text(
+    "INSERT INTO ledger_transaction (id, idempotency_key, effective_date, recorded_at, description, metadata,"
+    " reverses_id, posted_by, kind, content_hash, seq, prev_hash, hash)"
+    " SELECT t.id, NULL, :day, :recorded_at, t.description, CAST(:metadata AS json), NULL, :posted_by,"
+    f" 'disbursement', encode(sha256(convert_to({_CONTENT}, 'UTF8')), 'hex'), 0, '', ''"
+    f" FROM {_PAYOUTS}"
+    " ORDER BY t.id"  # the chain links them in id order, as post_many does
+)
