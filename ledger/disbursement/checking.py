@@ -49,8 +49,8 @@ def check_month(session: Session, month: Month, *, branch: str | None = None) ->
     differences: list[Difference] = []
     checked, decided = 0, set()
     for run_id, child_id, program, eligible, due, paid in rows:
-        child = facts.children[child_id]
-        if scope is not None and child.branch_id not in scope:
+        child = facts.children.get(child_id)
+        if child is None:  # a child outside the scope (only those inside are read)
             continue
         checked += 1
         decided.add((child.code, program))
@@ -69,8 +69,7 @@ def check_month(session: Session, month: Month, *, branch: str | None = None) ->
     for (child_code, program), amount in sorted(ledger_paid.items()):
         if (child_code, program) in decided:
             continue
-        child_row = facts.by_code.get(child_code)
-        if child_row is not None and scope is not None and child_row.branch_id not in scope:
+        if scope is not None and child_code not in facts.by_code:  # a child outside the scope
             continue
         differences.append(
             Difference(child_code, program, None, f"{amount:,} ₫ disbursed without a decision of a monthly run")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -36,12 +37,24 @@ class ChildRow:
 
 
 class MonthFacts:
-    """Everything a month's decisions depend on, read once: the register, funds, shortfalls."""
+    """Everything a month's decisions depend on, read once: the register, funds, shortfalls.
 
-    def __init__(self, session: Session, month: Month, branch_ids: set[int] | None = None) -> None:
+    With ``branch_ids``, only the children of those branches (and their pledges, enrolments and
+    categories) are read. ``branches`` and ``policies`` may be shared by several scopes of one run.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        month: Month,
+        branch_ids: set[int] | None = None,
+        *,
+        branches: dict[int, Branch] | None = None,
+        policies: BranchPolicies | None = None,
+    ) -> None:
         self.session, self.month, self.scope = session, month, branch_ids
-        self.branches = {b.id: b for b in session.scalars(select(Branch))}
-        self.policies = BranchPolicies(session)
+        self.branches = branches if branches is not None else {b.id: b for b in session.scalars(select(Branch))}
+        self.policies = policies or BranchPolicies(session)
         self.children = self._children()
         self.by_code = {c.code: c for c in self.children.values()}
         self.pledges_now, self.pledges_before, self.pledges_ended = self._pledge_months()
@@ -52,23 +65,30 @@ class MonthFacts:
     def in_scope(self, branch_id: int) -> bool:
         return self.scope is None or branch_id in self.scope
 
+    def children_in_scope(self) -> Any:
+        """The ids of the children in scope, as a subquery (every child without a scope)."""
+        query = select(Child.id)
+        return query if self.scope is None else query.where(col(Child.branch_id).in_(sorted(self.scope)))
+
     def _children(self) -> dict[int, ChildRow]:
-        rows = self.session.execute(
-            sa.select(
-                col(Child.id),
-                col(Child.code),
-                col(Child.date_of_birth),
-                col(Child.branch_id),
-                col(Child.categories),
-                col(Child.in_school_until),
-                col(Child.died_on),
-                col(Child.fund_account_id),
-            )
+        query = sa.select(
+            col(Child.id),
+            col(Child.code),
+            col(Child.date_of_birth),
+            col(Child.branch_id),
+            col(Child.categories),
+            col(Child.in_school_until),
+            col(Child.died_on),
+            col(Child.fund_account_id),
         )
+        if self.scope is not None:
+            query = query.where(col(Child.branch_id).in_(sorted(self.scope)))
+        rows = self.session.execute(query)
         # Categories as they stood on the day the month is decided on (the last day of the month before),
         # and for the month before (to tell a child who stopped qualifying from one who never did).
-        dated = categories_on(self.session, self.month.previous().last_day)
-        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day)
+        scope = None if self.scope is None else self.children_in_scope()
+        dated = categories_on(self.session, self.month.previous().last_day, scope)
+        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day, scope)
         return {
             row[0]: ChildRow(row[0], row[1], row[2], row[3], dated.get(row[0], frozenset(row[4])), *row[5:])
             for row in rows
@@ -97,11 +117,10 @@ class MonthFacts:
         month, previous = self.month, self.month.previous()
         age_limit = self.policies.age_limit
         first = previous.first_day
-        for pledge in self.session.execute(
-            sa.select(*columns)
-            .where((col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= first))
-            .order_by(col(Pledge.code))
-        ):
+        query = sa.select(*columns).where((col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= first))
+        if self.scope is not None:
+            query = query.where(col(Pledge.child_id).in_(self.children_in_scope()))
+        for pledge in self.session.execute(query.order_by(col(Pledge.code))):
             terms = Terms.of(pledge, changes.get(pledge.id, ()))
             this = terms.month(month, self.children, age_limit)
             last = terms.month(previous, self.children, age_limit)
@@ -130,15 +149,16 @@ class MonthFacts:
 
     def _enrolments(self) -> dict[int, tuple[decide.Enrolment, ...]]:
         found: dict[int, list[decide.Enrolment]] = defaultdict(list)
-        for child_id, program, number, signed, ends in self.session.execute(
-            sa.select(
-                col(Enrolment.child_id),
-                col(Enrolment.program),
-                col(Enrolment.decision_number),
-                col(Enrolment.decision_date),
-                col(Enrolment.end_date),
-            )
-        ):
+        query = sa.select(
+            col(Enrolment.child_id),
+            col(Enrolment.program),
+            col(Enrolment.decision_number),
+            col(Enrolment.decision_date),
+            col(Enrolment.end_date),
+        )
+        if self.scope is not None:
+            query = query.where(col(Enrolment.child_id).in_(self.children_in_scope()))
+        for child_id, program, number, signed, ends in self.session.execute(query):
             found[child_id].append(decide.Enrolment(program, number, signed, ends))
         return {child_id: tuple(items) for child_id, items in found.items()}
 

@@ -27,9 +27,10 @@ from sqlmodel import Session, col, select
 from ledger.accounts import AccountKey
 from ledger.disbursement.facts import ChildRow, MonthFacts
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
+from ledger.eligibility.policy import BranchPolicies
 from ledger.eligibility.reasons import Reason
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
-from ledger.models import Account, Disbursement, LedgerTransaction
+from ledger.models import Account, Branch, Disbursement, LedgerTransaction
 from ledger.months import Month
 from ledger.register.models import BudgetReceipt, Child
 
@@ -163,10 +164,11 @@ def reversed_decisions() -> Any:
     )
 
 
-def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
+def outstanding_shortfalls(session: Session, before: Month, children: Any = None) -> list[_Owed]:
     """What months before ``before`` are still owed, from runs that stand: each decision's shortfall,
     or, when its disbursement was reversed, all it was due, less what later decisions settled of it
-    (a settlement paid by a reversed disbursement settles nothing)."""
+    (a settlement paid by a reversed disbursement settles nothing). Of ``children`` only (a subquery
+    of their ids), if given."""
     undone = reversed_decisions()
     paying = (
         select(ShortfallSettlement.shortfall_id, func.sum(ShortfallSettlement.amount).label("settled"))
@@ -178,7 +180,7 @@ def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
     )
     was_reversed = col(RunDecision.id).in_(undone)
     owed = case((was_reversed, RunDecision.due), else_=RunDecision.shortfall)
-    rows = session.execute(
+    query = (
         sa.select(
             col(RunDecision.id),
             col(RunDecision.child_id),
@@ -194,30 +196,62 @@ def outstanding_shortfalls(session: Session, before: Month) -> list[_Owed]:
             col(Run.status).in_(POSTED_RUN),
         )
     )
+    if children is not None:
+        query = query.where(col(RunDecision.child_id).in_(children))
+    rows = session.execute(query)
     return [_Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
 
 
-def already_decided(session: Session, month: Month) -> set[tuple[int, str]]:
-    """(child id, program) pairs a standing run already decided for ``month``."""
-    rows = session.execute(
+def already_decided(session: Session, month: Month, children: Any = None) -> set[tuple[int, str]]:
+    """(child id, program) pairs a standing run already decided for ``month`` (of ``children`` if given)."""
+    query = (
         select(RunDecision.child_id, RunDecision.program)
         .join(Run, col(Run.id) == RunDecision.run_id)
         .where(and_(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN)))
     )
+    if children is not None:
+        query = query.where(col(RunDecision.child_id).in_(children))
+    rows = session.execute(query)
     return {(child_id, program) for child_id, program in rows}
+
+
+def planners(session: Session, month: Month, branch_ids: set[int] | None = None) -> Iterator[Planner]:
+    """The month's plan for ``branch_ids`` (every branch by default), one province at a time.
+
+    No fund pays across provinces: a child's fund is the child's own, and a program fund is that
+    of a branch on the child's line, which ends at its province. So the decisions are those of one
+    plan over the whole scope, while only one province's facts are in memory (a nation's run).
+    """
+    branches = {b.id: b for b in session.scalars(select(Branch))}
+    policies = BranchPolicies(session)
+    provinces: dict[str, set[int]] = defaultdict(set)
+    for branch_id in branch_ids if branch_ids is not None else branches:
+        provinces[policies.line(branch_id)[-1]].add(branch_id)
+    for province in sorted(provinces):
+        yield Planner(session, month, provinces[province], branches=branches, policies=policies)
 
 
 class Planner:
     """Decides a month and allocates each fund's money to its claims (see the module docstring)."""
 
-    def __init__(self, session: Session, month: Month, branch_ids: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        month: Month,
+        branch_ids: set[int] | None = None,
+        *,
+        branches: dict[int, Branch] | None = None,
+        policies: BranchPolicies | None = None,
+    ) -> None:
         self.session, self.month = session, month
-        self.facts = MonthFacts(session, month, branch_ids)
-        self.done = already_decided(session, month)
-        owed = [o for o in outstanding_shortfalls(session, month) if (o.child_id, o.program) not in self.done]
+        self.facts = MonthFacts(session, month, branch_ids, branches=branches, policies=policies)
+        children = None if branch_ids is None else self.facts.children_in_scope()
+        self.done = already_decided(session, month, children)
+        owed = [o for o in outstanding_shortfalls(session, month, children) if (o.child_id, o.program) not in self.done]
         self.owed: dict[tuple[int, str], list[_Owed]] = defaultdict(list)
         for item in sorted(owed, key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program)):
             self.owed[(item.child_id, item.program)].append(item)
+        self._branch_ids = {b.code: b.id for b in self.facts.branches.values()}
         self._balances = self._fund_balances()
         self._pools: dict[AccountKey | None, _Pool] = {}
         self._administering: dict[tuple[int, str], str] = {}
@@ -234,13 +268,18 @@ class Planner:
         )
 
     def _fund_balances(self) -> dict[AccountKey, tuple[int, int]]:
-        """Every fund account (child and program): its id and what it holds (credit positive)."""
+        """Every fund account (child and program) of the branches in scope and those above them:
+        its id and what it holds (credit positive)."""
         codes = {b.id: b.code for b in self.facts.branches.values()}
-        rows = self.session.execute(
-            select(Account.id, Account.branch_id, Account.code, Account.balance).where(
-                col(Account.code).startswith("liabilities:fund:")
-            )
+        query = select(Account.id, Account.branch_id, Account.code, Account.balance).where(
+            col(Account.code).startswith("liabilities:fund:")
         )
+        if self.facts.scope is not None:
+            lines = {
+                self._branch_ids[code] for branch_id in self.facts.scope for code in self.facts.policies.line(branch_id)
+            }
+            query = query.where(col(Account.branch_id).in_(sorted(lines)))
+        rows = self.session.execute(query)
         return {AccountKey(codes[b], code): (account_id, -balance) for account_id, b, code, balance in rows}
 
     def pool(self, child: ChildRow, program: str) -> _Pool:
@@ -259,9 +298,8 @@ class Planner:
         """The nearest branch, from ``branch_id`` upward, that received a budget for ``program``."""
         if (branch_id, program) not in self._administering:
             line = self.facts.policies.line(branch_id)
-            ids = {b.code: b.id for b in self.facts.branches.values()}
             self._administering[(branch_id, program)] = next(
-                (code for code in line if (ids[code], program) in self._funded), line[0]
+                (code for code in line if (self._branch_ids[code], program) in self._funded), line[0]
             )
         return self._administering[(branch_id, program)]
 

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, exists, insert
+from sqlalchemy import Engine, exists, func, insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
@@ -32,7 +32,7 @@ from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.db import is_sqlite
 from ledger.disbursement.locking import RunLock, exclusive_run, fewer_collections
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.disbursement.planning import Planned, Planner, Summary, guardian_payable
+from ledger.disbursement.planning import Planned, Summary, guardian_payable, planners
 from ledger.errors import (
     FourEyesRefused,
     RunError,
@@ -198,8 +198,7 @@ def _prepare(
 ) -> RunResult:
     root_id, scope = scope_of(session, branch)
     four_eyes = four_eyes_required(session, scope)
-    planner = Planner(session, month, scope)
-    summary = Summary(pledges_ended=list(planner.facts.pledges_ended))
+    summary = Summary()
     run: Run | None = None
     if store:
         for stale in session.scalars(
@@ -219,18 +218,22 @@ def _prepare(
         )
         session.add(run)
         session.flush()
-    total, chunk = len(planner.queue), []
-    for done, planned in enumerate(planner.plan(), start=1):
-        summary.add(planned)
-        if show is not None:
-            show(planned)
-        if run is not None:
-            chunk.append(planned)
-            if len(chunk) >= CHUNK:
-                _store(session, run.id, chunk)
-                chunk = []
-        if progress is not None and done % 500 == 0:
-            progress("prepare", done, total)
+    total, before, chunk = _children_in(session, scope), 0, []
+    for planner in planners(session, month, scope):  # a province at a time
+        summary.pledges_ended.extend(planner.facts.pledges_ended)
+        queued, children = max(len(planner.queue), 1), len(planner.facts.children)
+        for done, planned in enumerate(planner.plan(), start=1):
+            summary.add(planned)
+            if show is not None:
+                show(planned)
+            if run is not None:
+                chunk.append(planned)
+                if len(chunk) >= CHUNK:
+                    _store(session, run.id, chunk)
+                    chunk = []
+            if progress is not None and done % 500 == 0:
+                progress("prepare", before + min(children, children * done // queued), total)
+        before += children
     if progress is not None:
         progress("prepare", total, total)
     if run is None:
@@ -243,6 +246,14 @@ def _prepare(
     session.add(run)
     session.flush()
     return RunResult(month, run.status, run.id, summary, four_eyes=four_eyes)
+
+
+def _children_in(session: Session, scope: set[int] | None) -> int:
+    """How many children a run over ``scope`` decides for (its progress is told in children)."""
+    query = sa.select(func.count()).select_from(Child)
+    if scope is not None:
+        query = query.where(col(Child.branch_id).in_(sorted(scope)))
+    return int(session.scalar(query) or 0)
 
 
 def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
@@ -315,21 +326,22 @@ def _compare_with_plan(session: Session, run: Run) -> list[str]:
             ).where(col(RunDecision.run_id) == run.id)
         )
     }
-    planner = Planner(session, Month.of(run.month), scope)
-    codes = {c.id: c.code for c in planner.facts.children.values()}
+    codes: dict[int, str] = {}
     differences = []
     seen = set()
-    for planned in planner.plan():
-        key = (planned.child_id, planned.program)
-        seen.add(key)
-        now = (planned.eligible, planned.due, planned.catch_up, planned.paid, planned.shortfall)
-        if stored.get(key) != now:
-            before = stored.get(key)
-            differences.append(
-                f"{planned.child} {planned.program}: prepared "
-                + (f"paid {before[3]:,} of {before[1]:,}" if before else "nothing")
-                + f", now paid {planned.paid:,} of {planned.due:,}"
-            )
+    for planner in planners(session, Month.of(run.month), scope):
+        codes.update((c.id, c.code) for c in planner.facts.children.values())
+        for planned in planner.plan():
+            key = (planned.child_id, planned.program)
+            seen.add(key)
+            now = (planned.eligible, planned.due, planned.catch_up, planned.paid, planned.shortfall)
+            if stored.get(key) != now:
+                before = stored.get(key)
+                differences.append(
+                    f"{planned.child} {planned.program}: prepared "
+                    + (f"paid {before[3]:,} of {before[1]:,}" if before else "nothing")
+                    + f", now paid {planned.paid:,} of {planned.due:,}"
+                )
     for key in stored.keys() - seen:
         differences.append(f"{codes.get(key[0], key[0])} {key[1]}: prepared, but no longer a decision of the month")
     return differences

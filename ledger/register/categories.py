@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
@@ -21,15 +23,18 @@ from ledger.register.models import CategoryChange, Child
 BEFORE_ANY_RECORD = date(1900, 1, 1)
 
 
-def categories_on(session: Session, day: date, child_ids: Collection[int] | None = None) -> dict[int, frozenset[str]]:
-    """The categories on ``day`` of the children that have a history (the others: their record)."""
+def categories_on(session: Session, day: date, child_ids: Collection[int] | Any = None) -> dict[int, frozenset[str]]:
+    """The categories on ``day`` of the children that have a history (the others: their record); of
+    ``child_ids`` only, if given (ids, or a subquery of them)."""
     query = (
         select(CategoryChange.child_id, CategoryChange.categories)
         .where(col(CategoryChange.from_date) <= day)
         .order_by(col(CategoryChange.child_id), col(CategoryChange.from_date), col(CategoryChange.id))
     )
     if child_ids is not None:
-        query = query.where(col(CategoryChange.child_id).in_(list(child_ids)))
+        query = query.where(
+            col(CategoryChange.child_id).in_(child_ids if isinstance(child_ids, Select) else list(child_ids))
+        )
     found: dict[int, frozenset[str]] = {}
     for child_id, categories in session.execute(query):
         found[child_id] = frozenset(categories)  # the latest from_date wins

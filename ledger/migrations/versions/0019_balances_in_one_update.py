@@ -70,4 +70,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        _replace(BODY.replace("{balances}", ROW_BY_ROW).replace("posted bigint;", "posted bigint;\n            delta record;"))
+        _replace(
+            BODY.replace("{balances}", ROW_BY_ROW).replace(
+                "posted bigint;", "posted bigint;\n            delta record;"
+            )
+        )

@@ -1,0 +1,109 @@
+"""A run over every branch is planned a province at a time (``planners``), with only that
+province's children, pledges, enrolments, shortfalls and funds read. No fund pays across
+provinces, so the decisions are exactly those of one plan over the nation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from ledger.db import run_in_transaction
+from ledger.disbursement.planning import Planner, planners
+from ledger.disbursement.stored import decisions_of
+from ledger.months import Month
+from ledger.register.payments import record_payment
+from tests.disbursement.test_monthly_run import imported, run
+from tests.factories import admin
+
+BRANCHES = """code,name,parent,level,province
+hp,Hội LHPN thành phố Hải Phòng,,province,hai-phong
+hp-an-lao,Hội LHPN xã An Lão,hp,commune,
+hn,Hội LHPN thành phố Hà Nội,,province,ha-noi
+hn-dong-anh,Hội LHPN xã Đông Anh,hn,commune,
+hn-dong-anh-t1,Chi hội thôn 1,hn-dong-anh,group,
+"""
+BANKS = """code,branch,bank_bin,account_number,account_name
+vcb-hp,hp-an-lao,970436,0011001932418,HOI LHPN XA AN LAO
+vcb-hn,hn-dong-anh,970436,0011001932419,HOI LHPN XA DONG ANH
+"""
+SPONSORS = """code,name,kind,phone,email,language,branch
+S-1,Nguyễn Thị Hoa,individual,,,vi,hp-an-lao
+S-2,Phạm Văn Dũng,individual,,,vi,hn-dong-anh
+S-3,Công ty TNHH An Phát,organisation,,,en,hn-dong-anh-t1
+"""
+# Codes interleave the provinces, so child-code order crosses them.
+CHILDREN = """code,full_name,date_of_birth,gender,branch,categories,guardian_name,consent_guardian_on,consent_child_on
+C-1,Trần Minh An,2016-05-10,M,hp-an-lao,orphan_both,Trần Thị Bình,2025-12-01,2025-12-01
+C-2,Lê Thu Bình,2015-02-14,F,hn-dong-anh-t1,orphan_one,Lê Văn Cường,2025-12-01,2025-12-01
+C-3,Vũ Thị Cúc,2019-07-01,F,hp-an-lao,orphan_both,Vũ Thị Dung,2025-12-01,
+C-4,Đỗ Văn Đức,2020-03-03,M,hn-dong-anh,orphan_both,Đỗ Thị Em,2025-12-01,
+C-5,Hoàng Gia Bảo,2014-09-09,M,hn-dong-anh-t1,orphan_both,Hoàng Thị Gấm,2025-12-01,2025-12-01
+"""
+PLEDGES = """code,sponsor,child,monthly_amount,start_month,end_month,frequency
+P-1,S-1,C-1,500000,2026-01,,monthly
+P-2,S-2,C-2,400000,2026-01,,monthly
+P-3,S-3,C-5,300000,2026-01,,monthly
+P-4,S-3,C-2,200000,2026-01,,monthly
+"""
+ENROLMENTS = """child,program,decision_number,decision_date,end_date
+C-3,social-allowance,QĐ 12/QĐ-UBND,2026-01-15,
+C-4,social-allowance,QĐ 7/QĐ-UBND,2026-01-10,
+C-5,social-allowance,QĐ 8/QĐ-UBND,2026-01-10,
+"""
+
+
+def budget(engine, tmp_path, branch: str, bank: str, amount: int, on: date) -> None:
+    imported(engine, tmp_path, "budget", "date,branch,program,amount,method,bank_account,reference\n"
+             f"{on},{branch},social-allowance,{amount},bank,{bank},KP{branch}{on:%m%y}\n")  # fmt: skip
+
+
+def _pay(engine, sponsor: str, amount: int, on: date, bank: str) -> None:
+    run_in_transaction(engine, lambda s: record_payment(s, sponsor=sponsor, amount=amount, paid_on=on, method="bank",
+                                                        bank_account=bank, actor=admin("thu-quy")))  # fmt: skip
+
+
+def plan_key(planned) -> tuple:
+    return (planned.child, planned.program, planned.eligible, planned.due, planned.catch_up, planned.paid,
+            planned.shortfall, planned.fund, tuple((s.month, s.amount) for s in planned.settlements),
+            tuple((r.rule, r.vi, r.en, r.source) for r in planned.reasons))  # fmt: skip
+
+
+def test_a_nation_planned_a_province_at_a_time_decides_as_one_plan(engine, tmp_path):
+    for kind, text in (("branches", BRANCHES), ("bank-accounts", BANKS), ("sponsors", SPONSORS),
+                       ("children", CHILDREN), ("pledges", PLEDGES), ("enrolments", ENROLMENTS)):  # fmt: skip
+        imported(engine, tmp_path, kind, text)
+    # January: both program funds hold a month; February: Hà Nội's budget runs short (its commune's
+    # fund pays a child of the commune and one of its village group) and S-2 is late.
+    budget(engine, tmp_path, "hp-an-lao", "vcb-hp", 1_050_000, date(2026, 1, 5))
+    budget(engine, tmp_path, "hn-dong-anh", "vcb-hn", 1_950_000, date(2026, 1, 5))
+    for sponsor, amount, bank in (("S-1", 500_000, "vcb-hp"), ("S-2", 400_000, "vcb-hn"), ("S-3", 500_000, "vcb-hn")):
+        _pay(engine, sponsor, amount, date(2026, 1, 3), bank)
+    run(engine, "2026-01")
+    budget(engine, tmp_path, "hp-an-lao", "vcb-hp", 1_050_000, date(2026, 2, 2))
+    budget(engine, tmp_path, "hn-dong-anh", "vcb-hn", 1_000_000, date(2026, 2, 2))  # C-4 and C-5 share it
+    for sponsor, amount, bank in (("S-1", 500_000, "vcb-hp"), ("S-3", 500_000, "vcb-hn")):
+        _pay(engine, sponsor, amount, date(2026, 2, 3), bank)
+    february = run(engine, "2026-02")
+    # March: money for everyone, so February's shortfalls are caught up in both provinces' funds.
+    budget(engine, tmp_path, "hp-an-lao", "vcb-hp", 1_050_000, date(2026, 3, 2))
+    budget(engine, tmp_path, "hn-dong-anh", "vcb-hn", 3_000_000, date(2026, 3, 2))
+    for sponsor, amount, bank in (("S-1", 500_000, "vcb-hp"), ("S-2", 800_000, "vcb-hn"), ("S-3", 500_000, "vcb-hn")):
+        _pay(engine, sponsor, amount, date(2026, 3, 3), bank)
+    march = Month(2026, 3)
+    with Session(engine) as session:
+        whole = sorted(plan_key(p) for p in Planner(session, march).plan())
+        chunks = list(planners(session, march))
+        by_province = sorted(plan_key(p) for planner in chunks for p in planner.plan())
+        provinces = [sorted({planner.facts.branches[c.branch_id].code for c in planner.facts.children.values()})
+                     for planner in chunks]  # fmt: skip
+        february_short = {d.child for d in decisions_of(session, february.run_id) if d.shortfall}
+    assert provinces == [["hn-dong-anh", "hn-dong-anh-t1"], ["hp-an-lao"]]
+    assert february_short == {"C-2", "C-5"}  # a late sponsor and a short budget, both in Hà Nội
+    assert by_province == whole
+    assert {key[0] for key in whole if key[4] > 0} == {"C-2", "C-5"}  # caught up in March
+    result = run(engine, "2026-03")
+    with Session(engine) as session:
+        kept = sorted((d.child, d.program, d.eligible, d.due, d.catch_up, d.paid, d.shortfall)
+                      for d in decisions_of(session, result.run_id))  # fmt: skip
+    assert kept == [key[:7] for key in whole]
