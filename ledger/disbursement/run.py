@@ -356,7 +356,15 @@ def _unfinished(engine: Engine) -> list[int]:
         return list(session.scalars(select(Run.id).where(col(Run.status) == "approved").order_by(col(Run.id))))
 
 
-def _pending(session: Session, run_id: int) -> list[Any]:
+def _pending(session: Session, run_id: int, *, after: int, limit: int) -> list[Any]:
+    """``limit`` of the run's decisions that pay and are not paid yet, in the order they were
+    decided (by id), after decision ``after``."""
+    return list(
+        session.execute(_unpaid(run_id).where(col(RunDecision.id) > after).order_by(col(RunDecision.id)).limit(limit))
+    )
+
+
+def _unpaid(run_id: int) -> Any:
     fund_branch = table_of(Branch).alias("fund_branch")
     child_branch = table_of(Branch).alias("child_branch")
     paid = exists().where(
@@ -364,25 +372,22 @@ def _pending(session: Session, run_id: int) -> list[Any]:
         col(Disbursement.program) == RunDecision.program,
         col(Disbursement.month) == RunDecision.month,
     )
-    return list(
-        session.execute(
-            sa.select(
-                col(RunDecision.id),
-                col(Child.code),
-                child_branch.c.code,
-                col(RunDecision.program),
-                col(RunDecision.month),
-                col(RunDecision.paid),
-                col(Account.code),
-                fund_branch.c.code,
-            )
-            .join(Child, col(Child.id) == RunDecision.child_id)
-            .join(child_branch, child_branch.c.id == Child.branch_id)
-            .join(Account, col(Account.id) == RunDecision.fund_account_id)
-            .join(fund_branch, fund_branch.c.id == Account.branch_id)
-            .where(col(RunDecision.run_id) == run_id, col(RunDecision.paid) > 0, ~paid)
-            .order_by(col(Child.code), col(RunDecision.program))
+    return (
+        sa.select(
+            col(RunDecision.id),
+            col(Child.code),
+            child_branch.c.code,
+            col(RunDecision.program),
+            col(RunDecision.month),
+            col(RunDecision.paid),
+            col(Account.code),
+            fund_branch.c.code,
         )
+        .join(Child, col(Child.id) == RunDecision.child_id)
+        .join(child_branch, child_branch.c.id == Child.branch_id)
+        .join(Account, col(Account.id) == RunDecision.fund_account_id)
+        .join(fund_branch, fund_branch.c.id == Account.branch_id)
+        .where(col(RunDecision.run_id) == run_id, col(RunDecision.paid) > 0, ~paid)
     )
 
 
@@ -429,22 +434,27 @@ def _post_pending(
         run = session.get(Run, run_id)
         if run is None:
             raise RunNotFound(run_id)
-        pending = _pending(session, run_id)
-    total = len(pending)
-    for start in range(0, total, chunk):
+        total = session.scalar(sa.select(func.count()).select_from(_unpaid(run_id).subquery())) or 0
+    # A chunk is read, posted and committed at a time: a nation's decisions are never all in memory.
+    done, after = 0, 0
+    while True:
         lock.check()
         with Session(engine) as session:
+            pending = _pending(session, run_id, after=after, limit=chunk)
+            if not pending:
+                break
             post_payouts(
                 session,
-                [_payout(row) for row in pending[start : start + chunk]],
+                [_payout(row) for row in pending],
                 effective_date=run.posted_on,
                 posted_by=run.approved_by or run.prepared_by,
                 metadata={"run": run.id},
                 now=now,
             )
             session.commit()
+        done, after = done + len(pending), pending[-1][0]
         if progress is not None:
-            progress("post", min(start + chunk, total), total)
+            progress("post", min(done, total), total)
     with Session(engine) as session:
         stored = session.get(Run, run_id)
         assert stored is not None
