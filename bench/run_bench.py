@@ -37,8 +37,9 @@ MONTH = Month(2026, 11)
 FIRST = Month(2025, 11)
 
 
-def load(engine: Engine, register: Register) -> None:
-    """The register in bulk (Core inserts), then money: each child's month, and program budgets."""
+def load_register(engine: Engine, register: Register) -> None:
+    """The register in bulk (Core inserts): branches, bank accounts, sponsors, children with their
+    accounts, pledges and enrolments."""
     t0 = time.perf_counter()
 
     def branches(session: Session) -> None:
@@ -143,42 +144,72 @@ def load(engine: Engine, register: Register) -> None:
             ],  # fmt: skip
         )
     print(f"  register loaded in {time.perf_counter() - t0:.1f} s")
+
+
+def load(engine: Engine, register: Register) -> None:
+    """The register in bulk, then money for the month: each child's pledges (one child in ten
+    left short) and a large program budget for each commune."""
+    load_register(engine, register)
     t0 = time.perf_counter()
-    branch_of = {c["code"]: c["branch"] for c in register.children}
+    pledged = sorted(monthly_pledged(register).items())
+    paid = {child: amount for n, (child, amount) in enumerate(pledged) if n % 10}  # one in ten: a shortfall
+    budgets = {row["branch"]: 10**11 for row in register.bank_accounts}
+    count = post_money(engine, register, MONTH, paid, budgets)
+    print(f"  {count:,} receipts posted in {time.perf_counter() - t0:.1f} s")
+    # A live database has planner statistics (autovacuum, or SQLite's optimize): so does this one.
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def monthly_pledged(register: Register) -> dict[str, int]:
+    """What each child's pledges add up to in a month."""
     pledged: dict[str, int] = {}
     for p in register.pledges:
         pledged[p["child"]] = pledged.get(p["child"], 0) + int(p["monthly_amount"])
+    return pledged
+
+
+def post_money(engine: Engine, register: Register, month: Month, paid: dict[str, int], budgets: dict[str, int]) -> int:
+    """Sponsors' money (``paid``, by child) into the children's funds through their commune's bank,
+    and the social-allowance budget (``budgets``, by commune), received on the month's first day."""
+    branch_of = {c["code"]: c["branch"] for c in register.children}
     bank = {row["branch"]: row["code"] for row in register.bank_accounts}
     parents = {b["code"]: b["parent"] for b in register.branches}
     receipts = [
-        Entry(MONTH.first_day, "sponsors' money for the month", (
+        Entry(month.first_day, "sponsors' money for the month", (
             Leg(AccountKey(parents[branch_of[child]], f"assets:bank:{bank[parents[branch_of[child]]]}"), amount),
             Leg(AccountKey(branch_of[child], f"liabilities:fund:child:{child}"), -amount)), posted_by="bench")
-        for n, (child, amount) in enumerate(sorted(pledged.items())) if n % 10  # one child in ten: a shortfall
+        for child, amount in sorted(paid.items()) if amount > 0
     ]  # fmt: skip
-    for commune, code in bank.items():
-        receipts.append(Entry(MONTH.first_day, "budget", (Leg(AccountKey(commune, f"assets:bank:{code}"), 10**11),
-                              Leg(AccountKey(commune, "liabilities:fund:program:social-allowance"), -(10**11))),
-                              posted_by="bench"))  # fmt: skip
+    funded = sorted((commune, amount) for commune, amount in budgets.items() if amount > 0)
+    receipts += [
+        Entry(month.first_day, f"budget {commune} {month}", (
+            Leg(AccountKey(commune, f"assets:bank:{bank[commune]}"), amount),
+            Leg(AccountKey(commune, "liabilities:fund:program:social-allowance"), -amount)), posted_by="bench")
+        for commune, amount in funded
+    ]  # fmt: skip
     for start in range(0, len(receipts), 10_000):
         run_in_transaction(engine, lambda s, b=receipts[start : start + 10_000]: post_many(s, b))
     # The planner pays the allowance from the program fund of a branch that received a budget.
     with engine.begin() as connection:
-        budget_ids = connection.scalars(
-            select(LedgerTransaction.id).where(LedgerTransaction.description == "budget").order_by(LedgerTransaction.id)
-        ).all()
-        for commune, txn in zip(bank, budget_ids, strict=True):
+        ids = {code: i for i, code in connection.execute(select(Branch.id, Branch.code))}
+        transactions = {
+            description: i
+            for i, description in connection.execute(
+                select(LedgerTransaction.id, LedgerTransaction.description).where(
+                    LedgerTransaction.description.like(f"budget % {month}")  # type: ignore[attr-defined]
+                )
+            )
+        }
+        for commune, amount in funded:
             connection.execute(
                 text(
                     "INSERT INTO budget_receipt (received_on, branch_id, program, amount, method, reference,"
                     " transaction_id) VALUES (:d, :b, 'social-allowance', :a, 'bank', '', :t)"
                 ),
-                {"d": MONTH.first_day, "b": ids[commune], "a": 10**11, "t": txn},
+                {"d": month.first_day, "b": ids[commune], "a": amount, "t": transactions[f"budget {commune} {month}"]},
             )
-    print(f"  {len(receipts):,} receipts posted in {time.perf_counter() - t0:.1f} s")
-    # A live database has planner statistics (autovacuum, or SQLite's optimize): so does this one.
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    return len(receipts)
 
 
 def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
@@ -254,8 +285,11 @@ def plain_copy(engine: Engine, run_id: int) -> float:
         for start in range(0, len(rows[name]), 2000):
             chunk = rows[name][start : start + 2000]
             with engine.begin() as connection:
-                if sqlite:
-                    connection.execute(insert(table), chunk)
+                if sqlite:  # the values as SQLite gave them, through no type
+                    names = list(chunk[0])
+                    connection.execute(
+                        text(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES (:{', :'.join(names)})"), chunk
+                    )
                 else:
                     copy_rows(connection, table, chunk)
     return time.perf_counter() - t0
