@@ -25,22 +25,38 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections import Counter
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import Session, col
 
 from bench.ledger_bench import fresh_database
 from bench.register_bench import timed
-from bench.run_bench import FIRST, MONTH, load
+from bench.run_bench import (
+    FIRST,
+    MONTH,
+    load,
+    load_register,
+    monthly_pledged,
+    plain_copy,
+    post_money,
+    run_in_fresh_process,
+)
 from ledger.access.actor import Actor
 from ledger.balances import trial_balance, trial_balance_by_kind
 from ledger.db import make_engine, upgrade
 from ledger.demo_register import Register, generate
+from ledger.disbursement.checking import check_month
+from ledger.disbursement.models import Run
+from ledger.disbursement.run import run_month
+from ledger.ground.columns import table_of
 from ledger.models import Branch, Posting
+from ledger.months import Month
 from ledger.people.child import child_record
 from ledger.people.lists import ListRequest, listing
-from ledger.register.models import Child, Sponsor
+from ledger.register.models import Child, Pledge, PledgeChange, Sponsor
 from ledger.statements.document import Period, StatementRequest
 from ledger.statements.issue import gather
 
@@ -84,7 +100,9 @@ def nation(children: int, *, communes: int = COMMUNES, seed: int = 2025) -> Regi
     return register
 
 
-def world(children: int) -> Engine:
+def world(children: int, *, months: bool = False) -> tuple[Engine, str, dict[str, Any]]:
+    """A fresh nation of ``children``: one month of money, or (``months``) three months of history
+    with the runs of the first two (see ``history``)."""
     url, kwargs = fresh_database("postgres")
     engine = make_engine(url, **kwargs)
     upgrade(engine)
@@ -92,9 +110,88 @@ def world(children: int) -> Engine:
     register = nation(children)
     print(f"{children:,} children: {len(register.sponsors):,} sponsors, {len(register.pledges):,} pledges, "
           f"{len(register.enrolments):,} social-allowance enrolments, {len(register.branches):,} branches")  # fmt: skip
-    load(engine, register)
+    if months:
+        load_register(engine, register)
+        history(engine, register)
+    else:
+        load(engine, register)
     print(f"  loaded in {time.perf_counter() - t0:.0f} s")
-    return engine
+    return engine, url, kwargs
+
+
+HISTORY = (Month(2026, 9), Month(2026, 10), MONTH)
+ALLOWANCE = 975_000  # about a child's month of the allowance (the budgets are estimates, as in life)
+
+
+def history(engine: Engine, register: Register, seed: int = 2025) -> None:
+    """September to November 2026 as a country lives them, the first two months run:
+    - 15 % of the children's sponsors pay late: half of them pay September with October, the other
+      half pay nothing until November, then all three months (their runs catch up the shortfalls);
+    - 3 % of them stop after September;
+    - 4 % of the pledges are paused for October, or October and November;
+    - every commune receives a social-allowance budget each month for its enrolled children, one
+      commune in eight 80 % of what they are due, the others 105 %."""
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    pledged = monthly_pledged(register)
+    kind = {child: rng.choices(("on-time", "late", "later", "stopped"), (82, 7.5, 7.5, 3))[0] for child in pledged}
+    parents = {b["code"]: b["parent"] for b in register.branches}
+    branch_of = {c["code"]: c["branch"] for c in register.children}
+    enrolled = Counter(parents[branch_of[e["child"]]] for e in register.enrolments)
+    communes = [row["branch"] for row in register.bank_accounts]
+    budgets = {c: ALLOWANCE * enrolled[c] * (80 if n % 8 == 0 else 105) // 100 for n, c in enumerate(communes)}
+    _pauses(engine, register, rng)
+    for n, month in enumerate(HISTORY):
+        owed = {"on-time": 1, "late": (0, 2, 1)[n], "later": (0, 0, 3)[n], "stopped": (1, 0, 0)[n]}
+        paid = {child: amount * owed[kind[child]] for child, amount in pledged.items()}
+        post_money(engine, register, month, paid, budgets)
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        if month != MONTH:
+            run_month(engine, month, actor=Actor.local_administrator("bench"), on=month.first_day.replace(day=5))
+    on_time = Counter(kind.values())["on-time"] * 100 // max(len(kind), 1)
+    print(f"  three months of money and two runs in {time.perf_counter() - t0:.0f} s "
+          f"({on_time} % of children's sponsors on time)")  # fmt: skip
+
+
+def _pauses(engine: Engine, register: Register, rng: random.Random) -> None:
+    with engine.begin() as connection:
+        ids = dict(connection.execute(select(Pledge.code, Pledge.id)).all())
+        connection.execute(
+            insert(table_of(PledgeChange)),
+            [
+                {
+                    "pledge_id": ids[p["code"]],
+                    "kind": "pause",
+                    "from_month": Month(2026, 10).first_day,
+                    "until_month": rng.choice((Month(2026, 10), MONTH)).first_day,
+                    "reason": "gia đình khó khăn",
+                    "recorded_by": "bench",
+                }
+                for p in register.pledges
+                if rng.random() < 0.04
+            ],  # fmt: skip
+        )
+
+
+def the_run(engine: Engine, url: str, kwargs: dict[str, Any]) -> None:
+    """November for the whole nation, in a process of its own; then its check, and every row it wrote
+    copied into plain tables (the baseline)."""
+    seconds, peak, run_id, decisions, paid = run_in_fresh_process(url, kwargs)
+    with Session(engine) as session:
+        t0 = time.perf_counter()
+        checked, differences = check_month(session, MONTH)
+        checking = time.perf_counter() - t0
+        summary = session.scalar(select(Run.summary).where(col(Run.id) == run_id)) or {}
+    baseline = plain_copy(engine, run_id)
+    print(f"run-month {MONTH} for the nation: {decisions:,} decisions, {paid:,} children paid, "
+          f"{summary.get('catch_up_total', 0):,} ₫ of earlier shortfalls caught up, "
+          f"{summary.get('shortfalls', 0):,} decisions short")  # fmt: skip
+    print(f"  run: {seconds:.1f} s (target < 180 s), peak memory {peak / 2**20:.0f} MiB (target < 2048 MiB)")
+    ratio = seconds / baseline
+    print(f"  every row it wrote, copied into plain tables: {baseline:.1f} s; ratio {ratio:.2f} (target <= 3)")
+    print(f"  run-month --check: {checked:,} decisions checked in {checking:.1f} s (target < 180 s), "
+          f"{len(differences):,} differences")  # fmt: skip
 
 
 def reads(engine: Engine) -> dict[str, float]:
@@ -138,8 +235,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=1_000, help="the size to compare with")
+    parser.add_argument("--run", action="store_true", help="three months of history, then the nation's run")
     args = parser.parse_args()
-    small, large = reads(world(args.small)), reads(world(args.children))
+    if args.run:
+        the_run(*world(args.children, months=True))
+        return
+    small, large = reads(world(args.small)[0]), reads(world(args.children)[0])
     print(f"\n{'read':<58} {args.small:>12,} {args.children:>12,}   ratio")
     for name in small:
         print(f"{name:<58} {small[name]:>10.1f} ms {large[name]:>10.1f} ms   {large[name] / small[name]:.2f}")

@@ -231,6 +231,19 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     queue.put((seconds, peak, result.run_id, result.summary.decisions, result.summary.children_paid))
 
 
+def run_in_fresh_process(url: str, kwargs: dict[str, Any]) -> tuple[float, int, int, int, int]:
+    """Run MONTH in a process of its own: (seconds, peak bytes, run id, decisions, children paid)."""
+    context = mp.get_context("spawn")
+    queue: Any = context.Queue()
+    process = context.Process(target=_run_in_child, args=(url, kwargs, queue))
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise SystemExit(f"the run failed in its process (exit code {process.exitcode})")
+    found: tuple[float, int, int, int, int] = queue.get()
+    return found
+
+
 def plain_insert(engine: Engine, run_id: int) -> tuple[float, int, int]:
     """Insert the run's own transaction and posting rows into twin tables with plain Core."""
     with Session(engine) as session:
@@ -311,11 +324,7 @@ def main() -> None:
     )  # fmt: skip
     print(f"  {len(register.pledges):,} pledges, {len(register.enrolments):,} social-allowance enrolments")
     load(engine, register)
-    queue: Any = mp.get_context("spawn").Queue()
-    process = mp.get_context("spawn").Process(target=_run_in_child, args=(url, kwargs, queue))
-    process.start()
-    seconds, peak, run_id, decisions, paid = queue.get()
-    process.join()
+    seconds, peak, run_id, decisions, paid = run_in_fresh_process(url, kwargs)
     baseline, transactions, postings = plain_insert(engine, run_id)
     copied = plain_copy(engine, run_id)
     print(f"run-month {MONTH}: {decisions:,} decisions, {paid:,} children paid, {transactions:,} transactions, "

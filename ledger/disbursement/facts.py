@@ -17,6 +17,7 @@ from ledger.eligibility.policy import BranchPolicies
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Branch
 from ledger.months import Month
+from ledger.posting.entries import chunks
 from ledger.register.categories import categories_on
 from ledger.register.models import Child, Enrolment, Pledge, PledgeChange, Sponsor
 from ledger.register.pledges import Terms
@@ -34,6 +35,12 @@ class ChildRow:
     in_school_until: date | None
     died_on: date | None
     fund_account_id: int
+
+
+def _child_row(row: Any, categories: frozenset[str] | None) -> ChildRow:
+    id_, code, born, branch_id, recorded, in_school_until, died_on, fund_account_id = row
+    held = frozenset(recorded) if categories is None else categories
+    return ChildRow(id_, code, born, branch_id, held, in_school_until, died_on, fund_account_id)
 
 
 class MonthFacts:
@@ -71,6 +78,15 @@ class MonthFacts:
         return query if self.scope is None else query.where(col(Child.branch_id).in_(sorted(self.scope)))
 
     def _children(self) -> dict[int, ChildRow]:
+        rows = self._child_rows(None if self.scope is None else col(Child.branch_id).in_(sorted(self.scope)))
+        # Categories as they stood on the day the month is decided on (the last day of the month before),
+        # and for the month before (to tell a child who stopped qualifying from one who never did).
+        scope = None if self.scope is None else self.children_in_scope()
+        dated = categories_on(self.session, self.month.previous().last_day, scope)
+        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day, scope)
+        return {row[0]: _child_row(row, dated.get(row[0])) for row in rows}
+
+    def _child_rows(self, where: Any) -> list[Any]:
         query = sa.select(
             col(Child.id),
             col(Child.code),
@@ -81,68 +97,72 @@ class MonthFacts:
             col(Child.died_on),
             col(Child.fund_account_id),
         )
-        if self.scope is not None:
-            query = query.where(col(Child.branch_id).in_(sorted(self.scope)))
-        rows = self.session.execute(query)
-        # Categories as they stood on the day the month is decided on (the last day of the month before),
-        # and for the month before (to tell a child who stopped qualifying from one who never did).
-        scope = None if self.scope is None else self.children_in_scope()
-        dated = categories_on(self.session, self.month.previous().last_day, scope)
-        self.categories_before = categories_on(self.session, self.month.previous().previous().last_day, scope)
-        return {
-            row[0]: ChildRow(row[0], row[1], row[2], row[3], dated.get(row[0], frozenset(row[4])), *row[5:])
-            for row in rows
-        }
+        return list(self.session.execute(query if where is None else query.where(where)))
 
     def _pledge_months(
         self,
     ) -> tuple[dict[int, list[decide.PledgeMonth]], dict[int, list[decide.PledgeMonth]], list[str]]:
-        """Pledges scheduled for each child in the month and the month before; pledges that ended."""
-        sponsors = {i: c for i, c in self.session.execute(select(Sponsor.id, Sponsor.code))}
+        """Pledges scheduled for each child in scope in the month and the month before; pledges that
+        ended. A pledge moved from one child to another is read with the scope of either."""
+        month, previous = self.month, self.month.previous()
+        ours = (col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= previous.first_day)
+        if self.scope is not None:
+            here = self.children_in_scope()
+            moved_here = select(PledgeChange.pledge_id).where(
+                col(PledgeChange.kind) == "move", col(PledgeChange.child_id).in_(here)
+            )
+            ours = ours & (col(Pledge.child_id).in_(here) | col(Pledge.id).in_(moved_here))
         changes: dict[int, list[PledgeChange]] = defaultdict(list)
-        for change in self.session.scalars(select(PledgeChange).order_by(col(PledgeChange.id))):
+        for change in self.session.scalars(
+            select(PledgeChange)
+            .where(col(PledgeChange.pledge_id).in_(select(Pledge.id).where(ours)))
+            .order_by(col(PledgeChange.id))
+        ):
             changes[change.pledge_id].append(change)
-        columns = (
-            col(Pledge.id),
-            col(Pledge.code),
-            col(Pledge.sponsor_id),
-            col(Pledge.child_id),
-            col(Pledge.monthly_amount),
-            col(Pledge.start_month),
-            col(Pledge.end_month),
-        )
+        pledges = self.session.execute(
+            sa.select(
+                col(Pledge.id),
+                col(Pledge.code),
+                col(Pledge.sponsor_id),
+                col(Pledge.child_id),
+                col(Pledge.monthly_amount),
+                col(Pledge.start_month),
+                col(Pledge.end_month),
+                col(Sponsor.code),
+            )
+            .join(Sponsor, col(Sponsor.id) == Pledge.sponsor_id)
+            .where(ours)
+            .order_by(col(Pledge.code))
+        ).all()
+        # The children a pledge names over its life, to know when each ages out (in scope or not).
+        self.named: dict[int, Any] = dict(self.children)
+        elsewhere = {p.child_id for p in pledges} | {c.child_id for cs in changes.values() for c in cs if c.child_id}
+        elsewhere -= self.named.keys()
+        for chunk in chunks(sorted(elsewhere), 1000):
+            self.named.update((row[0], _child_row(row, None)) for row in self._child_rows(col(Child.id).in_(chunk)))
         now: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
         before: dict[int, list[decide.PledgeMonth]] = defaultdict(list)
         ended: list[str] = []
-        month, previous = self.month, self.month.previous()
         age_limit = self.policies.age_limit
-        first = previous.first_day
-        query = sa.select(*columns).where((col(Pledge.end_month).is_(None)) | (col(Pledge.end_month) >= first))
-        if self.scope is not None:
-            query = query.where(col(Pledge.child_id).in_(self.children_in_scope()))
-        for pledge in self.session.execute(query.order_by(col(Pledge.code))):
+        for pledge in pledges:
             terms = Terms.of(pledge, changes.get(pledge.id, ()))
-            this = terms.month(month, self.children, age_limit)
-            last = terms.month(previous, self.children, age_limit)
-            sponsor = sponsors[pledge.sponsor_id]
-            if this is not None:
+            this = terms.month(month, self.named, age_limit)
+            last = terms.month(previous, self.named, age_limit)
+            sponsor = pledge[-1]
+            if this is not None and this.child_id in self.children:
                 now[this.child_id].append(decide.PledgeMonth(pledge.code, sponsor, this.amount))
-            if last is not None:
+            if last is not None and last.child_id in self.children:
                 before[last.child_id].append(decide.PledgeMonth(pledge.code, sponsor, last.amount))
-                if (
-                    this is None
-                    and self.in_scope(self.children[last.child_id].branch_id)
-                    and not self._schedules_after(terms, month)
-                ):
+                if this is None and not self._schedules_after(terms, month):
                     ended.append(pledge.code)
         return now, before, ended
 
     def _schedules_after(self, terms: Terms, month: Month) -> bool:
         """Whether a pledge that skips ``month`` schedules anything later (a pause, not an end)."""
-        horizon = terms.horizon(self.children)
+        horizon = terms.horizon(self.named)
         later = month.next()
         while later <= horizon:
-            if terms.month(later, self.children, self.policies.age_limit) is not None:
+            if terms.month(later, self.named, self.policies.age_limit) is not None:
                 return True
             later = later.next()
         return False

@@ -13,6 +13,7 @@ from ledger.disbursement.planning import Planner, planners
 from ledger.disbursement.stored import decisions_of
 from ledger.months import Month
 from ledger.register.payments import record_payment
+from ledger.register.pledges import change_pledge
 from tests.disbursement.test_monthly_run import imported, run
 from tests.factories import admin
 
@@ -85,6 +86,10 @@ def test_a_nation_planned_a_province_at_a_time_decides_as_one_plan(engine, tmp_p
     for sponsor, amount, bank in (("S-1", 500_000, "vcb-hp"), ("S-3", 500_000, "vcb-hn")):
         _pay(engine, sponsor, amount, date(2026, 2, 3), bank)
     february = run(engine, "2026-02")
+    # Pledges moved across provinces: P-4 to Hải Phòng's C-1 from March, P-3 to C-3 from May.
+    for pledge, child, month in (("P-4", "C-1", Month(2026, 3)), ("P-3", "C-3", Month(2026, 5))):
+        run_in_transaction(engine, lambda s, p=pledge, c=child, m=month: change_pledge(
+            s, pledge=p, kind="move", from_month=m, child=c, reason="chuyển tỉnh", actor=admin("thu-quy")))  # fmt: skip
     # March: money for everyone, so February's shortfalls are caught up in both provinces' funds.
     budget(engine, tmp_path, "hp-an-lao", "vcb-hp", 1_050_000, date(2026, 3, 2))
     budget(engine, tmp_path, "hn-dong-anh", "vcb-hn", 3_000_000, date(2026, 3, 2))
@@ -101,6 +106,9 @@ def test_a_nation_planned_a_province_at_a_time_decides_as_one_plan(engine, tmp_p
     assert provinces == [["hn-dong-anh", "hn-dong-anh-t1"], ["hp-an-lao"]]
     assert february_short == {"C-2", "C-5"}  # a late sponsor and a short budget, both in Hà Nội
     assert by_province == whole
+    dues = {(key[0], key[1]): key[3] for key in whole}
+    assert dues[("C-1", "godmother")] == 500_000 + 200_000  # P-1 and, moved to her, P-4
+    assert dues[("C-2", "godmother")] == 400_000 and dues[("C-5", "godmother")] == 300_000
     assert {key[0] for key in whole if key[4] > 0} == {"C-2", "C-5"}  # caught up in March
     result = run(engine, "2026-03")
     with Session(engine) as session:
