@@ -251,7 +251,6 @@ class Planner:
         self.owed: dict[tuple[int, str], list[_Owed]] = defaultdict(list)
         for item in sorted(owed, key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program)):
             self.owed[(item.child_id, item.program)].append(item)
-        self._branch_ids = {b.code: b.id for b in self.facts.branches.values()}
         self._balances = self._fund_balances()
         self._pools: dict[AccountKey | None, _Pool] = {}
         self._administering: dict[tuple[int, str], str] = {}
@@ -270,17 +269,15 @@ class Planner:
     def _fund_balances(self) -> dict[AccountKey, tuple[int, int]]:
         """Every fund account (child and program) of the branches in scope and those above them:
         its id and what it holds (credit positive)."""
-        codes = {b.id: b.code for b in self.facts.branches.values()}
+        policies = self.facts.policies
         query = select(Account.id, Account.branch_id, Account.code, Account.balance).where(
             col(Account.code).startswith("liabilities:fund:")
         )
         if self.facts.scope is not None:
-            lines = {
-                self._branch_ids[code] for branch_id in self.facts.scope for code in self.facts.policies.line(branch_id)
-            }
+            lines = {policies.id_of(code) for branch_id in self.facts.scope for code in policies.line(branch_id)}
             query = query.where(col(Account.branch_id).in_(sorted(lines)))
         rows = self.session.execute(query)
-        return {AccountKey(codes[b], code): (account_id, -balance) for account_id, b, code, balance in rows}
+        return {AccountKey(policies.code_of(b), code): (account_id, -balance) for account_id, b, code, balance in rows}
 
     def pool(self, child: ChildRow, program: str) -> _Pool:
         """The fund a child's claim on ``program`` draws on (opened lazily, shared where it is)."""
@@ -299,7 +296,7 @@ class Planner:
         if (branch_id, program) not in self._administering:
             line = self.facts.policies.line(branch_id)
             self._administering[(branch_id, program)] = next(
-                (code for code in line if (self._branch_ids[code], program) in self._funded), line[0]
+                (code for code in line if (self.facts.policies.id_of(code), program) in self._funded), line[0]
             )
         return self._administering[(branch_id, program)]
 

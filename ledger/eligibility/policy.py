@@ -37,6 +37,16 @@ class BranchPolicies:
         self._lines: dict[int, list[str]] = {}
         self._policies: dict[tuple[int, Month], decide.BranchPolicy] = {}
         self._age_limits: dict[tuple[int, Month], int] = {}
+        self._ids: dict[str, int] = {}
+
+    def code_of(self, branch_id: int) -> str:
+        code: str = self._parents[branch_id][0]
+        return code
+
+    def id_of(self, code: str) -> int:
+        if not self._ids:
+            self._ids = {code: i for i, (code, _) in self._parents.items()}
+        return self._ids[code]
 
     def line(self, branch_id: int) -> list[str]:
         """The branch's code, then those above it, nearest first."""
