@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ledger.disbursement.facts import MonthFacts
+from ledger.disbursement.facts import ChildRow, MonthFacts, facts_by_province
 from ledger.disbursement.models import Run, RunDecision
 from ledger.disbursement.planning import POSTED_RUN, guardian_payable
 from ledger.disbursement.run import scope_of
@@ -32,7 +34,6 @@ def check_month(session: Session, month: Month, *, branch: str | None = None) ->
     decided otherwise, a payment that differs from its decision, a disbursement without one.
     """
     _, scope = scope_of(session, branch)
-    facts = MonthFacts(session, month, scope)
     rows = session.execute(
         sa.select(
             col(RunDecision.run_id),
@@ -45,36 +46,54 @@ def check_month(session: Session, month: Month, *, branch: str | None = None) ->
         .join(Run, col(Run.id) == RunDecision.run_id)
         .where(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN))
     ).all()
+    by_child: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_child[row[1]].append(row)
     ledger_paid = _disbursed(session, month)
     differences: list[Difference] = []
-    checked, decided = 0, set()
-    for run_id, child_id, program, eligible, due, paid in rows:
-        child = facts.children.get(child_id)
-        if child is None:  # a child outside the scope (only those inside are read)
-            continue
-        checked += 1
-        decided.add((child.code, program))
-        again = facts.decide(child, program, month)
-        due_now = again.amount if again.eligible else 0
-        if again.eligible != eligible or due_now != due:
-            reason = "; ".join(r.en for r in again.reasons[-2:])
-            differences.append(
-                Difference(child.code, program, run_id, f"decided {due:,} ₫ then, {due_now:,} ₫ now ({reason})")
-            )
-        posted = ledger_paid.get((child.code, program), 0)
-        if posted != paid:
-            differences.append(
-                Difference(child.code, program, run_id, f"the decision pays {paid:,} ₫, the ledger shows {posted:,} ₫")
-            )
+    checked, decided, in_scope = 0, set(), set[str]()
+    for facts in facts_by_province(session, month, scope):  # a province's facts in memory at a time
+        in_scope |= facts.by_code.keys()
+        for child_id, child in facts.children.items():
+            for run_id, _, program, eligible, due, paid in by_child.get(child_id, ()):
+                checked += 1
+                decided.add((child.code, program))
+                differences += _compared(facts, child, month, program, run_id, eligible, due, paid, ledger_paid)
     for (child_code, program), amount in sorted(ledger_paid.items()):
-        if (child_code, program) in decided:
-            continue
-        if scope is not None and child_code not in facts.by_code:  # a child outside the scope
+        if (child_code, program) in decided or child_code not in in_scope:
             continue
         differences.append(
             Difference(child_code, program, None, f"{amount:,} ₫ disbursed without a decision of a monthly run")
         )
     return checked, differences
+
+
+def _compared(
+    facts: MonthFacts,
+    child: ChildRow,
+    month: Month,
+    program: str,
+    run_id: int,
+    eligible: bool,
+    due: int,
+    paid: int,
+    ledger_paid: dict[tuple[str, str], int],
+) -> list[Difference]:
+    """How a kept decision differs from the one made today, and from what the ledger paid."""
+    differences = []
+    again = facts.decide(child, program, month)
+    due_now = again.amount if again.eligible else 0
+    if again.eligible != eligible or due_now != due:
+        reason = "; ".join(r.en for r in again.reasons[-2:])
+        differences.append(
+            Difference(child.code, program, run_id, f"decided {due:,} ₫ then, {due_now:,} ₫ now ({reason})")
+        )
+    posted = ledger_paid.get((child.code, program), 0)
+    if posted != paid:
+        differences.append(
+            Difference(child.code, program, run_id, f"the decision pays {paid:,} ₫, the ledger shows {posted:,} ₫")
+        )
+    return differences
 
 
 def _disbursed(session: Session, month: Month) -> dict[tuple[str, str], int]:

@@ -4,6 +4,7 @@ pledges' months, enrolments and categories, and the branch policies."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -216,3 +217,30 @@ class MonthFacts:
         ids |= owed
         chosen = [self.children[i] for i in ids if i in self.children and self.in_scope(self.children[i].branch_id)]
         return sorted(chosen, key=lambda c: c.code)
+
+
+def provinces(session: Session, branch_ids: set[int] | None) -> Iterator[tuple[set[int], SharedFacts]]:
+    """The branches of ``branch_ids`` (every branch by default) grouped by their province, with
+    what every province's facts share. No fund pays across provinces (a child's fund is the
+    child's own; a program fund belongs to a branch on the child's line, which ends at its
+    province), so a month can be decided, or checked, a province at a time."""
+    shared = SharedFacts({b.id: b for b in session.scalars(select(Branch))}, BranchPolicies(session))
+    grouped: dict[str, set[int]] = defaultdict(set)
+    for branch_id in branch_ids if branch_ids is not None else shared.branches:
+        grouped[shared.policies.line(branch_id)[-1]].add(branch_id)
+    for province in sorted(grouped):
+        yield grouped[province], shared
+
+
+def facts_by_province(session: Session, month: Month, branch_ids: set[int] | None) -> Iterator[MonthFacts]:
+    """The month's facts, one province at a time (see ``provinces``)."""
+    for ids, shared in provinces(session, branch_ids):
+        yield MonthFacts(session, month, ids, branches=shared.branches, policies=shared.policies)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFacts:
+    """What the facts of every province of a run share: the branches and their policies."""
+
+    branches: dict[int, Branch]
+    policies: BranchPolicies

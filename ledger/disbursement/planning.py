@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from ledger.accounts import AccountKey
-from ledger.disbursement.facts import ChildRow, MonthFacts
+from ledger.disbursement.facts import ChildRow, MonthFacts, provinces
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.eligibility.policy import BranchPolicies
 from ledger.eligibility.reasons import Reason
@@ -216,19 +216,11 @@ def already_decided(session: Session, month: Month, children: Any = None) -> set
 
 
 def planners(session: Session, month: Month, branch_ids: set[int] | None = None) -> Iterator[Planner]:
-    """The month's plan for ``branch_ids`` (every branch by default), one province at a time.
-
-    No fund pays across provinces: a child's fund is the child's own, and a program fund is that
-    of a branch on the child's line, which ends at its province. So the decisions are those of one
-    plan over the whole scope, while only one province's facts are in memory (a nation's run).
-    """
-    branches = {b.id: b for b in session.scalars(select(Branch))}
-    policies = BranchPolicies(session)
-    provinces: dict[str, set[int]] = defaultdict(set)
-    for branch_id in branch_ids if branch_ids is not None else branches:
-        provinces[policies.line(branch_id)[-1]].add(branch_id)
-    for province in sorted(provinces):
-        yield Planner(session, month, provinces[province], branches=branches, policies=policies)
+    """The month's plan for ``branch_ids`` (every branch by default), one province at a time: the
+    decisions of one plan over the whole scope, with one province's facts in memory at a time
+    (see ``facts.provinces``)."""
+    for ids, shared in provinces(session, branch_ids):
+        yield Planner(session, month, ids, branches=shared.branches, policies=shared.policies)
 
 
 class Planner:

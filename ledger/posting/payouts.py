@@ -26,6 +26,7 @@ from ledger import chain
 from ledger.accounts import AccountKey
 from ledger.db import is_sqlite
 from ledger.errors import AccountClosed, DuplicateDisbursement, InsufficientFunds, InvalidEntry
+from ledger.posting import post_many
 from ledger.posting.entries import MAX_AMOUNT, DisbursementKey, Entry, Leg, validate
 from ledger.posting.write import as_json_rows, check_disbursements, currency_refused, period_closed, read_postgres
 
@@ -55,8 +56,6 @@ def post_payouts(
         return 0
     now = now or datetime.now(UTC)
     if is_sqlite(session):
-        from ledger.posting import post_many  # the package's front door, which imports this module
-
         return len(post_many(session, [_entry(p, effective_date, posted_by, metadata) for p in payouts], now=now))
     validate(_entry(payouts[0], effective_date, posted_by, metadata))  # who, metadata: the same for all
     for payout in payouts:
