@@ -219,8 +219,11 @@ def planners(session: Session, month: Month, branch_ids: set[int] | None = None)
     """The month's plan for ``branch_ids`` (every branch by default), one province at a time: the
     decisions of one plan over the whole scope, with one province's facts in memory at a time
     (see ``facts.provinces``)."""
+    owed: list[_Owed] | None = None
     for ids, shared in provinces(session, branch_ids):
-        yield Planner(session, month, ids, branches=shared.branches, policies=shared.policies)
+        if owed is None:  # read once for every province: the query costs as much for one as for all
+            owed = outstanding_shortfalls(session, month)
+        yield Planner(session, month, ids, branches=shared.branches, policies=shared.policies, owed=owed)
 
 
 class Planner:
@@ -234,12 +237,17 @@ class Planner:
         *,
         branches: dict[int, Branch] | None = None,
         policies: BranchPolicies | None = None,
+        owed: list[_Owed] | None = None,
     ) -> None:
+        """``owed``: the outstanding shortfalls, if already read (of any children: those of the
+        scope are kept)."""
         self.session, self.month = session, month
         self.facts = MonthFacts(session, month, branch_ids, branches=branches, policies=policies)
         children = None if branch_ids is None else self.facts.children_in_scope()
         self.done = already_decided(session, month, children)
-        owed = [o for o in outstanding_shortfalls(session, month, children) if (o.child_id, o.program) not in self.done]
+        if owed is None:
+            owed = outstanding_shortfalls(session, month, children)
+        owed = [o for o in owed if o.child_id in self.facts.children and (o.child_id, o.program) not in self.done]
         self.owed: dict[tuple[int, str], list[_Owed]] = defaultdict(list)
         for item in sorted(owed, key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program)):
             self.owed[(item.child_id, item.program)].append(item)

@@ -356,15 +356,16 @@ def _unfinished(engine: Engine) -> list[int]:
         return list(session.scalars(select(Run.id).where(col(Run.status) == "approved").order_by(col(Run.id))))
 
 
-def _pending(session: Session, run_id: int, *, after: int, limit: int) -> list[Any]:
-    """``limit`` of the run's decisions that pay and are not paid yet, in the order they were
-    decided (by id), after decision ``after``."""
-    return list(
-        session.execute(_unpaid(run_id).where(col(RunDecision.id) > after).order_by(col(RunDecision.id)).limit(limit))
-    )
+def _pending(session: Session, run_id: int, first: int, last: int) -> list[Any]:
+    """The run's decisions with ids from ``first`` to ``last`` that pay and are not paid yet, in
+    the order they were decided. The ids alone choose the rows (the primary key): the run's rows
+    were all just written, so the planner's statistics may not know them yet."""
+    within = col(RunDecision.id).between(first, last)
+    rows = session.execute(_unpaid().add_columns(col(RunDecision.run_id)).where(within).order_by(col(RunDecision.id)))
+    return [row[:-1] for row in rows if row[-1] == run_id]
 
 
-def _unpaid(run_id: int) -> Any:
+def _unpaid(run_id: int | None = None) -> Any:
     fund_branch = table_of(Branch).alias("fund_branch")
     child_branch = table_of(Branch).alias("child_branch")
     paid = exists().where(
@@ -387,7 +388,8 @@ def _unpaid(run_id: int) -> Any:
         .join(child_branch, child_branch.c.id == Child.branch_id)
         .join(Account, col(Account.id) == RunDecision.fund_account_id)
         .join(fund_branch, fund_branch.c.id == Account.branch_id)
-        .where(col(RunDecision.run_id) == run_id, col(RunDecision.paid) > 0, ~paid)
+        .where(col(RunDecision.paid) > 0, ~paid)
+        .where(*([] if run_id is None else [col(RunDecision.run_id) == run_id]))
     )
 
 
@@ -435,14 +437,17 @@ def _post_pending(
         if run is None:
             raise RunNotFound(run_id)
         total = session.scalar(sa.select(func.count()).select_from(_unpaid(run_id).subquery())) or 0
-    # A chunk is read, posted and committed at a time: a nation's decisions are never all in memory.
-    done, after = 0, 0
-    while True:
+        lowest, highest = session.execute(
+            sa.select(func.min(RunDecision.id), func.max(RunDecision.id)).where(col(RunDecision.run_id) == run_id)
+        ).one()
+    # A chunk of ids is read, posted and committed at a time: a nation's decisions are never all in memory.
+    done = 0
+    for first in range(lowest or 0, (highest or -1) + 1, chunk):
         lock.check()
         with Session(engine) as session:
-            pending = _pending(session, run_id, after=after, limit=chunk)
+            pending = _pending(session, run_id, first, first + chunk - 1)
             if not pending:
-                break
+                continue
             post_payouts(
                 session,
                 [_payout(row) for row in pending],
@@ -452,7 +457,7 @@ def _post_pending(
                 now=now,
             )
             session.commit()
-        done, after = done + len(pending), pending[-1][0]
+        done += len(pending)
         if progress is not None:
             progress("post", min(done, total), total)
     with Session(engine) as session:
