@@ -215,9 +215,12 @@ def post_money(engine: Engine, register: Register, month: Month, paid: dict[str,
 def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     engine = make_engine(url, **kwargs)
     stages: dict[str, float] = {}
+    peaks: dict[str, int] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
-        stages.setdefault(stage, time.perf_counter())
+        if stage not in stages:
+            stages[stage] = time.perf_counter()
+            peaks[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
     t0 = time.perf_counter()
     result = run_month(
@@ -226,7 +229,8 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     seconds = time.perf_counter() - t0
     if "post" in stages:
         print(f"  deciding and keeping the decisions: {stages['post'] - t0:.1f} s; "
-              f"posting: {t0 + seconds - stages['post']:.1f} s")  # fmt: skip
+              f"posting: {t0 + seconds - stages['post']:.1f} s; peak memory when posting began: "
+              f"{peaks['post']} MiB")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     queue.put((seconds, peak, result.run_id, result.summary.decisions, result.summary.children_paid))
 
