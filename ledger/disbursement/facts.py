@@ -48,21 +48,15 @@ class MonthFacts:
     """Everything a month's decisions depend on, read once: the register, funds, shortfalls.
 
     With ``branch_ids``, only the children of those branches (and their pledges, enrolments and
-    categories) are read. ``branches`` and ``policies`` may be shared by several scopes of one run.
+    categories) are read. Several scopes of one run may share the branches and their policies.
     """
 
     def __init__(
-        self,
-        session: Session,
-        month: Month,
-        branch_ids: set[int] | None = None,
-        *,
-        branches: dict[int, Branch] | None = None,
-        policies: BranchPolicies | None = None,
+        self, session: Session, month: Month, branch_ids: set[int] | None = None, shared: SharedFacts | None = None
     ) -> None:
         self.session, self.month, self.scope = session, month, branch_ids
-        self.branches = branches if branches is not None else {b.id: b for b in session.scalars(select(Branch))}
-        self.policies = policies or BranchPolicies(session)
+        shared = shared or SharedFacts.read(session)
+        self.branches, self.policies = shared.branches, shared.policies
         self.children = self._children()
         self.by_code = {c.code: c for c in self.children.values()}
         self.pledges_now, self.pledges_before, self.pledges_ended = self._pledge_months()
@@ -224,7 +218,7 @@ def provinces(session: Session, branch_ids: set[int] | None) -> Iterator[tuple[s
     what every province's facts share. No fund pays across provinces (a child's fund is the
     child's own; a program fund belongs to a branch on the child's line, which ends at its
     province), so a month can be decided, or checked, a province at a time."""
-    shared = SharedFacts({b.id: b for b in session.scalars(select(Branch))}, BranchPolicies(session))
+    shared = SharedFacts.read(session)
     grouped: dict[str, set[int]] = defaultdict(set)
     for branch_id in branch_ids if branch_ids is not None else shared.branches:
         grouped[shared.policies.line(branch_id)[-1]].add(branch_id)
@@ -235,7 +229,7 @@ def provinces(session: Session, branch_ids: set[int] | None) -> Iterator[tuple[s
 def facts_by_province(session: Session, month: Month, branch_ids: set[int] | None) -> Iterator[MonthFacts]:
     """The month's facts, one province at a time (see ``provinces``)."""
     for ids, shared in provinces(session, branch_ids):
-        yield MonthFacts(session, month, ids, branches=shared.branches, policies=shared.policies)
+        yield MonthFacts(session, month, ids, shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,3 +238,7 @@ class SharedFacts:
 
     branches: dict[int, Branch]
     policies: BranchPolicies
+
+    @classmethod
+    def read(cls, session: Session) -> SharedFacts:
+        return cls({b.id: b for b in session.scalars(select(Branch))}, BranchPolicies(session))

@@ -25,12 +25,11 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from ledger.accounts import AccountKey
-from ledger.disbursement.facts import ChildRow, MonthFacts, provinces
+from ledger.disbursement.facts import ChildRow, MonthFacts, SharedFacts, provinces
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.eligibility.policy import BranchPolicies
 from ledger.eligibility.reasons import Reason
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
-from ledger.models import Account, Branch, Disbursement, LedgerTransaction
+from ledger.models import Account, Disbursement, LedgerTransaction
 from ledger.months import Month
 from ledger.register.models import BudgetReceipt, Child
 
@@ -223,7 +222,7 @@ def planners(session: Session, month: Month, branch_ids: set[int] | None = None)
     for ids, shared in provinces(session, branch_ids):
         if owed is None:  # read once for every province: the query costs as much for one as for all
             owed = outstanding_shortfalls(session, month)
-        yield Planner(session, month, ids, branches=shared.branches, policies=shared.policies, owed=owed)
+        yield Planner(session, month, ids, shared=shared, owed=owed)
 
 
 class Planner:
@@ -235,14 +234,13 @@ class Planner:
         month: Month,
         branch_ids: set[int] | None = None,
         *,
-        branches: dict[int, Branch] | None = None,
-        policies: BranchPolicies | None = None,
+        shared: SharedFacts | None = None,
         owed: list[_Owed] | None = None,
     ) -> None:
         """``owed``: the outstanding shortfalls, if already read (of any children: those of the
         scope are kept)."""
         self.session, self.month = session, month
-        self.facts = MonthFacts(session, month, branch_ids, branches=branches, policies=policies)
+        self.facts = MonthFacts(session, month, branch_ids, shared)
         children = None if branch_ids is None else self.facts.children_in_scope()
         self.done = already_decided(session, month, children)
         if owed is None:
