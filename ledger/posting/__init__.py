@@ -28,10 +28,11 @@ from ledger.errors import AlreadyReversed, TransactionNotFound
 from ledger.models import Account, Branch, LedgerTransaction, Posting
 from ledger.months import today_in_vietnam
 from ledger.periods import closed_through
+from ledger.posting.bulk import copy_rows
 from ledger.posting.entries import MAX_AMOUNT, MAX_POSTINGS, DisbursementKey, Entry, Leg, Posted, validate
 from ledger.posting.replays import find_replays, stored_entry
 from ledger.posting.single import is_plain, post_one
-from ledger.posting.write import copy_rows, post_new
+from ledger.posting.write import post_new
 
 __all__ = [
     "MAX_AMOUNT",

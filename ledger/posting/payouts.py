@@ -27,8 +27,9 @@ from ledger.accounts import AccountKey
 from ledger.db import is_sqlite
 from ledger.errors import AccountClosed, DuplicateDisbursement, InsufficientFunds, InvalidEntry
 from ledger.posting import post_many
+from ledger.posting.bulk import as_json_rows
 from ledger.posting.entries import MAX_AMOUNT, DisbursementKey, Entry, Leg, validate
-from ledger.posting.write import as_json_rows, check_disbursements, currency_refused, period_closed, read_postgres
+from ledger.posting.write import check_disbursements, currency_refused, period_closed, read_postgres
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,7 @@ cost ~9x per row."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +41,7 @@ from ledger.models import (
 )
 
 # Bulk writes go through Core tables: ORM objects cost ~9x per row (docs/stack.md).
+from ledger.posting.bulk import as_json_rows, copy_rows
 from ledger.posting.entries import DisbursementKey, Entry, Posted, chunks
 
 POSTING = table_of(Posting)
@@ -466,37 +466,3 @@ _LINKED = text(
     "SELECT id, seq, hash FROM ledger_transaction"
     " WHERE id IN (SELECT CAST(json_array_elements_text(CAST(:ids AS json)) AS bigint))"
 )
-_JSON_ROWS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def as_json_rows(rows: Sequence[Any]) -> str:
-    """Many values as one PostgreSQL parameter: JSON, which the server reads in C. (psycopg writes a
-    Python list as an array parameter item by item in Python, the most costly step of a large batch.)"""
-    return _JSON_ROWS.encode(rows)
-
-
-def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``rows`` into ``table`` with PostgreSQL's COPY, in the caller's transaction.
-
-    Row and statement triggers fire as for an INSERT; an error is raised as SQLAlchemy raises
-    it for a statement, so callers handle both paths alike.
-    """
-    import psycopg
-
-    columns = [c for c in table.c if c.name in rows[0] or c.key in rows[0]]
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    statement = f"COPY {table.name} ({names}) FROM STDIN"
-    keys = [c.key if c.key in rows[0] else c.name for c in columns]
-    json_columns = {i for i, c in enumerate(columns) if c.type.__class__.__name__ == "JSON"}
-    cursor = connection.connection.cursor()
-    try:
-        with cursor.copy(statement) as copy:
-            for row in rows:
-                values = [row[k] for k in keys]
-                for i in json_columns:
-                    values[i] = chain.canonical_json(values[i])
-                copy.write_row(values)
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from None
-    finally:
-        cursor.close()
