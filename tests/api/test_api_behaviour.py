@@ -148,3 +148,21 @@ def test_a_database_that_is_down_gives_503_and_a_problem(world: World) -> None:
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "nothing was written" in response.json()["detail"]
+
+
+def test_a_runs_decisions_explain_themselves_in_the_readers_language(world: World) -> None:
+    """A run keeps each reason as a rule with its parameters; the API writes the sentences when read."""
+    admin = world.login("admin")
+    vi = world.client.get("/api/v1/runs/1/decisions", headers=admin)
+    en = world.client.get("/api/v1/runs/1/decisions", headers={**admin, "Accept-Language": "en"})
+    assert vi.status_code == en.status_code == 200, vi.text
+    assert len(vi.json()) == len(en.json()) > 0
+    for said_vi, said_en in zip(vi.json(), en.json(), strict=True):
+        assert said_vi["child"] == said_en["child"] and said_vi["reasons"]
+        for reason_vi, reason_en in zip(said_vi["reasons"], said_en["reasons"], strict=True):
+            assert reason_vi["rule"] == reason_en["rule"] and reason_vi["params"] == reason_en["params"]
+            assert reason_vi["text"] == reason_vi["vi"] and reason_en["text"] == reason_en["en"]
+            assert reason_vi["vi"] and reason_en["en"] and reason_vi["vi"] != reason_en["en"]
+    rules = {r["rule"]: r for d in vi.json() for r in d["reasons"]}
+    assert rules["age.under_limit"]["vi"].startswith("tuổi ngày ")
+    assert rules["money.paid"]["vi"].startswith("chi đủ ") and "₫" in rules["money.paid"]["vi"]
