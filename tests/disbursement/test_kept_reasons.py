@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from ledger.disbursement.models import RunDecision
 from ledger.disbursement.stored import decisions_of
-from ledger.eligibility.reasons import WORDINGS, Reason
+from ledger.eligibility.reasons import Reason
 from tests.disbursement.test_monthly_run import money_in_january_and_february, pay, run
 
 
@@ -56,4 +56,3 @@ def test_every_step_reads_back_as_it_was_made():
     assert again == step
     assert again.vi == "trả bù phần thiếu tháng 01/2026: 550.000\u00a0₫"
     assert again.text("en") == "catch-up of the 2026-01 shortfall: 550,000\u00a0₫ (earlier shortfalls are paid first)"
-    assert "as-written" in WORDINGS and all(len(pair) == 2 for pair in WORDINGS.values())
