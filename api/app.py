@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,7 +54,7 @@ from api.web import (
     work,
 )  # fmt: skip
 from api.web.session import FormExpired, SignInRequired, error_page, page, reader_lang
-from ledger.db import is_sqlite, reading
+from ledger.db import AsyncReads, is_sqlite, reading
 from ledger.replicas import Replica
 
 DESCRIPTION = """\
@@ -76,7 +77,12 @@ def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.reads.open()
+        # What start-up built (routes, models, schemas) lives as long as the process: out of the
+        # collector's sight, each collection is cheaper (a tenth of the balance read's rate).
+        gc.freeze()
         yield
+        await app.state.reads.close()
         app.state.isolated.close()
         engine.dispose()
         if replica is not None:
@@ -94,6 +100,7 @@ def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.signed_in = SignedInUsers(engine)
     app.state.reader = reading(engine)
+    app.state.reads = AsyncReads(engine)
     app.state.replica = Replica(engine, replica) if replica is not None else None
     app.state.write_positions = WritePositions()
     app.state.writers = threading.Lock() if is_sqlite(engine) else None

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, branch_and_descendants, get_account, get_branch
-from ledger.db import DirectQuery
+from ledger.db import AsyncReads, DirectQuery
 from ledger.errors import AccountNotFound, InvalidEntry
 from ledger.models import Account, AccountType, Branch, LedgerTransaction, Posting, total
 
@@ -226,12 +226,25 @@ _ACCOUNT_OF_BRANCH = DirectQuery(_WITH_CODE.where(col(Branch.code) == bindparam(
 
 def account_in_sight(engine: Engine, scope: Actor, code: str, branch_code: str | None) -> FoundAccount:
     """The account ``code`` of ``branch_code``, or the only one with that code in the scope."""
+    query, params = _lookup(code, branch_code)
+    return _the_one_in_sight(query.rows(engine, **params), scope, code, branch_code)
+
+
+async def account_in_sight_async(reads: AsyncReads, scope: Actor, code: str, branch_code: str | None) -> FoundAccount:
+    """``account_in_sight``, read without holding up the event loop (``AsyncReads``)."""
+    query, params = _lookup(code, branch_code)
+    return _the_one_in_sight(await reads.rows(query, **params), scope, code, branch_code)
+
+
+def _lookup(code: str, branch_code: str | None) -> tuple[DirectQuery, dict[str, str]]:
     if any(ord(c) < 32 for c in code + (branch_code or "")):
         raise InvalidEntry("an account or branch code has no control characters")
     if branch_code is None:
-        found = _ACCOUNTS_WITH_CODE.rows(engine, code=code)
-    else:
-        found = _ACCOUNT_OF_BRANCH.rows(engine, code=code, branch=branch_code)
+        return _ACCOUNTS_WITH_CODE, {"code": code}
+    return _ACCOUNT_OF_BRANCH, {"code": code, "branch": branch_code}
+
+
+def _the_one_in_sight(found: list[tuple[Any, ...]], scope: Actor, code: str, branch_code: str | None) -> FoundAccount:
     rows = [FoundAccount(*row) for row in found if scope.sees_branch(row[0])]
     if not rows:
         raise AccountNotFound(branch_code or "(any branch in your scope)", code)

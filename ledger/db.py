@@ -8,6 +8,7 @@ failures and deadlocks are retried here, by ``run_in_transaction``, never shown 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import threading
@@ -48,7 +49,12 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _CONNECT_ARGS[engine] = dict(kwargs.get("connect_args", {}))
+    return engine
+
+
+_CONNECT_ARGS: weakref.WeakKeyDictionary[Engine, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -90,7 +96,7 @@ class DirectQuery:
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def rows(self, engine: Engine, **params: Any) -> list[tuple[Any, ...]]:
-        sql, order = self._compile(engine)
+        sql, order = self.compiled(engine)
         args: Any = tuple(params[name] for name in order) if order is not None else params
         for attempt in (1, 2):
             connection = self._connection(engine)
@@ -114,7 +120,8 @@ class DirectQuery:
                 raise
         raise AssertionError("unreachable")
 
-    def _compile(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+    def compiled(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        """The SQL for ``engine``'s driver, and the order of its parameters when they are positional."""
         compiled = self._compiled.get(engine.dialect.name)
         if compiled is None:
             done = self.statement.compile(dialect=engine.dialect)
@@ -166,6 +173,77 @@ def _close_all(connections: dict[int, Any]) -> None:
         with contextlib.suppress(Exception):
             connection.close()
     connections.clear()
+
+
+ASYNC_READS_NAME = "godmother async reads"
+"""How ``AsyncReads``' connections name themselves to PostgreSQL (pg_stat_activity)."""
+
+
+class AsyncReads:
+    """The API's hottest reads (``DirectQuery``) on the driver's asynchronous connections, so that
+    the event loop serves other requests while PostgreSQL answers one.
+
+    Opened and closed in one event loop (the API's lifespan), with at most ``size`` connections
+    in autocommit mode. Called from any other loop, or on SQLite (no network to wait for), it
+    reads as ``DirectQuery.rows`` does. A lost connection is dropped and the read tried once more.
+    """
+
+    def __init__(self, engine: Engine, size: int = 4) -> None:
+        self.engine, self.size = engine, size
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle: asyncio.Queue[Any] | None = None
+        self._opened: list[Any] = []
+
+    def open(self) -> None:
+        if not is_sqlite(self.engine):
+            self._loop, self._idle = asyncio.get_running_loop(), asyncio.Queue()
+
+    async def close(self) -> None:
+        self._loop = self._idle = None
+        for connection in self._opened:
+            with contextlib.suppress(Exception):
+                await connection.close()
+        self._opened.clear()
+
+    async def rows(self, query: DirectQuery, **params: Any) -> list[tuple[Any, ...]]:
+        if self._idle is None or asyncio.get_running_loop() is not self._loop:
+            return query.rows(self.engine, **params)
+        sql, _ = query.compiled(self.engine)
+        error = self.engine.dialect.loaded_dbapi.Error
+        for attempt in (1, 2):
+            connection = await self._take(self._idle)
+            try:
+                cursor = await connection.execute(sql, params)
+                rows = [tuple(row) for row in await cursor.fetchall()]
+            except error as exc:
+                lost = bool(connection.broken or connection.closed)
+                await self._drop(connection)
+                if lost and attempt == 1:
+                    continue
+                raise DBAPIError.instance(sql, params, exc, error, connection_invalidated=lost) from exc
+            except BaseException:
+                await self._drop(connection)  # cancelled halfway: its answer may still be on the way
+                raise
+            self._idle.put_nowait(connection)
+            return rows
+        raise AssertionError("unreachable")
+
+    async def _take(self, idle: asyncio.Queue[Any]) -> Any:
+        if idle.empty() and len(self._opened) < self.size:
+            import psycopg
+
+            args, options = self.engine.dialect.create_connect_args(self.engine.url)
+            options = {**options, **_CONNECT_ARGS.get(self.engine, {}), "autocommit": True,
+                       "application_name": ASYNC_READS_NAME}  # fmt: skip
+            connection = await psycopg.AsyncConnection.connect(*args, **options)
+            self._opened.append(connection)
+            return connection
+        return await idle.get()
+
+    async def _drop(self, connection: Any) -> None:
+        self._opened.remove(connection)
+        with contextlib.suppress(Exception):
+            await connection.close()
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

@@ -12,7 +12,17 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from sqlmodel import Session
 
 from api import scoping
-from api.deps import CurrentUser, SessionDep, engine_of, in_own_transaction, off_the_loop
+from api.deps import (
+    BEARER,
+    CurrentUser,
+    SessionDep,
+    bearer_user,
+    engine_of,
+    in_own_transaction,
+    off_the_loop,
+    query_parameters,
+    validated_query,
+)
 from api.schemas import ledger as schemas
 from api.schemas.common import MONTH_PATTERN
 from ledger import balances, closing, journal, periods, posting, transactions
@@ -38,23 +48,25 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.get("/accounts/{code}/balance", response_model=schemas.BalanceOut)
-async def account_balance(
-    code: str,
-    request: Request,
-    scope: CurrentUser,
-    branch: Annotated[
-        str | None, Query(max_length=64, description="needed when several branches have the code")
-    ] = None,
-    as_of: Annotated[date | None, Query(description="end of this day; default now")] = None,
-) -> schemas.BalanceOut:
+@router.get(
+    "/accounts/{code}/balance",
+    response_model=None,
+    responses={200: {"model": schemas.BalanceOut}},
+    openapi_extra={**BEARER, "parameters": query_parameters(schemas.BalanceQuery)},
+)
+async def account_balance(code: str, request: Request) -> Response:
     """An account's balance in đồng (debit positive), now or at the end of a day."""
-    found = scoping.account(engine_of(request), scope, code, branch)
+    # The API's hottest read takes no dependencies and no response model, and looks the account up
+    # on an asynchronous connection: together they double its rate (bench/api_bench.py).
+    scope = bearer_user(request)
+    asked = validated_query(schemas.BalanceQuery, request)
+    found = await balances.account_in_sight_async(request.app.state.reads, scope, code, asked.branch)
     amount = found.balance
-    if as_of is not None:
+    if asked.as_of is not None:
         with Session(request.app.state.reader) as db:
-            amount = balances.balance(db, AccountKey(found.branch, code), as_of=as_of)
-    return schemas.BalanceOut(branch=found.branch, account=code, type=found.type, as_of=as_of, balance=amount)
+            amount = balances.balance(db, AccountKey(found.branch, code), as_of=asked.as_of)
+    out = schemas.BalanceOut(branch=found.branch, account=code, type=found.type, as_of=asked.as_of, balance=amount)
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/accounts/{code}/history", response_model=schemas.HistoryOut)

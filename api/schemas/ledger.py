@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas.common import MAX_AMOUNT, Dong, Strict
 
 
+class BalanceQuery(BaseModel):
+    """The balance read's query (validated by the route itself: it is the API's hottest read)."""
+
+    branch: str | None = Field(None, max_length=64, description="needed when several branches have the code")
+    as_of: date | None = Field(None, description="end of this day; default now")
+
+
 class BalanceOut(BaseModel):
     branch: str
     account: str
