@@ -105,7 +105,7 @@ def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
     app.state.write_positions = WritePositions()
     app.state.writers = threading.Lock() if is_sqlite(engine) else None
     app.state.run_jobs = RunJobs(engine)
-    app.state.pack_jobs = PackJobs(engine)
+    app.state.pack_jobs = PackJobs(engine, app.state.replica)
     app.state.isolated = Isolated()
     app.add_middleware(
         Guard, signed_in=app.state.signed_in, replica=app.state.replica, positions=app.state.write_positions

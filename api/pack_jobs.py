@@ -1,6 +1,8 @@
 """Statements made in the background: a thread of the API process gathers, renders and keeps one.
 
 An audit pack for a province's year takes minutes to render, longer than a request should wait.
+It is gathered on the read replica when there is one (``DATABASE_REPLICA_URL``) that has
+replayed the reader's own last write.
 The request starts the work and answers at once with a page that follows it; the statement is
 gathered for the reader (who must be allowed to have it), rendered, and kept with a notice by
 the domain (``ledger.statements.kept``). Only the progress lives in this process: a pack lost
@@ -16,12 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from ledger.access.actor import Actor
 from ledger.db import run_in_transaction
 from ledger.errors import LedgerError
 from ledger.months import today_in_vietnam
+from ledger.replicas import Replica, run_reading
 from ledger.statements.document import StatementRequest
 from ledger.statements.issue import prepare_issue
 from ledger.statements.kept import keep_statement
@@ -54,23 +56,30 @@ class PackJob:
 
 
 class PackJobs:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, replica: Replica | None = None) -> None:
+        self.engine, self.replica = engine, replica
         self.jobs: dict[str, PackJob] = {}
         self.lock = threading.Lock()
 
-    def start(self, request: StatementRequest, *, actor: Actor, lang: str) -> PackJob:
+    def start(self, request: StatementRequest, *, actor: Actor, lang: str, after: int | None = None) -> PackJob:
+        """Start gathering ``request`` for ``actor``: on the read replica, when there is one that has
+        replayed ``after`` (the reader's own last write), else on the primary."""
         job = PackJob(uuid.uuid4().hex, request, actor.user)
         with self.lock:
             self.jobs[job.id] = job
-        threading.Thread(target=self._work, args=(job, actor, lang), name=f"pack-{job.id[:8]}", daemon=True).start()
+        threading.Thread(
+            target=self._work, args=(job, actor, lang, after), name=f"pack-{job.id[:8]}", daemon=True
+        ).start()
         return job
 
-    def _work(self, job: PackJob, actor: Actor, lang: str) -> None:
+    def _work(self, job: PackJob, actor: Actor, lang: str, after: int | None) -> None:
         try:
-            with Session(self.engine) as session:
-                ready = prepare_issue(session, job.request, actor=actor, lang=lang, issued_on=today_in_vietnam())
-                session.commit()  # a verified checkpoint the gathering left stays
+            ready = run_reading(  # a verified checkpoint the gathering left is kept, on the primary
+                self.engine,
+                self.replica,
+                lambda s: prepare_issue(s, job.request, actor=actor, lang=lang, issued_on=today_in_vietnam()),
+                after=after,
+            )
             job.stage = "rendering"
             pdf = render_pdf(ready.document, ready.lang, ready.key)
             job.stage = "keeping"

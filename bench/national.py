@@ -3,6 +3,7 @@ register at national size; do the reads that pages make stay flat from 1,000 chi
 
     .venv/bin/python -m bench.national                       # 1,000,000 children (about 1.4 million pledges)
     .venv/bin/python -m bench.national --children 100000     # a tenth of it, to try
+    .venv/bin/python -m bench.national --run [--one-month]   # the nation's monthly run (see ``the_run``)
 
 Each size gets a fresh PostgreSQL schema (``BENCH_DATABASE_URL``, by default the local ``test``
 database). The country is the 2025 map: the 34 provinces' codes (the ones the eligibility parameters
@@ -29,10 +30,10 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session, col
 
-from bench.ledger_bench import fresh_database
+from bench.ledger_bench import analyze, fresh_database
 from bench.register_bench import timed
 from bench.run_bench import (
     FIRST,
@@ -145,8 +146,7 @@ def history(engine: Engine, register: Register, seed: int = 2025) -> None:
         owed = {"on-time": 1, "late": (0, 2, 1)[n], "later": (0, 0, 3)[n], "stopped": (1, 0, 0)[n]}
         paid = {child: amount * owed[kind[child]] for child, amount in pledged.items()}
         post_money(engine, register, month, paid, budgets)
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        analyze(engine)
         if month != MONTH:
             run_month(engine, month, actor=Actor.local_administrator("bench"), on=month.first_day.replace(day=5))
     on_time = Counter(kind.values())["on-time"] * 100 // max(len(kind), 1)
@@ -236,9 +236,12 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=1_000, help="the size to compare with")
     parser.add_argument("--run", action="store_true", help="three months of history, then the nation's run")
+    parser.add_argument(
+        "--one-month", action="store_true", help="with --run: one month of money, not three months' history"
+    )
     args = parser.parse_args()
     if args.run:
-        the_run(*world(args.children, months=True))
+        the_run(*world(args.children, months=not args.one_month))
         return
     small, large = reads(world(args.small)[0]), reads(world(args.children)[0])
     print(f"\n{'read':<58} {args.small:>12,} {args.children:>12,}   ratio")

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, insert, select, text
 from sqlmodel import Session
 
-from bench.ledger_bench import bench_posting, bench_txn, fresh_database, twin
+from bench.ledger_bench import analyze, bench_posting, bench_txn, fresh_database, twin
 from ledger.access.actor import Actor
 from ledger.accounts import AccountKey, create_branch
 from ledger.db import make_engine, run_in_transaction, upgrade
@@ -156,9 +156,7 @@ def load(engine: Engine, register: Register) -> None:
     budgets = {row["branch"]: 10**11 for row in register.bank_accounts}
     count = post_money(engine, register, MONTH, paid, budgets)
     print(f"  {count:,} receipts posted in {time.perf_counter() - t0:.1f} s")
-    # A live database has planner statistics (autovacuum, or SQLite's optimize): so does this one.
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    analyze(engine)  # a live database has planner statistics (autovacuum, or SQLite's optimize)
 
 
 def monthly_pledged(register: Register) -> dict[str, int]:

@@ -23,6 +23,7 @@ from api import scoping
 from api.deps import SessionDep, in_own_transaction, off_the_loop
 from api.issuing import issue_pdf, issue_xlsx
 from api.pack_jobs import STAGES, PackJob
+from api.positions import read_after
 from api.web.guards import back_to, home_branch, reader_form, require_staff, writer
 from api.web.session import WebUser, page, reader_lang, say, web_user
 from ledger.errors import LedgerError, NotFound
@@ -151,7 +152,9 @@ async def pack_in_background(
     user = reader_form(request, csrf)
     wanted = _wanted(db, user, "audit", start, end, branch=branch, child="", sponsor="", account="")
     await off_the_loop(db, may_issue, db, user.scope, wanted)  # refused at once, not minutes later
-    job = request.app.state.pack_jobs.start(wanted, actor=user.scope, lang=reader_lang(request))
+    job = request.app.state.pack_jobs.start(
+        wanted, actor=user.scope, lang=reader_lang(request), after=read_after(request)
+    )
     return RedirectResponse(f"/statements/jobs/{job.id}", status_code=303)
 
 

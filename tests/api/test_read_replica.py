@@ -25,10 +25,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from api.app import create_app
+from api.pack_jobs import PackJobs
+from ledger.access.actor import Actor
 from ledger.db import make_engine, upgrade
 from ledger.demo import demo_logins, load_demo
 from ledger.months import Month, today_in_vietnam
-from ledger.replicas import parse_position
+from ledger.replicas import Replica, parse_position
+from ledger.statements.document import Period, StatementRequest
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
@@ -272,3 +275,21 @@ def test_a_writer_reads_her_own_write_while_the_replica_lags(served, pair):
     caught_up = client.get("/api/v1/lists/payments", headers=signed_in)
     assert caught_up.json()["count"] == before + 1
     assert on_replica.reading("payment")  # back on the replica once it has replayed her write
+
+
+def test_an_audit_pack_made_in_the_background_is_gathered_on_the_replica(served):
+    """The pack of a year takes minutes of reading: the replica reads it; the primary keeps the
+    verified checkpoint its check leaves, the issue and the kept PDF."""
+    on_primary, on_replica = served.on_primary, served.on_replica
+    jobs = PackJobs(served.primary, Replica(served.primary, served.replica))
+    month = Month.of(today_in_vietnam()).previous()
+    on_primary.clear()
+    on_replica.clear()
+    job = jobs.start(StatementRequest("audit", "hp-an-lao", Period(month.previous(), month)),
+                     actor=Actor.local_administrator("kiem-toan", door="web"), lang="vi")  # fmt: skip
+    assert job.finished.wait(PATIENCE)
+    assert job.state == "finished", job.failure
+    assert on_replica.reading("posting") and on_replica.reading("ledger_transaction")
+    assert not on_replica.writes()
+    assert not on_primary.reading("posting")
+    assert any("into audit_event" in s for s in on_primary.writes())
