@@ -278,11 +278,12 @@ async def auditor_page(
     home = home_branch(db, user, branch)
     this = Month.of(today_in_vietnam())
     period = Period(Month.parse(start) if start else this.previous(), Month.parse(end) if end else this.previous())
-    book = await off_the_loop(
-        db, gather_for, db, StatementRequest("trial-balance", home.code, period), actor=user.scope,
-        issued_on=today_in_vietnam(),
-    )  # fmt: skip
+    wanted = StatementRequest("trial-balance", home.code, period)
+    book = await in_read_transaction(
+        request, db, lambda s: gather_for(s, wanted, actor=user.scope, issued_on=today_in_vietnam())
+    )
     # What came after the last verified checkpoint, not the whole history again (ledger.checkpoints).
+    # The check reads the primary: it is the primary's chain an auditor vouches for.
     verified = await in_own_transaction(request, db, lambda s: verify_since(s, by=user.scope.user))
     check = verified.report
     visible = [b for b in db.scalars(select(Branch).order_by(col(Branch.code))) if user.scope.sees_branch(b.id)]
@@ -308,7 +309,9 @@ async def account_page(
     found = scoping.branch(db, user.scope, branch)
     period = Period(Month.parse(start), Month.parse(end))
     wanted = StatementRequest("general-ledger", found.code, period, account=code)
-    book = await off_the_loop(db, gather_for, db, wanted, actor=user.scope, issued_on=today_in_vietnam())
+    book = await in_read_transaction(
+        request, db, lambda s: gather_for(s, wanted, actor=user.scope, issued_on=today_in_vietnam())
+    )
     lang = reader_lang(request)
     return page(
         request, "account.html", lang, user=user, branch=found, code=code, period=period, books=book["body"]["books"],

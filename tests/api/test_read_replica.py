@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -187,6 +188,7 @@ class Served:
     signed_in: dict[str, str]
     primary: Engine
     replica: Engine
+    passwords: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +205,7 @@ def served(pair: Pair) -> Iterator[Served]:
         )
         assert answer.status_code == 200, answer.text
         yield Served(client, on_primary, on_replica, {"Authorization": f"Bearer {answer.json()['access_token']}"},
-                     primary, replica)  # fmt: skip
+                     primary, replica, passwords)  # fmt: skip
 
 
 def test_read_only_work_reads_on_the_replica_and_records_on_the_primary(served):
@@ -293,3 +295,26 @@ def test_an_audit_pack_made_in_the_background_is_gathered_on_the_replica(served)
     assert not on_replica.writes()
     assert not on_primary.reading("posting")
     assert any("into audit_event" in s for s in on_primary.writes())
+
+
+def test_the_auditors_pages_read_on_the_replica(served):
+    on_primary, on_replica = served.on_primary, served.on_replica
+    browser = TestClient(create_app(served.primary, served.replica))
+    form = browser.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]  # type: ignore[index]
+    signed = browser.post("/sign-in", data={"name": "kiem-toan-hp", "password": served.passwords["kiem-toan-hp"],
+                                            "csrf": csrf})  # fmt: skip
+    assert signed.status_code == 200, signed.text
+    month = str(Month.of(today_in_vietnam()).previous())
+
+    on_replica.clear()
+    assert browser.get("/auditor", params={"branch": "hp-an-lao"}).status_code == 200
+    assert on_replica.reading("posting") and not on_replica.writes()  # the trial balance
+
+    on_primary.clear()
+    on_replica.clear()
+    ledger = browser.get("/auditor/account", params={"branch": "hp-an-lao", "code": "assets:bank:vcb-hp-an-lao",
+                                                     "from": month, "to": month})  # fmt: skip
+    assert ledger.status_code == 200, ledger.text
+    assert on_replica.reading("posting") and not on_replica.writes()
+    assert not on_primary.reading("posting")
