@@ -201,6 +201,16 @@ async def in_read_transaction(request: Request, db: Session, work: Callable[[Ses
     return await run_in_threadpool(run_reading, engine_of(request), replica, work, after=read_after(request))
 
 
+async def reading_only(request: Request, db: Session, work: Callable[[Session], T]) -> T:
+    """Run ``work``, which reads and records nothing, on the read replica when there is one that has
+    caught up with this reader's own writes; else in the thread pool on the request's own session."""
+    replica = request.app.state.replica
+    if replica is None:
+        return await off_the_loop(db, work, db)
+    db.commit()
+    return await run_in_threadpool(run_reading, engine_of(request), replica, work, after=read_after(request))
+
+
 async def rehearsed(request: Request, db: Session, work: Callable[[Session], T]) -> T:
     """Run ``work`` as ``in_own_transaction`` would, then roll it back: the domain refuses now what it
     would refuse when the act is confirmed, and nothing is written."""

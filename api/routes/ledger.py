@@ -21,6 +21,7 @@ from api.deps import (
     in_own_transaction,
     off_the_loop,
     query_parameters,
+    reading_only,
     validated_query,
 )
 from api.schemas import ledger as schemas
@@ -81,7 +82,8 @@ async def account_history(
 ) -> schemas.HistoryOut:
     """Every posting on the account with its running balance (sổ chi tiết)."""
     found = scoping.account(engine_of(request), scope, code, branch)
-    opening, lines = balances.account_history(db, AccountKey(found.branch, code), start=start, end=end)
+    key = AccountKey(found.branch, code)
+    opening, lines = await reading_only(request, db, lambda s: balances.account_history(s, key, start=start, end=end))
     return schemas.HistoryOut(
         branch=found.branch,
         account=code,
@@ -115,6 +117,7 @@ async def branch_accounts(code: str, db: SessionDep, scope: CurrentUser) -> list
 
 @router.get("/trial-balance", response_model=schemas.TrialBalanceOut)
 async def trial_balance(
+    request: Request,
     db: SessionDep,
     scope: CurrentUser,
     branch: Annotated[
@@ -132,7 +135,7 @@ async def trial_balance(
         branch, include_below = home.code, include_below or scope.branch_ids != frozenset({home.id})
     if branch is not None:
         scoping.branch(db, scope, branch)
-    tb = await off_the_loop(db, _trial_balance, db, branch, as_of, include_below)
+    tb = await reading_only(request, db, lambda s: _trial_balance(s, branch, as_of, include_below))
     lines = [line for line in tb.lines if zero or line.balance != 0]
     if not scope.is_admin:
         visible = rights.branch_codes_seen_by(db, scope)

@@ -224,6 +224,16 @@ def test_read_only_work_reads_on_the_replica_and_records_on_the_primary(served):
     assert searched.status_code == 200 and searched.json()["children_count"] > 0
     assert on_replica.reading("child") and not on_replica.writes()
 
+    # The books' figures over the API: the trial balance, an account's history.
+    on_primary.clear()
+    on_replica.clear()
+    tb = client.get("/api/v1/trial-balance", params={"branch": "hp-an-lao", "as_of": "2026-01-31"}, headers=signed_in)
+    assert tb.status_code == 200, tb.text
+    history = client.get("/api/v1/accounts/assets:bank:vcb-hp-an-lao/history", headers=signed_in)
+    assert history.status_code == 200 and history.json()["lines"]
+    assert on_replica.reading("posting") and not on_replica.writes()
+    assert not on_primary.reading("posting")
+
     # A statement is gathered on the replica; its issue (with its verification code) is kept on the primary.
     on_primary.clear()
     on_replica.clear()
