@@ -191,59 +191,65 @@ class AsyncReads:
     def __init__(self, engine: Engine, size: int = 4) -> None:
         self.engine, self.size = engine, size
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: asyncio.Queue[Any] | None = None
+        # A connection ready to read, or None: room to open one. Readers queue here, never beyond ``size``.
+        self._ready: asyncio.Queue[Any] | None = None
         self._opened: list[Any] = []
 
     def open(self) -> None:
         if not is_sqlite(self.engine):
-            self._loop, self._idle = asyncio.get_running_loop(), asyncio.Queue()
+            self._loop, self._ready = asyncio.get_running_loop(), asyncio.Queue()
+            for _ in range(self.size):
+                self._ready.put_nowait(None)
 
     async def close(self) -> None:
-        self._loop = self._idle = None
+        self._loop = self._ready = None
         for connection in self._opened:
             with contextlib.suppress(Exception):
                 await connection.close()
         self._opened.clear()
 
     async def rows(self, query: DirectQuery, **params: Any) -> list[tuple[Any, ...]]:
-        if self._idle is None or asyncio.get_running_loop() is not self._loop:
+        ready = self._ready
+        if ready is None or asyncio.get_running_loop() is not self._loop:
             return query.rows(self.engine, **params)
         sql, _ = query.compiled(self.engine)
         error = self.engine.dialect.loaded_dbapi.Error
         for attempt in (1, 2):
-            connection = await self._take(self._idle)
+            connection = await ready.get()
             try:
+                if connection is None:
+                    connection = await self._connect()
                 cursor = await connection.execute(sql, params)
                 rows = [tuple(row) for row in await cursor.fetchall()]
             except error as exc:
-                lost = bool(connection.broken or connection.closed)
-                await self._drop(connection)
+                lost = connection is None or bool(connection.broken or connection.closed)
+                await self._drop(ready, connection)
                 if lost and attempt == 1:
-                    continue
+                    continue  # a database restart, a terminated backend: once more on a new connection
                 raise DBAPIError.instance(sql, params, exc, error, connection_invalidated=lost) from exc
             except BaseException:
-                await self._drop(connection)  # cancelled halfway: its answer may still be on the way
+                await self._drop(ready, connection)  # cancelled halfway: its answer may still be on the way
                 raise
-            self._idle.put_nowait(connection)
+            ready.put_nowait(connection)
             return rows
         raise AssertionError("unreachable")
 
-    async def _take(self, idle: asyncio.Queue[Any]) -> Any:
-        if idle.empty() and len(self._opened) < self.size:
-            import psycopg
+    async def _connect(self) -> Any:
+        import psycopg
 
-            args, options = self.engine.dialect.create_connect_args(self.engine.url)
-            options = {**options, **_CONNECT_ARGS.get(self.engine, {}), "autocommit": True,
-                       "application_name": ASYNC_READS_NAME}  # fmt: skip
-            connection = await psycopg.AsyncConnection.connect(*args, **options)
-            self._opened.append(connection)
-            return connection
-        return await idle.get()
+        args, options = self.engine.dialect.create_connect_args(self.engine.url)
+        options = {**options, **_CONNECT_ARGS.get(self.engine, {}), "autocommit": True,
+                   "application_name": ASYNC_READS_NAME}  # fmt: skip
+        connection = await psycopg.AsyncConnection.connect(*args, **options)
+        self._opened.append(connection)
+        return connection
 
-    async def _drop(self, connection: Any) -> None:
-        self._opened.remove(connection)
-        with contextlib.suppress(Exception):
-            await connection.close()
+    async def _drop(self, ready: asyncio.Queue[Any], connection: Any) -> None:
+        if connection is not None:
+            self._opened.remove(connection)
+            with contextlib.suppress(Exception):
+                await connection.close()
+        ready.put_nowait(None)  # its room, for the next reader to open a new one
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
