@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, exists, func, insert
+from sqlalchemy import Engine, exists, func, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
@@ -245,6 +245,8 @@ def _prepare(
     run.summary = summary.as_json()
     session.add(run)
     session.flush()
+    if not is_sqlite(session):  # posting reads them chunk by chunk next: the planner must know they are there
+        session.execute(text("ANALYZE run_decision"))
     return RunResult(month, run.status, run.id, summary, four_eyes=four_eyes)
 
 
@@ -368,10 +370,17 @@ def _pending(session: Session, run_id: int, first: int, last: int) -> list[Any]:
 def _unpaid(run_id: int | None = None) -> Any:
     fund_branch = table_of(Branch).alias("fund_branch")
     child_branch = table_of(Branch).alias("child_branch")
-    paid = exists().where(
-        col(Disbursement.child_code) == Child.code,
-        col(Disbursement.program) == RunDecision.program,
-        col(Disbursement.month) == RunDecision.month,
+    # OFFSET 0 keeps the check a lookup in the unique index for each decision: as a join, the
+    # planner may hash every disbursement so far for each chunk (its statistics lag behind a
+    # run that is writing them), and a run of a million children would slow as it went.
+    paid = exists(
+        sa.select(col(Disbursement.transaction_id))
+        .where(
+            col(Disbursement.child_code) == Child.code,
+            col(Disbursement.program) == RunDecision.program,
+            col(Disbursement.month) == RunDecision.month,
+        )
+        .offset(0)
     )
     return (
         sa.select(
