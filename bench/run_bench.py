@@ -214,13 +214,22 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     engine = make_engine(url, **kwargs)
     stages: dict[str, float] = {}
     peaks: dict[str, int] = {}
+    t0 = time.perf_counter()
+
+    told: dict[str, int] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in stages:
             stages[stage] = time.perf_counter()
             peaks[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        if done >= told.get(stage, 0):  # a line at every tenth: where the time and the memory go
+            told[stage] = done + max(total // 10, 1)
+            print(
+                f"    {stage} {done:,}/{total:,} at {time.perf_counter() - t0:.1f} s, "
+                f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB",
+                flush=True,
+            )
 
-    t0 = time.perf_counter()
     result = run_month(
         engine, MONTH, actor=Actor.local_administrator("bench"), on=MONTH.first_day.replace(day=5), progress=progress
     )
