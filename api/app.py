@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -78,9 +77,6 @@ def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.reads.open()
-        # What start-up built (routes, models, schemas) lives as long as the process: out of the
-        # collector's sight, each collection is cheaper (a tenth of the balance read's rate).
-        gc.freeze()
         yield
         await app.state.reads.close()
         app.state.isolated.close()

