@@ -104,6 +104,7 @@ class Summary:
     pledges_ended: list[str] = field(default_factory=list)
     by_program: dict[str, dict[str, int]] = field(default_factory=dict)
     _paid_children: set[str] = field(default_factory=set, repr=False)
+    _listed: set[tuple[str, str]] = field(default_factory=set, repr=False)  # (list, child): each child once
 
     def add(self, planned: Planned) -> None:
         self.decisions += 1
@@ -119,9 +120,11 @@ class Summary:
             self.shortfalls += 1
             self.shortfall_total += planned.shortfall
             program["shortfall"] += planned.shortfall
-        if planned.aged_out and planned.child not in self.aged_out:
+        if planned.aged_out and ("aged_out", planned.child) not in self._listed:
+            self._listed.add(("aged_out", planned.child))
             self.aged_out.append(planned.child)
-        if planned.left_school and planned.child not in self.left_school:
+        if planned.left_school and ("left_school", planned.child) not in self._listed:
+            self._listed.add(("left_school", planned.child))
             self.left_school.append(planned.child)
 
     def as_json(self) -> dict[str, Any]:
