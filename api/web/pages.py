@@ -18,6 +18,7 @@ from api.deps import (
     in_own_transaction,
     in_read_transaction,
     off_the_loop,
+    reading_only,
     rehearsed,
     signed_in_users,
     signing_in,
@@ -279,7 +280,7 @@ async def auditor_page(
     this = Month.of(today_in_vietnam())
     period = Period(Month.parse(start) if start else this.previous(), Month.parse(end) if end else this.previous())
     wanted = StatementRequest("trial-balance", home.code, period)
-    book = await in_read_transaction(
+    book = await reading_only(
         request, db, lambda s: gather_for(s, wanted, actor=user.scope, issued_on=today_in_vietnam())
     )
     # What came after the last verified checkpoint, not the whole history again (ledger.checkpoints).
@@ -309,7 +310,7 @@ async def account_page(
     found = scoping.branch(db, user.scope, branch)
     period = Period(Month.parse(start), Month.parse(end))
     wanted = StatementRequest("general-ledger", found.code, period, account=code)
-    book = await in_read_transaction(
+    book = await reading_only(
         request, db, lambda s: gather_for(s, wanted, actor=user.scope, issued_on=today_in_vietnam())
     )
     lang = reader_lang(request)
