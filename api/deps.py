@@ -204,11 +204,9 @@ async def in_read_transaction(request: Request, db: Session, work: Callable[[Ses
 async def reading_only(request: Request, db: Session, work: Callable[[Session], T]) -> T:
     """Run ``work``, which reads and records nothing, on the read replica when there is one that has
     caught up with this reader's own writes; else in the thread pool on the request's own session."""
-    replica = request.app.state.replica
-    if replica is None:
+    if request.app.state.replica is None:
         return await off_the_loop(db, work, db)
-    db.commit()
-    return await run_in_threadpool(run_reading, engine_of(request), replica, work, after=read_after(request))
+    return await in_read_transaction(request, db, work)
 
 
 async def rehearsed(request: Request, db: Session, work: Callable[[Session], T]) -> T:
