@@ -405,14 +405,15 @@ def check_disbursements(session: Session, keys: Sequence[DisbursementKey]) -> No
         if key in seen:
             raise DuplicateDisbursement(key.child, key.program, key.month.first_day, None)
         seen.add(key)
-    # By child code (the unique index's first column), then the exact (program, month) in Python:
-    # a row-value IN would scan the whole table on SQLite.
     wanted = {(k.child, k.program, k.month.first_day) for k in keys}
-    children = sorted({k.child for k in keys})
     if is_sqlite(session):
+        # By child code (the unique index's first column), then the exact (program, month) in Python:
+        # a row-value IN would scan the whole table on SQLite.
+        children = sorted({k.child for k in keys})
         found = [row for chunk in chunks(children, 500) for row in session.execute(_PAID, {"children": list(chunk)})]
     else:  # one statement, the same text for every batch
-        found = list(session.execute(_PAID_ANY, {"children": as_json_rows(children)}))
+        exact = [{"child": k.child, "program": k.program, "month": k.month.first_day.isoformat()} for k in keys]
+        found = list(session.execute(_PAID_EXACT, {"keys": as_json_rows(exact)}))
     for row in found:
         if (row[0], row[1], row[2]) in wanted:
             raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
@@ -421,11 +422,16 @@ def check_disbursements(session: Session, keys: Sequence[DisbursementKey]) -> No
 _PAID = select(
     col(Disbursement.child_code), col(Disbursement.program), col(Disbursement.month), col(Disbursement.transaction_id)
 ).where(col(Disbursement.child_code).in_(bindparam("children", expanding=True)))
-# = ANY of an array keeps this an index lookup however stale the statistics: as a semi-join, a
-# run that is writing disbursements could have each chunk hash every one it wrote before.
-_PAID_ANY = text(
-    "SELECT child_code, program, month, transaction_id FROM disbursement"
-    " WHERE child_code = ANY(ARRAY(SELECT json_array_elements_text(CAST(:children AS json))))"
+# One probe of the unique index for each key, however stale the statistics: a run writes the
+# table it checks, so the planner may believe it empty. (As a semi-join, each chunk could hash
+# every disbursement written before it; as ``= ANY`` of an array, it scanned the table comparing
+# each row with every key. Both grow with the square of the run.) ``OFFSET 0`` keeps the lateral
+# subquery from being flattened into a join.
+_PAID_EXACT = text(
+    "SELECT d.child_code, d.program, d.month, d.transaction_id"
+    " FROM json_to_recordset(CAST(:keys AS json)) AS k(child text, program text, month date)"
+    " CROSS JOIN LATERAL (SELECT child_code, program, month, transaction_id FROM disbursement"
+    " WHERE child_code = k.child AND program = k.program AND month = k.month OFFSET 0) AS d"
 )
 
 

@@ -9,7 +9,7 @@ from ledger.accounts import AccountKey
 from ledger.db import run_in_transaction
 from ledger.errors import DuplicateDisbursement
 from ledger.months import Month
-from ledger.posting import DisbursementKey, Entry, Leg, post, post_many
+from ledger.posting import DisbursementKey, Entry, Leg, bulk, post, post_many, write
 from tests.factories import BANK, balance_of, commune, fund, payable, transfer
 from tests.ledger.raw import refused
 
@@ -59,3 +59,27 @@ def test_the_database_refuses_a_second_disbursement_row(database):
     assert "uq_disbursement" in str(error) or "UNIQUE" in str(error)
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT transaction_id FROM disbursement")).scalars().all() == [first.id]
+
+
+def test_the_check_for_months_already_paid_probes_the_index_however_stale_the_statistics(engine):
+    """A monthly run writes the disbursements it checks, chunk after chunk, so the planner's
+    statistics may say the table is empty. The check must still be one index probe per key: as a
+    scan comparing each row with every key of the chunk, it grew with the square of the run."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the plan of PostgreSQL's statement")
+    keys = [{"child": f"C-{i:07d}", "program": "godmother", "month": "2025-06-01"} for i in range(1, 2001)]
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE disbursement"))  # while empty, as at the start of a run
+        connection.execute(
+            text(
+                "INSERT INTO disbursement (transaction_id, child_code, program, month)"
+                " SELECT g, 'C-' || lpad(g::text, 7, '0'), 'godmother', DATE '2025-05-01'"
+                " FROM generate_series(1, 5000) AS g"
+            )
+        )
+        plan = "\n".join(
+            connection.execute(text(f"EXPLAIN {write._PAID_EXACT.text}"), {"keys": bulk.as_json_rows(keys)}).scalars()
+        )
+        connection.rollback()
+    assert "Index Scan using uq_disbursement_child_code_program_month" in plan, plan
+    assert "Seq Scan on disbursement" not in plan, plan
