@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from api import problems
 from api.deps import SignedInUsers
 from api.guard import Guard
+from api.hot_read import HotBalanceRead
 from api.isolation import Isolated
 from api.pack_jobs import PackJobs
 from api.positions import WritePositions
@@ -103,6 +104,7 @@ def create_app(engine: Engine, replica: Engine | None = None) -> FastAPI:
     app.state.run_jobs = RunJobs(engine)
     app.state.pack_jobs = PackJobs(engine, app.state.replica)
     app.state.isolated = Isolated()
+    app.add_middleware(HotBalanceRead, signed_in=app.state.signed_in, reads=app.state.reads)  # inside the Guard
     app.add_middleware(
         Guard, signed_in=app.state.signed_in, replica=app.state.replica, positions=app.state.write_positions
     )

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
+from api.hot_read import HotBalanceRead
 from ledger import balances
 from ledger.access.users import add_user
 from ledger.accounts import AccountKey
@@ -47,6 +48,14 @@ def served(world) -> Iterator[tuple[TestClient, dict[str, str]]]:
         yield client, {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+def hot_read(client: TestClient) -> HotBalanceRead:
+    """The middleware that answers the read's common case, as the served app holds it."""
+    layer = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(layer, HotBalanceRead):
+        layer = layer.app
+    return layer
+
+
 def async_readers(database) -> int:
     with database.raw() as connection:
         return connection.execute(
@@ -65,8 +74,13 @@ def test_the_balance_read_answers_as_the_ledger_and_refuses_as_every_route(world
     answer = client.get(f"/api/v1/accounts/{FUND}/balance?branch={IN}", headers=headers)
     assert answer.status_code == 200
     assert answer.json() == {"branch": IN, "account": FUND, "type": "asset", "as_of": None, "balance": now}
-    dated = client.get(f"/api/v1/accounts/{FUND}/balance?branch={IN}&as_of=2026-10-15", headers=headers).json()
-    assert (dated["as_of"], dated["balance"]) == ("2026-10-15", then)
+    assert client.get(f"/api/v1/accounts/{FUND}/balance", headers=headers).json() == answer.json()  # the only one
+    assert hot_read(client).answered == 2  # the common case, answered before the application
+    dated = client.get(f"/api/v1/accounts/{FUND}/balance?branch={IN}&as_of=2026-10-15", headers=headers)
+    assert (dated.json()["as_of"], dated.json()["balance"]) == ("2026-10-15", then)
+    # The route's answer (as_of) and the early one carry the same headers, the Guard's among them.
+    same = ("content-type", "cache-control", "x-content-type-options", "content-security-policy")
+    assert [answer.headers[h] for h in same] == [dated.headers[h] for h in same]
 
     assert client.get(f"/api/v1/accounts/{FUND}/balance?branch={IN}").status_code == 401
     assert client.get(f"/api/v1/accounts/{FUND}/balance?branch={IN}", headers={"Authorization": "Basic x"}
@@ -81,6 +95,9 @@ def test_the_balance_read_answers_as_the_ledger_and_refuses_as_every_route(world
     long = client.get(f"/api/v1/accounts/{FUND}/balance?branch={'x' * 65}", headers=headers)
     assert long.status_code == 422
     assert [error["field"] for error in long.json()["errors"]] == ["query.branch"]
+    # A blank branch is a branch named "" (as the route reads its query), not "any branch".
+    assert client.get(f"/api/v1/accounts/{FUND}/balance?branch=", headers=headers).status_code == 404
+    assert hot_read(client).answered == 2  # every refusal above was the route's
 
 
 def test_the_balance_read_is_documented_with_its_query_and_its_sign_in(served):
