@@ -44,3 +44,18 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from None
     finally:
         cursor.close()
+
+
+def driver_row(connection: Any, sql: str, params: Sequence[Any]) -> Any:
+    """The one row of ``sql`` (psycopg's ``%s`` placeholders), run by the driver itself in the
+    caller's transaction; an error is raised as SQLAlchemy raises it, so callers handle it alike."""
+    import psycopg
+
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from None
+    finally:
+        cursor.close()
