@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from cli.common import By, acting, as_date, engine, friendly
 from ledger import db
-from ledger.disbursement import checking, run, stored
+from ledger.disbursement import checking, paying, run, stored
 from ledger.money import format_vnd
 from ledger.months import Month
 
@@ -23,7 +23,7 @@ run_app = typer.Typer(help="Monthly runs: list, show, approve (four eyes).", no_
 
 
 @contextlib.contextmanager
-def progress_bar() -> Iterator[run.Progress]:
+def progress_bar() -> Iterator[paying.Progress]:
     """A progress bar on stderr for long work (plain lines when stderr is not a terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -97,7 +97,7 @@ def run_month_command(
     ] = False,
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="decisions posted per database transaction")
-    ] = run.CHUNK,
+    ] = paying.CHUNK,
 ) -> None:
     """The monthly disbursement: pay every eligible child once, keep every decision and its reasons."""
     target_month = Month.parse(month)

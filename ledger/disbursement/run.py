@@ -18,21 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, exists, func, insert, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, func, insert, text
 from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
 from ledger.access.actor import Actor
-from ledger.accounts import AccountKey, branch_and_descendants, get_branch
+from ledger.accounts import branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.db import is_sqlite
-from ledger.disbursement.locking import RunLock, exclusive_run, fewer_collections
+from ledger.disbursement.locking import exclusive_run, fewer_collections
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
-from ledger.disbursement.planning import Planned, Summary, guardian_payable, planners
+from ledger.disbursement.paying import CHUNK, Progress, post_run, unfinished
+from ledger.disbursement.planning import Planned, Summary, planners
 from ledger.errors import (
     FourEyesRefused,
     RunError,
@@ -40,20 +39,13 @@ from ledger.errors import (
     RunOutdated,
 )
 from ledger.ground.columns import table_of
-from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
-from ledger.models import Account, Branch, Disbursement
+from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
-from ledger.posting import DisbursementKey, copy_rows
-from ledger.posting.payouts import Payout, post_payouts
+from ledger.posting import copy_rows
 from ledger.register.models import Child
 
-Progress = Callable[[str, int, int], None]
-"""Told (stage, done, total) as a run advances: stages are "prepare" and "post"."""
-
-CHUNK = 2000
 RUN_DECISION = table_of(RunDecision)
 SETTLEMENT = table_of(ShortfallSettlement)
-PROGRAM_NAMES = {GODMOTHER: ("Mẹ đỡ đầu", "Godmother"), SOCIAL_ALLOWANCE: ("trợ cấp xã hội", "social allowance")}
 
 
 @dataclass
@@ -100,9 +92,9 @@ def run_month(
         with Session(engine) as session, fewer_collections():
             return _prepare(session, month, branch, by, on, progress, show, now, store=False)
     with exclusive_run(engine) as lock, fewer_collections():
-        resumed = _unfinished(engine)
+        resumed = unfinished(engine)
         for run_id in resumed:
-            _post(engine, run_id, lock, progress, now, chunk)
+            post_run(engine, run_id, lock, progress, now, chunk)
         with Session(engine, expire_on_commit=False) as session:
             result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
             audit.record(
@@ -113,7 +105,7 @@ def run_month(
         result.resumed = resumed
         if result.status == "approved":
             assert result.run_id is not None
-            _post(engine, result.run_id, lock, progress, now, chunk)
+            post_run(engine, result.run_id, lock, progress, now, chunk)
             result.status = "done"
         return result
 
@@ -147,7 +139,7 @@ def approve_run(
             )
             session.commit()
             month, summary = Month.of(run.month), _summary_of(run)
-        _post(engine, run_id, lock, progress, now)
+        post_run(engine, run_id, lock, progress, now)
         return RunResult(month, "done", run_id, summary, four_eyes=True)
 
 
@@ -347,131 +339,3 @@ def _compare_with_plan(session: Session, run: Run) -> list[str]:
     for key in stored.keys() - seen:
         differences.append(f"{codes.get(key[0], key[0])} {key[1]}: prepared, but no longer a decision of the month")
     return differences
-
-
-# --- posting ----------------------------------------------------------------------------
-
-
-def _unfinished(engine: Engine) -> list[int]:
-    """Approved runs whose posting stopped before the end (a crash, a kill): they are finished first."""
-    with Session(engine) as session:
-        return list(session.scalars(select(Run.id).where(col(Run.status) == "approved").order_by(col(Run.id))))
-
-
-def _pending(session: Session, run_id: int, first: int, last: int) -> list[Any]:
-    """The run's decisions with ids from ``first`` to ``last`` that pay and are not paid yet, in
-    the order they were decided. The ids alone choose the rows (the primary key): the run's rows
-    were all just written, so the planner's statistics may not know them yet."""
-    within = col(RunDecision.id).between(first, last)
-    rows = session.execute(_unpaid().add_columns(col(RunDecision.run_id)).where(within).order_by(col(RunDecision.id)))
-    return [row[:-1] for row in rows if row[-1] == run_id]
-
-
-def _unpaid(run_id: int | None = None) -> Any:
-    fund_branch = table_of(Branch).alias("fund_branch")
-    child_branch = table_of(Branch).alias("child_branch")
-    # OFFSET 0 keeps the check a lookup in the unique index for each decision: as a join, the
-    # planner may hash every disbursement so far for each chunk (its statistics lag behind a
-    # run that is writing them), and a run of a million children would slow as it went.
-    paid = exists(
-        sa.select(col(Disbursement.transaction_id))
-        .where(
-            col(Disbursement.child_code) == Child.code,
-            col(Disbursement.program) == RunDecision.program,
-            col(Disbursement.month) == RunDecision.month,
-        )
-        .offset(0)
-    )
-    return (
-        sa.select(
-            col(RunDecision.id),
-            col(Child.code),
-            child_branch.c.code,
-            col(RunDecision.program),
-            col(RunDecision.month),
-            col(RunDecision.paid),
-            col(Account.code),
-            fund_branch.c.code,
-        )
-        .join(Child, col(Child.id) == RunDecision.child_id)
-        .join(child_branch, child_branch.c.id == Child.branch_id)
-        .join(Account, col(Account.id) == RunDecision.fund_account_id)
-        .join(fund_branch, fund_branch.c.id == Account.branch_id)
-        .where(col(RunDecision.paid) > 0, ~paid)
-        .where(*([] if run_id is None else [col(RunDecision.run_id) == run_id]))
-    )
-
-
-def _payout(row: Any) -> Payout:
-    _, child, branch, program, month_day, paid, fund_code, fund_branch = row
-    month = Month.of(month_day)
-    vi, en = PROGRAM_NAMES.get(program, (program, program))
-    return Payout(
-        fund=AccountKey(fund_branch, fund_code),
-        payable=AccountKey(branch, guardian_payable(child)),
-        amount=paid,
-        description=f"Chi {vi} tháng {month.month:02d}/{month.year} cho trẻ {child} / {en} for {month}",
-        # Once only: the disbursement row (unique per child, program and month) sees to it.
-        disbursement=DisbursementKey(child, program, month),
-    )
-
-
-CONNECTION_ATTEMPTS = 3
-
-
-def _post(
-    engine: Engine, run_id: int, lock: RunLock, progress: Progress | None, now: datetime | None, chunk: int = CHUNK
-) -> None:
-    """Post every decision of an approved run not yet paid, a chunk per database transaction.
-
-    A connection lost on the way (a database restart, a terminated backend) costs at most the
-    chunk it was posting: what is still unpaid is read again and posted, as long as the run
-    still holds its lock.
-    """
-    for attempt in range(1, CONNECTION_ATTEMPTS + 1):
-        lock.check()
-        try:
-            _post_pending(engine, run_id, lock, progress, now, chunk)
-            return
-        except DBAPIError as exc:
-            if not exc.connection_invalidated or attempt == CONNECTION_ATTEMPTS:
-                raise
-
-
-def _post_pending(
-    engine: Engine, run_id: int, lock: RunLock, progress: Progress | None, now: datetime | None, chunk: int
-) -> None:
-    with Session(engine, expire_on_commit=False) as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            raise RunNotFound(run_id)
-        total = session.scalar(sa.select(func.count()).select_from(_unpaid(run_id).subquery())) or 0
-        lowest, highest = session.execute(
-            sa.select(func.min(RunDecision.id), func.max(RunDecision.id)).where(col(RunDecision.run_id) == run_id)
-        ).one()
-    # A chunk of ids is read, posted and committed at a time: a nation's decisions are never all in memory.
-    done = 0
-    for first in range(lowest or 0, (highest or -1) + 1, chunk):
-        lock.check()
-        with Session(engine) as session:
-            pending = _pending(session, run_id, first, first + chunk - 1)
-            if not pending:
-                continue
-            post_payouts(
-                session,
-                [_payout(row) for row in pending],
-                effective_date=run.posted_on,
-                posted_by=run.approved_by or run.prepared_by,
-                metadata={"run": run.id},
-                now=now,
-            )
-            session.commit()
-        done += len(pending)
-        if progress is not None:
-            progress("post", min(done, total), total)
-    with Session(engine) as session:
-        stored = session.get(Run, run_id)
-        assert stored is not None
-        stored.status, stored.finished_at = "done", now or datetime.now(UTC)
-        session.add(stored)
-        session.commit()
