@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -25,8 +26,6 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
     Row and statement triggers fire as for an INSERT; an error is raised as SQLAlchemy raises
     it for a statement, so callers handle both paths alike.
     """
-    import psycopg
-
     columns = [c for c in table.c if c.name in rows[0] or c.key in rows[0]]
     names = ", ".join(f'"{c.name}"' for c in columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN"
@@ -34,14 +33,12 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
     json_columns = {i for i, c in enumerate(columns) if c.type.__class__.__name__ == "JSON"}
     cursor = connection.connection.cursor()
     try:
-        with cursor.copy(statement) as copy:
+        with _as_sqlalchemy_raises(statement, None), cursor.copy(statement) as copy:
             for row in rows:
                 values = [row[k] for k in keys]
                 for i in json_columns:
                     values[i] = chain.canonical_json(values[i])
                 copy.write_row(values)
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from None
     finally:
         cursor.close()
 
@@ -49,13 +46,21 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
 def driver_row(connection: Any, sql: str, params: Sequence[Any]) -> Any:
     """The one row of ``sql`` (psycopg's ``%s`` placeholders), run by the driver itself in the
     caller's transaction; an error is raised as SQLAlchemy raises it, so callers handle it alike."""
-    import psycopg
-
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from None
+        with _as_sqlalchemy_raises(sql, params):
+            cursor.execute(sql, params)
+            return cursor.fetchone()
     finally:
         cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_raises(statement: str, params: Any) -> Iterator[None]:
+    """A driver's error, raised as SQLAlchemy raises it for a statement (``DBAPIError`` and its kinds)."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, psycopg.Error) from None
