@@ -205,11 +205,15 @@ def outstanding_shortfalls(session: Session, before: Month, children: Any = None
 
 
 def already_decided(session: Session, month: Month, children: Any = None) -> set[tuple[int, str]]:
-    """(child id, program) pairs a standing run already decided for ``month`` (of ``children`` if given)."""
+    """(child id, program) pairs a standing run already decided for ``month`` (of ``children`` if given).
+
+    Read through the runs of the month (the decisions of a run are all of its month): the run's
+    own index finds them, however many months of decisions the table holds."""
     query = (
         select(RunDecision.child_id, RunDecision.program)
         .join(Run, col(Run.id) == RunDecision.run_id)
-        .where(and_(col(RunDecision.month) == month.first_day, col(Run.status).in_(POSTED_RUN)))
+        .where(and_(col(Run.month) == month.first_day, col(Run.status).in_(POSTED_RUN)))
+        .where(col(RunDecision.month) == month.first_day)
     )
     if children is not None:
         query = query.where(col(RunDecision.child_id).in_(children))
@@ -222,10 +226,15 @@ def planners(session: Session, month: Month, branch_ids: set[int] | None = None)
     decisions of one plan over the whole scope, with one province's facts in memory at a time
     (see ``facts.provinces``)."""
     owed: list[_Owed] | None = None
+    done: set[tuple[int, str]] | None = None
     for ids, shared in provinces(session, branch_ids):
-        if owed is None:  # read once for every province: the query costs as much for one as for all
+        # Read once, before the first province: each query costs as much for one province as for
+        # all, and a run that keeps its decisions as it goes would find its own in the table.
+        if owed is None or done is None:
             owed = outstanding_shortfalls(session, month)
-        yield Planner(session, month, ids, shared=shared, owed=owed)
+            scope = None if branch_ids is None else select(Child.id).where(col(Child.branch_id).in_(sorted(branch_ids)))
+            done = already_decided(session, month, scope)
+        yield Planner(session, month, ids, shared=shared, owed=owed, done=done)
 
 
 class Planner:
@@ -239,13 +248,14 @@ class Planner:
         *,
         shared: SharedFacts | None = None,
         owed: list[_Owed] | None = None,
+        done: set[tuple[int, str]] | None = None,
     ) -> None:
-        """``owed``: the outstanding shortfalls, if already read (of any children: those of the
-        scope are kept)."""
+        """``owed`` and ``done``: the outstanding shortfalls and what was already decided, if
+        already read (of any children: those of the scope are kept)."""
         self.session, self.month = session, month
         self.facts = MonthFacts(session, month, branch_ids, shared)
         children = None if branch_ids is None else self.facts.children_in_scope()
-        self.done = already_decided(session, month, children)
+        self.done = already_decided(session, month, children) if done is None else done
         if owed is None:
             owed = outstanding_shortfalls(session, month, children)
         owed = [o for o in owed if o.child_id in self.facts.children and (o.child_id, o.program) not in self.done]
