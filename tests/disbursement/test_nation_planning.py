@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from ledger.db import run_in_transaction
@@ -115,3 +116,29 @@ def test_a_nation_planned_a_province_at_a_time_decides_as_one_plan(engine, tmp_p
         kept = sorted((d.child, d.program, d.eligible, d.due, d.catch_up, d.paid, d.shortfall)
                       for d in decisions_of(session, result.run_id))  # fmt: skip
     assert kept == [key[:7] for key in whole]
+
+
+def test_what_a_month_already_decided_is_read_once_per_run_not_per_province(engine, tmp_path):
+    """Read for each province, it would scan the decisions the run itself keeps as it goes: at a
+    nation, a query that grows with every province the run has decided."""
+    for kind, text in (("branches", BRANCHES), ("bank-accounts", BANKS), ("sponsors", SPONSORS),
+                       ("children", CHILDREN), ("pledges", PLEDGES), ("enrolments", ENROLMENTS)):  # fmt: skip
+        imported(engine, tmp_path, kind, text)
+    budget(engine, tmp_path, "hp-an-lao", "vcb-hp", 1_050_000, date(2026, 1, 5))
+    budget(engine, tmp_path, "hn-dong-anh", "vcb-hn", 1_950_000, date(2026, 1, 5))
+    asked: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith("SELECT run_decision.child_id, run_decision.program"):
+            asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = run(engine, "2026-01")
+        again = run(engine, "2026-01")  # both provinces decided: nothing new
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with Session(engine) as session:
+        assert len(list(planners(session, Month(2026, 1)))) == 2  # two provinces
+    assert (first.status, again.status) == ("done", "nothing-new")
+    assert len(asked) == 2  # once for each run
