@@ -8,7 +8,7 @@ made, and a connection lost on the way costs at most the chunk it was posting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, datetime
@@ -104,7 +104,7 @@ def _payout(row: Any) -> Payout:
     )
 
 
-def _read_ahead(engine: Engine, run_id: int, firsts: Sequence[int], size: int) -> Iterator[list[Payout]]:
+def _read_ahead(engine: Engine, run_id: int, firsts: Sequence[int], size: int) -> Generator[list[Payout]]:
     """The payouts of each chunk of decisions, in order. On PostgreSQL the next chunk is read on a
     connection of its own while the caller posts this one, so the database and Python work at once:
     the chunks are other decisions, and nothing but this run pays them (it holds the run lock). On
