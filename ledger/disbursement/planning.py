@@ -225,15 +225,12 @@ def planners(session: Session, month: Month, branch_ids: set[int] | None = None)
     """The month's plan for ``branch_ids`` (every branch by default), one province at a time: the
     decisions of one plan over the whole scope, with one province's facts in memory at a time
     (see ``facts.provinces``)."""
-    owed: list[_Owed] | None = None
-    done: set[tuple[int, str]] | None = None
+    # Read once, before the first province: each query costs as much for one province as for all,
+    # and a run that keeps its decisions as it goes would find its own in the table.
+    owed = outstanding_shortfalls(session, month)
+    scope = None if branch_ids is None else select(Child.id).where(col(Child.branch_id).in_(sorted(branch_ids)))
+    done = already_decided(session, month, scope)
     for ids, shared in provinces(session, branch_ids):
-        # Read once, before the first province: each query costs as much for one province as for
-        # all, and a run that keeps its decisions as it goes would find its own in the table.
-        if owed is None or done is None:
-            owed = outstanding_shortfalls(session, month)
-            scope = None if branch_ids is None else select(Child.id).where(col(Child.branch_id).in_(sorted(branch_ids)))
-            done = already_decided(session, month, scope)
         yield Planner(session, month, ids, shared=shared, owed=owed, done=done)
 
 
