@@ -46,6 +46,13 @@ CASES: list[tuple[str, Entry, type[LedgerError], dict[str, object]]] = [
         InsufficientFunds,
         {"balance": 500_000, "change": -700_000},
     ),  # fmt: skip
+    # Two legs on one account: their sum takes it below zero, though neither does alone.
+    (
+        "overdrawn by two legs",
+        _entry(("an-lao", BANK, -300_000), ("an-lao", CASH, 700_000), ("an-lao", BANK, -400_000)),
+        InsufficientFunds,
+        {"account": BANK, "balance": 500_000, "change": -700_000},
+    ),  # fmt: skip
 ]
 
 
