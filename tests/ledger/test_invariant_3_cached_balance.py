@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from ledger.verify import verify
@@ -44,3 +46,47 @@ def test_the_database_keeps_cached_balances_even_for_raw_inserts(database):
     execute(database, posting(900, 1, bank, 5), posting(900, 2, child, -5), header(900))
     assert scalar(database, f"SELECT balance FROM account WHERE id = {bank}") == 5
     assert scalar(database, f"SELECT balance FROM account WHERE id = {child}") == -5
+
+
+def test_the_balance_trigger_fetches_each_account_by_its_id_however_many_it_moves(engine):
+    """A monthly run's chunk moves thousands of accounts in one statement. Joined to ``account``,
+    they were planned as a scan of every account, twice per chunk (migration 0022); each account is
+    fetched through the primary key instead, whatever the sizes."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the plans of PostgreSQL's trigger")
+    commune(engine)
+    plans: list[str] = []
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account (branch_id, code, name, type, currency, may_go_negative, is_open, balance,"
+                " opened_on) SELECT b.id, 'assets:test:' || g, '', 'asset', 'VND', true, true, 0, DATE '2025-05-01'"
+                " FROM branch b CROSS JOIN generate_series(1, 3000) AS g WHERE b.code = 'an-lao'"
+            )
+        )
+        connection.execute(text("ANALYZE account"))
+        driver = connection.connection.driver_connection
+        driver.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_nested_statements = on",
+            "SET auto_explain.log_level = notice",
+        ):
+            connection.execute(text(setting))  # fmt: skip
+        # One statement of postings that moves every one of the 3,000 accounts.
+        connection.execute(
+            text(
+                "INSERT INTO posting (transaction_id, line, account_id, amount, currency, effective_date)"
+                " SELECT 900000000 + n / 2, 1 + n % 2, a.id, CASE n % 2 WHEN 0 THEN 1 ELSE -1 END, 'VND',"
+                " DATE '2025-05-02' FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM account"
+                " WHERE code LIKE 'assets:test:%') AS a"
+            )
+        )
+        connection.rollback()
+    balances = [plan for plan in plans if "UPDATE account SET balance" in plan]
+    locks = [plan for plan in plans if "FROM account" in plan and "FOR UPDATE" in plan]
+    assert balances and locks, plans
+    for plan in balances + locks:
+        assert "Seq Scan on account" not in plan, plan
+        assert "using pk_account on account" in plan, plan

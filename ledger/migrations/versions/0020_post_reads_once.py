@@ -14,10 +14,7 @@ Revises: 0019
 Create Date: 2026-12-06 07:00:00
 """
 
-from importlib.util import module_from_spec, spec_from_file_location
-from pathlib import Path
-
-from alembic import op
+from alembic import context, op
 
 revision = "0020"
 down_revision = "0019"
@@ -99,11 +96,8 @@ END $$
 
 
 def _function_of_0018() -> str:
-    spec = spec_from_file_location("post_function_0018", Path(__file__).with_name("0018_post_function.py"))
-    assert spec is not None and spec.loader is not None
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module.POST).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    post: str = context.script.get_revision("0018").module.POST
+    return post.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 def upgrade() -> None:
