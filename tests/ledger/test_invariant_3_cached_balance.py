@@ -50,8 +50,8 @@ def test_the_database_keeps_cached_balances_even_for_raw_inserts(database):
 
 def test_the_balance_trigger_fetches_each_account_by_its_id_however_many_it_moves(engine):
     """A monthly run's chunk moves thousands of accounts in one statement. Joined to ``account``,
-    they were planned as a scan of every account, twice per chunk (migration 0022); each account is
-    fetched through the primary key instead, whatever the sizes."""
+    they were planned as a scan of every account wherever the planner expected many (migration
+    0022); each account is fetched through the primary key instead, whatever it expects."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the plans of PostgreSQL's trigger")
     commune(engine)
