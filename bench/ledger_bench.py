@@ -211,7 +211,7 @@ def bench_single(engine: Engine, n: int = 2000, rounds: int = 5) -> None:
     rng = random.Random(1)
     per_round = n // rounds
 
-    def ledger(_first_id: int) -> None:
+    def ledger() -> None:
         for _ in range(per_round):
             entry = random_entry(rng)
             run_in_transaction(engine, lambda s, e=entry: post(s, e))
@@ -234,10 +234,10 @@ def bench_single(engine: Engine, n: int = 2000, rounds: int = 5) -> None:
                 connection.execute(insert(LEDGER_TRANSACTION), [header])
 
     core_twin(10_000_000)  # warm-up: caches, pages, WAL
-    ledger(0)
+    ledger()
     seconds = {"ledger": 0.0, "twin": 0.0, "tables": 0.0}
     for turn in range(rounds):
-        seconds["ledger"] += timed(lambda: ledger(0))
+        seconds["ledger"] += timed(ledger)
         seconds["twin"] += timed(lambda t=turn: core_twin(20_000_000 + t * per_round))
         seconds["tables"] += timed(lambda t=turn: core_ledger_tables(30_000_000 + t * per_round))
     done = per_round * rounds

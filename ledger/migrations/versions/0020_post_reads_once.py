@@ -3,8 +3,8 @@
 0018 locked the accounts a post names, then asked three more questions of the same rows (is one
 missing; is each open and in the leg's currency; would one that may not go negative) and joined
 them a fifth time to insert the postings. Each statement in a PL/pgSQL function is a full trip
-through the executor; five of them were about a sixth of a single post's time in the database.
-The locking read now returns the locked rows with each account's total change, in the legs'
+through the executor: with one read instead of five, 3,000 posts sent by psql took 3.3 s in place
+of 3.9 s (the same database, the two functions alternating three times). The locking read now returns the locked rows with each account's total change, in the legs'
 order, and the checks run over them in the function; the postings are inserted from the ids it
 read. The missing-account query runs only when an account is missing. The answers, refusals
 included, are those of 0018 (tests/ledger/test_posting_refusals.py).
