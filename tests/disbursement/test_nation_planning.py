@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
@@ -13,6 +15,7 @@ from ledger.db import run_in_transaction
 from ledger.disbursement.planning import Planner, planners
 from ledger.disbursement.stored import decisions_of
 from ledger.months import Month
+from ledger.register.models import Child
 from ledger.register.payments import record_payment
 from ledger.register.pledges import change_pledge
 from tests.disbursement.test_monthly_run import imported, run
@@ -53,6 +56,9 @@ C-3,social-allowance,QĐ 12/QĐ-UBND,2026-01-15,
 C-4,social-allowance,QĐ 7/QĐ-UBND,2026-01-10,
 C-5,social-allowance,QĐ 8/QĐ-UBND,2026-01-10,
 """
+
+
+CHILD_COLUMNS = [column.name for column in Child.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 
 
 def budget(engine, tmp_path, branch: str, bank: str, amount: int, on: date) -> None:
@@ -142,3 +148,40 @@ def test_what_a_month_already_decided_is_read_once_per_run_not_per_province(engi
         assert len(list(planners(session, Month(2026, 1)))) == 2  # two provinces
     assert (first.status, again.status) == ("done", "nothing-new")
     assert len(asked) == 2  # once for each run
+
+
+def test_a_province_reads_its_own_pledges_through_the_index_not_the_nations(engine, tmp_path):
+    """Asked as ``IN (…)`` of the province's children, or of pledges moved to them, PostgreSQL
+    scanned every pledge of the nation once for each province."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the plans of PostgreSQL")
+    for kind, content in (("branches", BRANCHES), ("bank-accounts", BANKS), ("sponsors", SPONSORS),
+                        ("children", CHILDREN), ("pledges", PLEDGES), ("enrolments", ENROLMENTS)):  # fmt: skip
+        imported(engine, tmp_path, kind, content)
+    plans: list[str] = []
+    with Session(engine) as session:
+        # The rest of the nation: 3,000 more children in Hải Phòng with two pledges each, none in Hà Nội.
+        columns = ", ".join(c for c in CHILD_COLUMNS if c != "code")
+        session.execute(sa.text(
+            f"INSERT INTO child (code, {columns}) SELECT 'C-HP-' || g, {columns}"
+            " FROM child, generate_series(1, 3000) AS g WHERE code = 'C-1'"
+        ))  # fmt: skip
+        session.execute(sa.text(
+            "INSERT INTO pledge (code, sponsor_id, child_id, monthly_amount, start_month, frequency)"
+            " SELECT 'P-' || c.code || '-' || n, s.id, c.id, 100000, DATE '2026-01-01', 'monthly'"
+            " FROM child c, sponsor s, generate_series(1, 2) AS n WHERE c.code LIKE 'C-HP-%' AND s.code = 'S-1'"
+        ))  # fmt: skip
+        for table in ("pledge", "pledge_change", "child", "sponsor"):
+            session.execute(sa.text(f"ANALYZE {table}"))
+        driver = session.connection().connection.driver_connection
+        driver.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        for setting in ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                        "SET auto_explain.log_level = notice"):  # fmt: skip
+            session.execute(sa.text(setting))
+        ha_noi = next(planner for planner in planners(session, Month(2026, 2))
+                      if {c.code for c in planner.facts.children.values()} == {"C-2", "C-4", "C-5"})  # fmt: skip
+    pledges = [plan for plan in plans if "FROM pledge" in plan]
+    assert len(pledges) >= 2, plans  # the pledges, and the changes of those pledges
+    for plan in pledges:
+        assert "Seq Scan on pledge " not in plan and "ix_pledge_child_id" in plan, plan
+    assert {p.pledge for ps in ha_noi.facts.pledges_now.values() for p in ps} == {"P-2", "P-3", "P-4"}
