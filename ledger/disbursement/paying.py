@@ -152,7 +152,7 @@ def _post_in_turns(
 
 
 def _read_ahead(engine: Engine, run_id: int, firsts: Sequence[int], size: int) -> Generator[list[Payout]]:
-    """The payouts of each chunk of decisions, in order. On PostgreSQL the next chunk is read on a
+    """The payouts of each chunk of decisions, in the order of ``firsts``. On PostgreSQL the next chunk is read on a
     connection of its own while the caller posts this one, so the database and Python work at once:
     the chunks are other decisions, and nothing but this run pays them (it holds the run lock). On
     SQLite, where a transaction takes the write lock as it begins, one after the other."""

@@ -58,9 +58,6 @@ C-5,social-allowance,QĐ 8/QĐ-UBND,2026-01-10,
 """
 
 
-CHILD_COLUMNS = [column.name for column in Child.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
-
-
 def budget(engine, tmp_path, branch: str, bank: str, amount: int, on: date) -> None:
     imported(engine, tmp_path, "budget", "date,branch,program,amount,method,bank_account,reference\n"
              f"{on},{branch},social-allowance,{amount},bank,{bank},KP{branch}{on:%m%y}\n")  # fmt: skip
@@ -161,7 +158,7 @@ def test_a_province_reads_its_own_pledges_through_the_index_not_the_nations(engi
     plans: list[str] = []
     with Session(engine) as session:
         # The rest of the nation: 3,000 more children in Hải Phòng with two pledges each, none in Hà Nội.
-        columns = ", ".join(c for c in CHILD_COLUMNS if c != "code")
+        columns = ", ".join(c.name for c in Child.__table__.columns if c.name not in ("id", "code"))  # type: ignore[attr-defined]
         session.execute(sa.text(
             f"INSERT INTO child (code, {columns}) SELECT 'C-HP-' || g, {columns}"
             " FROM child, generate_series(1, 3000) AS g WHERE code = 'C-1'"
