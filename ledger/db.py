@@ -80,6 +80,15 @@ def reading(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+def engine_recipe(engine: Engine) -> tuple[str, dict[str, Any]]:
+    """What another process needs to open an engine on the same database as ``engine``: its URL
+    (with the password) and the connection arguments it was made with (``make_engine``)."""
+    made = _CONNECT_ARGS.get(engine)
+    if made is None and hasattr(engine, "_proxied"):  # an engine with other execution options (``reading``)
+        made = _CONNECT_ARGS.get(engine._proxied)
+    return engine.url.render_as_string(hide_password=False), dict(made or {})
+
+
 class DirectQuery:
     """A SELECT of plain columns (numbers, text), compiled once per dialect and run by the
     driver itself, without SQLAlchemy's execution machinery or the pool.

@@ -48,6 +48,7 @@ LedgerError
  ├── ReversalRefused               a reversal would take money an account no longer holds
  ├── DuplicateDisbursement         a (child, program, month) was already disbursed
  ├── RunError                      the monthly run cannot go on as asked
+ │    ├── DecidingStopped          a process deciding provinces of the run stopped; nothing kept
  │    ├── FourEyesRefused          the preparer may not approve their own run
  │    ├── RunInProgress            another run holds the lock
  │    ├── RunLockLost              the run's connection ended; nothing is half-posted
@@ -264,6 +265,15 @@ class RunInProgress(RunError):
         super().__init__(
             "another monthly run is in progress on this database; wait for it to finish, then run again "
             "(a run that stopped halfway is finished by running it again)"
+        )
+
+
+class DecidingStopped(RunError):
+    def __init__(self, province: str, cause: str) -> None:
+        self.province, self.cause = province, cause
+        super().__init__(
+            f"the process deciding {province} for the run stopped ({cause}); no decision of the run was "
+            "kept: run the month again"
         )
 
 

@@ -127,6 +127,26 @@ class Summary:
             self._listed.add(("left_school", planned.child))
             self.left_school.append(planned.child)
 
+    def merge(self, other: Summary) -> None:
+        """Add the decisions of other children (another province's) summed up on their own."""
+        self.decisions += other.decisions
+        self._paid_children |= other._paid_children
+        self.children_paid = len(self._paid_children)
+        self.paid_total += other.paid_total
+        self.catch_up_total += other.catch_up_total
+        self.shortfalls += other.shortfalls
+        self.shortfall_total += other.shortfall_total
+        for name in ("aged_out", "left_school"):
+            for child in getattr(other, name):
+                if (name, child) not in self._listed:
+                    self._listed.add((name, child))
+                    getattr(self, name).append(child)
+        self.pledges_ended.extend(other.pledges_ended)
+        for program, figures in other.by_program.items():
+            mine = self.by_program.setdefault(program, {"children": 0, "paid": 0, "shortfall": 0})
+            for figure, value in figures.items():
+                mine[figure] += value
+
     def as_json(self) -> dict[str, Any]:
         return {
             "decisions": self.decisions,
@@ -143,7 +163,9 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class _Owed:
+class Owed:
+    """What an earlier decision's shortfall still owes."""
+
     decision_id: int
     child_id: int
     program: str
@@ -166,7 +188,7 @@ def reversed_decisions() -> Any:
     )
 
 
-def outstanding_shortfalls(session: Session, before: Month, children: Any = None) -> list[_Owed]:
+def outstanding_shortfalls(session: Session, before: Month, children: Any = None) -> list[Owed]:
     """What months before ``before`` are still owed, from runs that stand: each decision's shortfall,
     or, when its disbursement was reversed, all it was due, less what later decisions settled of it
     (a settlement paid by a reversed disbursement settles nothing). Of ``children`` only (a subquery
@@ -201,7 +223,7 @@ def outstanding_shortfalls(session: Session, before: Month, children: Any = None
     if children is not None:
         query = query.where(col(RunDecision.child_id).in_(children))
     rows = session.execute(query)
-    return [_Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
+    return [Owed(i, c, p, Month.of(m), int(left)) for i, c, p, m, left in rows if left > 0]
 
 
 def already_decided(session: Session, month: Month, children: Any = None) -> set[tuple[int, str]]:
@@ -225,13 +247,20 @@ def planners(session: Session, month: Month, branch_ids: set[int] | None = None)
     """The month's plan for ``branch_ids`` (every branch by default), one province at a time: the
     decisions of one plan over the whole scope, with one province's facts in memory at a time
     (see ``facts.provinces``)."""
-    # Read once, before the first province: each query costs as much for one province as for all,
-    # and a run that keeps its decisions as it goes would find its own in the table.
-    owed = outstanding_shortfalls(session, month)
-    scope = None if branch_ids is None else select(Child.id).where(col(Child.branch_id).in_(sorted(branch_ids)))
-    done = already_decided(session, month, scope)
+    owed, done = owed_and_done(session, month, branch_ids)
     for ids, shared in provinces(session, branch_ids):
         yield Planner(session, month, ids, shared=shared, owed=owed, done=done)
+
+
+def owed_and_done(
+    session: Session, month: Month, branch_ids: set[int] | None
+) -> tuple[list[Owed], set[tuple[int, str]]]:
+    """The shortfalls still owed before ``month`` and what is already decided of it, in scope.
+
+    Read once, before the first province: each query costs as much for one province as for all,
+    and a run that keeps its decisions as it goes would find its own in the table."""
+    scope = None if branch_ids is None else select(Child.id).where(col(Child.branch_id).in_(sorted(branch_ids)))
+    return outstanding_shortfalls(session, month), already_decided(session, month, scope)
 
 
 class Planner:
@@ -244,7 +273,7 @@ class Planner:
         branch_ids: set[int] | None = None,
         *,
         shared: SharedFacts | None = None,
-        owed: list[_Owed] | None = None,
+        owed: list[Owed] | None = None,
         done: set[tuple[int, str]] | None = None,
     ) -> None:
         """``owed`` and ``done``: the outstanding shortfalls and what was already decided, if
@@ -256,7 +285,7 @@ class Planner:
         if owed is None:
             owed = outstanding_shortfalls(session, month, children)
         owed = [o for o in owed if o.child_id in self.facts.children and (o.child_id, o.program) not in self.done]
-        self.owed: dict[tuple[int, str], list[_Owed]] = defaultdict(list)
+        self.owed: dict[tuple[int, str], list[Owed]] = defaultdict(list)
         for item in sorted(owed, key=lambda o: (o.month, self.facts.children[o.child_id].code, o.program)):
             self.owed[(item.child_id, item.program)].append(item)
         self._balances = self._fund_balances()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, func, insert, text
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
 from ledger.access import audit, rights
@@ -28,24 +28,24 @@ from ledger.access.actor import Actor
 from ledger.accounts import branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.db import is_sqlite
+from ledger.disbursement.deciders import DECIDERS, Deciders, recipe
+from ledger.disbursement.facts import province_of, provinces
+from ledger.disbursement.keeping import keep, keep_copied
 from ledger.disbursement.locking import exclusive_run, fewer_collections
-from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
+from ledger.disbursement.models import Run, RunDecision
 from ledger.disbursement.paying import CHUNK, Progress, post_run, unfinished
-from ledger.disbursement.planning import Planned, Summary, planners
+from ledger.disbursement.planning import Planned, Summary, owed_and_done, planners
 from ledger.errors import (
     FourEyesRefused,
     RunError,
     RunNotFound,
     RunOutdated,
 )
-from ledger.ground.columns import table_of
 from ledger.models import Branch
 from ledger.months import Month, today_in_vietnam
-from ledger.posting import copy_rows
 from ledger.register.models import Child
 
-RUN_DECISION = table_of(RunDecision)
-SETTLEMENT = table_of(ShortfallSettlement)
+DECIDERS_FROM = 20_000  # children: below, the processes' start costs more than they save
 
 
 @dataclass
@@ -72,12 +72,14 @@ def run_month(
     show: Callable[[Planned], None] | None = None,
     now: datetime | None = None,
     chunk: int = CHUNK,
+    deciders: int | None = None,
 ) -> RunResult:
     """Run ``month`` for ``branch`` and below (every branch by default); see the module docstring.
 
     ``on`` is the effective date of the disbursements (today in Vietnam by default); ``show``
     sees each decision as it is made (``--dry-run`` prints them); ``chunk`` decisions are posted
-    per database transaction.
+    per database transaction; ``deciders`` processes decide the provinces of a run over several
+    on PostgreSQL (by default ``DECIDERS`` from ``DECIDERS_FROM`` children, else the run's own).
     """
     if chunk < 1:
         raise RunError("a run posts at least one decision per database transaction")
@@ -96,7 +98,7 @@ def run_month(
         for run_id in resumed:
             post_run(engine, run_id, lock, progress, now, chunk)
         with Session(engine, expire_on_commit=False) as session:
-            result = _prepare(session, month, branch, by, on, progress, show, now, store=True)
+            result = _prepare(session, month, branch, by, on, progress, show, now, store=True, deciders=deciders)
             audit.record(
                 session, actor=actor, action="run.start", subject=f"month:{month}",
                 branch_id=_branch_id(session, branch), detail={"run": result.run_id, "status": result.status}, now=now,
@@ -187,6 +189,7 @@ def _prepare(
     now: datetime | None,
     *,
     store: bool,
+    deciders: int | None = None,
 ) -> RunResult:
     root_id, scope = scope_of(session, branch)
     four_eyes = four_eyes_required(session, scope)
@@ -210,8 +213,41 @@ def _prepare(
         )
         session.add(run)
         session.flush()
-    total, before, chunk = _children_in(session, scope), 0, []
-    for planner in planners(session, month, scope):  # a province at a time
+    total = _children_in(session, scope)
+    if deciders is None:
+        deciders = DECIDERS if total >= DECIDERS_FROM else 1
+    groups = [(province_of(shared, ids), ids) for ids, shared in provinces(session, scope)]
+    if run is not None and show is None and deciders > 1 and len(groups) > 1 and not is_sqlite(session):
+        _decide_in_processes(session, month, scope, run.id, groups, deciders, summary, progress, total)
+    else:
+        _decide_here(session, month, scope, run, summary, progress, show, total)
+    if run is None:
+        return RunResult(month, "dry-run", None, summary, four_eyes=four_eyes)
+    if summary.decisions == 0:
+        session.rollback()
+        return RunResult(month, "nothing-new", None, summary, four_eyes=four_eyes)
+    run.summary = summary.as_json()
+    session.add(run)
+    session.flush()
+    if not is_sqlite(session):  # posting reads them chunk by chunk next: the planner must know they are there
+        session.execute(text("ANALYZE run_decision"))
+    return RunResult(month, run.status, run.id, summary, four_eyes=four_eyes)
+
+
+def _decide_here(
+    session: Session,
+    month: Month,
+    scope: set[int] | None,
+    run: Run | None,
+    summary: Summary,
+    progress: Progress | None,
+    show: Callable[[Planned], None] | None,
+    total: int,
+) -> None:
+    """Decide the month a province at a time in this process, keeping the decisions (with a ``run``)
+    a chunk at a time."""
+    before, chunk = 0, []
+    for planner in planners(session, month, scope):
         summary.pledges_ended.extend(planner.facts.pledges_ended)
         queued, children = max(len(planner.queue), 1), len(planner.facts.children)
         for done, planned in enumerate(planner.plan(), start=1):
@@ -221,25 +257,39 @@ def _prepare(
             if run is not None:
                 chunk.append(planned)
                 if len(chunk) >= CHUNK:
-                    _store(session, run.id, chunk)
+                    keep(session, run.id, chunk)
                     chunk = []
             if progress is not None and done % 500 == 0:
                 progress("prepare", before + min(children, children * done // queued), total)
         before += children
+    if run is not None:
+        keep(session, run.id, chunk)
     if progress is not None:
         progress("prepare", total, total)
-    if run is None:
-        return RunResult(month, "dry-run", None, summary, four_eyes=four_eyes)
-    if summary.decisions == 0:
-        session.rollback()
-        return RunResult(month, "nothing-new", None, summary, four_eyes=four_eyes)
-    _store(session, run.id, chunk)
-    run.summary = summary.as_json()
-    session.add(run)
-    session.flush()
-    if not is_sqlite(session):  # posting reads them chunk by chunk next: the planner must know they are there
-        session.execute(text("ANALYZE run_decision"))
-    return RunResult(month, run.status, run.id, summary, four_eyes=four_eyes)
+
+
+def _decide_in_processes(
+    session: Session,
+    month: Month,
+    scope: set[int] | None,
+    run_id: int,
+    groups: list[tuple[str, set[int]]],
+    deciders: int,
+    summary: Summary,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    """Decide the month's provinces in ``deciders`` processes (``deciders``), keeping each province's
+    decisions here, in the run's transaction, as they come."""
+    owed, done = owed_and_done(session, month, scope)
+    before = 0
+    with Deciders(recipe(session, month, run_id, owed, done), min(deciders, len(groups))) as team:
+        for decided in team.decide(groups):
+            keep_copied(session, run_id, decided.rows, decided.settlements)
+            summary.merge(decided.summary)
+            before += decided.children
+            if progress is not None:
+                progress("prepare", before, total)
 
 
 def _children_in(session: Session, scope: set[int] | None) -> int:
@@ -248,52 +298,6 @@ def _children_in(session: Session, scope: set[int] | None) -> int:
     if scope is not None:
         query = query.where(col(Child.branch_id).in_(sorted(scope)))
     return int(session.scalar(query) or 0)
-
-
-def _store(session: Session, run_id: int, planned: list[Planned]) -> None:
-    """Keep a chunk of decisions, with the settlements of earlier shortfalls they pay."""
-    if not planned:
-        return
-    connection = session.connection()
-    rows = [
-        {
-            "run_id": run_id,
-            "child_id": p.child_id,
-            "program": p.program,
-            "month": p.month.first_day,
-            "eligible": p.eligible,
-            "due": p.due,
-            "catch_up": p.catch_up,
-            "paid": p.paid,
-            "shortfall": p.shortfall,
-            "fund_account_id": p.fund_account_id,
-            "reasons": [r.as_stored() for r in p.reasons],
-        }
-        for p in planned
-    ]
-    if is_sqlite(session):
-        connection.execute(insert(RUN_DECISION), rows)
-    else:
-        copy_rows(connection, RUN_DECISION, rows)  # PostgreSQL: far cheaper than multi-row INSERT text
-    paying = [p for p in planned if p.settlements]
-    if paying:
-        ids = {
-            (child_id, program): decision_id
-            for decision_id, child_id, program in connection.execute(
-                select(RunDecision.id, RunDecision.child_id, RunDecision.program).where(
-                    col(RunDecision.run_id) == run_id,
-                    col(RunDecision.child_id).in_([p.child_id for p in paying]),
-                )
-            )
-        }
-        connection.execute(
-            insert(SETTLEMENT),
-            [
-                {"decision_id": ids[(p.child_id, p.program)], "shortfall_id": s.shortfall_id, "amount": s.amount}
-                for p in paying
-                for s in p.settlements
-            ],
-        )
 
 
 def _summary_of(run: Run) -> Summary:

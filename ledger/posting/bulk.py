@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -39,6 +40,39 @@ def copy_rows(connection: Any, table: Any, rows: Sequence[Mapping[str, Any]]) ->
                 for i in json_columns:
                     values[i] = chain.canonical_json(values[i])
                 copy.write_row(values)
+    finally:
+        cursor.close()
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    """``rows`` in COPY's text format, as ``copy_rows`` would send them, for ``copy_written``: rows made
+    in one process and sent by another. Values are None, booleans, integers, dates or strings (JSON
+    already written as text)."""
+    lines = ["\t".join([_copy_field(value) for value in row]) for row in rows]
+    return "".join(line + "\n" for line in lines).encode()
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if isinstance(value, int | date):
+        return str(value)  # a date as ISO 8601
+    raise TypeError(f"COPY text of a {type(value).__name__} is not written here")
+
+
+def copy_written(connection: Any, table: Any, columns: Sequence[str], text: bytes) -> None:
+    """Write rows already in COPY's text format (``copy_text``) into ``columns`` of ``table``, in the
+    caller's transaction, as ``copy_rows`` does."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    cursor = connection.connection.cursor()
+    try:
+        with _as_sqlalchemy_raises(statement, None), cursor.copy(statement) as copy:
+            copy.write(text)
     finally:
         cursor.close()
 
