@@ -210,11 +210,12 @@ def post_money(engine: Engine, register: Register, month: Month, paid: dict[str,
     return len(receipts)
 
 
-def peak_memory_mib() -> int:
-    """This process's own peak resident memory. (``ru_maxrss`` of a process started by fork and
-    exec begins at its parent's peak: a bench that built a nation in memory would be counted.)"""
+def peak_memory_mib(pid: int | str = "self") -> int:
+    """This process's own peak resident memory (or process ``pid``'s). (``ru_maxrss`` of a process
+    started by fork and exec begins at its parent's peak: a bench that built a nation in memory
+    would be counted.)"""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM:"))
     except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
@@ -227,8 +228,11 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
     t0 = time.perf_counter()
 
     told: dict[str, int] = {}
+    deciders: dict[int, int] = {}  # the peak of each process deciding provinces for the run
 
     def progress(stage: str, done: int, total: int) -> None:
+        for child in mp.active_children():
+            deciders[child.pid or 0] = max(deciders.get(child.pid or 0, 0), peak_memory_mib(child.pid or 0))
         if stage not in stages:
             stages[stage] = time.perf_counter()
             peaks[stage] = peak_memory_mib()
@@ -248,7 +252,10 @@ def _run_in_child(url: str, kwargs: dict[str, Any], queue: Any) -> None:
         print(f"  deciding and keeping the decisions: {stages['post'] - t0:.1f} s; "
               f"posting: {t0 + seconds - stages['post']:.1f} s; peak memory when posting began: "
               f"{peaks['post']} MiB")  # fmt: skip
-    peak = peak_memory_mib() * 2**20
+    if deciders:
+        print(f"  peak memory of the run's own process {peak_memory_mib()} MiB, of its {len(deciders)} deciders "
+              f"{' + '.join(f'{p} MiB' for p in deciders.values())}")  # fmt: skip
+    peak = (peak_memory_mib() + sum(deciders.values())) * 2**20
     queue.put((seconds, peak, result.run_id, result.summary.decisions, result.summary.children_paid))
 
 

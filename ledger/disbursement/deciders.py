@@ -6,8 +6,9 @@ runs on one core at a time in one process. A province's plan needs nothing from 
 - every decider reads in the run's own snapshot (``pg_export_snapshot``): all the provinces are
   decided from one state of the register and the ledger, as one plan over them would be;
 - the shortfalls owed and what was already decided are read once, by the run, and given to each;
-- a decider sends back its province's decisions as COPY text, and the run keeps them on its own
-  connection, in its own transaction: either all of the run's decisions are kept or none;
+- a decider sends back its province's decisions as COPY text, ``PART`` at a time, and the run keeps
+  them on its own connection, in its own transaction, while the decider goes on: either all of the
+  run's decisions are kept or none;
 - a decider's error stops the run (nothing is kept) and is raised as the decider raised it; a
   decider whose run is gone (its process killed) finds its pipe closed and ends.
 """
@@ -30,11 +31,13 @@ from sqlmodel import Session
 from ledger.db import engine_recipe, make_engine
 from ledger.disbursement.facts import SharedFacts
 from ledger.disbursement.keeping import Paying, as_copy_text, paying
-from ledger.disbursement.planning import Owed, Planner, Summary
+from ledger.disbursement.locking import fewer_collections
+from ledger.disbursement.planning import Owed, Planned, Planner, Summary
 from ledger.errors import DecidingStopped
 from ledger.months import Month
 
 DECIDERS = 2  # processes; measured on two cores (bench/national.py)
+PART = 10_000  # decisions per answer
 SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 
@@ -50,17 +53,20 @@ class Recipe:
     run_id: int
     owed: list[Owed]
     done: set[tuple[int, str]]
+    part: int = PART  # decisions per answer
 
 
 @dataclass
 class Decided:
-    """A province's decisions, ready to keep."""
+    """Some of a province's decisions, ready to keep; the last part of a province says so, and how
+    many children the province has (the run's progress is told in children)."""
 
     province: str
-    children: int
-    rows: bytes  # COPY text of its run_decision rows
+    rows: bytes  # COPY text of their run_decision rows
     settlements: list[Paying]
     summary: Summary = field(default_factory=Summary)
+    last: bool = True
+    children: int = 0
 
 
 def recipe(session: Session, month: Month, run_id: int, owed: list[Owed], done: set[tuple[int, str]]) -> Recipe:
@@ -104,7 +110,7 @@ class Deciders:
             process.join()
 
     def decide(self, provinces: list[tuple[str, set[int]]]) -> Iterator[Decided]:
-        """Each province's decisions, as soon as decided (not in the order given)."""
+        """Each province's decisions, a part at a time, as soon as decided (not in the order given)."""
         waiting = list(reversed(provinces))
         working: dict[Connection, str] = {}
         for pipe in self._pipes:
@@ -113,15 +119,16 @@ class Deciders:
         while working:
             for ready in wait(list(working)):
                 pipe = next(p for p in working if p is ready)
-                province = working.pop(pipe)
                 try:
                     answer = pipe.recv()
                 except (EOFError, OSError):
-                    raise DecidingStopped(province, "its process ended without an answer") from None
+                    raise DecidingStopped(working[pipe], "its process ended without an answer") from None
                 if isinstance(answer, BaseException):
                     raise answer
-                if waiting:
-                    working[pipe] = self._give(pipe, waiting.pop())
+                if answer.last:
+                    del working[pipe]
+                    if waiting:
+                        working[pipe] = self._give(pipe, waiting.pop())
                 yield answer
 
     @staticmethod
@@ -150,9 +157,11 @@ def decide_provinces(pipe: Connection, recipe: Recipe) -> None:
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
             session = Session(bind=connection)
             shared = SharedFacts.read(session)
-            while (task := _next(pipe)) is not None:
-                province, branch_ids = task
-                pipe.send(_decide(session, recipe, province, branch_ids, shared))
+            with fewer_collections():
+                while (task := _next(pipe)) is not None:
+                    province, branch_ids = task
+                    for part in _decide(session, recipe, province, branch_ids, shared):
+                        pipe.send(part)
         engine.dispose()
     except (BrokenPipeError, EOFError):
         return  # the run is gone
@@ -165,15 +174,23 @@ def _next(pipe: Connection) -> tuple[str, set[int]] | None:
     return task
 
 
-def _decide(session: Session, recipe: Recipe, province: str, branch_ids: set[int], shared: SharedFacts) -> Decided:
+def _decide(
+    session: Session, recipe: Recipe, province: str, branch_ids: set[int], shared: SharedFacts
+) -> Iterator[Decided]:
+    """A province's decisions, ``PART`` at a time: the run keeps each part while the next is decided,
+    and no process holds a whole province's decisions."""
     planner = Planner(session, recipe.month, branch_ids, shared=shared, owed=recipe.owed, done=recipe.done)
+    part: list[Planned] = []
     summary = Summary()
     summary.pledges_ended.extend(planner.facts.pledges_ended)
-    planned = list(planner.plan())
-    for decision in planned:
-        summary.add(decision)
-    rows = as_copy_text(recipe.run_id, planned)
-    return Decided(province, len(planner.facts.children), rows, paying(planned), summary)
+    for planned in planner.plan():
+        summary.add(planned)
+        part.append(planned)
+        if len(part) >= recipe.part:
+            yield Decided(province, as_copy_text(recipe.run_id, part), paying(part), summary, last=False)
+            part, summary = [], Summary()
+    rows = as_copy_text(recipe.run_id, part)
+    yield Decided(province, rows, paying(part), summary, last=True, children=len(planner.facts.children))
 
 
 def _answer_failure(pipe: Connection, exc: Exception, province: str) -> None:

@@ -288,7 +288,7 @@ def _decide_in_processes(
             keep_copied(session, run_id, decided.rows, decided.settlements)
             summary.merge(decided.summary)
             before += decided.children
-            if progress is not None:
+            if progress is not None and decided.last:
                 progress("prepare", before, total)
 
 

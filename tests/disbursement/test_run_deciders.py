@@ -3,6 +3,7 @@ kept all or none by the run."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -61,8 +62,10 @@ def _kept(engine, run_id):
 
 
 @pytest.mark.postgres_only
-def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_path):
+def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_path, monkeypatch):
     two_provinces_until_march(engine, tmp_path)
+    # Each decision its own part: a province's parts are kept, summed up and settled apart.
+    monkeypatch.setattr("ledger.disbursement.run.recipe", lambda *args: replace(recipe(*args), part=1))
     decisions, settlements, summary = _one_plan(engine)
     assert settlements, "February's shortfalls are caught up in March"
     read_here: list[str] = []
@@ -88,11 +91,10 @@ def test_a_deciders_error_stops_the_run_and_nothing_is_kept(engine, tmp_path, mo
     two_provinces_until_march(engine, tmp_path)
     decisions, settlements, summary = _one_plan(engine)
 
-    def no_such_snapshot(*args):
-        made = recipe(*args)
-        return deciders.Recipe(**{**made.__dict__, "snapshot": "00000099-00000099-1"})
-
-    monkeypatch.setattr("ledger.disbursement.run.recipe", no_such_snapshot)
+    no_such_snapshot = "00000099-00000099-1"
+    monkeypatch.setattr(
+        "ledger.disbursement.run.recipe", lambda *args: replace(recipe(*args), snapshot=no_such_snapshot)
+    )
     with pytest.raises(sa.exc.DBAPIError, match="snapshot"):
         run(engine, "2026-03", deciders=2)
     with Session(engine) as session:
