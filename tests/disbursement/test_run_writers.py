@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from ledger.demo import load_demo
@@ -13,6 +13,7 @@ from ledger.disbursement.models import RunDecision
 from ledger.disbursement.run import run_month
 from ledger.models import Disbursement, LedgerTransaction, Posting
 from ledger.months import Month
+from ledger.register.models import Child
 from ledger.verify import verify
 from tests.factories import admin
 
@@ -66,3 +67,43 @@ def test_two_chunks_post_at_once_and_every_decision_is_paid_once(database, monke
         )
     assert paid == (paying_decisions, paying_decisions) == (sum(calls), sum(calls))
     assert disbursed == paid_total
+
+
+@pytest.mark.postgres_only
+def test_a_chunk_is_read_through_the_keys_of_its_decisions_not_a_scan_of_the_nation(database):
+    """Joined, the chunk's read hashed every child of the nation for each chunk of 2,000 decisions."""
+    engine = database.engine
+    load_demo(engine, today=date(2026, 11, 23), children=60, sponsors=40, months=3)
+    result = run_month(engine, MONTH, actor=admin(), on=date(2026, 11, 5), now=ON)
+    plans: list[str] = []
+    with Session(engine) as session:
+        # The rest of the nation: 20,000 more children, a chunk of 2,000 of them decided and unpaid.
+        columns = ", ".join(c.name for c in Child.__table__.columns if c.name not in ("id", "code"))  # type: ignore[attr-defined]
+        first = session.scalar(select(Child.code).order_by(Child.code).limit(1))
+        session.execute(text(
+            f"INSERT INTO child (code, {columns}) SELECT 'C-MORE-' || g, {columns}"
+            " FROM child, generate_series(1, 20000) AS g WHERE code = :first"
+        ), {"first": first})  # fmt: skip
+        session.execute(text(
+            "INSERT INTO run_decision (run_id, child_id, program, month, eligible, due, catch_up, paid, shortfall,"
+            " fund_account_id, reasons)"
+            " SELECT :run, c.id, 'godmother', :month, true, 100000, 0, 100000, 0, c.fund_account_id, '[]'"
+            " FROM child c WHERE c.code LIKE 'C-MORE-%' ORDER BY c.id LIMIT 2000"
+        ), {"run": result.run_id, "month": MONTH.first_day})  # fmt: skip
+        for table in ("child", "account", "run_decision", "disbursement", "branch"):
+            session.execute(text(f"ANALYZE {table}"))
+        lowest, highest = session.execute(
+            select(func.min(RunDecision.id), func.max(RunDecision.id))
+            .join(Child, Child.id == RunDecision.child_id)
+            .where(Child.code.startswith("C-MORE-"))  # type: ignore[attr-defined]
+        ).one()
+        driver = session.connection().connection.driver_connection
+        driver.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        for setting in ("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                        "SET auto_explain.log_level = notice"):  # fmt: skip
+            session.execute(text(setting))
+        pending = paying._pending(session, result.run_id, lowest, highest)
+    assert len(pending) == 2000 and {row[1] for row in pending} == {f"C-MORE-{g}" for g in range(1, 2001)}
+    chunk = [plan for plan in plans if "FROM run_decision" in plan and "BETWEEN" in plan]
+    assert len(chunk) == 1, plans
+    assert "Seq Scan on child" not in chunk[0] and "pk_child" in chunk[0], chunk[0]
