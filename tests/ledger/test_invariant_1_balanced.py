@@ -11,7 +11,7 @@ from ledger.accounts import AccountKey
 from ledger.db import run_in_transaction
 from ledger.errors import InvalidEntry
 from ledger.posting import Entry, Leg, post
-from tests.factories import BANK, commune, fund, transfer
+from tests.factories import BANK, commune, fund, payable, transfer
 from tests.ledger.raw import execute, refused, scalar
 
 A, B = AccountKey("an-lao", BANK), AccountKey("an-lao", fund("C-000123"))
@@ -154,3 +154,29 @@ def test_a_concurrent_raw_writer_cannot_unbalance_a_transaction_in_flight(databa
     assert len(outcome) == 1 and "already posted" in str(outcome[0])
     assert scalar(database, "SELECT sum(amount) FROM posting WHERE transaction_id = 900") == 0
     assert scalar(database, "SELECT count(*) FROM posting WHERE transaction_id = 900") == 2
+
+
+@pytest.mark.postgres_only
+def test_writers_of_different_blocks_of_ids_do_not_queue_on_each_other(database):
+    """Ids come a block of 100 to one connection (hi/lo), and a writer locks the blocks of the ids it
+    posts: two writers with ids of their own (a monthly run's two, any other poster) post side by
+    side, while two writers of one id still meet (the test above)."""
+    commune(database.engine)
+    bank, child = ids(database)
+    cash = scalar(database, "SELECT id FROM account WHERE code = 'assets:cash'")
+    owed = scalar(database, f"SELECT id FROM account WHERE code = '{payable('C-000123')}'")
+    held = "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651 AND pid = pg_backend_pid()"
+    with database.raw() as a, database.raw() as b:
+        a.execute("BEGIN")
+        a.execute(posting(901, 1, bank, 5))
+        a.execute(posting(901, 2, child, -5))
+        assert {row[0] for row in a.execute(held)} == {9}  # ids 901 to 1,000: the tenth block
+        b.execute("SET lock_timeout = '120s'")  # were B to wait for A, the test would fail, not hang
+        b.execute("BEGIN")
+        b.execute(posting(1001, 1, cash, 7))
+        b.execute(posting(1001, 2, owed, -7))
+        b.execute(header(1001))
+        b.execute("COMMIT")  # while A is still open
+        a.execute(header(901))
+        a.execute("COMMIT")
+    assert scalar(database, "SELECT count(*) FROM ledger_transaction") == 2
