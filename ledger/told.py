@@ -24,6 +24,7 @@ from ledger.errors import (
     BankAccountNotFound,
     BranchNotFound,
     ChildNotFound,
+    DecidingStopped,
     DuplicateDisbursement,
     EntryRefused,
     FourEyesRefused,
@@ -122,6 +123,7 @@ TOLD: list[tuple[type[LedgerError], str, Fields]] = [
     ),
     (FourEyesRefused, "error:four-eyes", lambda e, lang: {}),
     (RunInProgress, "error:run-in-progress", lambda e, lang: {}),
+    (DecidingStopped, "error:deciding-stopped", lambda e, lang: {"province": e.province}),
     (IdempotencyConflict, "error:idempotency", lambda e, lang: {}),
     (StatementNotRecognised, "error:statement-not-recognised", lambda e, lang: {}),
     (

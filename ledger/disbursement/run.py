@@ -216,8 +216,11 @@ def _prepare(
     total = _children_in(session, scope)
     if deciders is None:
         deciders = DECIDERS if total >= DECIDERS_FROM else 1
-    groups = [(province_of(shared, ids), ids) for ids, shared in provinces(session, scope)]
-    if run is not None and show is None and deciders > 1 and len(groups) > 1 and not is_sqlite(session):
+    groups: list[tuple[str, set[int]]] = []
+    if run is not None and show is None and deciders > 1 and not is_sqlite(session):
+        groups = [(province_of(shared, ids), ids) for ids, shared in provinces(session, scope)]
+    if len(groups) > 1:
+        assert run is not None
         _decide_in_processes(session, month, scope, run.id, groups, deciders, summary, progress, total)
     else:
         _decide_here(session, month, scope, run, summary, progress, show, total)
@@ -279,8 +282,8 @@ def _decide_in_processes(
     progress: Progress | None,
     total: int,
 ) -> None:
-    """Decide the month's provinces in ``deciders`` processes (``deciders``), keeping each province's
-    decisions here, in the run's transaction, as they come."""
+    """Decide the month's provinces in ``deciders`` processes of their own (``disbursement.deciders``),
+    keeping their decisions here, in the run's transaction, as they come."""
     owed, done = owed_and_done(session, month, scope)
     before = 0
     with Deciders(recipe(session, month, run_id, owed, done), min(deciders, len(groups))) as team:

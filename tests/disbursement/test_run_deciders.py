@@ -17,6 +17,7 @@ from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.disbursement.planning import Planner, Summary
 from ledger.months import Month
 from ledger.posting.bulk import copy_text, copy_written
+from ledger.told import explain
 from ledger.verify import verify
 from tests.disbursement.test_monthly_run import run
 from tests.disbursement.test_nation_planning import two_provinces_until_march
@@ -113,6 +114,8 @@ def test_a_decider_that_ends_without_an_answer_stops_the_run(engine, tmp_path):
         with pytest.raises(deciders.DecidingStopped, match="ha-noi") as stopped, team:
             list(team.decide([("ha-noi", {1}), ("hai-phong", {2})]))
     assert stopped.value.province == "ha-noi"
+    told = explain(stopped.value, "vi")  # as a page or GODMOTHER_LANG=vi tells it
+    assert told is not None and "ha-noi" in told and "chạy lại tháng" in told
 
 
 @pytest.mark.postgres_only
