@@ -19,6 +19,7 @@ import contextlib
 import multiprocessing
 import pickle
 import re
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -145,6 +146,7 @@ class Deciders:
 
 def decide_provinces(pipe: Connection, recipe: Recipe) -> None:
     """A decider's life: read in the run's snapshot, decide each province it is given, answer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it ends its deciders
     province = "?"
     try:
         url, connect_args = recipe.url, recipe.connect_args
