@@ -24,9 +24,8 @@ DECISION_COLUMNS = (
     "fund_account_id", "reasons",
 )  # fmt: skip
 
-Paying = tuple[
-    int, str, int, int
-]  # (child id, program, shortfall id, amount): a settlement before its decision has an id
+# A settlement before its decision has an id: (child id, program, shortfall id, amount).
+Paying = tuple[int, str, int, int]
 
 
 def decision_row(run_id: int, planned: Planned) -> dict[str, Any]:
