@@ -26,10 +26,17 @@ from ledger import chain
 from ledger.accounts import AccountKey
 from ledger.db import is_sqlite
 from ledger.errors import AccountClosed, DuplicateDisbursement, InsufficientFunds, InvalidEntry
+from ledger.models import AccountType
 from ledger.posting import post_many
 from ledger.posting.bulk import as_json_rows
 from ledger.posting.entries import MAX_AMOUNT, DisbursementKey, Entry, Leg, validate
-from ledger.posting.write import check_disbursements, currency_refused, period_closed, read_postgres
+from ledger.posting.write import (
+    check_disbursements,
+    currency_refused,
+    period_closed,
+    require_all,
+    take_transaction_ids,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,26 +73,15 @@ def post_payouts(
             raise InvalidEntry("a transaction needs a description")
     check_disbursements(session, [p.disbursement for p in payouts])
     connection = session.connection()
-    context = read_postgres(connection, {k for p in payouts for k in (p.fund, p.payable)}, len(payouts))
-    accounts = context.accounts
-    for account in accounts.values():
-        if not account.is_open:
-            raise AccountClosed(account.key.branch, account.key.code)
-        if account.currency != "VND":
-            raise currency_refused(account.key, account.currency, "VND")
-    for payout in payouts:  # in order, as post_many would find the first to go below zero
-        for key, change in ((payout.fund, payout.amount), (payout.payable, -payout.amount)):
-            account = accounts[key]
-            sign = account.type.normal_sign
-            if not account.may_go_negative and sign * (account.balance + change) < 0:
-                raise InsufficientFunds(key.branch, key.code, sign * account.balance, sign * change)
-            account.balance += change
+    # Everything that needs no lock is done before the accounts are locked: two runs' writers (or a
+    # run's two) take turns at a commune's program fund only while they write what moves it.
+    found = _account_ids(connection, {k for p in payouts for k in (p.fund, p.payable)})
     rows = as_json_rows(
         [
             {
                 "id": txn_id,
-                "fund": accounts[p.fund].id,
-                "payable": accounts[p.payable].id,
+                "fund": found[p.fund],
+                "payable": found[p.payable],
                 "amount": p.amount,
                 "description": p.description,
                 "fund_branch": p.fund.branch,
@@ -96,16 +92,17 @@ def post_payouts(
                 "program": p.disbursement.program,
                 "month": p.disbursement.month.first_day.isoformat(),
             }
-            for txn_id, p in zip(context.ids, payouts, strict=True)
+            for txn_id, p in zip(take_transaction_ids(connection, len(payouts)), payouts, strict=True)
         ]
     )
-    connection.execute(_POSTINGS, {"rows": rows, "day": effective_date})
     try:
         with session.begin_nested():
             connection.execute(_DISBURSEMENTS, {"rows": rows})
     except IntegrityError:
         first = payouts[0].disbursement
         raise DuplicateDisbursement(first.child, first.program, first.month.first_day, None) from None
+    _check_locked(connection, payouts, found)
+    connection.execute(_POSTINGS, {"rows": rows, "day": effective_date})
     try:
         connection.execute(
             _TRANSACTIONS,
@@ -129,6 +126,37 @@ def post_payouts(
     return len(payouts)
 
 
+def _account_ids(connection: Any, keys: set[AccountKey]) -> dict[AccountKey, int]:
+    """The id of each account, read without a lock (an account's id and key never change)."""
+    pairs = as_json_rows([{"branch": k.branch, "code": k.code} for k in keys])
+    found = {AccountKey(branch, code): id_ for id_, branch, code in connection.execute(_FIND, {"keys": pairs})}
+    require_all(connection, keys, found)
+    return found
+
+
+def _check_locked(connection: Any, payouts: Sequence[Payout], found: Mapping[AccountKey, int]) -> None:
+    """Lock the accounts (``FOR UPDATE``, ascending id, as every poster does) and check the payouts
+    against them, in order, as ``post_many`` would find the first to go below zero."""
+    ids = "{" + ",".join(map(str, sorted(set(found.values())))) + "}"
+    locked = {row[0]: row for row in connection.execute(_LOCK, {"ids": ids})}
+    balances: dict[AccountKey, int] = {}
+    signs: dict[AccountKey, int] = {}  # 0 where the account may go negative
+    for key, id_ in found.items():
+        _, type_, currency, may_go_negative, is_open, balance = locked[id_]
+        if not is_open:
+            raise AccountClosed(key.branch, key.code)
+        if currency != "VND":
+            raise currency_refused(key, currency, "VND")
+        balances[key] = balance
+        signs[key] = 0 if may_go_negative else AccountType(type_).normal_sign
+    for payout in payouts:
+        for key, change in ((payout.fund, payout.amount), (payout.payable, -payout.amount)):
+            sign, balance = signs[key], balances[key]
+            if sign * (balance + change) < 0:
+                raise InsufficientFunds(key.branch, key.code, sign * balance, sign * change)
+            balances[key] = balance + change
+
+
 def _entry(payout: Payout, effective_date: date, posted_by: str, metadata: Mapping[str, Any]) -> Entry:
     return Entry(
         effective_date=effective_date,
@@ -141,6 +169,15 @@ def _entry(payout: Payout, effective_date: date, posted_by: str, metadata: Mappi
     )
 
 
+_FIND = text(
+    "SELECT a.id, b.code, a.code FROM json_to_recordset(CAST(:keys AS json)) AS wanted(branch text, code text)"
+    " JOIN account a ON a.code = wanted.code JOIN branch b ON b.id = a.branch_id AND b.code = wanted.branch"
+)
+# The ids as one array parameter, written as its text (psycopg would adapt a list item by item).
+_LOCK = text(
+    "SELECT id, type, currency, may_go_negative, is_open, balance FROM account"
+    " WHERE id = ANY (CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"
+)
 # The batch is one JSON parameter (``as_json_rows``), read by the server as a set of rows.
 _PAYOUTS = (
     "json_to_recordset(CAST(:rows AS json)) AS t(id bigint, fund bigint, payable bigint, amount bigint,"

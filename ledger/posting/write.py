@@ -4,7 +4,7 @@ cost ~9x per row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -319,7 +319,7 @@ def _read_sqlite(connection: Any, keys: set[AccountKey], count: int) -> Context:
                 if row[9] is not None:
                     closed[account.branch_id] = _as_date(row[9])
                 head = (row[10], row[11])
-    _require_all(connection, keys, accounts)
+    require_all(connection, keys, accounts)
     if not few:
         branches = sorted({a.branch_id for a in accounts.values()})
         for branch_id, through in connection.execute(_CLOSED_THROUGH, {"branches": branches}):
@@ -350,7 +350,7 @@ def read_postgres(connection: Any, keys: set[AccountKey], count: int) -> Context
             _LOCK_BY_PAIRS, {"keys": as_json_rows([{"branch": k.branch, "code": k.code} for k in ordered])}
         ).all()
     accounts = {account.key: account for account in map(_as_locked, rows)}
-    _require_all(connection, keys, accounts)
+    require_all(connection, keys, accounts)
     return Context(accounts, {}, take_transaction_ids(connection, count), None)
 
 
@@ -369,7 +369,7 @@ def take_transaction_ids(connection: Any, count: int) -> list[int]:
     return [free.pop() for _ in range(count)]
 
 
-def _require_all(connection: Any, keys: set[AccountKey], found: dict[AccountKey, _LockedAccount]) -> None:
+def require_all(connection: Any, keys: set[AccountKey], found: Mapping[AccountKey, Any]) -> None:
     missing = keys - found.keys()
     if missing:
         key = min(missing)
