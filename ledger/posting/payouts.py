@@ -2,8 +2,9 @@
 
 ``post_payouts`` is the monthly run's write, with every guarantee of ``post_many``. On SQLite it
 is ``post_many`` over one entry per payout. On PostgreSQL a batch of thousands is a handful of
-set statements: the accounts are locked (ascending id) and checked in one, then the postings,
-the disbursement rows and the transaction rows are inserted from arrays. The database writes
+set statements, each reading the batch as one array parameter a column (``as_array``): the
+accounts are found and the disbursement rows inserted, then the accounts are locked (ascending
+id) and checked, and the postings and the transaction rows inserted. The database writes
 each transaction's content hash itself, from the same canonical JSON ``ledger.chain`` defines
 (sorted keys, no spaces, strings escaped as JSON escapes them), so nothing is formatted or hashed
 row by row in Python; ``verify`` recomputes every hash in Python and would name the first that
@@ -28,7 +29,7 @@ from ledger.db import is_sqlite
 from ledger.errors import AccountClosed, DuplicateDisbursement, InsufficientFunds, InvalidEntry
 from ledger.models import AccountType
 from ledger.posting import post_many
-from ledger.posting.bulk import as_json_rows
+from ledger.posting.bulk import as_array
 from ledger.posting.entries import MAX_AMOUNT, DisbursementKey, Entry, Leg, validate
 from ledger.posting.write import (
     check_disbursements,
@@ -76,38 +77,34 @@ def post_payouts(
     # Everything that needs no lock is done before the accounts are locked: two runs' writers (or a
     # run's two) take turns at a commune's program fund only while they write what moves it.
     found = _account_ids(connection, {k for p in payouts for k in (p.fund, p.payable)})
-    rows = as_json_rows(
-        [
-            {
-                "id": txn_id,
-                "fund": found[p.fund],
-                "payable": found[p.payable],
-                "amount": p.amount,
-                "description": p.description,
-                "fund_branch": p.fund.branch,
-                "fund_code": p.fund.code,
-                "payable_branch": p.payable.branch,
-                "payable_code": p.payable.code,
-                "child": p.disbursement.child,
-                "program": p.disbursement.program,
-                "month": p.disbursement.month.first_day.isoformat(),
-            }
-            for txn_id, p in zip(take_transaction_ids(connection, len(payouts)), payouts, strict=True)
-        ]
-    )
+    ids = take_transaction_ids(connection, len(payouts))
+    columns = {"ids": as_array(ids), "amounts": as_array([p.amount for p in payouts])}
     try:
         with session.begin_nested():
-            connection.execute(_DISBURSEMENTS, {"rows": rows})
+            connection.execute(_DISBURSEMENTS, {"ids": columns["ids"], **_disbursement_columns(payouts)})
     except IntegrityError:
         first = payouts[0].disbursement
         raise DuplicateDisbursement(first.child, first.program, first.month.first_day, None) from None
     _check_locked(connection, payouts, found)
-    connection.execute(_POSTINGS, {"rows": rows, "day": effective_date})
+    connection.execute(
+        _POSTINGS,
+        {
+            **columns,
+            "funds": as_array([found[p.fund] for p in payouts]),
+            "payables": as_array([found[p.payable] for p in payouts]),
+            "day": effective_date,
+        },
+    )
     try:
         connection.execute(
             _TRANSACTIONS,
             {
-                "rows": rows,
+                **columns,
+                "descriptions": as_array([p.description for p in payouts]),
+                "fund_branches": as_array([p.fund.branch for p in payouts]),
+                "fund_codes": as_array([p.fund.code for p in payouts]),
+                "payable_branches": as_array([p.payable.branch for p in payouts]),
+                "payable_codes": as_array([p.payable.code for p in payouts]),
                 "day": effective_date,
                 "recorded_at": now,
                 "metadata": chain.canonical_json(dict(metadata)),
@@ -126,10 +123,18 @@ def post_payouts(
     return len(payouts)
 
 
+def _disbursement_columns(payouts: Sequence[Payout]) -> dict[str, str]:
+    return {
+        "children": as_array([p.disbursement.child for p in payouts]),
+        "programs": as_array([p.disbursement.program for p in payouts]),
+        "months": as_array([p.disbursement.month.first_day for p in payouts]),
+    }
+
+
 def _account_ids(connection: Any, keys: set[AccountKey]) -> dict[AccountKey, int]:
     """The id of each account, read without a lock (an account's id and key never change)."""
-    pairs = as_json_rows([{"branch": k.branch, "code": k.code} for k in keys])
-    found = {AccountKey(branch, code): id_ for id_, branch, code in connection.execute(_FIND, {"keys": pairs})}
+    wanted = {"branches": as_array([k.branch for k in keys]), "codes": as_array([k.code for k in keys])}
+    found = {AccountKey(branch, code): id_ for id_, branch, code in connection.execute(_FIND, wanted)}
     require_all(connection, keys, found)
     return found
 
@@ -170,7 +175,7 @@ def _entry(payout: Payout, effective_date: date, posted_by: str, metadata: Mappi
 
 
 _FIND = text(
-    "SELECT a.id, b.code, a.code FROM json_to_recordset(CAST(:keys AS json)) AS wanted(branch text, code text)"
+    "SELECT a.id, b.code, a.code FROM unnest(CAST(:branches AS text[]), CAST(:codes AS text[])) AS wanted(branch, code)"
     " JOIN account a ON a.code = wanted.code JOIN branch b ON b.id = a.branch_id AND b.code = wanted.branch"
 )
 # The ids as one array parameter, written as its text (psycopg would adapt a list item by item).
@@ -178,22 +183,20 @@ _LOCK = text(
     "SELECT id, type, currency, may_go_negative, is_open, balance FROM account"
     " WHERE id = ANY (CAST(:ids AS bigint[])) ORDER BY id FOR UPDATE"
 )
-# The batch is one JSON parameter (``as_json_rows``), read by the server as a set of rows.
-_PAYOUTS = (
-    "json_to_recordset(CAST(:rows AS json)) AS t(id bigint, fund bigint, payable bigint, amount bigint,"
-    " description text, fund_branch text, fund_code text, payable_branch text, payable_code text, child text,"
-    " program text, month date)"
-)
+# The batch is one array parameter for each column (``as_array``), read by the server as rows.
+_IDS_AND_AMOUNTS = "CAST(:ids AS bigint[]), CAST(:amounts AS bigint[])"
 # Line 1 takes the money out of the fund, line 2 owes it to the guardian.
 _POSTINGS = text(
     "INSERT INTO posting (transaction_id, line, account_id, amount, currency, effective_date)"
     " SELECT t.id, leg.line, CASE leg.line WHEN 1 THEN t.fund ELSE t.payable END,"
     " CASE leg.line WHEN 1 THEN t.amount ELSE -t.amount END, 'VND', :day"
-    f" FROM {_PAYOUTS} CROSS JOIN (VALUES (1), (2)) AS leg(line)"
+    f" FROM unnest({_IDS_AND_AMOUNTS}, CAST(:funds AS bigint[]), CAST(:payables AS bigint[]))"
+    " AS t(id, amount, fund, payable) CROSS JOIN (VALUES (1), (2)) AS leg(line)"
 )
 _DISBURSEMENTS = text(
-    f"INSERT INTO disbursement (transaction_id, child_code, program, month) SELECT t.id, t.child, t.program, t.month"
-    f" FROM {_PAYOUTS}"
+    "INSERT INTO disbursement (transaction_id, child_code, program, month) SELECT t.id, t.child, t.program, t.month"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:children AS text[]), CAST(:programs AS text[]),"
+    " CAST(:months AS date[])) AS t(id, child, program, month)"
 )
 # The canonical JSON of ledger.chain.content_hash, keys in sorted order: description,
 # effective_date, id, idempotency_key, kind, metadata, posted_by, postings, recorded_at, reverses_id.
@@ -213,6 +216,8 @@ _TRANSACTIONS = text(
     " reverses_id, posted_by, kind, content_hash, seq, prev_hash, hash)"
     " SELECT t.id, NULL, :day, :recorded_at, t.description, CAST(:metadata AS json), NULL, :posted_by,"
     f" 'disbursement', encode(sha256(convert_to({_CONTENT}, 'UTF8')), 'hex'), 0, '', ''"
-    f" FROM {_PAYOUTS}"
+    f" FROM unnest({_IDS_AND_AMOUNTS}, CAST(:descriptions AS text[]), CAST(:fund_branches AS text[]),"
+    " CAST(:fund_codes AS text[]), CAST(:payable_branches AS text[]), CAST(:payable_codes AS text[]))"
+    " AS t(id, amount, description, fund_branch, fund_code, payable_branch, payable_code)"
     " ORDER BY t.id"  # the chain links them in id order, as post_many does
 )
