@@ -72,28 +72,24 @@ def post_payouts(
             raise InvalidEntry(f"a payout is a whole, positive number of đồng, not {payout.amount!r}")
         if not payout.description.strip():
             raise InvalidEntry("a transaction needs a description")
-    check_disbursements(session, [p.disbursement for p in payouts])
     connection = session.connection()
     # Everything that needs no lock is done before the accounts are locked: two runs' writers (or a
     # run's two) take turns at a commune's program fund only while they write what moves it.
     found = _account_ids(connection, {k for p in payouts for k in (p.fund, p.payable)})
+    funds, payables = [found[p.fund] for p in payouts], [found[p.payable] for p in payouts]
     ids = take_transaction_ids(connection, len(payouts))
     columns = {"ids": as_array(ids), "amounts": as_array([p.amount for p in payouts])}
     try:
-        with session.begin_nested():
-            connection.execute(_DISBURSEMENTS, {"ids": columns["ids"], **_disbursement_columns(payouts)})
+        with session.begin_nested():  # the savepoint is taken on the session's connection as it is asked for
+            session.connection().execute(_DISBURSEMENTS, {"ids": columns["ids"], **_disbursement_columns(payouts)})
     except IntegrityError:
+        # Paid twice in the batch or paid before: named (with the transaction that paid it) by the check.
+        check_disbursements(session, [p.disbursement for p in payouts])
         first = payouts[0].disbursement
         raise DuplicateDisbursement(first.child, first.program, first.month.first_day, None) from None
-    _check_locked(connection, payouts, found)
+    _check_locked(connection, payouts, found, funds, payables)
     connection.execute(
-        _POSTINGS,
-        {
-            **columns,
-            "funds": as_array([found[p.fund] for p in payouts]),
-            "payables": as_array([found[p.payable] for p in payouts]),
-            "day": effective_date,
-        },
+        _POSTINGS, {**columns, "funds": as_array(funds), "payables": as_array(payables), "day": effective_date}
     )
     try:
         connection.execute(
@@ -139,27 +135,30 @@ def _account_ids(connection: Any, keys: set[AccountKey]) -> dict[AccountKey, int
     return found
 
 
-def _check_locked(connection: Any, payouts: Sequence[Payout], found: Mapping[AccountKey, int]) -> None:
+def _check_locked(
+    connection: Any, payouts: Sequence[Payout], found: Mapping[AccountKey, int], funds: list[int], payables: list[int]
+) -> None:
     """Lock the accounts (``FOR UPDATE``, ascending id, as every poster does) and check the payouts
-    against them, in order, as ``post_many`` would find the first to go below zero."""
-    ids = "{" + ",".join(map(str, sorted(set(found.values())))) + "}"
+    against them, in order, as ``post_many`` would find the first to go below zero. ``funds`` and
+    ``payables`` are the ids of each payout's accounts."""
+    ids = as_array(sorted(set(found.values())))
     locked = {row[0]: row for row in connection.execute(_LOCK, {"ids": ids})}
-    balances: dict[AccountKey, int] = {}
-    signs: dict[AccountKey, int] = {}  # 0 where the account may go negative
+    balances: dict[int, int] = {}
+    signs: dict[int, int] = {}  # 0 where the account may go negative
     for key, id_ in found.items():
         _, type_, currency, may_go_negative, is_open, balance = locked[id_]
         if not is_open:
             raise AccountClosed(key.branch, key.code)
         if currency != "VND":
             raise currency_refused(key, currency, "VND")
-        balances[key] = balance
-        signs[key] = 0 if may_go_negative else AccountType(type_).normal_sign
-    for payout in payouts:
-        for key, change in ((payout.fund, payout.amount), (payout.payable, -payout.amount)):
-            sign, balance = signs[key], balances[key]
+        balances[id_] = balance
+        signs[id_] = 0 if may_go_negative else AccountType(type_).normal_sign
+    for payout, fund, payable in zip(payouts, funds, payables, strict=True):
+        for id_, key, change in ((fund, payout.fund, payout.amount), (payable, payout.payable, -payout.amount)):
+            sign, balance = signs[id_], balances[id_]
             if sign * (balance + change) < 0:
                 raise InsufficientFunds(key.branch, key.code, sign * balance, sign * change)
-            balances[key] = balance + change
+            balances[id_] = balance + change
 
 
 def _entry(payout: Payout, effective_date: date, posted_by: str, metadata: Mapping[str, Any]) -> Entry:

@@ -41,7 +41,7 @@ from ledger.models import (
 )
 
 # Bulk writes go through Core tables: ORM objects cost ~9x per row (docs/stack.md).
-from ledger.posting.bulk import as_json_rows, copy_rows
+from ledger.posting.bulk import as_array, as_json_rows, copy_rows
 from ledger.posting.entries import DisbursementKey, Entry, Posted, chunks
 
 POSTING = table_of(Posting)
@@ -412,8 +412,12 @@ def check_disbursements(session: Session, keys: Sequence[DisbursementKey]) -> No
         children = sorted({k.child for k in keys})
         found = [row for chunk in chunks(children, 500) for row in session.execute(_PAID, {"children": list(chunk)})]
     else:  # one statement, the same text for every batch
-        exact = [{"child": k.child, "program": k.program, "month": k.month.first_day.isoformat()} for k in keys]
-        found = list(session.execute(_PAID_EXACT, {"keys": as_json_rows(exact)}))
+        exact = {
+            "children": as_array([k.child for k in keys]),
+            "programs": as_array([k.program for k in keys]),
+            "months": as_array([k.month.first_day for k in keys]),
+        }
+        found = list(session.execute(_PAID_EXACT, exact))
     for row in found:
         if (row[0], row[1], row[2]) in wanted:
             raise DuplicateDisbursement(row[0], row[1], row[2], row[3])
@@ -429,7 +433,8 @@ _PAID = select(
 # subquery from being flattened into a join.
 _PAID_EXACT = text(
     "SELECT d.child_code, d.program, d.month, d.transaction_id"
-    " FROM json_to_recordset(CAST(:keys AS json)) AS k(child text, program text, month date)"
+    " FROM unnest(CAST(:children AS text[]), CAST(:programs AS text[]), CAST(:months AS date[]))"
+    " AS k(child, program, month)"
     " CROSS JOIN LATERAL (SELECT child_code, program, month, transaction_id FROM disbursement"
     " WHERE child_code = k.child AND program = k.program AND month = k.month OFFSET 0) AS d"
 )

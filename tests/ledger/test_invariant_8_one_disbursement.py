@@ -67,7 +67,11 @@ def test_the_check_for_months_already_paid_probes_the_index_however_stale_the_st
     scan comparing each row with every key of the chunk, it grew with the square of the run."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the plan of PostgreSQL's statement")
-    keys = [{"child": f"C-{i:07d}", "program": "godmother", "month": "2025-06-01"} for i in range(1, 2001)]
+    keys = {
+        "children": bulk.as_array([f"C-{i:07d}" for i in range(1, 2001)]),
+        "programs": bulk.as_array(["godmother"] * 2000),
+        "months": bulk.as_array([date(2025, 6, 1)] * 2000),
+    }
     with engine.connect() as connection:
         connection.execute(text("ANALYZE disbursement"))  # while empty, as at the start of a run
         connection.execute(
@@ -78,7 +82,7 @@ def test_the_check_for_months_already_paid_probes_the_index_however_stale_the_st
             )
         )
         plan = "\n".join(
-            connection.execute(text(f"EXPLAIN {write._PAID_EXACT.text}"), {"keys": bulk.as_json_rows(keys)}).scalars()
+            connection.execute(text(f"EXPLAIN {write._PAID_EXACT.text}"), keys).scalars()
         )
         connection.rollback()
     assert "Index Scan using uq_disbursement_child_code_program_month" in plan, plan

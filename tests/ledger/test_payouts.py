@@ -109,8 +109,23 @@ def test_a_month_paid_once_is_not_paid_again(engine):
     before = counts(engine)
     with pytest.raises(DuplicateDisbursement) as refused:
         pay(engine, payouts("an-lao", codes, amount=1_000))
-    assert refused.value.child == codes[0]
+    with Session(engine) as session:
+        first = session.scalar(select(Disbursement.transaction_id).where(Disbursement.child_code == codes[0]))
+    assert (refused.value.child, refused.value.transaction_id) == (codes[0], first)
     assert counts(engine) == before
+
+
+def test_a_batch_paying_one_month_twice_is_refused_whole(engine):
+    codes = children(60)
+    funded(engine, "an-lao", codes)
+    batch = payouts("an-lao", codes)
+    twice = Payout(batch[30].fund, batch[30].payable, 1_000, "lần hai", batch[30].disbursement)
+    before = counts(engine)
+    with pytest.raises(DuplicateDisbursement) as refused:
+        pay(engine, [*batch, twice])
+    assert (refused.value.child, refused.value.transaction_id) == (codes[30], None)
+    assert counts(engine) == before
+    assert balance_of(engine, "an-lao", fund(codes[0])) == -200_000
 
 
 def test_a_closed_account_or_a_closed_month_refuses_the_batch(engine):
