@@ -2,7 +2,8 @@
 
 Deciding is mostly Python (the eligibility rules, each fund's allocation, the reasons' JSON), which
 runs on one core at a time in one process. A province's plan needs nothing from another's
-(``facts.provinces``), so a run over several provinces hands them to ``DECIDERS`` processes:
+(``facts.provinces``), so a run hands them to ``DECIDERS`` processes (a run of one province to one:
+the run keeps a part while the decider makes the next):
 - every decider reads in the run's own snapshot (``pg_export_snapshot``): all the provinces are
   decided from one state of the register and the ledger, as one plan over them would be;
 - the shortfalls owed and what was already decided are read once, by the run, and given to each;

@@ -15,6 +15,7 @@ from ledger.disbursement import deciders
 from ledger.disbursement.deciders import Deciders, recipe
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
 from ledger.disbursement.planning import Planner, Summary
+from ledger.disbursement.run import scope_of
 from ledger.months import Month
 from ledger.posting.bulk import copy_text, copy_written
 from ledger.told import explain
@@ -25,11 +26,11 @@ from tests.disbursement.test_nation_planning import two_provinces_until_march
 MARCH = Month(2026, 3)
 
 
-def _one_plan(engine):
-    """March planned in this process as one plan over the nation: each decision's stored figures and
-    reasons, the settlements it pays, and the summary."""
+def _one_plan(engine, branch: str | None = None):
+    """March planned in this process as one plan over the nation (or ``branch``): each decision's
+    stored figures and reasons, the settlements it pays, and the summary."""
     with Session(engine) as session:
-        planner = Planner(session, MARCH)
+        planner = Planner(session, MARCH, scope_of(session, branch)[1])
         planned = list(planner.plan())
         summary = Summary()
         summary.pledges_ended.extend(planner.facts.pledges_ended)
@@ -85,6 +86,27 @@ def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_p
     assert _kept(engine, result.run_id) == (decisions, settlements, summary)
     with Session(engine) as session:
         assert verify(session).ok
+
+
+@pytest.mark.postgres_only
+def test_a_run_of_one_province_is_decided_in_a_process_while_the_run_keeps(engine, tmp_path):
+    two_provinces_until_march(engine, tmp_path)
+    decisions, settlements, summary = _one_plan(engine, "hn")
+    assert settlements, "February's shortfalls in Hà Nội are caught up in March"
+    read_here: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM pledge" in statement:
+            read_here.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = run(engine, "2026-03", branch="hn", deciders=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert read_here == []  # one decider decided the province
+    assert result.status == "done"
+    assert _kept(engine, result.run_id) == (decisions, settlements, summary)
 
 
 @pytest.mark.postgres_only
