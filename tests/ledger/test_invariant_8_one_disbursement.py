@@ -81,9 +81,7 @@ def test_the_check_for_months_already_paid_probes_the_index_however_stale_the_st
                 " FROM generate_series(1, 5000) AS g"
             )
         )
-        plan = "\n".join(
-            connection.execute(text(f"EXPLAIN {write._PAID_EXACT.text}"), keys).scalars()
-        )
+        plan = "\n".join(connection.execute(text(f"EXPLAIN {write._PAID_EXACT.text}"), keys).scalars())
         connection.rollback()
     assert "Index Scan using uq_disbursement_child_code_program_month" in plan, plan
     assert "Seq Scan on disbursement" not in plan, plan
