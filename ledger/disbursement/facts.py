@@ -235,11 +235,6 @@ def provinces(session: Session, branch_ids: set[int] | None) -> Iterator[tuple[s
         yield grouped[province], shared
 
 
-def province_of(shared: SharedFacts, branch_ids: set[int]) -> str:
-    """The code of the province of ``branch_ids`` (branches of one province, as ``provinces`` gives them)."""
-    return shared.policies.line(min(branch_ids))[-1]
-
-
 def facts_by_province(session: Session, month: Month, branch_ids: set[int] | None) -> Iterator[MonthFacts]:
     """The month's facts, one province at a time (see ``provinces``)."""
     for ids, shared in provinces(session, branch_ids):

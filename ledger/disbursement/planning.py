@@ -27,11 +27,12 @@ from sqlmodel import Session, col, select
 from ledger.accounts import AccountKey
 from ledger.disbursement.facts import ChildRow, MonthFacts, SharedFacts, provinces
 from ledger.disbursement.models import Run, RunDecision, ShortfallSettlement
+from ledger.disbursement.parts import administering_branch, funded
 from ledger.eligibility.reasons import Reason
 from ledger.ground.programs import GODMOTHER, SOCIAL_ALLOWANCE
 from ledger.models import Account, Disbursement, LedgerTransaction
 from ledger.months import Month
-from ledger.register.models import BudgetReceipt, Child
+from ledger.register.models import Child
 
 PROGRAMS = (GODMOTHER, SOCIAL_ALLOWANCE)
 POSTED_RUN = ("approved", "done")  # runs whose decisions stand (a prepared run waits for approval)
@@ -291,10 +292,7 @@ class Planner:
         self._balances = self._fund_balances()
         self._pools: dict[AccountKey | None, _Pool] = {}
         self._administering: dict[tuple[int, str], str] = {}
-        self._funded = {
-            (branch_id, program)
-            for branch_id, program in session.execute(select(BudgetReceipt.branch_id, BudgetReceipt.program).distinct())
-        }
+        self._funded = funded(session)
         self.settled = self._settle_catch_ups()
         self.queue = sorted(
             (child.code, index, child, program)
@@ -331,9 +329,8 @@ class Planner:
     def _administering_branch(self, branch_id: int, program: str) -> str:
         """The nearest branch, from ``branch_id`` upward, that received a budget for ``program``."""
         if (branch_id, program) not in self._administering:
-            line = self.facts.policies.line(branch_id)
-            self._administering[(branch_id, program)] = next(
-                (code for code in line if (self.facts.policies.id_of(code), program) in self._funded), line[0]
+            self._administering[(branch_id, program)] = administering_branch(
+                self.facts.policies, self._funded, branch_id, program
             )
         return self._administering[(branch_id, program)]
 

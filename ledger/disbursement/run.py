@@ -29,12 +29,13 @@ from ledger.accounts import branch_and_descendants, get_branch
 from ledger.branch_settings import FOUR_EYES, settings_in_force
 from ledger.db import is_sqlite
 from ledger.disbursement.deciders import DECIDERS, Deciders, recipe
-from ledger.disbursement.facts import province_of, provinces
+from ledger.disbursement.facts import SharedFacts
 from ledger.disbursement.keeping import keep, keep_copied
 from ledger.disbursement.locking import exclusive_run, fewer_collections
 from ledger.disbursement.models import Run, RunDecision
+from ledger.disbursement.parts import PART_CHILDREN, independent_parts
 from ledger.disbursement.paying import CHUNK, Progress, post_run, unfinished
-from ledger.disbursement.planning import Planned, Summary, owed_and_done, planners
+from ledger.disbursement.planning import PROGRAMS, Planned, Summary, owed_and_done, planners
 from ledger.errors import (
     FourEyesRefused,
     RunError,
@@ -218,7 +219,7 @@ def _prepare(
         deciders = DECIDERS if total >= DECIDERS_FROM else 1
     groups: list[tuple[str, set[int]]] = []
     if run is not None and show is None and deciders > 1 and not is_sqlite(session):
-        groups = [(province_of(shared, ids), ids) for ids, shared in provinces(session, scope)]
+        groups = independent_parts(session, SharedFacts.read(session), scope, PROGRAMS, PART_CHILDREN)
     if groups:  # one province too: it is decided in a process of its own while this one keeps its decisions
         assert run is not None
         _decide_in_processes(session, month, scope, run.id, groups, deciders, summary, progress, total)
