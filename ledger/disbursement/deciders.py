@@ -2,8 +2,9 @@
 
 Deciding is mostly Python (the eligibility rules, each fund's allocation, the reasons' JSON), which
 runs on one core at a time in one process. A province's plan needs nothing from another's
-(``facts.provinces``), so a run hands them to ``DECIDERS`` processes (a run of one province to one:
-the run keeps a part while the decider makes the next):
+(``facts.provinces``), nor does a part of a province that shares no fund with the rest
+(``parts.independent_parts``), so a run hands its parts to ``DECIDERS`` processes, and keeps what
+they decided while they decide the next:
 - every decider reads in the run's own snapshot (``pg_export_snapshot``): all the provinces are
   decided from one state of the register and the ledger, as one plan over them would be;
 - the shortfalls owed and what was already decided are read once, by the run, and given to each;
@@ -112,7 +113,8 @@ class Deciders:
             process.join()
 
     def decide(self, provinces: list[tuple[str, set[int]]]) -> Iterator[Decided]:
-        """Each province's decisions, a part at a time, as soon as decided (not in the order given)."""
+        """Each province's decisions (or each part of one: ``parts.independent_parts``), ``PART`` at a
+        time, as soon as decided (not in the order given)."""
         waiting = list(reversed(provinces))
         working: dict[Connection, str] = {}
         for pipe in self._pipes:
