@@ -79,8 +79,9 @@ def run_month(
 
     ``on`` is the effective date of the disbursements (today in Vietnam by default); ``show``
     sees each decision as it is made (``--dry-run`` prints them); ``chunk`` decisions are posted
-    per database transaction; on PostgreSQL, up to ``deciders`` processes decide the run's provinces
-    (by default ``DECIDERS`` from ``DECIDERS_FROM`` children, else the run's own process decides).
+    per database transaction; on PostgreSQL, up to ``deciders`` processes decide the run's parts
+    (``parts.independent_parts``; by default ``DECIDERS`` from ``DECIDERS_FROM`` children, else the
+    run's own process decides).
     """
     if chunk < 1:
         raise RunError("a run posts at least one decision per database transaction")
@@ -220,7 +221,7 @@ def _prepare(
     groups: list[tuple[str, set[int]]] = []
     if run is not None and show is None and deciders > 1 and not is_sqlite(session):
         groups = independent_parts(session, SharedFacts.read(session), scope, PROGRAMS, PART_CHILDREN)
-    if groups:  # one province too: it is decided in a process of its own while this one keeps its decisions
+    if groups:  # one part too: a process decides it while this one keeps its decisions
         assert run is not None
         _decide_in_processes(session, month, scope, run.id, groups, deciders, summary, progress, total)
     else:

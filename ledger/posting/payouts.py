@@ -73,8 +73,8 @@ def post_payouts(
         if not payout.description.strip():
             raise InvalidEntry("a transaction needs a description")
     connection = session.connection()
-    # Everything that needs no lock is done before the accounts are locked: two runs' writers (or a
-    # run's two) take turns at a commune's program fund only while they write what moves it.
+    # Everything that needs no lock is done before the accounts are locked: a run's two writers take
+    # turns at a commune's program fund only while they write what moves it.
     found = _account_ids(connection, {k for p in payouts for k in (p.fund, p.payable)})
     funds, payables = [found[p.fund] for p in payouts], [found[p.payable] for p in payouts]
     ids = take_transaction_ids(connection, len(payouts))
@@ -145,7 +145,7 @@ def _check_locked(
     locked = {row[0]: row for row in connection.execute(_LOCK, {"ids": ids})}
     balances: dict[int, int] = {}
     signs: dict[int, int] = {}  # 0 where the account may go negative
-    for key, id_ in found.items():
+    for key, id_ in sorted(found.items(), key=lambda item: item[1]):  # the first refused in id order
         _, type_, currency, may_go_negative, is_open, balance = locked[id_]
         if not is_open:
             raise AccountClosed(key.branch, key.code)
