@@ -22,8 +22,8 @@ from ledger.ground.programs import GODMOTHER
 from ledger.register.models import BudgetReceipt, Child
 
 PART_CHILDREN = 20_000
-"""Children a part gathers before the next begins: small enough that two processes share a large
-province, large enough that a part's few queries cost little beside its deciding."""
+"""Children a part gathers at least before the next begins: small enough that two processes share a
+large province, large enough that a part's few queries cost little beside its deciding."""
 
 
 def funded(session: Session) -> set[tuple[int, str]]:
