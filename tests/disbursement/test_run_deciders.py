@@ -26,11 +26,11 @@ from tests.disbursement.test_nation_planning import two_provinces_until_march
 MARCH = Month(2026, 3)
 
 
-def _one_plan(engine, branch: str | None = None):
-    """March planned in this process as one plan over the nation (or ``branch``): each decision's
+def one_plan(engine, branch: str | None = None, month: Month = MARCH):
+    """``month`` planned in this process as one plan over the nation (or ``branch``): each decision's
     stored figures and reasons, the settlements it pays, and the summary."""
     with Session(engine) as session:
-        planner = Planner(session, MARCH, scope_of(session, branch)[1])
+        planner = Planner(session, month, scope_of(session, branch)[1])
         planned = list(planner.plan())
         summary = Summary()
         summary.pledges_ended.extend(planner.facts.pledges_ended)
@@ -45,7 +45,7 @@ def _one_plan(engine, branch: str | None = None):
     return decisions, settlements, summary.as_json()
 
 
-def _kept(engine, run_id):
+def kept(engine, run_id):
     with Session(engine) as session:
         decisions = sorted(
             (d.child_id, d.program, d.eligible, d.due, d.catch_up, d.paid, d.shortfall, d.fund_account_id, d.reasons)
@@ -63,13 +63,8 @@ def _kept(engine, run_id):
     return decisions, [tuple(s) for s in settlements], summary
 
 
-@pytest.mark.postgres_only
-def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_path, monkeypatch):
-    two_provinces_until_march(engine, tmp_path)
-    # Each decision its own part: a province's parts are kept, summed up and settled apart.
-    monkeypatch.setattr("ledger.disbursement.run.recipe", lambda *args: replace(recipe(*args), part=1))
-    decisions, settlements, summary = _one_plan(engine)
-    assert settlements, "February's shortfalls are caught up in March"
+def run_reading_pledges(engine, month: str = "2026-03", **options):
+    """Run ``month``, with the statements the run's own process sent that read pledges."""
     read_here: list[str] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -78,12 +73,22 @@ def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_p
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        result = run(engine, "2026-03", deciders=2)
+        return run(engine, month, **options), read_here
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+@pytest.mark.postgres_only
+def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_path, monkeypatch):
+    two_provinces_until_march(engine, tmp_path)
+    # Each decision its own part: a province's parts are kept, summed up and settled apart.
+    monkeypatch.setattr("ledger.disbursement.run.recipe", lambda *args: replace(recipe(*args), part=1))
+    decisions, settlements, summary = one_plan(engine)
+    assert settlements, "February's shortfalls are caught up in March"
+    result, read_here = run_reading_pledges(engine, deciders=2)
     assert read_here == []  # the run's own process read no pledge: the provinces were decided elsewhere
     assert result.status == "done"
-    assert _kept(engine, result.run_id) == (decisions, settlements, summary)
+    assert kept(engine, result.run_id) == (decisions, settlements, summary)
     with Session(engine) as session:
         assert verify(session).ok
 
@@ -91,28 +96,18 @@ def test_provinces_decided_in_processes_keep_what_one_plan_decides(engine, tmp_p
 @pytest.mark.postgres_only
 def test_a_run_of_one_province_is_decided_in_a_process_while_the_run_keeps(engine, tmp_path):
     two_provinces_until_march(engine, tmp_path)
-    decisions, settlements, summary = _one_plan(engine, "hn")
+    decisions, settlements, summary = one_plan(engine, "hn")
     assert settlements, "February's shortfalls in Hà Nội are caught up in March"
-    read_here: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "FROM pledge" in statement:
-            read_here.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        result = run(engine, "2026-03", branch="hn", deciders=2)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    result, read_here = run_reading_pledges(engine, branch="hn", deciders=2)
     assert read_here == []  # one decider decided the province
     assert result.status == "done"
-    assert _kept(engine, result.run_id) == (decisions, settlements, summary)
+    assert kept(engine, result.run_id) == (decisions, settlements, summary)
 
 
 @pytest.mark.postgres_only
-def test_a_deciders_error_stops_the_run_and_nothing_is_kept(engine, tmp_path, monkeypatch):
+def test_a_deciders_error_stops_the_run_and_nothing_iskept(engine, tmp_path, monkeypatch):
     two_provinces_until_march(engine, tmp_path)
-    decisions, settlements, summary = _one_plan(engine)
+    decisions, settlements, summary = one_plan(engine)
 
     no_such_snapshot = "00000099-00000099-1"
     monkeypatch.setattr(
@@ -124,7 +119,7 @@ def test_a_deciders_error_stops_the_run_and_nothing_is_kept(engine, tmp_path, mo
         assert session.scalar(sa.select(sa.func.count()).select_from(Run).where(Run.month == MARCH.first_day)) == 0
     monkeypatch.undo()
     again = run(engine, "2026-03", deciders=2)  # the lock was given back; the month runs whole
-    assert _kept(engine, again.run_id) == (decisions, settlements, summary)
+    assert kept(engine, again.run_id) == (decisions, settlements, summary)
 
 
 @pytest.mark.postgres_only

@@ -11,13 +11,13 @@ from sqlmodel import Session
 
 from ledger.disbursement import deciders
 from ledger.disbursement.facts import SharedFacts
-from ledger.disbursement.models import Run, RunDecision
 from ledger.disbursement.parts import independent_parts
-from ledger.disbursement.planning import PROGRAMS, Planner, Summary
+from ledger.disbursement.planning import PROGRAMS
 from ledger.models import Branch
 from ledger.months import Month
 from tests.disbursement.test_monthly_run import imported, run
 from tests.disbursement.test_nation_planning import _pay, budget
+from tests.disbursement.test_run_deciders import kept, one_plan
 
 JANUARY = Month(2026, 1)
 BRANCHES = """code,name,parent,level,province
@@ -95,20 +95,9 @@ def test_branches_that_share_no_fund_are_parts_of_their_own(engine, tmp_path):
 @pytest.mark.postgres_only
 def test_a_province_decided_in_parts_keeps_what_one_plan_decides(engine, tmp_path, monkeypatch):
     three_communes(engine, tmp_path)
-    with Session(engine) as session:
-        planner = Planner(session, JANUARY)
-        planned = list(planner.plan())
-        summary = Summary()
-        summary.pledges_ended.extend(planner.facts.pledges_ended)
-        for p in planned:
-            summary.add(p)
-    one_plan = sorted(
-        (p.child_id, p.program, p.eligible, p.due, p.paid, p.shortfall, p.fund_account_id,
-         [r.as_stored() for r in p.reasons])
-        for p in planned
-    )  # fmt: skip
-    short = {p.child for p in planned if p.shortfall > 0}
-    assert {"C-4", "C-5"} <= short, "An Lão's and Kiến Thụy's funds are short"
+    decisions, settlements, summary = one_plan(engine, month=JANUARY)
+    short = {d[0] for d in decisions if d[6] > 0}
+    assert len(short) == 2, "An Lão's and Kiến Thụy's funds are short"
     given: list[list[tuple[str, set[int]]]] = []
     decide = deciders.Deciders.decide
 
@@ -121,10 +110,4 @@ def test_a_province_decided_in_parts_keeps_what_one_plan_decides(engine, tmp_pat
     result = run(engine, "2026-01", deciders=2)
     assert result.status == "done"
     assert [len(parts) for parts in given] == [3]
-    with Session(engine) as session:
-        kept = sorted(
-            (d.child_id, d.program, d.eligible, d.due, d.paid, d.shortfall, d.fund_account_id, d.reasons)
-            for d in session.scalars(sa.select(RunDecision).where(RunDecision.run_id == result.run_id))
-        )  # fmt: skip
-        assert session.get(Run, result.run_id).summary == summary.as_json()
-    assert kept == one_plan
+    assert kept(engine, result.run_id) == (decisions, settlements, summary)
