@@ -15,7 +15,7 @@ from ledger.disbursement.models import RunDecision, ShortfallSettlement
 from ledger.disbursement.planning import Planned
 from ledger.ground.columns import table_of
 from ledger.posting import copy_rows
-from ledger.posting.bulk import copy_text, copy_written
+from ledger.posting.bulk import copy_field, copy_written
 
 RUN_DECISION = table_of(RunDecision)
 SETTLEMENT = table_of(ShortfallSettlement)
@@ -51,13 +51,18 @@ def paying(planned: Sequence[Planned]) -> list[Paying]:
 
 
 def as_copy_text(run_id: int, planned: Sequence[Planned]) -> bytes:
-    """The decisions' rows as COPY text, for a process other than the run's to hand over (``keep_copied``)."""
-    rows = []
+    """The decisions' rows as COPY text, for a process other than the run's to hand over (``keep_copied``):
+    each line written at once, in ``DECISION_COLUMNS`` order, as ``copy_text`` writes ``decision_row``
+    (a decider spent a third of its time here; the two agree: tests/disbursement/test_keeping.py)."""
+    lines = []
     for p in planned:
-        row = decision_row(run_id, p)
-        row["reasons"] = chain.canonical_json(row["reasons"])
-        rows.append([row[c] for c in DECISION_COLUMNS])
-    return copy_text(rows)
+        reasons = copy_field(chain.canonical_json([r.as_stored() for r in p.reasons]))
+        fund = "\\N" if p.fund_account_id is None else p.fund_account_id
+        lines.append(
+            f"{run_id}\t{p.child_id}\t{copy_field(p.program)}\t{p.month.first_day}\t{'t' if p.eligible else 'f'}"
+            f"\t{p.due}\t{p.catch_up}\t{p.paid}\t{p.shortfall}\t{fund}\t{reasons}\n"
+        )
+    return "".join(lines).encode()
 
 
 def keep(session: Session, run_id: int, planned: list[Planned]) -> None:

@@ -64,11 +64,12 @@ def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
     """``rows`` in COPY's text format, as ``copy_rows`` would send them, for ``copy_written``: rows made
     in one process and sent by another. Values are None, booleans, integers, dates or strings (JSON
     already written as text)."""
-    lines = ["\t".join([_copy_field(value) for value in row]) for row in rows]
+    lines = ["\t".join([copy_field(value) for value in row]) for row in rows]
     return "".join(line + "\n" for line in lines).encode()
 
 
-def _copy_field(value: Any) -> str:
+def copy_field(value: Any) -> str:
+    """One value as a field of COPY's text format."""
     if value is None:
         return "\\N"
     if isinstance(value, bool):
