@@ -22,10 +22,11 @@ def as_json_rows(rows: Sequence[Any]) -> str:
 
 
 def as_array(values: Iterable[int | str | date]) -> str:
-    """Many values as one PostgreSQL array parameter, written as the array's text (``{1,"a b"}``) for
-    the query to ``CAST``: the server reads it in C, about a hundred times faster than the same values
-    as JSON rows (2,000 rows of 12 fields: 8–10 ms a statement with ``json_to_recordset``), and
-    psycopg would adapt a Python list item by item. Strings are quoted, so any text is kept."""
+    """Many values (integers, strings or dates) as one PostgreSQL array parameter, written as the
+    array's text (``{1,"a b"}``) for the query to ``CAST``: the server reads it in C, far faster than
+    the same values as JSON rows (2,000 rows of 12 fields: 8–10 ms a statement with
+    ``json_to_recordset``, under 1 ms as arrays), and psycopg would adapt a Python list item by item.
+    Strings are quoted, so any text is kept."""
     return "{" + ",".join([_array_item(value) for value in values]) + "}"
 
 
